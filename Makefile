@@ -1,0 +1,58 @@
+# Two commands do all set-up on a fresh Debian machine (as root):
+#   make demo   runs the daemon end to end on the embedded sandbox
+#   make test   installs what the tests need and runs lint, type checks and the test suite
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# unixODBC + drivers (MariaDB, SQLite), MariaDB server, OpenSSH server (SFTP tests), PostgreSQL
+APT_PACKAGES := unixodbc unixodbc-dev odbc-mariadb libsqliteodbc sqlite3 \
+                mariadb-server mariadb-client openssh-server openssh-client \
+                postgresql postgresql-client odbc-postgresql
+PYTEST_ARGS ?=
+
+.PHONY: all test demo lint typecheck pytest system-deps venv bench soak clean
+
+all: test
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "please install as root:$$missing" >&2; exit 1; fi; \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,postgres]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+lint: venv
+	$(BIN)/ruff check connector adapters tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: system-deps venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: system-deps venv lint typecheck pytest
+
+demo: system-deps venv
+	$(BIN)/connector demo
+
+bench: system-deps venv
+	$(BIN)/python bench/run_all.py
+
+soak: system-deps venv
+	SOAK=1 $(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

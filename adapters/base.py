@@ -1,0 +1,245 @@
+"""The adapter contract: what every PMS adapter provides, and the records it reads.
+
+Adapters only *translate*: which charges to pay, what amount, and whether to post at all are
+decided in ``connector/posting``; an adapter receives a finished plan and writes exactly that,
+or raises. Every written row carries the plan's ``marker`` (which contains the external key)
+so that :meth:`Ledger.find_posting` can find it from the PMS itself after a crash.
+
+Errors (all from :mod:`connector.errors`; nothing else may escape an adapter):
+
+* ``AuthError`` — credentials refused (stop this practice, alert the admin);
+* ``TransientError`` — unreachable, timed out, deadlock, HTTP 5xx: retry the whole step later;
+* ``PermanentError`` — the plan is invalid for this PMS (splits do not add up, unknown type id);
+* ``DataError`` — the PMS data does not allow this write (patient gone, claim changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+from connector.domain import (
+    InsurancePaymentPlan,
+    PatientNote,
+    PatientPaymentPlan,
+    PostedEntry,
+    ReversalPlan,
+)
+
+
+class PatientStatus(StrEnum):
+    """Normalised patient status across vendors."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    ARCHIVED = "archived"
+    DELETED = "deleted"
+    NON_PATIENT = "non_patient"
+
+
+@dataclass(frozen=True)
+class VendorInfo:
+    """What :meth:`Ledger.ping` found: vendor, product version, and anything support needs."""
+
+    vendor: str
+    version: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """A patient as the posting engine needs it: ids and status only, never names."""
+
+    patient_id: str
+    guarantor_id: str
+    status: PatientStatus
+    provider_id: str | None = None
+    clinic_id: str | None = None
+    insurance_plan_count: int = 0
+
+
+class ChargeKind(StrEnum):
+    """What an open charge is; procedures are paid before adjustments on the same date."""
+
+    PROCEDURE = "procedure"
+    ADJUSTMENT = "adjustment"
+
+
+@dataclass(frozen=True)
+class OpenCharge:
+    """A family charge with a remaining patient portion, as the PMS computes it."""
+
+    charge_ref: str
+    kind: ChargeKind
+    patient_id: str
+    provider_id: str | None
+    date: dt.date
+    amount_due: Decimal
+    code: str | None = None
+    clinic_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PmsType:
+    """A payment, adjustment or insurance-payment type from the PMS's own lists."""
+
+    id: str
+    name: str
+    category: str  # "payment" | "insurance_payment" | "adjustment" | "note"
+    sign: str | None = None  # adjustments: "+" increases the balance (debit), "-" decreases
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    """One procedure on a claim, with what the PMS expected insurance to pay."""
+
+    proc_ref: str
+    code: str
+    date: dt.date
+    fee: Decimal
+    expected_insurance: Decimal
+    received: bool = False
+    line_ref: str | None = None  # what the PMS sent as REF*6R / line item control number
+    paid: Decimal = Decimal("0.00")
+    writeoff: Decimal = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """A claim as submitted, with its lines and the patient's number of insurance plans."""
+
+    claim_id: str
+    patient_id: str
+    claim_identifier: str  # as submitted (837 CLM01 → 835 CLP01)
+    status: str  # vendor letter/code, e.g. Open Dental "S" sent, "R" received
+    received: bool
+    date_service: dt.date
+    total_fee: Decimal
+    plan_count: int
+    claim_type: str = "primary"  # primary | secondary | preauth | other
+    lines: tuple[ClaimLine, ...] = ()
+    has_secondary_plan: bool = False
+    carrier_name: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimMatch:
+    """What an 835 claim offers to find its PMS claim, in the order the engine tries them."""
+
+    claim_identifier: str | None = None  # CLP01
+    payer_claim_control: str | None = None  # CLP07, for reversals/corrections
+    patient_id: str | None = None
+    service_from: dt.date | None = None
+    service_to: dt.date | None = None
+    total_charge: Decimal | None = None
+
+
+class StepJournal(Protocol):
+    """Durable record of the finished steps of a multi-step write (insurance payments).
+
+    The adapter calls :meth:`done` before each step and :meth:`record` right after the step's
+    write succeeds, so a retry after a crash resumes instead of repeating.
+    """
+
+    def done(self, step: str) -> dict[str, Any] | None:
+        """The ids recorded for ``step`` if it already finished, else None."""
+
+    def record(self, step: str, ids: dict[str, Any]) -> None:
+        """Durably mark ``step`` finished with the ids it wrote."""
+
+
+@runtime_checkable
+class Ledger(Protocol):
+    """One practice's PMS ledger. Implementations: Open Dental, Dentrix G, Eaglesoft, memory."""
+
+    vendor: str
+
+    def ping(self) -> VendorInfo:
+        """Reach the PMS and report its version.
+
+        Raises:
+            AuthError: credentials refused. TransientError: unreachable.
+        """
+
+    def find_patient(self, patient_ref: str) -> PatientRecord | None:
+        """The patient with this PMS id, or None when there is none (deleted counts as found).
+
+        Raises:
+            TransientError.
+        """
+
+    def family_charges(self, patient: PatientRecord) -> list[OpenCharge]:
+        """Open charges of the patient's whole family, oldest first, procedures before
+        adjustments on the same date; only charges with ``amount_due > 0``.
+
+        Raises:
+            TransientError.
+        """
+
+    def payment_types(self) -> list[PmsType]:
+        """Patient and insurance payment types (``category`` tells which)."""
+
+    def adjustment_types(self) -> list[PmsType]:
+        """Adjustment types with their sign."""
+
+    def find_posting(self, external_ref: str) -> PostedEntry | None:
+        """What we already wrote for this external key, read from the PMS rows' marker.
+
+        Raises:
+            TransientError.
+        """
+
+    def post_patient_payment(self, plan: PatientPaymentPlan) -> PostedEntry:
+        """Write one patient payment with exactly the plan's splits.
+
+        Raises:
+            PermanentError: the plan is invalid (splits ≠ amount, unknown type).
+            DataError: the patient or a charge no longer allows it. TransientError.
+        """
+
+    def post_reversal(self, plan: ReversalPlan) -> PostedEntry:
+        """Write a refund / dispute / ACH return the vendor's way (negative payment or debit
+        adjustment), linked to the original posting.
+
+        Raises:
+            PermanentError, DataError, TransientError.
+        """
+
+    def add_patient_note(self, note: PatientNote) -> dict[str, Any]:
+        """Add a note on the patient's account; returns the PMS ids written.
+
+        Raises:
+            PermanentError, TransientError.
+        """
+
+    def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:
+        """The PMS claim an 835 claim refers to, or None.
+
+        Raises:
+            TransientError.
+        """
+
+    def post_insurance_payment(
+        self, plan: InsurancePaymentPlan, journal: StepJournal
+    ) -> PostedEntry:
+        """Post per-procedure paid / write-off / deductible, mark the claim received and
+        record the check/EFT, resuming after the last finished step in ``journal``.
+
+        Raises:
+            PermanentError, DataError, TransientError.
+        """
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def marker_for(external_ref: str, *, auto: bool = False) -> str:
+    """The text stored in a PMS row to tie it to its source: ``[connector txn_…]``.
+
+    Auto-posted insurance entries say ``[connector auto txn_…]`` so staff can see them.
+    """
+    return f"[connector {'auto ' if auto else ''}{external_ref}]"

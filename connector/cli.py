@@ -1,0 +1,62 @@
+"""The ``connector`` command. Each sub-command lives in ``connector/commands/<name>.py``.
+
+Exit status: 0 success; 1 a job or check failed; 2 configuration problems (each printed on
+its own line with its YAML path); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from connector import __version__
+from connector.errors import ConfigError, ConnectorError
+
+COMMANDS = [
+    "connector.commands.run",
+    "connector.commands.check_config",
+    "connector.commands.status",
+    "connector.commands.config_schema",
+]
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="connector",
+        description="Post cleared patient payments and insurance remittances into PMS ledgers.",
+    )
+    parser.add_argument("--version", action="version", version=f"connector {__version__}")
+    parser.add_argument("--config", help="YAML configuration file (default: $CONNECTOR_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.handler(args)
+    except ConfigError as exc:
+        print(exc.message, file=sys.stderr)
+        if exc.problems != [exc.message]:
+            for problem in exc.problems:
+                print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ConnectorError as exc:
+        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

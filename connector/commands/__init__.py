@@ -1,0 +1,1 @@
+"""Sub-commands of the ``connector`` CLI; each module exposes ``register(subparsers)``."""

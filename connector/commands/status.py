@@ -1,0 +1,79 @@
+"""``connector status``: per practice, last polls, item counts by status, review queue size."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from typing import Any
+
+from connector.commands.common import runtime
+from connector.domain import ItemStatus
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``status`` command."""
+    parser = sub.add_parser("status", help="show polls, item counts and review queue per practice")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(handler=handle)
+
+
+def collect(rt: Any) -> dict[str, Any]:
+    """The status document (also used by diagnostics)."""
+    counts = rt.store.status_counts()
+    reviews = rt.store.count_open_reviews()
+    polls = rt.store.poll_states()
+    practices = {}
+    for practice in rt.config.settings.practices:
+        pid = practice.id
+        practices[pid] = {
+            "enabled": practice.enabled,
+            "vendor": practice.pms.vendor,
+            "items": {s.value: counts.get(pid, {}).get(s.value, 0) for s in ItemStatus},
+            "open_reviews": reviews.get(pid, 0),
+            "polls": {
+                p.source: {
+                    "last_ok_at": _iso(p.last_ok_at),
+                    "last_started_at": _iso(p.last_started_at),
+                    "last_error_at": _iso(p.last_error_at),
+                    "last_error_code": p.last_error_code,
+                    "last_error": p.last_error,
+                    "consecutive_failures": p.consecutive_failures,
+                    "last_summary": p.last_summary,
+                }
+                for p in polls
+                if p.practice_id == pid
+            },
+        }
+    return {"practices": practices}
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Print the status table (or JSON)."""
+    rt = runtime(args)
+    try:
+        doc = collect(rt)
+    finally:
+        rt.store.close()
+    if args.json:
+        print(json.dumps(doc, indent=2, sort_keys=True))
+        return 0
+    for pid, info in doc["practices"].items():
+        items = info["items"]
+        counts = "  ".join(f"{k}={v}" for k, v in items.items() if v)
+        print(f"{pid} ({info['vendor']}){'' if info['enabled'] else ' [disabled]'}")
+        print(f"  items: {counts or 'none'}   open reviews: {info['open_reviews']}")
+        if not info["polls"]:
+            print("  polls: none yet")
+        for source, poll in sorted(info["polls"].items()):
+            state = "ok" if not poll["consecutive_failures"] else "FAILING"
+            line = f"  {source:<9} {state:<8} last ok {poll['last_ok_at'] or 'never'}"
+            if poll["consecutive_failures"]:
+                line += (f"; {poll['consecutive_failures']} failures, last"
+                         f" [{poll['last_error_code']}] {poll['last_error']}")  # fmt: skip
+            print(line)
+    return 0
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None

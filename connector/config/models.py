@@ -1,0 +1,136 @@
+"""The top of the YAML: state, logging, posting, health, and the list of practices."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from connector.config.pms import PmsSettings
+from connector.config.sources import EraSettings, PaymentsSettings
+from connector.config.types import Duration
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StateSettings(_Strict):
+    """Where the durable state lives: ``sqlite:///path`` (default) or ``postgresql://…``."""
+
+    url: str = "sqlite:///var/lib/connector/state.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ValueError("expected sqlite:///path/to/state.db or postgresql://…")
+        return value
+
+
+class LoggingSettings(_Strict):
+    """Log format and level; ``auto`` is JSON unless stderr is a terminal."""
+
+    format: Literal["auto", "json", "console"] = "auto"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    stream: Literal["stderr", "stdout"] = "stderr"
+    redact_fields: tuple[str, ...] = Field(
+        default=(), description="extra field names to redact, added to the built-in list"
+    )
+
+
+class PostingSettings(_Strict):
+    """The posting job: how often, how many per run, how often to retry."""
+
+    poll_every: Duration = Field(default="1m", validate_default=True)
+    batch_size: int = Field(default=200, ge=1, le=10000)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    retry_backoff: Duration = Field(default="1m", validate_default=True)
+    retry_backoff_max: Duration = Field(default="6h", validate_default=True)
+
+
+class HealthSettings(_Strict):
+    """Opt-in /healthz and /metrics HTTP endpoint."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=1, le=65535)
+
+
+class PracticeSettings(_Strict):
+    """One practice: its PMS, its payments source and its ERA source."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$", description="short stable id")
+    name: str | None = None
+    enabled: bool = True
+    timezone: str = "UTC"
+    pms: PmsSettings
+    payments: PaymentsSettings | None = None
+    era: EraSettings | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class ConnectorSettings(BaseSettings):
+    """The whole configuration file.
+
+    Values come from the YAML file; environment variables ``CONNECTOR_<SECTION>__<KEY>``
+    override scalar settings (e.g. ``CONNECTOR_LOGGING__LEVEL=debug``).
+    """
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        frozen=True,
+        env_prefix="CONNECTOR_",
+        env_nested_delimiter="__",
+        nested_model_default_partial_update=True,
+    )
+
+    state: StateSettings = StateSettings()
+    logging: LoggingSettings = LoggingSettings()
+    posting: PostingSettings = PostingSettings()
+    health: HealthSettings = HealthSettings()
+    practices: list[PracticeSettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_practice_ids(self) -> ConnectorSettings:
+        seen: set[str] = set()
+        for practice in self.practices:
+            if practice.id in seen:
+                raise ValueError(f"practice id {practice.id!r} is used twice")
+            seen.add(practice.id)
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment first (overrides), then the YAML data passed in by the loader."""
+        return (env_settings, init_settings)
+
+    def practice(self, practice_id: str) -> PracticeSettings:
+        """Return one practice by id (KeyError when unknown)."""
+        for practice in self.practices:
+            if practice.id == practice_id:
+                return practice
+        raise KeyError(practice_id)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of the YAML file, for editors (``connector config-schema``)."""
+    return ConnectorSettings.model_json_schema(mode="validation")

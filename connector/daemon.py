@@ -1,0 +1,253 @@
+"""The long-running service: per practice, poll each source and post what is due.
+
+Scheduling (APScheduler 3.x ``BlockingScheduler``): one job per practice and source plus one
+posting job per practice, each with ``max_instances=1`` and ``coalesce=True``; a per-practice
+lock keeps one practice's jobs from overlapping each other. A job's exception is caught,
+counted in the store and logged once (the recovery too); it never reaches the scheduler, so one
+practice cannot stop another. An :class:`~connector.errors.AuthError` pauses that job until the
+admin fixes the credentials and restarts. SIGTERM/SIGINT set the stop event: sources and the
+poster finish the current item and return, then the scheduler shuts down.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from connector.config import LoadedConfig, PracticeSettings
+from connector.errors import AuthError, ConnectorError, NotImplementedYet, error_code
+from connector.logging import bind_run, clear_run, get_logger
+from connector.redaction import Redactor
+from connector.sources.base import PollContext, PollSource
+from connector.store import StateStore
+
+Job = PollSource  # anything with a name and poll(ctx) -> counts
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How one run of one job ended."""
+
+    practice_id: str
+    job: str
+    ok: bool
+    code: str | None = None
+    summary: dict[str, int] | None = None
+
+
+@dataclass
+class _PracticeJobs:
+    practice: PracticeSettings
+    jobs: list[Job]
+    lock: threading.Lock
+
+
+JobFactory = Callable[[PracticeSettings], list[Job]]
+
+
+def default_job_factory(
+    store: StateStore, redactor: Redactor, *, dry_run: bool = False
+) -> JobFactory:
+    """Sources of the practice plus its posting job."""
+    from connector.posting.runner import PostingJob  # noqa: PLC0415 - keeps start-up light
+    from connector.sources.registry import build_sources  # noqa: PLC0415
+
+    def factory(practice: PracticeSettings) -> list[Job]:
+        jobs: list[Job] = list(build_sources(practice))
+        jobs.append(PostingJob.for_practice(practice, redactor=redactor, dry_run=dry_run))
+        return jobs
+
+    return factory
+
+
+class Daemon:
+    """Runs every practice's jobs once (``run_once``) or on their intervals (``run_forever``).
+
+    Args:
+        config: the loaded configuration.
+        store: the state store.
+        redactor: the log redactor (sources register PHI they see with it).
+        job_factory: builds a practice's jobs; tests inject their own.
+        dry_run: passed to every job: plan and log, write nothing.
+    """
+
+    def __init__(
+        self,
+        config: LoadedConfig,
+        store: StateStore,
+        redactor: Redactor,
+        *,
+        job_factory: JobFactory | None = None,
+        dry_run: bool = False,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.redactor = redactor
+        self.dry_run = dry_run
+        self.stop_event = threading.Event()
+        self.log = get_logger("connector.daemon")
+        self._failing: dict[tuple[str, str], str] = {}
+        self._paused: set[tuple[str, str]] = set()
+        self._scheduler: Any = None
+        factory = job_factory or default_job_factory(store, redactor, dry_run=dry_run)
+        self._practices = [
+            _PracticeJobs(practice, self._safe_jobs(factory, practice), threading.Lock())
+            for practice in config.settings.practices
+            if practice.enabled
+        ]
+
+    def _safe_jobs(self, factory: JobFactory, practice: PracticeSettings) -> list[Job]:
+        try:
+            return factory(practice)
+        except ConnectorError as exc:
+            return [_BrokenJob("setup", exc)]
+
+    # -- one job ---------------------------------------------------------------------------
+    def run_job(self, practice: PracticeSettings, job: Job, lock: threading.Lock) -> JobOutcome:
+        """Run one job for one practice, record the outcome and log one summary line."""
+        key = (practice.id, job.name)
+        if self.stop_event.is_set():
+            return JobOutcome(practice.id, job.name, ok=True, summary={})
+        with lock:
+            bind_run(practice.id, job.name)
+            started = time.monotonic()
+            self.store.poll_started(practice.id, job.name)
+            ctx = PollContext(practice=practice, store=self.store, redactor=self.redactor,
+                              log=get_logger(f"connector.{job.name}"), stop=self.stop_event,
+                              dry_run=self.dry_run)  # fmt: skip
+            try:
+                summary = job.poll(ctx)
+            except Exception as exc:  # noqa: BLE001 - one practice's failure must not stop others
+                return self._failed(practice.id, job.name, exc, started)
+            finally:
+                clear_run()
+            duration_ms = int((time.monotonic() - started) * 1000)
+            self.store.poll_succeeded(practice.id, job.name, summary)
+            bind_run(practice.id, job.name)
+            if key in self._failing:
+                self.log.info("poll.recovered", previous_error=self._failing.pop(key))
+            self.log.info("poll.summary", duration_ms=duration_ms, **summary)
+            clear_run()
+            return JobOutcome(practice.id, job.name, ok=True, summary=summary)
+
+    def _failed(self, practice_id: str, job: str, exc: Exception, started: float) -> JobOutcome:
+        code = error_code(exc)
+        message = str(exc) if isinstance(exc, ConnectorError) else type(exc).__name__
+        failures = self.store.poll_failed(practice_id, job, code, self.redactor.scrub_text(message))
+        bind_run(practice_id, job)
+        duration_ms = int((time.monotonic() - started) * 1000)
+        key = (practice_id, job)
+        if isinstance(exc, AuthError):
+            self._paused.add(key)
+            self.log.error("practice.auth_failed", error_code=code, error=message,
+                           hint="fix the credentials, run `connector check-config`, then restart")  # fmt: skip
+            self._pause(practice_id, job)
+        elif key not in self._failing:
+            fields: dict[str, Any] = {"error_code": code, "error": message, **_context(exc)}
+            if isinstance(exc, ConnectorError):
+                self.log.error("poll.failed", duration_ms=duration_ms, **fields)
+            else:
+                self.log.exception("poll.crashed", duration_ms=duration_ms, **fields)
+        else:
+            self.log.debug("poll.still_failing", error_code=code, consecutive_failures=failures)
+        self._failing[key] = code
+        clear_run()
+        return JobOutcome(practice_id, job, ok=False, code=code)
+
+    def _pause(self, practice_id: str, job: str) -> None:
+        if self._scheduler is not None:
+            job_id = f"{practice_id}:{job}"
+            if self._scheduler.get_job(job_id) is not None:
+                self._scheduler.pause_job(job_id)
+
+    # -- whole runs ------------------------------------------------------------------------
+    def run_once(self) -> list[JobOutcome]:
+        """Run every job of every practice once, in order; never raises for a job failure."""
+        outcomes = []
+        for entry in self._practices:
+            for job in entry.jobs:
+                if self.stop_event.is_set():
+                    break
+                outcomes.append(self.run_job(entry.practice, job, entry.lock))
+        ok = sum(o.ok for o in outcomes)
+        self.log.info("run.summary", jobs=len(outcomes), ok=ok, failed=len(outcomes) - ok)
+        return outcomes
+
+    def run_forever(self) -> None:
+        """Schedule every job on its interval and block until SIGTERM/SIGINT."""
+        from apscheduler.executors.pool import ThreadPoolExecutor  # noqa: PLC0415
+        from apscheduler.schedulers.blocking import BlockingScheduler  # noqa: PLC0415
+
+        workers = max(1, min(8, len(self._practices) * 2))
+        scheduler = BlockingScheduler(
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300},
+            timezone="UTC",
+        )
+        self._scheduler = scheduler
+        for entry in self._practices:
+            for job in entry.jobs:
+                seconds = _interval_seconds(entry.practice, job.name, self.config)
+                scheduler.add_job(
+                    self.run_job, "interval", seconds=seconds, id=f"{entry.practice.id}:{job.name}",
+                    args=(entry.practice, job, entry.lock), next_run_time=_now_utc(),
+                )  # fmt: skip
+        self.install_signal_handlers()
+        self.log.info("daemon.started", practices=len(self._practices), workers=workers)
+        scheduler.start()
+        self.log.info("daemon.stopped")
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT: finish the current item, then stop."""
+
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            self.request_stop(signal.Signals(signum).name)
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def request_stop(self, why: str = "requested") -> None:
+        """Ask every job to stop after its current item and the scheduler to shut down."""
+        if not self.stop_event.is_set():
+            self.log.info("daemon.stopping", reason=why)
+        self.stop_event.set()
+        if self._scheduler is not None and self._scheduler.running:
+            threading.Thread(target=self._scheduler.shutdown, kwargs={"wait": True},
+                             daemon=True).start()  # fmt: skip
+
+
+class _BrokenJob:
+    """A practice whose jobs could not even be built (bad adapter settings, missing driver)."""
+
+    def __init__(self, name: str, exc: ConnectorError) -> None:
+        self.name = name
+        self.exc = exc
+
+    def poll(self, ctx: PollContext) -> dict[str, int]:
+        raise self.exc
+
+
+def _interval_seconds(practice: PracticeSettings, job: str, config: LoadedConfig) -> float:
+    if job == "stripe" and practice.payments is not None:
+        return practice.payments.poll_every.total_seconds()
+    if job == "era" and practice.era is not None:
+        return practice.era.poll_every.total_seconds()
+    return config.settings.posting.poll_every.total_seconds()
+
+
+def _context(exc: Exception) -> dict[str, Any]:
+    return dict(exc.context) if isinstance(exc, ConnectorError) else {}
+
+
+def _now_utc() -> Any:
+    import datetime as dt  # noqa: PLC0415
+
+    return dt.datetime.now(dt.UTC)
+
+
+__all__ = ["Daemon", "JobOutcome", "NotImplementedYet"]

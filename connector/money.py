@@ -1,0 +1,62 @@
+"""Money as ``Decimal`` (two places) or integer cents — never ``float``.
+
+Every amount that enters the connector goes through :func:`to_money` or :func:`from_cents`,
+which refuse floats so that a binary rounding error can never reach a ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+class MoneyError(ValueError):
+    """A value that cannot be an amount of money (float, NaN, garbage text)."""
+
+
+def to_money(value: Decimal | int | str) -> Decimal:
+    """Return ``value`` as a Decimal rounded half-up to cents.
+
+    Raises:
+        MoneyError: for floats, booleans, NaN/infinity or text that is not a number.
+    """
+    if isinstance(value, bool) or isinstance(value, float):
+        raise MoneyError(f"refusing {type(value).__name__} as money; use Decimal, int or str")
+    try:
+        dec = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise MoneyError(f"not an amount: {value!r}") from exc
+    if not dec.is_finite():
+        raise MoneyError(f"not a finite amount: {value!r}")
+    return dec.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def from_cents(cents: int) -> Decimal:
+    """Convert integer minor units (Stripe's ``amount``) to a Decimal amount."""
+    if isinstance(cents, bool) or not isinstance(cents, int):
+        raise MoneyError(f"cents must be an int, got {type(cents).__name__}")
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def to_cents(amount: Decimal) -> int:
+    """Convert a Decimal amount to integer cents, refusing sub-cent precision."""
+    money = to_money(amount)
+    if money != amount:
+        raise MoneyError(f"amount has more than two decimal places: {amount}")
+    return int((money * 100).to_integral_value())
+
+
+def total(amounts: Iterable[Decimal]) -> Decimal:
+    """Sum amounts exactly, starting from 0.00."""
+    result = ZERO
+    for amount in amounts:
+        result += amount
+    return result
+
+
+def fmt(amount: Decimal) -> str:
+    """Format for people: ``1234.5`` → ``1,234.50`` (with a leading minus when negative)."""
+    return f"{to_money(amount):,.2f}"

@@ -1,0 +1,1 @@
+"""Sources of money movements: Stripe payouts and ERA 835 remittances."""

@@ -1,0 +1,181 @@
+"""The state-store interface. SQLite implements it first; PostgreSQL follows the same contract.
+
+Invariants every implementation keeps:
+
+* an item's external key is unique per practice: recording it twice stores one row;
+* :meth:`StateStore.record` writes the new items, their review rows, their history and the
+  source cursor in **one** transaction: either all of it is stored or none;
+* history is append-only;
+* status changes go through the ``mark_*`` methods, each of which writes history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from connector.domain import Item, ItemStatus, NewItem
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What :meth:`StateStore.record` stored: the new keys, and how many were already known."""
+
+    new_keys: tuple[str, ...]
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class Review:
+    """A review queue entry."""
+
+    id: int
+    item_id: int
+    practice_id: str
+    reason: str
+    message: str
+    details: dict[str, Any]
+    state: str
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    resolution_note: str | None
+    item_key: str
+    item_kind: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class PollState:
+    """The last poll of one source for one practice."""
+
+    practice_id: str
+    source: str
+    last_started_at: dt.datetime | None
+    last_ok_at: dt.datetime | None
+    last_error_at: dt.datetime | None
+    last_error_code: str | None
+    last_error: str | None
+    consecutive_failures: int
+    last_summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One append-only history row."""
+
+    id: int
+    item_id: int | None
+    practice_id: str
+    at: dt.datetime
+    event: str
+    from_status: str | None
+    to_status: str | None
+    detail: dict[str, Any]
+
+
+class StateStore(Protocol):
+    """Durable state: items, cursors, review queue, history, poll status."""
+
+    def migrate(self) -> int:
+        """Bring the schema to the newest version; return that version."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    # -- recording (sources) -------------------------------------------------------------
+    def record(
+        self,
+        practice_id: str,
+        source: str,
+        items: Sequence[NewItem],
+        cursor: dict[str, Any] | None = None,
+    ) -> RecordResult:
+        """Store new items (skipping known keys) and, if given, the cursor — atomically."""
+
+    def get_cursor(self, practice_id: str, source: str) -> dict[str, Any] | None:
+        """The source's cursor, or None before the first poll."""
+
+    # -- reading --------------------------------------------------------------------------
+    def due_items(self, practice_id: str, now: dt.datetime, limit: int) -> list[Item]:
+        """Items to post now: ``received``, or ``failed`` whose next attempt time has come."""
+
+    def get_item(self, item_id: int) -> Item | None:
+        """One item by id."""
+
+    def find_item(self, practice_id: str, key: str) -> Item | None:
+        """One item by its external key."""
+
+    def related_items(self, practice_id: str, related_key: str) -> list[Item]:
+        """Items that name ``related_key`` (e.g. the refunds of a charge)."""
+
+    def group_items(self, practice_id: str, group_key: str) -> list[Item]:
+        """Items of one payout or remittance."""
+
+    # -- status changes (posting) ---------------------------------------------------------
+    def mark_posted(self, item_id: int, pms_ids: dict[str, Any], detail: dict[str, Any]) -> None:
+        """The item is in the PMS; remember what was written."""
+
+    def mark_review(
+        self, item_id: int, reason: str, message: str, details: dict[str, Any] | None = None
+    ) -> int:
+        """Send the item to the review queue; returns the review id."""
+
+    def mark_failed(
+        self, item_id: int, code: str, message: str, next_attempt_at: dt.datetime
+    ) -> None:
+        """A transient failure: count the attempt and schedule the next one."""
+
+    def mark_dead(self, item_id: int, code: str, message: str) -> None:
+        """Give up on the item; it shows in status and diagnostics."""
+
+    def mark_ignored(self, item_id: int, reason: str) -> None:
+        """Record that the item will never be posted (and why)."""
+
+    def save_progress(self, item_id: int, progress: dict[str, Any]) -> None:
+        """Remember the finished steps of a multi-step write, so a retry resumes."""
+
+    def add_history(self, item_id: int | None, practice_id: str, event: str,
+                    detail: dict[str, Any]) -> None:  # fmt: skip
+        """Append a decision or note to the history (no status change)."""
+
+    def history(self, item_id: int) -> list[HistoryEntry]:
+        """The item's history, oldest first."""
+
+    # -- review queue ---------------------------------------------------------------------
+    def list_reviews(
+        self, practice_id: str | None = None, reason: str | None = None, state: str = "open"
+    ) -> list[Review]:
+        """Review entries, newest first."""
+
+    def get_review(self, review_id: int) -> Review | None:
+        """One review entry."""
+
+    def resolve_review(self, review_id: int, note: str) -> None:
+        """Staff handled it by hand; close the entry and the item stays as it is."""
+
+    def retry_review(self, review_id: int) -> Item:
+        """Close the entry and put its item back to ``received`` for re-planning."""
+
+    # -- polls and status -----------------------------------------------------------------
+    def poll_started(self, practice_id: str, source: str) -> None:
+        """A poll began."""
+
+    def poll_succeeded(self, practice_id: str, source: str, summary: dict[str, Any]) -> None:
+        """A poll finished; remember its summary."""
+
+    def poll_failed(self, practice_id: str, source: str, code: str, message: str) -> int:
+        """A poll failed; returns the number of consecutive failures including this one."""
+
+    def poll_states(self, practice_id: str | None = None) -> list[PollState]:
+        """Poll status for every practice and source (or one practice)."""
+
+    def status_counts(self) -> dict[str, dict[str, int]]:
+        """``{practice_id: {status: count}}`` over all items."""
+
+    def count_open_reviews(self) -> dict[str, int]:
+        """``{practice_id: open review count}``."""
+
+
+TERMINAL = frozenset({ItemStatus.POSTED, ItemStatus.DEAD, ItemStatus.IGNORED})
