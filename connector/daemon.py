@@ -117,9 +117,14 @@ class Daemon:
             bind_run(practice.id, job.name)
             started = time.monotonic()
             self.store.poll_started(practice.id, job.name)
-            ctx = PollContext(practice=practice, store=self.store, redactor=self.redactor,
-                              log=get_logger(f"connector.{job.name}"), stop=self.stop_event,
-                              dry_run=self.dry_run)  # fmt: skip
+            ctx = PollContext(
+                practice=practice,
+                store=self.store,
+                redactor=self.redactor,
+                log=get_logger(f"connector.{job.name}"),
+                stop=self.stop_event,
+                dry_run=self.dry_run,
+            )
             try:
                 summary = job.poll(ctx)
             except Exception as exc:  # noqa: BLE001 - one practice's failure must not stop others
@@ -144,15 +149,19 @@ class Daemon:
         key = (practice_id, job)
         if isinstance(exc, AuthError):
             self._paused.add(key)
-            self.log.error("practice.auth_failed", error_code=code, error=message,
-                           hint="fix the credentials, run `connector check-config`, then restart")  # fmt: skip
+            self.log.error(
+                "practice.auth_failed",
+                error_code=code,
+                error=message,
+                hint="fix the credentials, run `connector check-config`, then restart",
+            )
             self._pause(practice_id, job)
         elif key not in self._failing:
             fields: dict[str, Any] = {"error_code": code, "error": message, **_context(exc)}
             if isinstance(exc, ConnectorError):
                 self.log.error("poll.failed", duration_ms=duration_ms, **fields)
             else:
-                self.log.exception("poll.crashed", duration_ms=duration_ms, **fields)
+                self.log.error("poll.crashed", duration_ms=duration_ms, exc_info=exc, **fields)
         else:
             self.log.debug("poll.still_failing", error_code=code, consecutive_failures=failures)
         self._failing[key] = code
@@ -194,9 +203,13 @@ class Daemon:
             for job in entry.jobs:
                 seconds = _interval_seconds(entry.practice, job.name, self.config)
                 scheduler.add_job(
-                    self.run_job, "interval", seconds=seconds, id=f"{entry.practice.id}:{job.name}",
-                    args=(entry.practice, job, entry.lock), next_run_time=_now_utc(),
-                )  # fmt: skip
+                    self.run_job,
+                    "interval",
+                    seconds=seconds,
+                    id=f"{entry.practice.id}:{job.name}",
+                    args=(entry.practice, job, entry.lock),
+                    next_run_time=_now_utc(),
+                )
         self.install_signal_handlers()
         self.log.info("daemon.started", practices=len(self._practices), workers=workers)
         scheduler.start()
@@ -217,8 +230,9 @@ class Daemon:
             self.log.info("daemon.stopping", reason=why)
         self.stop_event.set()
         if self._scheduler is not None and self._scheduler.running:
-            threading.Thread(target=self._scheduler.shutdown, kwargs={"wait": True},
-                             daemon=True).start()  # fmt: skip
+            threading.Thread(
+                target=self._scheduler.shutdown, kwargs={"wait": True}, daemon=True
+            ).start()
 
 
 class _BrokenJob:

@@ -7,9 +7,9 @@
     │   └── SecretNotFound          a {env:} / {file:} secret reference could not be resolved
     ├── TransientError              try again later (network, 429/5xx, DB unreachable, deadlock)
     │   └── RateLimited             the remote asked us to slow down
-    ├── AuthError                   credentials refused: stop this practice, alert, keep others going
+    ├── AuthError                   credentials refused: stop this practice, alert, others go on
     ├── PermanentError              this item can never succeed as is: dead-letter it
-    │   └── NotImplementedYet       a named part of the product that this build does not provide
+    │   └── NotImplementedYet       a named part of the product this build does not provide
     └── DataError                   input we cannot use (unmatched patient, malformed 835): review
         └── ParseError              an X12 file broke a syntax or balancing rule, with its location
 

@@ -16,8 +16,12 @@ import structlog
 
 from connector.redaction import Redactor
 
-_NOISY = {"apscheduler": logging.WARNING, "urllib3": logging.WARNING, "paramiko": logging.WARNING,
-          "stripe": logging.WARNING}  # fmt: skip
+_NOISY = {
+    "apscheduler": logging.WARNING,
+    "urllib3": logging.WARNING,
+    "paramiko": logging.WARNING,
+    "stripe": logging.WARNING,
+}
 
 
 def configure_logging(

@@ -23,7 +23,7 @@ def to_money(value: Decimal | int | str) -> Decimal:
     Raises:
         MoneyError: for floats, booleans, NaN/infinity or text that is not a number.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise MoneyError(f"refusing {type(value).__name__} as money; use Decimal, int or str")
     try:
         dec = value if isinstance(value, Decimal) else Decimal(str(value).strip())

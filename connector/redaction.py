@@ -5,7 +5,7 @@ Three layers, applied to every string in every event (including rendered excepti
 1. **Field names**: values under a denylisted key (``first_name``, ``dob``, ``member_id`` …)
    are replaced whole, at any depth.
 2. **Patterns**: Stripe keys (``sk_``/``rk_``/``pk_`` live and test), bearer/``ODFHIR``
-   authorisation values, and card numbers (13–19 digits passing the Luhn check).
+   authorisation values, and card numbers (13 to 19 digits passing the Luhn check).
 3. **Known values**: every configured secret, and sensitive values the connector has seen at
    run time (a patient's name read from the PMS, an 835 subscriber id) registered through
    :meth:`Redactor.register`. Matching is by whole word, case-insensitive, so a name embedded
@@ -20,23 +20,64 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 REDACTED = "[REDACTED]"
 
 DEFAULT_DENYLIST = frozenset(
     {
-        "patient_name", "first_name", "last_name", "middle_name", "preferred_name", "name_first",
-        "name_last", "fname", "lname", "lname_first", "full_name", "patient", "subscriber",
-        "guarantor_name", "dob", "birth_date", "birthdate", "date_of_birth", "member_id",
-        "subscriber_id", "insured_id", "ssn", "social_sec_num", "address", "address1",
-        "address2", "street", "city", "zip", "zipcode", "postal_code", "phone", "email",
-        "card_number", "card", "cvc", "exp_month", "exp_year", "password", "passwd", "secret",
-        "api_key", "developer_key", "customer_key", "authorization", "signature", "token",
-        "connection_string", "billing_details",
+        "patient_name",
+        "first_name",
+        "last_name",
+        "middle_name",
+        "preferred_name",
+        "name_first",
+        "name_last",
+        "fname",
+        "lname",
+        "lname_first",
+        "full_name",
+        "patient",
+        "subscriber",
+        "guarantor_name",
+        "dob",
+        "birth_date",
+        "birthdate",
+        "date_of_birth",
+        "member_id",
+        "subscriber_id",
+        "insured_id",
+        "ssn",
+        "social_sec_num",
+        "address",
+        "address1",
+        "address2",
+        "street",
+        "city",
+        "zip",
+        "zipcode",
+        "postal_code",
+        "phone",
+        "email",
+        "card_number",
+        "card",
+        "cvc",
+        "exp_month",
+        "exp_year",
+        "password",
+        "passwd",
+        "secret",
+        "api_key",
+        "developer_key",
+        "customer_key",
+        "authorization",
+        "signature",
+        "token",
+        "connection_string",
+        "billing_details",
     }
-)  # fmt: skip
+)
 
 _STRIPE_KEY = re.compile(r"\b(?:sk|rk|pk|whsec)_(?:live|test)_[A-Za-z0-9]{6,}\b")
 _AUTH_HEADER = re.compile(r"(?i)\b(bearer|basic|odfhir)\s+[A-Za-z0-9._~+/=:-]{6,}")
@@ -144,7 +185,9 @@ class Redactor:
             return value
         return self.scrub_text(str(value))
 
-    def __call__(self, _logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def __call__(
+        self, _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+    ) -> Mapping[str, Any]:
         """structlog processor interface."""
         return {k: self.scrub(v, k) if k not in _PASS_KEYS else v for k, v in event_dict.items()}
 

@@ -13,7 +13,13 @@ from typing import Any
 from adapters.registry import create_ledger
 from connector.commands.common import load
 from connector.config import LoadedConfig, PracticeSettings
-from connector.errors import AuthError, ConfigError, ConnectorError, NotImplementedYet, TransientError
+from connector.errors import (
+    AuthError,
+    ConfigError,
+    ConnectorError,
+    NotImplementedYet,
+    TransientError,
+)
 from connector.logging import get_logger
 from connector.redaction import Redactor
 from connector.sources.base import PollContext
@@ -73,8 +79,13 @@ def check_practice(
         results.append(("pms", f"ok: {info.vendor} {info.version or ''}".rstrip()))
     except ConnectorError as exc:
         results.append(("pms", _failure(exc, f"practices[{practice.id}].pms")))
-    ctx = PollContext(practice=practice, store=_NoStore(), redactor=redactor,
-                      log=get_logger("connector.check"), stop=threading.Event())  # fmt: skip
+    ctx = PollContext(
+        practice=practice,
+        store=_NoStore(),
+        redactor=redactor,
+        log=get_logger("connector.check"),
+        stop=threading.Event(),
+    )
     for source in build_sources(practice):
         check = getattr(source, "check", None)
         try:

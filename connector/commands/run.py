@@ -12,8 +12,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``run`` command."""
     parser = sub.add_parser("run", help="run the service (forever, or one cycle with --once)")
     parser.add_argument("--once", action="store_true", help="run every job once and exit")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="plan and log what would be posted; write nothing to any PMS")  # fmt: skip
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="plan and log what would be posted; write nothing to any PMS",
+    )
     parser.set_defaults(handler=handle)
 
 

@@ -69,8 +69,10 @@ def handle(args: argparse.Namespace) -> int:
             state = "ok" if not poll["consecutive_failures"] else "FAILING"
             line = f"  {source:<9} {state:<8} last ok {poll['last_ok_at'] or 'never'}"
             if poll["consecutive_failures"]:
-                line += (f"; {poll['consecutive_failures']} failures, last"
-                         f" [{poll['last_error_code']}] {poll['last_error']}")  # fmt: skip
+                line += (
+                    f"; {poll['consecutive_failures']} failures, last"
+                    f" [{poll['last_error_code']}] {poll['last_error']}"
+                )
             print(line)
     return 0
 

@@ -44,7 +44,9 @@ class WritebackSettings(_Strict):
     allocation: AllocationMode = AllocationMode.ALLOCATE_OLDEST_FIRST
     patient_preferred: bool = False
     payment_type: str = Field(default="Online Payment", description="PMS payment type, name or id")
-    status: str | None = Field(default=None, description="write-back status label, where the PMS has one")
+    status: str | None = Field(
+        default=None, description="write-back status label, where the PMS has one"
+    )
     patient_notes: bool = False
     note_template: str = (
         "Online payment of {amount} received {date} {time} (ref {reference}) posted by connector"
@@ -87,7 +89,9 @@ class SftpInbox(_Strict):
         default=None, description="SHA256:… as printed by ssh-keygen -lf"
     )
     local_dir: Path = Field(description="where downloaded files wait to be parsed")
-    archive_path: str | None = Field(default=None, description="move remote files here after download")
+    archive_path: str | None = Field(
+        default=None, description="move remote files here after download"
+    )
     timeout: Duration = Field(default="30s", validate_default=True)
     patterns: tuple[str, ...] = ("*",)
 

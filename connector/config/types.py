@@ -70,7 +70,7 @@ Money = Annotated[Decimal, BeforeValidator(_money), PlainSerializer(str, return_
 
 
 class SecretRef(BaseModel):
-    """Where a secret comes from: ``{env: NAME}`` or ``{file: PATH}`` (or, discouraged, ``{value: …}``).
+    """Where a secret comes from: ``{env: NAME}`` or ``{file: PATH}``; ``{value: …}`` discouraged.
 
     The secret is resolved once when the configuration is loaded and held as a
     :class:`~pydantic.SecretStr`; it never appears in ``repr``, logs or ``diagnostics``.

@@ -136,8 +136,9 @@ class StateStore(Protocol):
     def save_progress(self, item_id: int, progress: dict[str, Any]) -> None:
         """Remember the finished steps of a multi-step write, so a retry resumes."""
 
-    def add_history(self, item_id: int | None, practice_id: str, event: str,
-                    detail: dict[str, Any]) -> None:  # fmt: skip
+    def add_history(
+        self, item_id: int | None, practice_id: str, event: str, detail: dict[str, Any]
+    ) -> None:
         """Append a decision or note to the history (no status change)."""
 
     def history(self, item_id: int) -> list[HistoryEntry]:

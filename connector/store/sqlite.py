@@ -63,8 +63,9 @@ class SQLiteStore:
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                   timeout=30)  # fmt: skip
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30
+            )
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
@@ -131,19 +132,44 @@ class SQLiteStore:
                     "INSERT INTO items (practice_id, source, key, kind, status, amount_cents,"
                     " payload, group_key, related_key, created_at, updated_at)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (practice_id, key) DO NOTHING",
-                    (practice_id, source, item.key, item.kind.value, item.status.value,
-                     to_cents(item.amount), jsonutil.dumps(item.payload), item.group_key,
-                     item.related_key, now, now),
-                )  # fmt: skip
+                    (
+                        practice_id,
+                        source,
+                        item.key,
+                        item.kind.value,
+                        item.status.value,
+                        to_cents(item.amount),
+                        jsonutil.dumps(item.payload),
+                        item.group_key,
+                        item.related_key,
+                        now,
+                        now,
+                    ),
+                )
                 if cur.rowcount == 0:
                     continue
                 item_id = int(cur.lastrowid or 0)
                 new_keys.append(item.key)
-                self._history(tx, item_id, practice_id, "item.recorded", None, item.status,
-                              {"kind": item.kind.value, "amount": str(item.amount)}, now)  # fmt: skip
+                self._history(
+                    tx,
+                    item_id,
+                    practice_id,
+                    "item.recorded",
+                    None,
+                    item.status,
+                    {"kind": item.kind.value, "amount": str(item.amount)},
+                    now,
+                )
                 if item.status is ItemStatus.REVIEW:
-                    self._insert_review(tx, item_id, practice_id, item.review_reason or "review",
-                                        item.review_message or "needs review", {}, now)  # fmt: skip
+                    self._insert_review(
+                        tx,
+                        item_id,
+                        practice_id,
+                        item.review_reason or "review",
+                        item.review_message or "needs review",
+                        {},
+                        now,
+                    )
             if cursor is not None:
                 tx.execute(
                     "INSERT INTO cursors (practice_id, source, value, updated_at) VALUES (?,?,?,?)"
@@ -155,19 +181,28 @@ class SQLiteStore:
 
     def get_cursor(self, practice_id: str, source: str) -> dict[str, Any] | None:
         """The stored cursor (JSON object) or None."""
-        row = self._conn().execute(
-            "SELECT value FROM cursors WHERE practice_id = ? AND source = ?", (practice_id, source)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT value FROM cursors WHERE practice_id = ? AND source = ?",
+                (practice_id, source),
+            )
+            .fetchone()
+        )
         return dict(jsonutil.loads(row["value"])) if row else None
 
     # -- reading --------------------------------------------------------------------------
     def due_items(self, practice_id: str, now: dt.datetime, limit: int) -> list[Item]:
         """Received items, and failed ones whose retry time has come, oldest first."""
-        rows = self._conn().execute(
-            "SELECT * FROM items WHERE practice_id = ? AND (status = 'received' OR"
-            " (status = 'failed' AND next_attempt_at <= ?)) ORDER BY id LIMIT ?",
-            (practice_id, _ts(now), limit),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM items WHERE practice_id = ? AND (status = 'received' OR"
+                " (status = 'failed' AND next_attempt_at <= ?)) ORDER BY id LIMIT ?",
+                (practice_id, _ts(now), limit),
+            )
+            .fetchall()
+        )
         return [_item(row) for row in rows]
 
     def get_item(self, item_id: int) -> Item | None:
@@ -177,25 +212,35 @@ class SQLiteStore:
 
     def find_item(self, practice_id: str, key: str) -> Item | None:
         """One item by external key."""
-        row = self._conn().execute(
-            "SELECT * FROM items WHERE practice_id = ? AND key = ?", (practice_id, key)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT * FROM items WHERE practice_id = ? AND key = ?", (practice_id, key))
+            .fetchone()
+        )
         return _item(row) if row else None
 
     def related_items(self, practice_id: str, related_key: str) -> list[Item]:
         """Items naming ``related_key``."""
-        rows = self._conn().execute(
-            "SELECT * FROM items WHERE practice_id = ? AND related_key = ? ORDER BY id",
-            (practice_id, related_key),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM items WHERE practice_id = ? AND related_key = ? ORDER BY id",
+                (practice_id, related_key),
+            )
+            .fetchall()
+        )
         return [_item(row) for row in rows]
 
     def group_items(self, practice_id: str, group_key: str) -> list[Item]:
         """Items of one payout or remittance."""
-        rows = self._conn().execute(
-            "SELECT * FROM items WHERE practice_id = ? AND group_key = ? ORDER BY id",
-            (practice_id, group_key),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM items WHERE practice_id = ? AND group_key = ? ORDER BY id",
+                (practice_id, group_key),
+            )
+            .fetchall()
+        )
         return [_item(row) for row in rows]
 
     # -- status changes -------------------------------------------------------------------
@@ -208,7 +253,9 @@ class SQLiteStore:
         detail: dict[str, Any],
         **columns: Any,
     ) -> str:
-        row = tx.execute("SELECT practice_id, status FROM items WHERE id = ?", (item_id,)).fetchone()
+        row = tx.execute(
+            "SELECT practice_id, status FROM items WHERE id = ?", (item_id,)
+        ).fetchone()
         if row is None:
             raise PermanentError(f"no item with id {item_id}", code="item_not_found")
         now = _ts(utcnow())
@@ -224,24 +271,34 @@ class SQLiteStore:
     def mark_posted(self, item_id: int, pms_ids: dict[str, Any], detail: dict[str, Any]) -> None:
         """Posted; store the PMS ids."""
         with self._tx() as tx:
-            self._set_status(tx, item_id, ItemStatus.POSTED, "item.posted",
-                             {**detail, "pms_ids": pms_ids}, pms_ids=jsonutil.dumps(pms_ids),
-                             last_error_code=None, last_error=None, next_attempt_at=None)  # fmt: skip
+            self._set_status(
+                tx,
+                item_id,
+                ItemStatus.POSTED,
+                "item.posted",
+                {**detail, "pms_ids": pms_ids},
+                pms_ids=jsonutil.dumps(pms_ids),
+                last_error_code=None,
+                last_error=None,
+                next_attempt_at=None,
+            )
 
     def mark_review(
         self, item_id: int, reason: str, message: str, details: dict[str, Any] | None = None
     ) -> int:
         """To the review queue (one open review per item: an older open one is superseded)."""
         with self._tx() as tx:
-            practice = self._set_status(tx, item_id, ItemStatus.REVIEW, "item.review",
-                                        {"reason": reason, **(details or {})})  # fmt: skip
+            practice = self._set_status(
+                tx, item_id, ItemStatus.REVIEW, "item.review", {"reason": reason, **(details or {})}
+            )
             tx.execute(
                 "UPDATE reviews SET state = 'retried', closed_at = ? WHERE item_id = ?"
                 " AND state = 'open'",
                 (_ts(utcnow()), item_id),
             )
-            return self._insert_review(tx, item_id, practice, reason, message, details or {},
-                                       _ts(utcnow()))  # fmt: skip
+            return self._insert_review(
+                tx, item_id, practice, reason, message, details or {}, _ts(utcnow())
+            )
 
     def mark_failed(
         self, item_id: int, code: str, message: str, next_attempt_at: dt.datetime
@@ -249,19 +306,31 @@ class SQLiteStore:
         """Count an attempt and schedule the next one."""
         with self._tx() as tx:
             tx.execute("UPDATE items SET attempts = attempts + 1 WHERE id = ?", (item_id,))
-            self._set_status(tx, item_id, ItemStatus.FAILED, "item.failed",
-                             {"code": code, "message": message,
-                              "next_attempt_at": _ts(next_attempt_at)},
-                             last_error_code=code, last_error=message,
-                             next_attempt_at=_ts(next_attempt_at))  # fmt: skip
+            self._set_status(
+                tx,
+                item_id,
+                ItemStatus.FAILED,
+                "item.failed",
+                {"code": code, "message": message, "next_attempt_at": _ts(next_attempt_at)},
+                last_error_code=code,
+                last_error=message,
+                next_attempt_at=_ts(next_attempt_at),
+            )
 
     def mark_dead(self, item_id: int, code: str, message: str) -> None:
         """Give up."""
         with self._tx() as tx:
             tx.execute("UPDATE items SET attempts = attempts + 1 WHERE id = ?", (item_id,))
-            self._set_status(tx, item_id, ItemStatus.DEAD, "item.dead",
-                             {"code": code, "message": message},
-                             last_error_code=code, last_error=message, next_attempt_at=None)  # fmt: skip
+            self._set_status(
+                tx,
+                item_id,
+                ItemStatus.DEAD,
+                "item.dead",
+                {"code": code, "message": message},
+                last_error_code=code,
+                last_error=message,
+                next_attempt_at=None,
+            )
 
     def mark_ignored(self, item_id: int, reason: str) -> None:
         """Never to be posted."""
@@ -272,10 +341,20 @@ class SQLiteStore:
         """Remember finished steps of a multi-step write."""
         with self._tx() as tx:
             row = tx.execute("SELECT practice_id FROM items WHERE id = ?", (item_id,)).fetchone()
-            tx.execute("UPDATE items SET progress = ?, updated_at = ? WHERE id = ?",
-                       (jsonutil.dumps(progress), _ts(utcnow()), item_id))  # fmt: skip
-            self._history(tx, item_id, row["practice_id"], "item.progress", None, None,
-                          progress, _ts(utcnow()))  # fmt: skip
+            tx.execute(
+                "UPDATE items SET progress = ?, updated_at = ? WHERE id = ?",
+                (jsonutil.dumps(progress), _ts(utcnow()), item_id),
+            )
+            self._history(
+                tx,
+                item_id,
+                row["practice_id"],
+                "item.progress",
+                None,
+                None,
+                progress,
+                _ts(utcnow()),
+            )
 
     def add_history(
         self, item_id: int | None, practice_id: str, event: str, detail: dict[str, Any]
@@ -286,14 +365,22 @@ class SQLiteStore:
 
     def history(self, item_id: int) -> list[HistoryEntry]:
         """The item's history, oldest first."""
-        rows = self._conn().execute(
-            "SELECT * FROM history WHERE item_id = ? ORDER BY id", (item_id,)
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT * FROM history WHERE item_id = ? ORDER BY id", (item_id,))
+            .fetchall()
+        )
         return [
-            HistoryEntry(id=r["id"], item_id=r["item_id"], practice_id=r["practice_id"],
-                         at=_parse_ts(r["at"]) or utcnow(), event=r["event"],
-                         from_status=r["from_status"], to_status=r["to_status"],
-                         detail=jsonutil.loads(r["detail"]))  # fmt: skip
+            HistoryEntry(
+                id=r["id"],
+                item_id=r["item_id"],
+                practice_id=r["practice_id"],
+                at=_parse_ts(r["at"]) or utcnow(),
+                event=r["event"],
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                detail=jsonutil.loads(r["detail"]),
+            )
             for r in rows
         ]
 
@@ -367,10 +454,21 @@ class SQLiteStore:
             if row is None or row["state"] != "open":
                 raise PermanentError(f"no open review with id {review_id}", code="review_not_open")
             now = _ts(utcnow())
-            tx.execute("UPDATE reviews SET state = 'resolved', closed_at = ?, resolution_note = ?"
-                       " WHERE id = ?", (now, note, review_id))  # fmt: skip
-            self._history(tx, row["item_id"], row["practice_id"], "review.resolved", None, None,
-                          {"review_id": review_id, "note": note}, now)  # fmt: skip
+            tx.execute(
+                "UPDATE reviews SET state = 'resolved', closed_at = ?, resolution_note = ?"
+                " WHERE id = ?",
+                (now, note, review_id),
+            )
+            self._history(
+                tx,
+                row["item_id"],
+                row["practice_id"],
+                "review.resolved",
+                None,
+                None,
+                {"review_id": review_id, "note": note},
+                now,
+            )
 
     def retry_review(self, review_id: int) -> Item:
         """Close the entry and requeue its item."""
@@ -378,10 +476,18 @@ class SQLiteStore:
             row = tx.execute("SELECT * FROM reviews WHERE id = ?", (review_id,)).fetchone()
             if row is None or row["state"] != "open":
                 raise PermanentError(f"no open review with id {review_id}", code="review_not_open")
-            tx.execute("UPDATE reviews SET state = 'retried', closed_at = ? WHERE id = ?",
-                       (_ts(utcnow()), review_id))  # fmt: skip
-            self._set_status(tx, row["item_id"], ItemStatus.RECEIVED, "review.retried",
-                             {"review_id": review_id}, next_attempt_at=None)  # fmt: skip
+            tx.execute(
+                "UPDATE reviews SET state = 'retried', closed_at = ? WHERE id = ?",
+                (_ts(utcnow()), review_id),
+            )
+            self._set_status(
+                tx,
+                row["item_id"],
+                ItemStatus.RECEIVED,
+                "review.retried",
+                {"review_id": review_id},
+                next_attempt_at=None,
+            )
             item_id = int(row["item_id"])
         item = self.get_item(item_id)
         assert item is not None
@@ -433,13 +539,17 @@ class SQLiteStore:
             sql, args = sql + " WHERE practice_id = ?", (practice_id,)  # type: ignore[assignment]
         rows = self._conn().execute(sql + " ORDER BY practice_id, source", args).fetchall()
         return [
-            PollState(practice_id=r["practice_id"], source=r["source"],
-                      last_started_at=_parse_ts(r["last_started_at"]),
-                      last_ok_at=_parse_ts(r["last_ok_at"]),
-                      last_error_at=_parse_ts(r["last_error_at"]),
-                      last_error_code=r["last_error_code"], last_error=r["last_error"],
-                      consecutive_failures=r["consecutive_failures"],
-                      last_summary=jsonutil.loads(r["last_summary"]))  # fmt: skip
+            PollState(
+                practice_id=r["practice_id"],
+                source=r["source"],
+                last_started_at=_parse_ts(r["last_started_at"]),
+                last_ok_at=_parse_ts(r["last_ok_at"]),
+                last_error_at=_parse_ts(r["last_error_at"]),
+                last_error_code=r["last_error_code"],
+                last_error=r["last_error"],
+                consecutive_failures=r["consecutive_failures"],
+                last_summary=jsonutil.loads(r["last_summary"]),
+            )
             for r in rows
         ]
 
@@ -483,23 +593,39 @@ def _split_sql(script: str) -> list[str]:
 
 def _item(row: sqlite3.Row) -> Item:
     return Item(
-        id=row["id"], practice_id=row["practice_id"], source=row["source"], key=row["key"],
-        kind=ItemKind(row["kind"]), status=ItemStatus(row["status"]),
-        payload=jsonutil.loads(row["payload"]), amount=from_cents(row["amount_cents"]),
-        group_key=row["group_key"], related_key=row["related_key"], attempts=row["attempts"],
-        next_attempt_at=_parse_ts(row["next_attempt_at"]), last_error_code=row["last_error_code"],
-        pms_ids=jsonutil.loads(row["pms_ids"]), progress=jsonutil.loads(row["progress"]),
+        id=row["id"],
+        practice_id=row["practice_id"],
+        source=row["source"],
+        key=row["key"],
+        kind=ItemKind(row["kind"]),
+        status=ItemStatus(row["status"]),
+        payload=jsonutil.loads(row["payload"]),
+        amount=from_cents(row["amount_cents"]),
+        group_key=row["group_key"],
+        related_key=row["related_key"],
+        attempts=row["attempts"],
+        next_attempt_at=_parse_ts(row["next_attempt_at"]),
+        last_error_code=row["last_error_code"],
+        pms_ids=jsonutil.loads(row["pms_ids"]),
+        progress=jsonutil.loads(row["progress"]),
         created_at=_parse_ts(row["created_at"]) or utcnow(),
         updated_at=_parse_ts(row["updated_at"]) or utcnow(),
-    )  # fmt: skip
+    )
 
 
 def _review(row: sqlite3.Row) -> Review:
     return Review(
-        id=row["id"], item_id=row["item_id"], practice_id=row["practice_id"],
-        reason=row["reason"], message=row["message"], details=jsonutil.loads(row["details"]),
-        state=row["state"], created_at=_parse_ts(row["created_at"]) or utcnow(),
-        closed_at=_parse_ts(row["closed_at"]), resolution_note=row["resolution_note"],
-        item_key=row["item_key"], item_kind=row["item_kind"],
+        id=row["id"],
+        item_id=row["item_id"],
+        practice_id=row["practice_id"],
+        reason=row["reason"],
+        message=row["message"],
+        details=jsonutil.loads(row["details"]),
+        state=row["state"],
+        created_at=_parse_ts(row["created_at"]) or utcnow(),
+        closed_at=_parse_ts(row["closed_at"]),
+        resolution_note=row["resolution_note"],
+        item_key=row["item_key"],
+        item_kind=row["item_kind"],
         amount=str(from_cents(row["amount_cents"])),
-    )  # fmt: skip
+    )
