@@ -1,0 +1,140 @@
+"""The SQLite state store: idempotent recording, atomic cursors, review queue, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from decimal import Decimal
+
+import pytest
+
+from connector.domain import ItemKind, ItemStatus, NewItem
+from connector.errors import PermanentError
+from connector.store import SQLiteStore
+from connector.store.sqlite import migrations
+
+
+def _payment(key: str, amount: str = "10.00", **kw: object) -> NewItem:
+    return NewItem(key, ItemKind.PATIENT_PAYMENT, {"txn": key}, Decimal(amount), **kw)  # type: ignore[arg-type]
+
+
+def test_same_key_twice_is_one_item(store: SQLiteStore) -> None:
+    """Recording the same external key twice stores one item."""
+    first = store.record("p1", "stripe", [_payment("txn_1")])
+    second = store.record("p1", "stripe", [_payment("txn_1"), _payment("txn_2")])
+    assert first.new_keys == ("txn_1",)
+    assert second.new_keys == ("txn_2",) and second.duplicates == 1
+    assert store.status_counts() == {"p1": {"received": 2}}
+
+
+def test_keys_are_unique_per_practice(store: SQLiteStore) -> None:
+    """Two practices may each have an item with the same key."""
+    store.record("p1", "stripe", [_payment("k")])
+    store.record("p2", "stripe", [_payment("k")])
+    assert store.find_item("p1", "k") is not None and store.find_item("p2", "k") is not None
+
+
+def test_cursor_and_items_are_atomic(store: SQLiteStore) -> None:
+    """A failure while recording leaves neither the items nor the cursor."""
+    store.record("p1", "stripe", [_payment("txn_0")], cursor={"after": 1})
+    broken = NewItem("txn_2", ItemKind.PATIENT_PAYMENT, {"bad": object()}, Decimal("1.00"))
+    with pytest.raises(TypeError):
+        store.record("p1", "stripe", [_payment("txn_1"), broken], cursor={"after": 2})
+    assert store.find_item("p1", "txn_1") is None
+    assert store.get_cursor("p1", "stripe") == {"after": 1}
+
+
+def test_amounts_round_trip_exactly(store: SQLiteStore) -> None:
+    """Amounts are stored as integer cents and come back as the same Decimal."""
+    store.record("p1", "stripe", [_payment("txn_1", "-1234.56")])
+    item = store.find_item("p1", "txn_1")
+    assert item is not None and item.amount == Decimal("-1234.56")
+
+
+def test_review_items_recorded_up_front_open_a_review(store: SQLiteStore) -> None:
+    """An item recorded with status review has an open review entry with its reason."""
+    store.record("p1", "stripe", [_payment("txn_9", status=ItemStatus.REVIEW,
+                                           review_reason="patient_not_found",
+                                           review_message="no patient id")])  # fmt: skip
+    [review] = store.list_reviews()
+    assert review.reason == "patient_not_found" and review.item_key == "txn_9"
+    assert store.count_open_reviews() == {"p1": 1}
+
+
+def test_status_lifecycle_and_history(store: SQLiteStore) -> None:
+    """failed → retried when due → posted, each change in the append-only history."""
+    store.record("p1", "stripe", [_payment("txn_1")])
+    item = store.find_item("p1", "txn_1")
+    assert item is not None
+    now = dt.datetime.now(dt.UTC)
+    store.mark_failed(item.id, "transient", "timeout", now + dt.timedelta(minutes=5))
+    assert store.due_items("p1", now, 10) == []
+    assert [i.key for i in store.due_items("p1", now + dt.timedelta(minutes=6), 10)] == ["txn_1"]
+    store.mark_posted(item.id, {"PayNum": 7}, {"mode": "allocate"})
+    posted = store.get_item(item.id)
+    assert posted is not None and posted.status is ItemStatus.POSTED and posted.attempts == 1
+    assert posted.pms_ids == {"PayNum": 7}
+    events = [h.event for h in store.history(item.id)]
+    assert events == ["item.recorded", "item.failed", "item.posted"]
+
+
+def test_history_is_append_only(store: SQLiteStore) -> None:
+    """History rows cannot be updated or deleted."""
+    store.record("p1", "stripe", [_payment("txn_1")])
+    conn = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("UPDATE history SET event = 'x'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        conn.execute("DELETE FROM history")
+    conn.close()
+
+
+def test_review_retry_and_resolve(store: SQLiteStore) -> None:
+    """retry puts the item back to received; resolve closes the review; neither twice."""
+    store.record("p1", "stripe", [_payment("a"), _payment("b")])
+    a, b = store.find_item("p1", "a"), store.find_item("p1", "b")
+    assert a is not None and b is not None
+    ra = store.mark_review(a.id, "patient_not_found", "no such patient")
+    rb = store.mark_review(b.id, "multiple_plans", "two plans")
+    assert store.retry_review(ra).status is ItemStatus.RECEIVED
+    store.resolve_review(rb, "posted by hand by front desk")
+    assert store.list_reviews() == []
+    assert {r.state for r in store.list_reviews(state="all")} == {"retried", "resolved"}
+    with pytest.raises(PermanentError):
+        store.resolve_review(rb, "again")
+
+
+def test_poll_state_counts_consecutive_failures(store: SQLiteStore) -> None:
+    """Failures count up until a success resets them."""
+    assert store.poll_failed("p1", "stripe", "transient", "down") == 1
+    assert store.poll_failed("p1", "stripe", "transient", "down") == 2
+    store.poll_succeeded("p1", "stripe", {"recorded": 3})
+    [state] = store.poll_states()
+    assert state.consecutive_failures == 0 and state.last_summary == {"recorded": 3}
+
+
+def test_migrations_are_idempotent(tmp_path: object) -> None:
+    """Migrating twice leaves the newest version and no error."""
+    from pathlib import Path
+
+    db = SQLiteStore(Path(str(tmp_path)) / "s.db")
+    newest = max(v for v, _ in migrations())
+    assert db.migrate() == newest
+    assert db.migrate() == newest
+    db.close()
+
+
+def test_store_is_usable_from_several_threads(store: SQLiteStore) -> None:
+    """Each thread gets its own connection; records from threads all land once."""
+    import threading
+
+    def work(n: int) -> None:
+        for i in range(20):
+            store.record("p1", "stripe", [_payment(f"t{n}-{i}"), _payment("shared")])
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.status_counts()["p1"]["received"] == 81
