@@ -11,6 +11,7 @@ poster finish the current item and return, then the scheduler shuts down.
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any
 from connector.config import LoadedConfig, PracticeSettings
 from connector.errors import AuthError, ConnectorError, NotImplementedYet, error_code
 from connector.logging import bind_run, clear_run, get_logger
+from connector.metrics import Metrics
 from connector.redaction import Redactor
 from connector.sources.base import PollContext, PollSource
 from connector.store import StateStore
@@ -91,6 +93,7 @@ class Daemon:
         self.dry_run = dry_run
         self.stop_event = threading.Event()
         self.log = get_logger("connector.daemon")
+        self.metrics = Metrics()
         self._failing: dict[tuple[str, str], str] = {}
         self._paused: set[tuple[str, str]] = set()
         self._scheduler: Any = None
@@ -128,9 +131,26 @@ class Daemon:
             try:
                 summary = job.poll(ctx)
             except Exception as exc:  # noqa: BLE001 - one practice's failure must not stop others
-                return self._failed(practice.id, job.name, exc, started)
+                outcome = self._failed(practice.id, job.name, exc, started)
+                self.metrics.job_finished(
+                    practice.id,
+                    job.name,
+                    time.monotonic() - started,
+                    ok=False,
+                    code=outcome.code,
+                    summary=None,
+                )
+                return outcome
             finally:
                 clear_run()
+            self.metrics.job_finished(
+                practice.id,
+                job.name,
+                time.monotonic() - started,
+                ok=True,
+                code=None,
+                summary=summary,
+            )
             duration_ms = int((time.monotonic() - started) * 1000)
             self.store.poll_succeeded(practice.id, job.name, summary)
             bind_run(practice.id, job.name)
@@ -211,9 +231,39 @@ class Daemon:
                     next_run_time=_now_utc(),
                 )
         self.install_signal_handlers()
+        health = self._start_health(scheduler)
         self.log.info("daemon.started", practices=len(self._practices), workers=workers)
-        scheduler.start()
+        try:
+            scheduler.start()
+        finally:
+            if health is not None:
+                health.stop()
         self.log.info("daemon.stopped")
+
+    def _start_health(self, scheduler: Any) -> Any:
+        settings = self.config.settings.health
+        if not settings.enabled:
+            return None
+        from connector.health import HealthServer  # noqa: PLC0415 - only when enabled
+
+        expected = {
+            (entry.practice.id, job.name): dt.timedelta(
+                seconds=_interval_seconds(entry.practice, job.name, self.config)
+            )
+            for entry in self._practices
+            for job in entry.jobs
+        }
+        server = HealthServer(
+            settings.host,
+            settings.port,
+            store=self.store,
+            metrics=self.metrics,
+            expected=expected,
+            alive=lambda: bool(scheduler.running),
+        )
+        server.start()
+        self.log.info("health.listening", host=settings.host, port=server.port)
+        return server
 
     def install_signal_handlers(self) -> None:
         """SIGTERM/SIGINT: finish the current item, then stop."""
@@ -258,9 +308,7 @@ def _context(exc: Exception) -> dict[str, Any]:
     return dict(exc.context) if isinstance(exc, ConnectorError) else {}
 
 
-def _now_utc() -> Any:
-    import datetime as dt  # noqa: PLC0415
-
+def _now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 

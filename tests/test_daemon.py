@@ -160,3 +160,28 @@ def test_each_job_run_logs_one_summary_line_with_its_context(
         ("a", "era", 1),
     ]
     assert summaries[0]["run_id"] != summaries[1]["run_id"]
+
+
+def test_diagnostics_bundle_has_state_but_no_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`diagnostics` shows config, polls and errors by code, with every secret removed."""
+    import json
+
+    from connector.cli import main
+
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    path = write_config(tmp_path, [od_practice("a")])
+    store = SQLiteStore(tmp_path / "state.db")
+    store.migrate()
+    store.poll_failed("a", "stripe", "rate_limited", "Stripe answered 429")
+    store.close()
+    assert main(["--config", str(path), "diagnostics"]) == 0
+    out = capsys.readouterr().out
+    for secret in ENV.values():
+        assert secret not in out
+    bundle = json.loads(out)
+    api = bundle["config"]["practices"][0]["pms"]["api"]
+    assert api["developer_key"] == "<secret from environment variable TEST_OD_DEV>"
+    assert bundle["recent_errors_by_code"] == {"a": {"rate_limited": 1}}

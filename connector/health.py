@@ -1,0 +1,112 @@
+"""Opt-in ``/healthz`` and ``/metrics`` HTTP endpoint (bound to 127.0.0.1 by default).
+
+``/healthz`` answers 200 when the scheduler is alive and every enabled source of every practice
+has had a successful poll within ``stale_after`` intervals of its schedule (a source that has
+never succeeded is given that long from the daemon's start); otherwise 503 with the reasons, as
+JSON, ids only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from connector.metrics import Metrics
+from connector.store import StateStore, utcnow
+
+
+class HealthServer:
+    """Serves health and metrics on a background thread.
+
+    Args:
+        host, port: where to listen (port 0 picks a free one; see :attr:`port`).
+        store: read at request time.
+        metrics: the daemon's metrics.
+        expected: ``{(practice_id, job): interval}`` of every scheduled job.
+        alive: returns True while the scheduler runs.
+        stale_after: how many intervals without success make a job unhealthy.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        store: StateStore,
+        metrics: Metrics,
+        expected: dict[tuple[str, str], dt.timedelta],
+        alive: Callable[[], bool],
+        stale_after: int = 3,
+    ) -> None:
+        self.store = store
+        self.metrics = metrics
+        self.expected = expected
+        self.alive = alive
+        self.stale_after = stale_after
+        self.started_at = utcnow()
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        """The port actually bound."""
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        """Start serving in the background."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """``(healthy, document)``."""
+        now = utcnow()
+        problems = []
+        if not self.alive():
+            problems.append("scheduler is not running")
+        polls = {(p.practice_id, p.source): p for p in self.store.poll_states()}
+        for (practice, job), interval in sorted(self.expected.items()):
+            limit = interval * self.stale_after
+            state = polls.get((practice, job))
+            last_ok = state.last_ok_at if state else None
+            if (last_ok or self.started_at) + limit < now:
+                problems.append(
+                    f"{practice}/{job}: no successful poll since "
+                    f"{last_ok.isoformat(timespec='seconds') if last_ok else 'start'}"
+                )
+        return not problems, {"healthy": not problems, "problems": problems}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/healthz":
+                    healthy, doc = outer.health()
+                    self._send(200 if healthy else 503, "application/json", json.dumps(doc))
+                elif self.path == "/metrics":
+                    body = outer.metrics.render(outer.store)
+                    self._send(200, "text/plain; version=0.0.4", body)
+                else:
+                    self._send(404, "text/plain", "not found\n")
+
+            def _send(self, status: int, ctype: str, body: str) -> None:
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return  # access logs are not wanted; health checks would flood the log
+
+        return Handler
