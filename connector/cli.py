@@ -20,6 +20,7 @@ COMMANDS = [
     "connector.commands.status",
     "connector.commands.config_schema",
     "connector.commands.diagnostics",
+    "connector.commands.report",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

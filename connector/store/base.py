@@ -113,6 +113,15 @@ class StateStore(Protocol):
     def group_items(self, practice_id: str, group_key: str) -> list[Item]:
         """Items of one payout or remittance."""
 
+    def items_of_kind(
+        self,
+        practice_id: str,
+        kinds: Sequence[str],
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[Item]:
+        """Items of the given kinds recorded in ``[since, until)``, oldest first (for reports)."""
+
     # -- status changes (posting) ---------------------------------------------------------
     def mark_posted(self, item_id: int, pms_ids: dict[str, Any], detail: dict[str, Any]) -> None:
         """The item is in the PMS; remember what was written."""

@@ -243,6 +243,26 @@ class SQLiteStore:
         )
         return [_item(row) for row in rows]
 
+    def items_of_kind(
+        self,
+        practice_id: str,
+        kinds: Sequence[str],
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[Item]:
+        """Items of the given kinds recorded in ``[since, until)``, oldest first."""
+        marks = ",".join("?" for _ in kinds)
+        sql = f"SELECT * FROM items WHERE practice_id = ? AND kind IN ({marks})"  # noqa: S608 - placeholders only
+        args: list[Any] = [practice_id, *kinds]
+        if since is not None:
+            sql += " AND created_at >= ?"
+            args.append(_ts(since))
+        if until is not None:
+            sql += " AND created_at < ?"
+            args.append(_ts(until))
+        rows = self._conn().execute(sql + " ORDER BY id", args).fetchall()
+        return [_item(row) for row in rows]
+
     # -- status changes -------------------------------------------------------------------
     def _set_status(
         self,

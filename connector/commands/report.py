@@ -1,0 +1,123 @@
+"""``connector report payouts|remittances|denials``: reconciliation and denial reports."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from connector.commands.common import runtime
+from connector.money import fmt
+from connector.reports import denial_report, payout_report, remittance_report
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``report`` command."""
+    parser = sub.add_parser("report", help="reconciliation and denial reports (table or CSV)")
+    parser.add_argument("kind", choices=["payouts", "remittances", "denials"])
+    parser.add_argument("--practice", help="one practice id (default: all)")
+    parser.add_argument("--since", type=_date, help="first day (YYYY-MM-DD), by recording date")
+    parser.add_argument("--until", type=_date, help="day after the last (YYYY-MM-DD)")
+    parser.add_argument("--csv", action="store_true", help="CSV on stdout instead of a table")
+    parser.set_defaults(handler=handle)
+
+
+def _date(text: str) -> dt.datetime:
+    return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), tzinfo=dt.UTC)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Print the chosen report."""
+    rt = runtime(args)
+    try:
+        practices = (
+            [args.practice] if args.practice else [p.id for p in rt.config.settings.practices]
+        )
+        header, rows = _build(args.kind, rt.store, practices, args.since, args.until)
+    finally:
+        rt.store.close()
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+    else:
+        _table(header, rows)
+    return 0
+
+
+def _build(
+    kind: str, store: Any, practices: list[str], since: Any, until: Any
+) -> tuple[list[str], list[list[str]]]:
+    if kind == "payouts":
+        header = [
+            "practice",
+            "payout",
+            "arrival",
+            "items",
+            "gross",
+            "fees",
+            "net",
+            "posted",
+            "difference",
+            "not posted",
+        ]
+        return header, [
+            [
+                r.practice_id,
+                r.payout,
+                r.arrival_date or "",
+                str(r.items),
+                fmt(r.gross),
+                fmt(r.fees),
+                fmt(r.net),
+                fmt(r.posted),
+                fmt(r.difference),
+                "; ".join(r.unposted),
+            ]
+            for r in payout_report(store, practices, since, until)
+        ]
+    if kind == "remittances":
+        header = [
+            "practice",
+            "trace",
+            "payer",
+            "claims",
+            "amount",
+            "posted",
+            "in review",
+            "other",
+            "plb",
+            "difference",
+        ]
+        return header, [
+            [
+                r.practice_id,
+                r.trace,
+                r.payer,
+                str(r.claims),
+                fmt(r.amount),
+                fmt(r.posted),
+                fmt(r.in_review),
+                fmt(r.other),
+                fmt(r.plb),
+                fmt(r.difference),
+            ]
+            for r in remittance_report(store, practices, since, until)
+        ]
+    header = ["practice", "payer", "carc", "claims", "charges"]
+    return header, [
+        [r.practice_id, r.payer, r.carc, str(r.claims), fmt(r.charges)]
+        for r in denial_report(store, practices, since, until)
+    ]
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    if not rows:
+        print("(no rows)")

@@ -1,0 +1,187 @@
+"""Reconciliation and denial reports over the state store (pure functions returning rows).
+
+* payouts — per Stripe payout: gross, fees, net, what was posted, and the items that explain a
+  difference;
+* remittances — per ERA remittance: BPR amount against posted claims, claims in review or
+  elsewhere, and provider-level adjustments (PLB);
+* denials — denied claims by payer and CARC over a date range, to spot patterns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from connector.domain import Item, ItemKind, ItemStatus
+from connector.money import ZERO, to_money
+from connector.store import StateStore
+
+_PATIENT_MONEY = {
+    ItemKind.PATIENT_PAYMENT,
+    ItemKind.REFUND,
+    ItemKind.DISPUTE,
+    ItemKind.DISPUTE_WON,
+    ItemKind.ACH_RETURN,
+}
+_STRIPE_KINDS = [k.value for k in (*_PATIENT_MONEY, ItemKind.PAYOUT_FAILURE, ItemKind.STRIPE_OTHER)]
+
+
+@dataclass
+class PayoutRow:
+    """One payout's reconciliation."""
+
+    practice_id: str
+    payout: str
+    arrival_date: str | None
+    items: int = 0
+    gross: Decimal = ZERO
+    fees: Decimal = ZERO
+    net: Decimal = ZERO
+    posted: Decimal = ZERO
+    ignored: Decimal = ZERO
+    unposted: list[str] = field(default_factory=list)
+
+    @property
+    def difference(self) -> Decimal:
+        """Patient money in the payout that is not (yet) on the ledger."""
+        return self.gross - self.posted - self.ignored
+
+
+@dataclass
+class RemittanceRow:
+    """One remittance's reconciliation: BPR02 = posted + review + other - PLB when all is well."""
+
+    practice_id: str
+    remittance: str
+    trace: str
+    payer: str
+    amount: Decimal
+    posted: Decimal = ZERO
+    in_review: Decimal = ZERO
+    other: Decimal = ZERO
+    plb: Decimal = ZERO
+    claims: int = 0
+
+    @property
+    def difference(self) -> Decimal:
+        """BPR amount not accounted for by claims and PLB (0 for a balanced remittance)."""
+        return self.amount - (self.posted + self.in_review + self.other - self.plb)
+
+
+@dataclass(frozen=True)
+class DenialRow:
+    """Denied claims of one payer for one reason code."""
+
+    practice_id: str
+    payer: str
+    carc: str
+    claims: int
+    charges: Decimal
+
+
+def _money(payload: dict[str, object], key: str) -> Decimal:
+    value = payload.get(key)
+    return to_money(str(value)) if value not in (None, "") else ZERO
+
+
+def payout_report(
+    store: StateStore,
+    practice_ids: Iterable[str],
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[PayoutRow]:
+    """Per payout: gross, fees, net, posted sum, and the unposted items by key and status."""
+    rows: dict[tuple[str, str], PayoutRow] = {}
+    for practice_id in practice_ids:
+        for item in store.items_of_kind(practice_id, _STRIPE_KINDS, since, until):
+            payout = item.group_key or "(no payout)"
+            row = rows.setdefault(
+                (practice_id, payout),
+                PayoutRow(
+                    practice_id, payout, str(item.payload.get("payout_arrival_date") or "") or None
+                ),
+            )
+            row.items += 1
+            row.fees += _money(item.payload, "fee")
+            row.net += _money(item.payload, "net")
+            if item.kind not in _PATIENT_MONEY:
+                continue
+            row.gross += item.amount
+            if item.status is ItemStatus.POSTED:
+                row.posted += item.amount
+            elif item.status is ItemStatus.IGNORED:
+                row.ignored += item.amount
+            else:
+                row.unposted.append(
+                    f"{item.key} {item.kind.value} {item.amount} {item.status.value}"
+                )
+    return sorted(rows.values(), key=lambda r: (r.practice_id, r.arrival_date or "", r.payout))
+
+
+def remittance_report(
+    store: StateStore,
+    practice_ids: Iterable[str],
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[RemittanceRow]:
+    """Per remittance: BPR amount vs posted claims, claims in review or elsewhere, and PLB."""
+    rows = []
+    for practice_id in practice_ids:
+        for rem in store.items_of_kind(practice_id, [ItemKind.ERA_REMITTANCE.value], since, until):
+            payload = rem.payload
+            row = RemittanceRow(
+                practice_id,
+                rem.key,
+                str(payload.get("trace", "")),
+                str(payload.get("payer_name") or payload.get("payer_id") or ""),
+                rem.amount,
+            )
+            plb = payload.get("plb") or []
+            assert isinstance(plb, list)
+            row.plb = sum((_money(adj, "amount") for adj in plb), ZERO)
+            for claim in store.group_items(practice_id, rem.key):
+                if claim.kind is not ItemKind.ERA_CLAIM:
+                    continue
+                row.claims += 1
+                if claim.status is ItemStatus.POSTED:
+                    row.posted += claim.amount
+                elif claim.status is ItemStatus.REVIEW:
+                    row.in_review += claim.amount
+                else:
+                    row.other += claim.amount
+            rows.append(row)
+    return rows
+
+
+def denial_report(
+    store: StateStore,
+    practice_ids: Iterable[str],
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[DenialRow]:
+    """Denied claims (CLP02 = 4) grouped by payer and CARC (group-reason, claim and line level)."""
+    counts: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+    for practice_id in practice_ids:
+        for claim in store.items_of_kind(practice_id, [ItemKind.ERA_CLAIM.value], since, until):
+            if str(claim.payload.get("status")) != "4":
+                continue
+            payer = str(claim.payload.get("payer_name") or claim.payload.get("payer_id") or "?")
+            for code in sorted(_carcs(claim)) or ["(none)"]:
+                counts[(practice_id, payer, code)].append(_money(claim.payload, "charge"))
+    return [
+        DenialRow(practice_id, payer, code, len(charges), sum(charges, ZERO))
+        for (practice_id, payer, code), charges in sorted(counts.items())
+    ]
+
+
+def _carcs(claim: Item) -> set[str]:
+    codes = set()
+    adjustments = list(claim.payload.get("adjustments") or [])
+    for line in claim.payload.get("lines") or []:
+        adjustments.extend(line.get("adjustments") or [])
+    for adj in adjustments:
+        codes.add(f"{adj.get('group')}-{adj.get('reason')}")
+    return codes
