@@ -1,8 +1,8 @@
 """Fixtures for the Stripe source tests: practices, a real SQLite store, the Stripe emulator.
 
 HTTP goes through the real stripe-python client and ``requests``; ``responses`` intercepts it
-and hands each request to the shipped :class:`StripeEmulator` (or to explicit responses a test
-registers first). Nothing leaves the process.
+and hands each request to the shipped :class:`StripeEmulator` (a fake we ship, serving
+Stripe-shaped objects; tests assert on the exact requests made). Nothing leaves the process.
 """
 
 from __future__ import annotations
@@ -23,30 +23,7 @@ from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.sources.base import PollContext
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
-
-API_BASE = "https://stripe.sandbox.test"
-NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
-NOW_TS = int(NOW.timestamp())
-DAY = 86_400
-
-
-def make_practice(
-    practice_id: str = "smile",
-    *,
-    key: str = "sk_test_practiceKey0001",
-    account: str | None = None,
-    api_base: str = API_BASE,
-    **stripe: Any,
-) -> PracticeSettings:
-    """A practice with an Eaglesoft PMS (never contacted here) and a Stripe section."""
-    section: dict[str, Any] = {"api_key": {"value": key}, "api_base": api_base, **stripe}
-    if account is not None:
-        section["account"] = account
-    return PracticeSettings.model_validate({
-        "id": practice_id,
-        "pms": {"vendor": "eaglesoft", "odbc": {"dsn": "unused"}},
-        "payments": {"stripe": section},
-    })  # fmt: skip
+from tests.sources.stripe.support import API_BASE, NOW
 
 
 @pytest.fixture
