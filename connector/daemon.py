@@ -145,7 +145,8 @@ class Daemon:
         if isinstance(exc, AuthError):
             self._paused.add(key)
             self.log.error("practice.auth_failed", error_code=code, error=message,
-                           hint="fix the credentials, run `connector check-config`, then restart")  # fmt: skip
+                           hint="fix the credentials, run `connector check-config`, then restart",
+                           **_context(exc))  # fmt: skip
             self._pause(practice_id, job)
         elif key not in self._failing:
             fields: dict[str, Any] = {"error_code": code, "error": message, **_context(exc)}

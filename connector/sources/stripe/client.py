@@ -26,7 +26,8 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_when_event_set,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 from tenacity.wait import wait_base
 
@@ -45,7 +46,8 @@ TRANSACTION_EXPAND = [
     "data.source.source_transfer.source_transaction",
 ]
 
-DEFAULT_WAIT: wait_base = wait_exponential_jitter(initial=0.5, max=30.0, exp_base=2, jitter=1.0)
+# 0.5 s, 1 s, 2 s … capped at 30 s, plus up to 1 s of random jitter.
+DEFAULT_WAIT: wait_base = wait_exponential(multiplier=0.5, max=30.0) + wait_random(0, 1.0)
 
 
 class BudgetedRequestsClient(stripe.RequestsClient):

@@ -27,6 +27,7 @@ from typing import Any
 
 import stripe
 from stripe import oauth_error
+from stripe._error import StripeErrorWithParamCode
 
 from connector.errors import (
     AuthError,
@@ -38,6 +39,7 @@ from connector.errors import (
 
 # Errors of Stripe's v2 API and of write endpoints; a read-only poller never expects them.
 _REJECTIONS: tuple[type[stripe.StripeError], ...] = (
+    StripeErrorWithParamCode,  # base of CardError and InvalidRequestError
     stripe.CardError,
     stripe.IdempotencyError,
     stripe.SignatureVerificationError,
