@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 DEFAULT_PROCESS_RPS = 80.0
+_EPSILON = 1e-9
 
 
 class TokenBucket:
@@ -56,8 +57,8 @@ class TokenBucket:
         while True:
             with self._lock:
                 self._refill()
-                if self._tokens >= 1.0:
-                    self._tokens -= 1.0
+                if self._tokens >= 1.0 - _EPSILON:  # float sums can fall just short of 1
+                    self._tokens = max(0.0, self._tokens - 1.0)
                     self.waited += waited
                     return waited
                 delay = (1.0 - self._tokens) / self.rate
