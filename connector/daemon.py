@@ -174,6 +174,7 @@ class Daemon:
                 error_code=code,
                 error=message,
                 hint="fix the credentials, run `connector check-config`, then restart",
+                **_context(exc),
             )
             self._pause(practice_id, job)
         elif key not in self._failing:

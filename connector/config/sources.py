@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector.config.types import Duration, Money, SecretRef
 from connector.domain import AllocationMode
@@ -30,11 +31,28 @@ class StripeSettings(_Strict):
         "payment_intent",
         "customer",
     )
+    patient_id_pattern: str = Field(
+        default=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
+        description="a metadata value that does not match is malformed (goes to review)",
+    )
     lookback: Duration = Field(default="3d", validate_default=True)
+    failed_payout_lookback: Duration = Field(
+        default="10d", validate_default=True,
+        description="how far back to look for paid payouts that later failed",
+    )
     settle_delay: Duration = Field(default="0d", validate_default=True)
     requests_per_second: float = Field(default=20.0, gt=0, le=100)
     timeout: Duration = Field(default="30s", validate_default=True)
     max_attempts: int = Field(default=5, ge=1, le=20)
+
+    @field_validator("patient_id_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
 
 
 class WritebackSettings(_Strict):

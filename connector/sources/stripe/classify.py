@@ -1,0 +1,241 @@
+"""Pure functions: Stripe balance transactions and payouts → items (see docs/payloads.md).
+
+Classification uses ``reporting_category`` first (Stripe's own advice for accounting), then
+``type`` for transactions whose category we do not know:
+
+=========================================  ======================  ==========================
+reporting_category / type                  kind                    initial status
+=========================================  ======================  ==========================
+``charge`` / ``charge``, ``payment``       ``patient_payment``     received (review without a
+                                                                   usable patient id)
+``refund`` / ``refund``,                   ``refund``              received
+``payment_refund``, ``payment_reversal``
+``dispute`` / ``adjustment``               ``dispute``             received
+``dispute_reversal`` / ``adjustment``      ``dispute_won``         received
+``charge_failure`` /                       ``ach_return``          received
+``payment_failure_refund``
+``payout_reversal`` / ``payout_failure``,  ``payout_failure``      review ``payout_failed``
+``payout_cancel``
+``refund_failure``                         ``stripe_other``        review ``refund_failed``
+anything else (fees, transfers, top-ups,   ``stripe_other``        ignored
+the payout's own debit)
+=========================================  ======================  ==========================
+
+The ``charge_failure`` ↔ ``payment_failure_refund`` pairing for ACH returns and the
+``payment_reversal`` type as a refund are read from Stripe's type list, not verified against
+a live account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from connector.domain import ItemKind, ItemStatus, NewItem
+from connector.money import fmt, from_cents
+from connector.sources.stripe.patients import PatientLookup, platform_charge
+
+_BY_CATEGORY = {
+    "charge": ItemKind.PATIENT_PAYMENT,
+    "refund": ItemKind.REFUND,
+    "dispute": ItemKind.DISPUTE,
+    "dispute_reversal": ItemKind.DISPUTE_WON,
+    "charge_failure": ItemKind.ACH_RETURN,
+    "payout_reversal": ItemKind.PAYOUT_FAILURE,
+}
+_BY_TYPE = {
+    "charge": ItemKind.PATIENT_PAYMENT,
+    "payment": ItemKind.PATIENT_PAYMENT,
+    "refund": ItemKind.REFUND,
+    "payment_refund": ItemKind.REFUND,
+    "payment_reversal": ItemKind.REFUND,
+    "payment_failure_refund": ItemKind.ACH_RETURN,
+    "payout_failure": ItemKind.PAYOUT_FAILURE,
+    "payout_cancel": ItemKind.PAYOUT_FAILURE,
+}
+PLACE_WORDS = {"charge": "charge", "payment_intent": "payment intent", "customer": "customer"}
+
+
+def kind_of(txn: dict[str, Any]) -> ItemKind:
+    """The item kind of one balance transaction (``stripe_other`` when not a patient matter)."""
+    category = txn.get("reporting_category")
+    txn_type = txn.get("type")
+    if txn_type == "refund_failure" or category == "refund_failure":
+        return ItemKind.STRIPE_OTHER
+    if category in _BY_CATEGORY:
+        return _BY_CATEGORY[str(category)]
+    if txn_type in _BY_TYPE:
+        return _BY_TYPE[str(txn_type)]
+    source = txn.get("source")
+    if txn_type == "adjustment" and isinstance(source, dict) and source.get("object") == "dispute":
+        return ItemKind.DISPUTE if int(txn.get("amount", 0)) < 0 else ItemKind.DISPUTE_WON
+    return ItemKind.STRIPE_OTHER
+
+
+def needs_patient(txn: dict[str, Any]) -> bool:
+    """True when the transaction is a patient payment, whose patient id must be found."""
+    return kind_of(txn) is ItemKind.PATIENT_PAYMENT
+
+
+def _id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        found = value.get("id")
+        return found if isinstance(found, str) else None
+    return value if isinstance(value, str) else None
+
+
+def _date(ts: Any) -> str | None:
+    return dt.datetime.fromtimestamp(int(ts), dt.UTC).date().isoformat() if ts else None
+
+
+def _datetime(ts: Any) -> str | None:
+    return dt.datetime.fromtimestamp(int(ts), dt.UTC).isoformat() if ts else None
+
+
+def _source_ids(source: Any) -> dict[str, str | None]:
+    """Ids named by the transaction's source object (charge, refund or dispute)."""
+    ids: dict[str, str | None] = dict.fromkeys(
+        ("charge", "payment_intent", "customer", "refund", "dispute", "original_charge",
+         "platform_charge", "method"))  # fmt: skip
+    if isinstance(source, str):
+        prefix = source.split("_", 1)[0]
+        field = {"ch": "charge", "py": "charge", "re": "refund", "pyr": "refund",
+                 "du": "dispute", "dp": "dispute"}.get(prefix)  # fmt: skip
+        if field:
+            ids[field] = source
+        return ids
+    if not isinstance(source, dict):
+        return ids
+    obj = source.get("object")
+    intent = source.get("payment_intent")
+    ids["payment_intent"] = _id(intent)
+    if obj == "charge":
+        upstream = platform_charge(source)
+        ids["charge"] = _id(source)
+        ids["platform_charge"] = _id(upstream)
+        ids["customer"] = _id(source.get("customer")) or (
+            _id(intent.get("customer")) if isinstance(intent, dict) else None)  # fmt: skip
+        ids["method"] = _method(source)
+        if upstream is not None:
+            ids["payment_intent"] = ids["payment_intent"] or _id(upstream.get("payment_intent"))
+            ids["customer"] = ids["customer"] or _id(upstream.get("customer"))
+            if ids["method"] in (None, "stripe_account"):
+                ids["method"] = _method(upstream) or ids["method"]
+    elif obj == "refund":
+        ids["refund"] = _id(source)
+        ids["charge"] = ids["original_charge"] = _id(source.get("charge"))
+    elif obj == "dispute":
+        ids["dispute"] = _id(source)
+        ids["charge"] = ids["original_charge"] = _id(source.get("charge"))
+    return ids
+
+
+def _method(charge: dict[str, Any]) -> str | None:
+    details = charge.get("payment_method_details")
+    method = details.get("type") if isinstance(details, dict) else None
+    return method if isinstance(method, str) else None
+
+
+def classify(
+    txn: dict[str, Any],
+    payout: dict[str, Any],
+    *,
+    account: str | None,
+    patient: PatientLookup | None,
+    patient_key: str,
+) -> NewItem:
+    """One balance transaction of one payout as an item (status, review reason and payload)."""
+    kind = kind_of(txn)
+    ids = _source_ids(txn.get("source"))
+    if kind is ItemKind.ACH_RETURN and ids["original_charge"] is None:
+        ids["original_charge"] = ids["charge"]
+    amount = from_cents(int(txn["amount"]))
+    payload: dict[str, Any] = {
+        "txn": txn["id"], "payout": payout["id"],
+        "payout_arrival_date": _date(payout.get("arrival_date")),
+        "type": txn.get("type"), "reporting_category": txn.get("reporting_category"),
+        "charge": ids["charge"], "payment_intent": ids["payment_intent"],
+        "customer": ids["customer"], "refund": ids["refund"], "dispute": ids["dispute"],
+        "original_charge": ids["original_charge"], "platform_charge": ids["platform_charge"],
+        "patient_ref": patient.value if patient else None,
+        "patient_ref_from": patient.found_in if patient and patient.value else None,
+        "amount": str(amount), "fee": str(from_cents(int(txn.get("fee") or 0))),
+        "net": str(from_cents(int(txn.get("net") or 0))), "currency": txn.get("currency"),
+        "method": ids["method"], "created": _datetime(txn.get("created")), "account": account,
+    }  # fmt: skip
+    status, reason, message = ItemStatus.RECEIVED, None, None
+    related = ids["original_charge"]
+    if kind is ItemKind.PATIENT_PAYMENT:
+        related = ids["charge"]
+        if patient is None or patient.value is None:
+            status, reason = ItemStatus.REVIEW, "patient_not_found"
+            message = _patient_message(patient, patient_key, ids["charge"] or txn["id"])
+    elif kind is ItemKind.PAYOUT_FAILURE:
+        status, reason = ItemStatus.REVIEW, "payout_failed"
+        message = (f"Stripe returned {fmt(amount)} from a failed payout ({txn['id']}) in payout "
+                   f"{payout['id']}; check that the failed payout's payments are on the ledger "
+                   "only once.")  # fmt: skip
+    elif txn.get("type") == "refund_failure" or txn.get("reporting_category") == "refund_failure":
+        status, reason = ItemStatus.REVIEW, "refund_failed"
+        message = (f"A refund of {ids['original_charge'] or 'a payment'} failed and "
+                   f"{fmt(amount)} came back in payout {payout['id']}; undo the refund on "
+                   "the ledger by hand.")  # fmt: skip
+    elif kind is ItemKind.STRIPE_OTHER:
+        status = ItemStatus.IGNORED
+    return NewItem(
+        key=str(txn["id"]), kind=kind, payload=payload, amount=amount, status=status,
+        group_key=str(payout["id"]), related_key=related, review_reason=reason,
+        review_message=message,
+    )  # fmt: skip
+
+
+def _patient_message(patient: PatientLookup | None, key: str, charge: str) -> str:
+    if patient is not None and patient.problem == "malformed" and patient.found_in:
+        where = PLACE_WORDS.get(patient.found_in, patient.found_in)
+        return (
+            f"The value under metadata key '{key}' on the {where} of {charge} is not a "
+            "valid PMS patient id; correct it in Stripe and retry, or post by hand."
+        )
+    return (
+        f"No patient id under metadata key '{key}' on the charge, payment intent or "
+        f"customer of {charge}; add it in Stripe and retry, or post by hand."
+    )
+
+
+def manual_payout_notice(payout: dict[str, Any], *, account: str | None) -> NewItem:
+    """The one review item for a manual payout, whose payments Stripe cannot list."""
+    amount = from_cents(int(payout["amount"]))
+    return NewItem(
+        key=f"{payout['id']}:manual_payout", kind=ItemKind.PAYOUT_NOTICE,
+        payload=_payout_payload(payout, account), amount=amount, status=ItemStatus.REVIEW,
+        group_key=str(payout["id"]), review_reason="manual_payout_account",
+        review_message=(
+            f"Payout {payout['id']} of {fmt(amount)} was started by hand (a manual payout), so "
+            "Stripe cannot say which payments it holds; post them by hand, or switch the Stripe "
+            "account to automatic payouts."),
+    )  # fmt: skip
+
+
+def failed_payout_item(payout: dict[str, Any], *, account: str | None) -> NewItem:
+    """The review item for a payout first reported ``paid`` that later ``failed``."""
+    amount = from_cents(int(payout["amount"]))
+    return NewItem(
+        key=f"{payout['id']}:failed", kind=ItemKind.PAYOUT_FAILURE,
+        payload=_payout_payload(payout, account), amount=-amount, status=ItemStatus.REVIEW,
+        group_key=str(payout["id"]), review_reason="payout_failed",
+        review_message=(
+            f"Payout {payout['id']} of {fmt(amount)}, first reported as paid, failed "
+            f"({payout.get('failure_code') or 'no code'}): the money did not reach the bank. "
+            "Stripe returns it to the balance and pays it out later; check the bank statement."),
+    )  # fmt: skip
+
+
+def _payout_payload(payout: dict[str, Any], account: str | None) -> dict[str, Any]:
+    return {
+        "payout": payout["id"], "payout_arrival_date": _date(payout.get("arrival_date")),
+        "status": payout.get("status"), "automatic": payout.get("automatic"),
+        "payout_method": payout.get("method"), "failure_code": payout.get("failure_code"),
+        "failure_balance_transaction": _id(payout.get("failure_balance_transaction")),
+        "amount": str(from_cents(int(payout["amount"]))), "currency": payout.get("currency"),
+        "created": _datetime(payout.get("created")), "account": account,
+    }  # fmt: skip

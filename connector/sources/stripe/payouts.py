@@ -1,0 +1,89 @@
+"""Pure payout rules: is a paid payout ready to record, and where does the cursor go next.
+
+The cursor (stored as JSON under source ``stripe``) is::
+
+    {"version": 1, "anchor": <unix seconds>, "done": {"po_…": <arrival_date>, …}}
+
+Each poll lists paid payouts whose ``arrival_date`` is at or after ``anchor - lookback``.
+``done`` names the payouts already recorded whole, so re-reading the window costs one list
+call and no transaction calls; items are keyed by ``txn_…`` anyway, so even a lost cursor
+records nothing twice. The anchor follows the arrival date of the newest payout recorded, but
+never passes a paid payout that is still waiting (reconciliation running, or inside the settle
+delay): that payout stays inside the next window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+CURSOR_VERSION = 1
+_DAY = 86_400
+
+
+class Readiness(StrEnum):
+    """What to do with one paid payout now."""
+
+    READY = "ready"  # list and record its transactions
+    MANUAL = "manual"  # automatic == false: Stripe cannot list its transactions
+    NOT_RECONCILED = "not_reconciled"  # reconciliation_status is not completed yet
+    SETTLING = "settling"  # inside the configured settle delay after arrival_date
+
+
+def readiness(payout: dict[str, Any], now: dt.datetime, settle_delay: dt.timedelta) -> Readiness:
+    """Classify a ``paid`` payout (manual first: its reconciliation is ``not_applicable``)."""
+    if payout.get("automatic") is False:
+        return Readiness.MANUAL
+    if payout.get("reconciliation_status") != "completed":
+        return Readiness.NOT_RECONCILED
+    if now.timestamp() < int(payout.get("arrival_date") or 0) + settle_delay.total_seconds():
+        return Readiness.SETTLING
+    return Readiness.READY
+
+
+def sort_key(payout: dict[str, Any]) -> tuple[int, int, str]:
+    """Oldest arrival first (Stripe lists newest first)."""
+    return int(payout.get("arrival_date") or 0), int(payout.get("created") or 0), str(payout["id"])
+
+
+@dataclass
+class Cursor:
+    """Where the next payout window starts and which payouts are already recorded whole."""
+
+    anchor: int
+    done: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, stored: dict[str, Any] | None, now: dt.datetime) -> Cursor:
+        """The stored cursor, or a first one anchored at ``now``."""
+        if not stored or stored.get("version") != CURSOR_VERSION:
+            return cls(anchor=int(now.timestamp()))
+        done = {str(k): int(v) for k, v in dict(stored.get("done") or {}).items()}
+        return cls(anchor=int(stored["anchor"]), done=done)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form stored with the items."""
+        return {"version": CURSOR_VERSION, "anchor": self.anchor, "done": dict(self.done)}
+
+    def window_start(self, lookback: dt.timedelta) -> int:
+        """First ``arrival_date`` to list."""
+        return self.anchor - int(lookback.total_seconds())
+
+    def after_recording(
+        self, payout: dict[str, Any], *, held_at: int | None, keep: dt.timedelta
+    ) -> Cursor:
+        """The cursor once ``payout`` is recorded whole.
+
+        Args:
+            held_at: arrival date of the oldest paid payout still waiting, if any.
+            keep: how long to remember recorded payouts (the longest lookback plus a day).
+        """
+        arrival = int(payout.get("arrival_date") or 0)
+        anchor = max(self.anchor, arrival)
+        if held_at is not None:
+            anchor = min(anchor, held_at)
+        done = {**self.done, str(payout["id"]): arrival}
+        horizon = anchor - int(keep.total_seconds()) - _DAY
+        return Cursor(anchor=anchor, done={k: v for k, v in done.items() if v >= horizon})
