@@ -1,0 +1,5 @@
+"""ERA (X12 835) ingest: tokenizer, remittance model, validation and code tables.
+
+Import the parts you need from their modules (``connector.sources.era.parser`` …); this
+package module stays light so the source registry can import it cheaply.
+"""
