@@ -1,0 +1,413 @@
+"""Download new 835 files from the clearinghouse's SFTP folder into the local inbox.
+
+One sync: connect (host key verified first, see :mod:`.sftp_hostkeys`), authenticate with a
+key and/or password from secret references, list the remote folder, and for each file not in
+the :class:`~.download_log.DownloadLog`:
+
+1. download it to ``.<name>.<random>.part`` in the local inbox, fsync;
+2. check the byte count and that the remote size and mtime did not change meanwhile;
+3. rename it to its own name (``-1`` suffix if taken; never overwrite), fsync the folder;
+4. note it in the download log; then, if ``archive_path`` is set, move the remote file there.
+
+A dropped connection leaves at most a ``.part`` file, which is removed (it is ours, not the
+clearinghouse's); the file is fetched again on the next attempt. A file downloaded before a
+crash but not yet logged is fetched again and recognised by name, size and sha256, so no
+second local copy is made. Transient failures are retried by tenacity (bounded; the wait is
+injectable). paramiko is imported here and in the modules this one imports, never at package
+import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import fnmatch
+import hashlib
+import os
+import secrets
+import socket
+import stat
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import paramiko
+from paramiko.ssh_exception import IncompatiblePeer
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+from tenacity.wait import wait_base
+
+from connector.config.sources import SftpInbox
+from connector.errors import AuthError, ConnectorError, TransientError
+from connector.sources.era.download_log import Download, DownloadLog
+from connector.sources.era.files import candidate_names, local_io, move_unique, sha256_file
+from connector.sources.era.sftp_errors import sftp_errors
+from connector.sources.era.sftp_hostkeys import HostKeyPolicy
+
+CHUNK = 32768
+PREFETCH_REQUESTS = 64  # at most 2 MiB in flight per file
+# host key family → the algorithms that present a key of that family
+_KEY_FAMILIES = {
+    "ed25519": ("ssh-ed25519",),
+    "ecdsa": ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"),
+    "rsa": ("rsa-sha2-512", "rsa-sha2-256"),
+}
+
+
+def _family(key_name: str) -> str:
+    if key_name == "ssh-rsa":
+        return "rsa"
+    if key_name.startswith("ecdsa"):
+        return "ecdsa"
+    return key_name.removeprefix("ssh-")
+
+
+@dataclass
+class SyncResult:
+    """What one sync did (``listed`` remote files; the rest count files)."""
+
+    listed: int = 0
+    downloaded: int = 0
+    already_downloaded: int = 0
+    archived: int = 0
+    pending: int = 0  # dry run: new remote files that a real run would download
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Remote:
+    name: str
+    size: int
+    mtime: int
+
+
+class SftpDownloader:
+    """Fetches new remote files into ``settings.local_dir``.
+
+    Args:
+        settings: the ``era.inbox.sftp`` section.
+        state_dir: where the download log lives (the ERA work dir).
+        attempts: tries per sync for transient failures (1 = no retry).
+        wait: tenacity wait strategy between tries (tests pass ``wait_none()``).
+        on_chunk: called as ``on_chunk(name, bytes_so_far)`` after each chunk (tests use it
+            to drop the connection mid-transfer).
+    """
+
+    def __init__(
+        self,
+        settings: SftpInbox,
+        *,
+        state_dir: Path,
+        attempts: int = 3,
+        wait: wait_base | None = None,
+        on_chunk: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.local_dir = settings.local_dir
+        self.policy = HostKeyPolicy(settings.known_hosts, settings.host_key_fingerprint)
+        self.log_path = state_dir / ".era-sftp-downloads.json"
+        self.attempts = attempts
+        self.wait = wait if wait is not None else wait_exponential(multiplier=2, min=2, max=60)
+        self.on_chunk = on_chunk
+        self.where = f"{settings.host}:{settings.port}{_slash(settings.path)}"
+        self.timeout = settings.timeout.total_seconds()
+
+    # -- public ---------------------------------------------------------------------------
+    def check(self) -> str:
+        """Connect once, verify the host key, authenticate and list the folder; describe it.
+
+        Raises:
+            AuthError, ConfigError, TransientError: as :meth:`sync`.
+        """
+        with self._session() as (sftp, key):
+            files = self._list(sftp)
+        return f"sftp {self.where}: {len(files)} file(s) listed, host key {key}"
+
+    def sync(self, log: Any, stop: threading.Event, *, dry_run: bool = False) -> SyncResult:
+        """Download every new remote file; retry transient failures up to ``attempts`` times.
+
+        Raises:
+            AuthError: login refused or host key unknown/changed (not retried).
+            ConfigError: remote folder missing, key file unusable, permission denied.
+            TransientError: the network kept failing after the last attempt.
+        """
+        with local_io("create", self.local_dir):
+            self.local_dir.mkdir(parents=True, exist_ok=True)
+        self._remove_partials(log)
+        result = SyncResult()
+
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome is not None else None
+            log.warning("era.sftp.retrying", attempt=state.attempt_number, sftp=self.where,
+                        error_code=getattr(error, "code", None))  # fmt: skip
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=self.wait,
+            retry=retry_if_exception_type(TransientError),
+            reraise=True,
+            before_sleep=before_sleep,
+        )
+        for attempt in retrying:
+            with attempt:
+                self._sync_once(log, stop, result, dry_run)
+        return result
+
+    # -- one connection -------------------------------------------------------------------
+    def _sync_once(self, log: Any, stop: threading.Event, result: SyncResult, dry: bool) -> None:
+        downloads = DownloadLog(self.log_path)
+        if downloads.damaged:
+            log.warning("era.sftp.download_log_damaged", path=str(self.log_path))
+        with self._session() as (sftp, _key):
+            listing = self._list(sftp)
+            result.listed = len(listing)
+            if not dry:
+                downloads.keep_only({f.name for f in listing})
+            for remote in listing:
+                if stop.is_set():
+                    return
+                if downloads.is_known(remote.name, remote.size, remote.mtime):
+                    entry = downloads.get(remote.name)
+                    if entry is not None and not entry.archived and not dry:
+                        self._archive(sftp, remote, downloads, log, result)
+                    continue
+                if dry:
+                    result.pending += 1
+                    continue
+                self._fetch(sftp, remote, downloads, log, result)
+
+    def _fetch(self, sftp: paramiko.SFTPClient, remote: _Remote, downloads: DownloadLog,
+               log: Any, result: SyncResult) -> None:  # fmt: skip
+        got = self._download(sftp, remote)
+        if got is None:
+            log.warning("era.file.remote_changed", file=remote.name, sftp=self.where)
+            return
+        tmp, digest = got
+        previous = downloads.get(remote.name)
+        same_name_local = self.local_dir / remote.name
+        duplicate = (previous is not None and previous.sha256 == digest) or (
+            same_name_local.is_file() and sha256_file(same_name_local) == digest
+        )
+        if duplicate:
+            with local_io("remove partial download", tmp):
+                tmp.unlink()
+            local_name = previous.local_name if previous is not None else remote.name
+            result.already_downloaded += 1
+            log.info("era.file.already_downloaded", file=remote.name, sha256=digest)
+        else:
+            with local_io("rename download", tmp):
+                final = move_unique(tmp, self.local_dir, remote.name)
+            local_name = final.name
+            result.downloaded += 1
+            result.names.append(local_name)
+            log.info("era.file.downloaded", file=remote.name, local_file=local_name,
+                     size=remote.size, sha256=digest, sftp=self.where)  # fmt: skip
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        downloads.put(Download(remote.name, remote.size, remote.mtime, digest, local_name, now))
+        self._archive(sftp, remote, downloads, log, result)
+
+    def _download(self, sftp: paramiko.SFTPClient, remote: _Remote) -> tuple[Path, str] | None:
+        """Fetch into a temporary file; return (temp path, sha256), or None if it changed."""
+        remote_path = f"{_slash(self.settings.path)}/{remote.name}".replace("//", "/")
+        tmp = self.local_dir / f".{remote.name}.{secrets.token_hex(4)}.part"
+        digest = hashlib.sha256()
+        received = 0
+        keep = False
+        try:
+            with local_io("write", tmp), tmp.open("xb") as out:
+                with sftp_errors("download", self.where), sftp.open(remote_path, "rb") as src:
+                    src.prefetch(remote.size, max_concurrent_requests=PREFETCH_REQUESTS)
+                    while chunk := src.read(CHUNK):
+                        with local_io("write", tmp):
+                            out.write(chunk)
+                        digest.update(chunk)
+                        received += len(chunk)
+                        if self.on_chunk is not None:
+                            self.on_chunk(remote.name, received)
+                    after = src.stat()
+                out.flush()
+                os.fsync(out.fileno())
+            unchanged = after.st_size == remote.size and int(after.st_mtime or 0) == remote.mtime
+            if received != remote.size or not unchanged:
+                return None
+            keep = True
+            return tmp, digest.hexdigest()
+        finally:
+            if not keep and tmp.exists():
+                tmp.unlink()  # our own partial download, never the clearinghouse's file
+
+    def _archive(self, sftp: paramiko.SFTPClient, remote: _Remote, downloads: DownloadLog,
+                 log: Any, result: SyncResult) -> None:  # fmt: skip
+        archive = self.settings.archive_path
+        entry = downloads.get(remote.name)
+        if archive is None or entry is None:
+            return
+        source = f"{_slash(self.settings.path)}/{remote.name}".replace("//", "/")
+        try:
+            with sftp_errors("archive", self.where):
+                target = _free_remote_name(sftp, _slash(archive), remote.name)
+                sftp.rename(source, target)
+        except TransientError:
+            raise  # the connection is gone: the whole sync is retried
+        except ConnectorError as exc:
+            # Downloaded and logged already, so nothing is lost; try again next sync.
+            log.warning("era.file.archive_failed", file=remote.name, error_code=exc.code,
+                        error=exc.message, sftp=self.where)  # fmt: skip
+            return
+        downloads.put(dataclasses.replace(entry, archived=True))
+        result.archived += 1
+        log.info("era.file.archived", file=remote.name, archived_as=target, sftp=self.where)
+
+    def _list(self, sftp: paramiko.SFTPClient) -> list[_Remote]:
+        with sftp_errors("list", self.where):
+            entries = sftp.listdir_attr(self.settings.path)
+        patterns = [p.lower() for p in self.settings.patterns]
+        found = []
+        for attr in entries:
+            name = attr.filename
+            if name.startswith(".") or attr.st_mode is None or not stat.S_ISREG(attr.st_mode):
+                continue
+            if not any(fnmatch.fnmatchcase(name.lower(), p) for p in patterns):
+                continue
+            found.append(_Remote(name, int(attr.st_size or 0), int(attr.st_mtime or 0)))
+        return sorted(found, key=lambda r: (r.mtime, r.name))
+
+    # -- connection -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[tuple[paramiko.SFTPClient, str]]:
+        key = self._load_key()
+        transport, presented = self._connect_verified()
+        try:
+            self._authenticate(transport, key)
+            with sftp_errors("open sftp", self.where):
+                sftp = paramiko.SFTPClient.from_transport(transport)
+                if sftp is None:
+                    raise TransientError(f"SFTP server {self.where} refused the sftp subsystem",
+                                         code="sftp_protocol")  # fmt: skip
+                channel = sftp.get_channel()
+                if channel is not None:
+                    channel.settimeout(self.timeout)
+            try:
+                yield sftp, presented
+            finally:
+                sftp.close()
+        finally:
+            transport.close()
+
+    def _connect_verified(self) -> tuple[paramiko.Transport, str]:
+        """Connect and verify the host key.
+
+        With only a pinned fingerprint we cannot know which of the server's keys it names, so
+        after a mismatch each other key family (ed25519, ECDSA, RSA) is tried once.
+        """
+        families: list[str | None] = [None]
+        if self.settings.known_hosts is None:
+            families += list(_KEY_FAMILIES)
+        tried: set[str] = set()
+        first_error: AuthError | None = None
+        for family in families:
+            if family is not None and family in tried:
+                continue
+            transport = self._connect(_KEY_FAMILIES[family] if family else None)
+            if transport is None:
+                continue  # the server has no host key of this family
+            key = transport.get_remote_server_key()
+            tried.add(_family(key.get_name()))
+            try:
+                self.policy.verify(self.settings.host, self.settings.port, key)
+            except AuthError as exc:
+                transport.close()
+                first_error = first_error or exc
+                continue
+            return transport, f"{key.get_name()} {key.fingerprint}"
+        assert first_error is not None
+        raise first_error
+
+    def _connect(self, family: tuple[str, ...] | None) -> paramiko.Transport | None:
+        host, port = self.settings.host, self.settings.port
+        with sftp_errors("connect", f"{host}:{port}"):
+            sock = socket.create_connection((host, port), timeout=self.timeout)
+            transport = paramiko.Transport(sock)
+            try:
+                transport.banner_timeout = self.timeout
+                transport.handshake_timeout = self.timeout
+                transport.auth_timeout = self.timeout
+                options = transport.get_security_options()
+                offered = list(options.key_types)
+                if family is None:
+                    options.key_types = self.policy.preferred_key_types(host, port, offered)
+                else:
+                    only = [t for t in offered if t in family]
+                    if not only:
+                        transport.close()
+                        return None
+                    options.key_types = only
+                try:
+                    transport.start_client(timeout=self.timeout)
+                except IncompatiblePeer:
+                    if family is None:
+                        raise
+                    transport.close()
+                    return None
+            except BaseException:
+                transport.close()
+                raise
+        return transport
+
+    def _load_key(self) -> paramiko.PKey | None:
+        path = self.settings.private_key_file
+        if path is None:
+            return None
+        passphrase = self.settings.private_key_passphrase
+        with sftp_errors("load_key", self.where):
+            return paramiko.PKey.from_path(path, passphrase.get() if passphrase else None)
+
+    def _authenticate(self, transport: paramiko.Transport, key: paramiko.PKey | None) -> None:
+        username = self.settings.username.get()
+        password = self.settings.password.get() if self.settings.password else None
+        with sftp_errors("authenticate", self.where):
+            if key is not None:
+                try:
+                    remaining = transport.auth_publickey(username, key)
+                except paramiko.AuthenticationException:
+                    if password is None:
+                        raise
+                    remaining = []  # key refused: fall back to the password below
+                    transport.auth_password(username, password)
+                if remaining and password is not None and "password" in remaining:
+                    transport.auth_password(username, password)  # server wants both factors
+            elif password is not None:
+                transport.auth_password(username, password)
+            if not transport.is_authenticated():
+                raise paramiko.AuthenticationException("not authenticated")
+
+    def _remove_partials(self, log: Any) -> None:
+        """Remove ``.part`` files left by a crash (ours: hidden, random suffix)."""
+        if not self.local_dir.is_dir():
+            return
+        for leftover in self.local_dir.glob(".*.part"):
+            with local_io("remove partial download", leftover):
+                leftover.unlink()
+            log.info("era.file.partial_removed", file=leftover.name)
+
+
+def _slash(path: str) -> str:
+    return "/" + path.strip("/") if path.strip("/") else "/"
+
+
+def _free_remote_name(sftp: paramiko.SFTPClient, folder: str, name: str) -> str:
+    for candidate in candidate_names(name):
+        target = f"{folder}/{candidate}".replace("//", "/")
+        try:
+            sftp.stat(target)
+        except FileNotFoundError:
+            return target
+    raise AssertionError("unreachable: candidate_names is infinite")
