@@ -201,7 +201,7 @@ class BalanceError:
 
     Attributes:
         level: ``line``, ``claim`` or ``transaction``.
-        rule: stable code, e.g. ``line_balance``, ``claim_balance``, ``claim_line_charges``,
+        rule: stable code, e.g. ``line_balance``, ``claim_balance``, ``claim_line_payments``,
             ``transaction_balance``.
         segment_no: file position of the segment holding the amount that disagrees.
         segment_id / element: e.g. ``CLP`` / ``CLP04``.
@@ -224,7 +224,7 @@ class BalanceError:
         what = {
             "line_balance": "line charge minus line adjustments",
             "claim_balance": "claim charge minus claim and line adjustments",
-            "claim_line_charges": "sum of the line charges",
+            "claim_line_payments": "sum of the line payments minus claim adjustments",
             "transaction_balance": "sum of claim payments minus provider-level adjustments",
         }.get(self.rule, self.rule)
         where = f"claim {self.patient_control} " if self.patient_control is not None else ""
@@ -333,8 +333,7 @@ class ClaimPayment:
     def item_key(self, remittance: Remittance) -> str:
         """``{remittance key}:{CLP01}:{CLP07}:{CLP02}`` (a reversal and its correction differ)."""
         return (
-            f"{remittance.item_key}:{self.patient_control}:{self.payer_claim_control}"
-            f":{self.status}"
+            f"{remittance.item_key}:{self.patient_control}:{self.payer_claim_control}:{self.status}"
         )
 
     def to_payload(self, remittance: Remittance) -> dict[str, Any]:
