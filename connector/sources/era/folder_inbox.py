@@ -107,7 +107,10 @@ class FolderInbox:
             ConfigError: missing folder, not a folder, or not writable.
         """
         self._require_folder()
-        for folder in (self.path, self.work_dir):
+        work = self.work_dir
+        while not work.exists() and work.parent != work:
+            work = work.parent  # created on first use: its nearest existing parent must allow it
+        for folder in (self.path, work):
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise ConfigError(f"ERA inbox folder {folder} is not writable by the connector")
         waiting = sum(1 for _ in self._candidates())
@@ -158,11 +161,13 @@ class FolderInbox:
                         "at": _iso(self.clock()), **detail}  # fmt: skip
                 append_line(self.index_path, json.dumps(line, sort_keys=True))
                 self._index().add(entry.sha256)
+        self._changes.pop(entry.name, None)
         with local_io("move to processed/", entry.path):
             return move_unique(entry.path, self.processed_dir)
 
     def quarantine(self, entry: InboxFile, error: Exception) -> Path:
         """Move the file to ``quarantine/`` and write ``<name>.error.json`` saying why."""
+        self._changes.pop(entry.name, None)
         with local_io("move to quarantine/", entry.path):
             target = move_unique(entry.path, self.quarantine_dir)
             atomic_write_json(target.with_name(target.name + ".error.json"),

@@ -16,9 +16,10 @@ key file unreadable / unknown type     ConfigError ``sftp_key_invalid``
 timeout (socket.timeout, TimeoutError) TransientError ``sftp_timeout``
 DNS failure (socket.gaierror)          TransientError ``sftp_unreachable``
 refused / unreachable / no route       TransientError ``sftp_unreachable``
-EOFError, reset, broken pipe           TransientError ``sftp_connection_dropped``
+EOFError, reset, broken pipe, closed   TransientError ``sftp_connection_dropped``
 other SSHException                     TransientError ``sftp_protocol``
 remote ENOENT while listing            ConfigError ``sftp_folder_missing``
+remote ENOENT while archiving          ConfigError ``sftp_archive_missing``
 remote EACCES                          ConfigError ``sftp_permission_denied``
 other OSError / SFTPError              TransientError ``sftp_io``
 anything else                          TransientError ``sftp_unexpected``
@@ -110,6 +111,12 @@ def translate(exc: BaseException, action: str, where: str) -> ConnectorError:
         if number == errno.ENOENT and action == "list":
             return ConfigError(f"the remote folder {where} does not exist",
                                code="sftp_folder_missing", context=context)  # fmt: skip
+        if number == errno.ENOENT and action == "archive":
+            return ConfigError(f"the remote archive_path folder is missing at {where}",
+                               code="sftp_archive_missing", context=context)  # fmt: skip
+        if number is None and "closed" in str(exc).lower():  # paramiko: "Socket is closed"
+            return TransientError(f"the connection to SFTP server {where} dropped during {action}",
+                                  code="sftp_connection_dropped", context=context)  # fmt: skip
         if number in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNREFUSED):
             return TransientError(f"SFTP server {where} is unreachable",
                                   code="sftp_unreachable", context=context)  # fmt: skip

@@ -52,8 +52,12 @@ from connector.sources.era.files import candidate_names, local_io, move_unique, 
 from connector.sources.era.sftp_errors import sftp_errors
 from connector.sources.era.sftp_hostkeys import HostKeyPolicy
 
+# One SFTP read request (paramiko's maximum). Reads are sequential on purpose: paramiko's
+# prefetch runs a background thread that, when the connection drops, either raises in that
+# thread or (with a request limit) spins until the process ends. ERA files are small (KB to a
+# few MB), so one round trip per 32 KiB is an acceptable price for a download that fails
+# cleanly in the calling thread.
 CHUNK = 32768
-PREFETCH_REQUESTS = 64  # at most 2 MiB in flight per file
 # host key family → the algorithms that present a key of that family
 _KEY_FAMILIES = {
     "ed25519": ("ssh-ed25519",),
@@ -224,7 +228,6 @@ class SftpDownloader:
         try:
             with local_io("write", tmp), tmp.open("xb") as out:
                 with sftp_errors("download", self.where), sftp.open(remote_path, "rb") as src:
-                    src.prefetch(remote.size, max_concurrent_requests=PREFETCH_REQUESTS)
                     while chunk := src.read(CHUNK):
                         with local_io("write", tmp):
                             out.write(chunk)
@@ -252,7 +255,9 @@ class SftpDownloader:
             return
         source = f"{_slash(self.settings.path)}/{remote.name}".replace("//", "/")
         try:
-            with sftp_errors("archive", self.where):
+            with sftp_errors(
+                "archive", f"{self.settings.host}:{self.settings.port}{_slash(archive)}"
+            ):
                 target = _free_remote_name(sftp, _slash(archive), remote.name)
                 sftp.rename(source, target)
         except TransientError:
@@ -367,8 +372,11 @@ class SftpDownloader:
         if path is None:
             return None
         passphrase = self.settings.private_key_passphrase
+        # paramiko 5 hands the passphrase straight to cryptography, which wants bytes
+        # (its stub says str, and a str fails with TypeError)
+        secret = passphrase.get().encode("utf-8") if passphrase else None
         with sftp_errors("load_key", self.where):
-            return paramiko.PKey.from_path(path, passphrase.get() if passphrase else None)
+            return paramiko.PKey.from_path(path, secret)  # type: ignore[arg-type]
 
     def _authenticate(self, transport: paramiko.Transport, key: paramiko.PKey | None) -> None:
         username = self.settings.username.get()

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 TEST_FILE = "test_file"
 TEST_FILE_MESSAGE = "test file (ISA15 = T): recorded, never posted"
+TEST_KEY_PREFIX = "test:"
 COUNTERS = ("files", "remittances", "claims", "duplicates", "duplicate_files", "quarantined",
             "waiting", "downloaded")  # fmt: skip
 
@@ -208,35 +209,43 @@ class _FileChanged(Exception):
 def build_items(remittances: list[Remittance]) -> list[NewItem]:
     """The store items of one file: per remittance, itself and then each of its claims.
 
-    Keys and payloads come from the model (docs/payloads.md). Two claims with the same key in
-    one remittance (same CLP01, CLP07 and CLP02 — e.g. a claim split by the payer) would
-    otherwise collapse into one and lose money; the second and later get ``:2``, ``:3`` …
-    (deterministic, so a re-sent file gets the same keys). The remittance's ``claim_keys``
-    lists the keys actually used.
+    Keys and payloads come from the model (docs/payloads.md), with two adjustments made here:
+
+    * **Test files** (ISA15 = ``T``) get keys prefixed ``test:`` and status ``ignored``. A
+      clearinghouse may send a test copy of a real remittance; without the prefix, the later
+      production file would share its keys, be taken for a duplicate, and never post.
+    * **Repeated claim keys.** Two claims with the same key in one remittance (same CLP01,
+      CLP07 and CLP02 — e.g. a claim split by the payer) would collapse into one item and lose
+      money; the second and later get ``:2``, ``:3`` … (deterministic, so a re-sent file gets
+      the same keys). The remittance's ``claim_keys`` lists the keys actually used.
     """
     items: list[NewItem] = []
     for remittance in remittances:
         test = remittance.test
+        prefix = TEST_KEY_PREFIX if test else ""
         status = ItemStatus.IGNORED if test else ItemStatus.RECEIVED
         why = {"review_reason": TEST_FILE, "review_message": TEST_FILE_MESSAGE} if test else {}
-        rem_key = remittance.item_key
+        rem_key = prefix + remittance.item_key
         claim_items: list[NewItem] = []
         seen: Counter[str] = Counter()
         for claim in remittance.claims:
-            key = claim.item_key(remittance)
+            key = prefix + claim.item_key(remittance)
             seen[key] += 1
             if seen[key] > 1:
                 key = f"{key}:{seen[key]}"
-            claim_items.append(NewItem(
-                key=key, kind=ItemKind.ERA_CLAIM, payload=claim.to_payload(remittance),
-                amount=claim.paid, status=status, group_key=rem_key,
-                related_key=claim.payer_claim_control or None, **why,
-            ))  # fmt: skip
+            payload = claim.to_payload(remittance)
+            payload["remittance_key"] = rem_key
+            claim_items.append(
+                NewItem(key=key, kind=ItemKind.ERA_CLAIM, payload=payload, amount=claim.paid,
+                        status=status, group_key=rem_key,
+                        related_key=claim.payer_claim_control or None, **why)
+            )  # fmt: skip
         payload = remittance.to_payload()
         payload["claim_keys"] = [item.key for item in claim_items]
-        items.append(NewItem(key=rem_key, kind=ItemKind.ERA_REMITTANCE, payload=payload,
-                             amount=remittance.signed_amount, status=status, group_key=rem_key,
-                             **why))  # fmt: skip
+        items.append(
+            NewItem(key=rem_key, kind=ItemKind.ERA_REMITTANCE, payload=payload,
+                    amount=remittance.signed_amount, status=status, group_key=rem_key, **why)
+        )  # fmt: skip
         items.extend(claim_items)
     return items
 
