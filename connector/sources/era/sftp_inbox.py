@@ -30,7 +30,7 @@ import socket
 import stat
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,6 @@ class SyncResult:
     already_downloaded: int = 0
     archived: int = 0
     pending: int = 0  # dry run: new remote files that a real run would download
-    names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -211,7 +210,6 @@ class SftpDownloader:
                 final = move_unique(tmp, self.local_dir, remote.name)
             local_name = final.name
             result.downloaded += 1
-            result.names.append(local_name)
             log.info("era.file.downloaded", file=remote.name, local_file=local_name,
                      size=remote.size, sha256=digest, sftp=self.where)  # fmt: skip
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

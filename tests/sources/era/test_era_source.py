@@ -193,6 +193,31 @@ def test_requeued_file_is_processed_again(store: SQLiteStore, tmp_path: Path) ->
     assert summary["remittances"] == 1 and summary["quarantined"] == 0
 
 
+def test_parser_crash_quarantines_and_continues(
+    store: SQLiteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected exception from the parser quarantines that file; the next file is recorded."""
+    import connector.sources.era.source as source_module
+
+    real = source_module.parse_stream
+
+    def flaky(stream: Any, name: str, **kw: Any) -> Any:
+        if name == "crash.835":
+            raise RuntimeError("parser bug")
+        return real(stream, name, **kw)
+
+    monkeypatch.setattr(source_module, "parse_stream", flaky)
+    source = folder_source(tmp_path / "in")
+    (source.inbox.path / "crash.835").write_bytes(make_835(good_claims("X"), trace="X"))
+    (source.inbox.path / "fine.835").write_bytes(make_835(good_claims(), trace="FINE"))
+    with capture_logs() as logs:
+        summary = source.poll(context(store))
+    assert summary["quarantined"] == 1 and summary["remittances"] == 1
+    record = json.loads((source.inbox.path / "quarantine" / "crash.835.error.json").read_text())
+    assert record["code"] == "unexpected" and record["message"] == "RuntimeError"
+    assert any(e["event"] == "era.file.parser_crashed" for e in logs)
+
+
 class FailingStore(SQLiteStore):
     """A real SQLite store whose record() fails on chosen calls, as a lost database would."""
 
