@@ -66,7 +66,6 @@ class Tokenizer:
     """Iterates the segments of an X12 file as lists of elements.
 
     ``segment_no`` is the 1-based position in the file of the last segment handed out.
-    Batches are lists of ``(segment_no, elements)``; elements[0] is the segment id.
 
     Args:
         stream: a binary file object opened for reading.
@@ -161,10 +160,13 @@ class Tokenizer:
             return None
         return self._start_interchange(rest)
 
-    def batches(self) -> Iterator[list[list[str]]]:
-        """Yield lists of segments (each a list of elements), in file order.
+    def batches(self) -> Iterator[list[str]]:
+        """Yield lists of raw segments (text between terminators), in file order.
 
-        After each batch, :attr:`segment_no` is the file position of its last segment.
+        Split each with ``delimiters.element`` as it was when the batch was yielded (a batch
+        never spans two interchanges). After each batch, :attr:`segment_no` is the file
+        position of its last segment. Raw strings rather than element lists keep the number
+        of live container objects small, which keeps the garbage collector cheap.
 
         Raises:
             ParseError: no ISA, unusable delimiters, text after an IEA that is not another
@@ -185,15 +187,17 @@ class Tokenizer:
                 elif "\r" in text:
                     text = text.replace("\r", "")
                 has_iea = iea in text
-                parts = text.split(term)
-                text = parts.pop()
-                batch = [raw.split(elem) for raw in parts if raw]
-                for index, elements in enumerate(batch if has_iea else ()):
-                    if elements[0] == "IEA":
-                        # re-join what follows: the next ISA may use other delimiters
-                        restart = self._rejoin(batch[index + 1 :], elem, term) + text
-                        del batch[index + 1 :]
-                        break
+                batch = text.split(term)
+                text = batch.pop()
+                if "" in batch:
+                    batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
+                if has_iea:
+                    for index, raw in enumerate(batch):
+                        if raw.startswith(iea) or raw == "IEA":
+                            # re-join what follows: the next ISA may use other delimiters
+                            restart = "".join(r + term for r in batch[index + 1 :]) + text
+                            del batch[index + 1 :]
+                            break
                 if batch:
                     self.segment_no += len(batch)
                     yield batch
@@ -214,6 +218,10 @@ class Tokenizer:
                 return
             text = self._next_interchange(restart)
 
-    @staticmethod
-    def _rejoin(segments: list[list[str]], elem: str, term: str) -> str:
-        return "".join(elem.join(seg) + term for seg in segments)
+    def segments(self) -> Iterator[list[str]]:
+        """Yield every segment as a list of elements (element 0 is the segment id)."""
+        for batch in self.batches():
+            assert self.delimiters is not None
+            elem = self.delimiters.element
+            for raw in batch:
+                yield raw.split(elem)
