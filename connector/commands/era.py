@@ -7,6 +7,7 @@ the file parses (balanced or not: the verdict is printed), 1 when it cannot be p
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from connector import jsonutil
@@ -35,7 +36,7 @@ def handle_inspect(args: argparse.Namespace) -> int:
     path: Path = args.file
     remittances = parse_file(path)
     if args.json:
-        print(jsonutil.dumps(to_document(path.name, remittances), indent=2))
+        sys.stdout.write(jsonutil.dumps(to_document(path.name, remittances), indent=2) + "\n")
     else:
-        print(render_text(path.name, remittances), end="")
+        sys.stdout.write(render_text(path.name, remittances))
     return 0

@@ -63,8 +63,9 @@ def _claim(claim: ClaimPayment) -> list[str]:
     span = claim.service_from
     if claim.service_to and claim.service_to != claim.service_from:
         span = f"{claim.service_from} to {claim.service_to}"  # type: ignore[assignment]
+    status = codes.claim_status(claim.status)
     out = [
-        f"  Claim {claim.patient_control}  status {claim.status} ({codes.claim_status(claim.status)})"
+        f"  Claim {claim.patient_control}  status {claim.status} ({status})"
         f"  payer claim no. {claim.payer_claim_control or '-'}",
         f"    charge {fmt(claim.charge)}  paid {fmt(claim.paid)}  patient owes {patient}"
         f"  plan {claim.filing_indicator or '-'} ({codes.filing_indicator(claim.filing_indicator)})"
