@@ -115,7 +115,7 @@ class Tokenizer:
             what = "an empty file" if not text.strip() else "does not start with an ISA segment"
             raise self.error(f"not an X12 interchange: {what}", segment_id="ISA")
         element = text[3]
-        if element.isalnum() or element.isspace():
+        if element.isalnum() or element in " \r\n":
             raise self.error(f"invalid element separator {element!r} in ISA", segment_id="ISA")
         pos = 3
         for _ in range(_ISA_ELEMENTS - 1):
@@ -138,7 +138,7 @@ class Tokenizer:
             len(seps) != 3
             or component.isalnum()
             or segment.isalnum()
-            or component == " "
+            or component in " \r\n"
             or segment == " "
         ):
             raise self.error(
@@ -212,7 +212,7 @@ class Tokenizer:
                 if rest:
                     self.segment_no += 1
                     raise self.error(
-                        "the file ends in the middle of a segment (no segment terminator)",
+                        "the file ends in the middle of a segment (truncated: no segment terminator)",
                         segment_id=rest.split(elem)[0][:3] or None,
                     )
                 return
