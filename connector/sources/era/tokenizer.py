@@ -111,8 +111,10 @@ class Tokenizer:
             if self._leading:
                 text = text.lstrip("\ufeff" + _BLANK)
         self._leading = False
-        if not text.startswith("ISA") or len(text) < 106:
+        if not text.startswith("ISA") or len(text) < 4:
             what = "an empty file" if not text.strip() else "does not start with an ISA segment"
+            if text.startswith("ISA"):
+                what = "the ISA segment is cut short"
             raise self.error(f"not an X12 interchange: {what}", segment_id="ISA")
         element = text[3]
         if element.isalnum() or element in " \r\n":
@@ -126,6 +128,11 @@ class Tokenizer:
             raise self.error("ISA segment is cut short", segment_id="ISA")
         component = text[pos + 1]
         segment = text[pos + 2]
+        if segment in "\r\n":
+            # Some senders put the line break before the terminator ("…*:\n~GS*…").
+            after = text[pos + 2 : pos + 12].lstrip("\r\n")
+            if after[:1] and not after[0].isalnum() and after[1:].lstrip("\r\n")[:2] == "GS":
+                segment = after[0]
         fields = text[: pos + 1].split(element)
         repetition: str | None = fields[11] if len(fields) > 11 else None
         version = fields[12] if len(fields) > 12 else ""
@@ -212,7 +219,8 @@ class Tokenizer:
                 if rest:
                     self.segment_no += 1
                     raise self.error(
-                        "the file ends in the middle of a segment (truncated: no segment terminator)",
+                        "the file ends in the middle of a segment"
+                        " (truncated: no segment terminator)",
                         segment_id=rest.split(elem)[0][:3] or None,
                     )
                 return
