@@ -187,7 +187,7 @@ def _close_transaction(
         element="SE02",
     )
     count = str(se_no - st_no + 1)
-    if not se[1].isdigit():
+    if not (se[1].isascii() and se[1].isdigit()):
         raise env.error(f"segment count {se[1][:10]!r} is not a number", se_no, "SE", "SE01")
     check_control(
         se[1],

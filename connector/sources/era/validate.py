@@ -201,7 +201,7 @@ def check_control(
         ParseError: naming both values.
     """
     same = found == expected
-    if not same and found.isdigit() and expected.isdigit():
+    if not same and (found + expected).isascii() and found.isdigit() and expected.isdigit():
         same = int(found) == int(expected) and element in {"SE01", "GE01", "IEA01"}
     if not same:
         raise ParseError(

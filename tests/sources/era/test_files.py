@@ -149,3 +149,14 @@ def test_missing_file_is_a_parse_error(tmp_path) -> None:  # type: ignore[no-unt
     """A path that cannot be opened raises ParseError with the file name."""
     with pytest.raises(ParseError, match="cannot open"):
         parse_file(tmp_path / "nope.835")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [(b"SE*19*0001", "SE*1\u00b2*0001".encode()), (b"ST*835*0001", "ST*835*\u00b2001".encode())],
+)
+def test_non_ascii_digits_in_counts_are_parse_errors(old: bytes, new: bytes) -> None:
+    """Unicode digits such as a superscript two are not numbers in a control field."""
+    data = (FILES / "crlf.835").read_bytes().replace(old, new)
+    with pytest.raises(ParseError, match="SE0"):
+        parse_bytes(data)
