@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from hypothesis import HealthCheck, given, settings
@@ -11,13 +12,20 @@ from connector.errors import ParseError
 from connector.sources.era.synth import SynthOptions, to_bytes
 from tests.sources.era.helpers import FILES, parse_bytes
 
-EXAMPLES = int(os.environ.get("ERA_FUZZ_EXAMPLES", "150" if os.environ.get("CI") == "true" else "600"))
+_DEFAULT = "150" if os.environ.get("CI") == "true" else "600"
+EXAMPLES = int(os.environ.get("ERA_FUZZ_EXAMPLES", _DEFAULT))
 
 VALID = [
     (FILES / name).read_bytes()
-    for name in ("claim_statuses.835", "plb_multiple.835", "multiple_envelopes.835",
-                 "control_char_delimiters.835", "newline_terminator.835", "wrapped_80.835")
-] + [to_bytes(SynthOptions(claims=12, claims_per_transaction=5, reversal_every=4, seed=7))]  # fmt: skip
+    for name in (
+        "claim_statuses.835",
+        "plb_multiple.835",
+        "multiple_envelopes.835",
+        "control_char_delimiters.835",
+        "newline_terminator.835",
+        "wrapped_80.835",
+    )
+] + [to_bytes(SynthOptions(claims=12, claims_per_transaction=5, reversal_every=4, seed=7))]
 
 TOKENS = [b"*", b":", b"~", b"^", b"\n", b"\r\n", b"", b"-", b".", b"0", b"9" * 30, b"ISA",
           b"IEA*1*000000001~", b"SE*1*1~", b"ST*835*1~", b"CLP*", b"SVC*", b"CAS*", b"PLB*",
@@ -72,7 +80,5 @@ def test_only_parse_error_escapes(data: bytes, chunk: int) -> None:
 def test_random_bytes_raise_parse_error(data: bytes) -> None:
     """Arbitrary bytes (with or without an ISA prefix) never crash the parser."""
     for candidate in (data, b"ISA" + data):
-        try:
+        with contextlib.suppress(ParseError):
             parse_bytes(candidate)
-        except ParseError:
-            pass
