@@ -47,6 +47,7 @@ class SynthOptions:
         reversal_every: every N-th claim slot is a reversal (22) followed by its correction.
         denied_every: every N-th claim is denied (CLP02 = 4).
         plb: add one PLB (L6 interest + WO recoupment) per transaction.
+        st03: write ST03 (real payers do; pyx12's 5010 map marks it "not used").
         test: ISA15 = ``T``.
         element/component/repetition/segment: delimiters; newline follows each terminator.
     """
@@ -59,6 +60,7 @@ class SynthOptions:
     reversal_every: int = 250
     denied_every: int = 40
     plb: bool = True
+    st03: bool = True
     test: bool = False
     element: str = "*"
     component: str = ":"
@@ -276,7 +278,7 @@ def _transaction(
         count_segments += 1
         return w.seg(*elements)
 
-    yield seg("ST", "835", st_control, "005010X221A1")
+    yield seg("ST", "835", st_control, "005010X221A1" if opts.st03 else "")
     yield seg(
         "BPR",
         "I",
