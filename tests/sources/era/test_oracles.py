@@ -7,7 +7,7 @@ on what it checks (see the peer table in shared/reference/x12-835.md):
 * pyx12's TR3 validator reports control counts/numbers but does no money balancing, so on a
   balancing defect it must still say OK (proving the defect is purely about money).
 
-Our ``claim_line_payments`` rule (Σ SVC03 − claim CAS = CLP04) has no counterpart in oxedi and
+Our ``claim_line_payments`` rule (Σ SVC03 - claim CAS = CLP04) has no counterpart in oxedi and
 is left out of the comparison.
 """
 
