@@ -29,7 +29,7 @@ system-deps:
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,postgres]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,postgres,oracles]'
 	touch $@
 
 venv: $(VENV)/.installed

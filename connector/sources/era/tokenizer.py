@@ -66,7 +66,6 @@ class Tokenizer:
     """Iterates the segments of an X12 file as lists of elements.
 
     ``segment_no`` is the 1-based position in the file of the last segment handed out.
-    Batches are lists of ``(segment_no, elements)``; elements[0] is the segment id.
 
     Args:
         stream: a binary file object opened for reading.
@@ -112,11 +111,13 @@ class Tokenizer:
             if self._leading:
                 text = text.lstrip("\ufeff" + _BLANK)
         self._leading = False
-        if not text.startswith("ISA") or len(text) < 106:
+        if not text.startswith("ISA") or len(text) < 4:
             what = "an empty file" if not text.strip() else "does not start with an ISA segment"
+            if text.startswith("ISA"):
+                what = "the ISA segment is cut short"
             raise self.error(f"not an X12 interchange: {what}", segment_id="ISA")
         element = text[3]
-        if element.isalnum() or element.isspace():
+        if element.isalnum() or element in " \r\n":
             raise self.error(f"invalid element separator {element!r} in ISA", segment_id="ISA")
         pos = 3
         for _ in range(_ISA_ELEMENTS - 1):
@@ -127,6 +128,11 @@ class Tokenizer:
             raise self.error("ISA segment is cut short", segment_id="ISA")
         component = text[pos + 1]
         segment = text[pos + 2]
+        if segment in "\r\n":
+            # Some senders put the line break before the terminator ("…*:\n~GS*…").
+            after = text[pos + 2 : pos + 12].lstrip("\r\n")
+            if after[:1] and not after[0].isalnum() and after[1:].lstrip("\r\n")[:2] == "GS":
+                segment = after[0]
         fields = text[: pos + 1].split(element)
         repetition: str | None = fields[11] if len(fields) > 11 else None
         version = fields[12] if len(fields) > 12 else ""
@@ -139,7 +145,7 @@ class Tokenizer:
             len(seps) != 3
             or component.isalnum()
             or segment.isalnum()
-            or component == " "
+            or component in " \r\n"
             or segment == " "
         ):
             raise self.error(
@@ -161,10 +167,13 @@ class Tokenizer:
             return None
         return self._start_interchange(rest)
 
-    def batches(self) -> Iterator[list[list[str]]]:
-        """Yield lists of segments (each a list of elements), in file order.
+    def batches(self) -> Iterator[list[str]]:
+        """Yield lists of raw segments (text between terminators), in file order.
 
-        After each batch, :attr:`segment_no` is the file position of its last segment.
+        Split each with ``delimiters.element`` as it was when the batch was yielded (a batch
+        never spans two interchanges). After each batch, :attr:`segment_no` is the file
+        position of its last segment. Raw strings rather than element lists keep the number
+        of live container objects small, which keeps the garbage collector cheap.
 
         Raises:
             ParseError: no ISA, unusable delimiters, text after an IEA that is not another
@@ -185,15 +194,17 @@ class Tokenizer:
                 elif "\r" in text:
                     text = text.replace("\r", "")
                 has_iea = iea in text
-                parts = text.split(term)
-                text = parts.pop()
-                batch = [raw.split(elem) for raw in parts if raw]
-                for index, elements in enumerate(batch if has_iea else ()):
-                    if elements[0] == "IEA":
-                        # re-join what follows: the next ISA may use other delimiters
-                        restart = self._rejoin(batch[index + 1 :], elem, term) + text
-                        del batch[index + 1 :]
-                        break
+                batch = text.split(term)
+                text = batch.pop()
+                if "" in batch:
+                    batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
+                if has_iea:
+                    for index, raw in enumerate(batch):
+                        if raw.startswith(iea) or raw == "IEA":
+                            # re-join what follows: the next ISA may use other delimiters
+                            restart = "".join(r + term for r in batch[index + 1 :]) + text
+                            del batch[index + 1 :]
+                            break
                 if batch:
                     self.segment_no += len(batch)
                     yield batch
@@ -208,12 +219,17 @@ class Tokenizer:
                 if rest:
                     self.segment_no += 1
                     raise self.error(
-                        "the file ends in the middle of a segment (no segment terminator)",
+                        "the file ends in the middle of a segment"
+                        " (truncated: no segment terminator)",
                         segment_id=rest.split(elem)[0][:3] or None,
                     )
                 return
             text = self._next_interchange(restart)
 
-    @staticmethod
-    def _rejoin(segments: list[list[str]], elem: str, term: str) -> str:
-        return "".join(elem.join(seg) + term for seg in segments)
+    def segments(self) -> Iterator[list[str]]:
+        """Yield every segment as a list of elements (element 0 is the segment id)."""
+        for batch in self.batches():
+            assert self.delimiters is not None
+            elem = self.delimiters.element
+            for raw in batch:
+                yield raw.split(elem)

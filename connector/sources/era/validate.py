@@ -105,31 +105,29 @@ def claim_errors(
     return errors
 
 
+GROUPS_5010 = frozenset({"CO", "PR", "OA", "PI"})
+
+
 def claim_warnings(
     patient_control: str,
     patient_responsibility: Decimal | None,
-    adjustments: Sequence[Adjustment],
-    lines: Sequence[ServiceLine],
+    pr_total: Decimal,
+    groups: Iterable[str],
 ) -> list[str]:
-    """Consistency checks that do not stop posting: ``CLP05 = Σ PR``, legacy group codes."""
+    """Checks that do not stop posting: ``CLP05 = Σ PR`` and the group codes used."""
     warnings: list[str] = []
-    pr_total = ZERO
-    groups: set[str] = set()
-    for adj in [*adjustments, *(a for line in lines for a in line.adjustments)]:
-        groups.add(adj.group)
-        if adj.group == "PR":
-            pr_total += adj.amount
     if patient_responsibility is not None and patient_responsibility != pr_total:
         warnings.append(
             f"claim {patient_control}: patient responsibility CLP05 {patient_responsibility}"
             f" differs from the PR adjustments {pr_total}"
         )
-    if "CR" in groups:
-        warnings.append(
-            f"claim {patient_control}: group code CR is from 4010 and not valid in 5010"
-        )
-    for group in sorted(groups - {"CO", "PR", "OA", "PI", "CR"}):
-        warnings.append(f"claim {patient_control}: unknown adjustment group code {group!r}")
+    for group in sorted(set(groups) - GROUPS_5010):
+        if group == "CR":
+            warnings.append(
+                f"claim {patient_control}: group code CR is from 4010 and not valid in 5010"
+            )
+        else:
+            warnings.append(f"claim {patient_control}: unknown adjustment group code {group[:4]!r}")
     return warnings
 
 
@@ -203,7 +201,7 @@ def check_control(
         ParseError: naming both values.
     """
     same = found == expected
-    if not same and found.isdigit() and expected.isdigit():
+    if not same and (found + expected).isascii() and found.isdigit() and expected.isdigit():
         same = int(found) == int(expected) and element in {"SE01", "GE01", "IEA01"}
     if not same:
         raise ParseError(

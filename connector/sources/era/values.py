@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 _NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 _CENT = Decimal("0.01")
+_R_CHARS = "0123456789.-"
 _CACHE_LIMIT = 8192
 
-_amounts: dict[str, Decimal] = {}
+# Caches, read directly by the parser's hot path (a miss falls back to the functions below).
+AMOUNTS: dict[str, Decimal] = {}
+DATES: dict[str, dt.date | None] = {}
 _quantities: dict[str, Decimal] = {}
-_dates: dict[str, dt.date | None] = {}
 
 
 class ValueProblem(ValueError):
@@ -30,20 +32,24 @@ def amount(text: str) -> Decimal:
     """Money from an X12 ``R`` element, exactly two decimal places.
 
     Raises:
-        ValueProblem: not a number, or more than two decimal places.
+        ValueProblem: not a number, longer than 18 characters, or more than two decimals.
     """
-    found = _amounts.get(text)
+    found = AMOUNTS.get(text)
     if found is not None:
         return found
-    if not _NUMBER.fullmatch(text):
+    # Only digits, "." and "-" may appear; Decimal() then rejects misplaced signs and dots.
+    if not text or len(text) > 18 or text.strip(_R_CHARS) or "_" in text:
         raise ValueProblem(f"not an amount: {text[:20]!r}")
-    value = Decimal(text)
-    rounded = value.quantize(_CENT)
+    try:
+        value = Decimal(text)
+        rounded = value.quantize(_CENT)
+    except InvalidOperation:
+        raise ValueProblem(f"not an amount: {text[:20]!r}") from None
     if rounded != value:
         raise ValueProblem(f"amount has more than two decimal places: {text[:20]!r}")
-    if len(_amounts) >= _CACHE_LIMIT:
-        _amounts.clear()
-    _amounts[text] = rounded
+    if len(AMOUNTS) >= _CACHE_LIMIT:
+        AMOUNTS.clear()
+    AMOUNTS[text] = rounded
     return rounded
 
 
@@ -68,7 +74,7 @@ def quantity(text: str) -> Decimal:
 def date(text: str) -> dt.date | None:
     """A ``CCYYMMDD`` date, or None when the text is not a real date (the caller warns)."""
     try:
-        return _dates[text]
+        return DATES[text]
     except KeyError:
         pass
     value: dt.date | None = None
@@ -77,7 +83,7 @@ def date(text: str) -> dt.date | None:
             value = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
         except ValueError:
             value = None
-    if len(_dates) >= _CACHE_LIMIT:
-        _dates.clear()
-    _dates[text] = value
+    if len(DATES) >= _CACHE_LIMIT:
+        DATES.clear()
+    DATES[text] = value
     return value
