@@ -115,7 +115,8 @@ def _free_port() -> int:
 
 
 def _namespaces_usable() -> bool:
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
+    needed = ("unshare", "mount", "openssl")
+    if os.geteuid() != 0 or any(shutil.which(tool) is None for tool in needed):
         return False
     probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
                            capture_output=True, check=False)  # fmt: skip
