@@ -19,23 +19,20 @@ import time.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import fnmatch
 import hashlib
 import os
 import secrets
-import socket
 import stat
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import paramiko
-from paramiko.ssh_exception import IncompatiblePeer
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -46,11 +43,11 @@ from tenacity import (
 from tenacity.wait import wait_base
 
 from connector.config.sources import SftpInbox
-from connector.errors import AuthError, ConnectorError, TransientError
+from connector.errors import ConnectorError, TransientError
 from connector.sources.era.download_log import Download, DownloadLog
 from connector.sources.era.files import candidate_names, local_io, move_unique, sha256_file
+from connector.sources.era.sftp_connect import SftpConnector, remote_folder
 from connector.sources.era.sftp_errors import sftp_errors
-from connector.sources.era.sftp_hostkeys import HostKeyPolicy
 
 # One SFTP read request (paramiko's maximum). Reads are sequential on purpose: paramiko's
 # prefetch runs a background thread that, when the connection drops, either raises in that
@@ -58,20 +55,6 @@ from connector.sources.era.sftp_hostkeys import HostKeyPolicy
 # few MB), so one round trip per 32 KiB is an acceptable price for a download that fails
 # cleanly in the calling thread.
 CHUNK = 32768
-# host key family → the algorithms that present a key of that family
-_KEY_FAMILIES = {
-    "ed25519": ("ssh-ed25519",),
-    "ecdsa": ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"),
-    "rsa": ("rsa-sha2-512", "rsa-sha2-256"),
-}
-
-
-def _family(key_name: str) -> str:
-    if key_name == "ssh-rsa":
-        return "rsa"
-    if key_name.startswith("ecdsa"):
-        return "ecdsa"
-    return key_name.removeprefix("ssh-")
 
 
 @dataclass
@@ -115,13 +98,12 @@ class SftpDownloader:
     ) -> None:
         self.settings = settings
         self.local_dir = settings.local_dir
-        self.policy = HostKeyPolicy(settings.known_hosts, settings.host_key_fingerprint)
+        self.connector = SftpConnector(settings)
         self.log_path = state_dir / ".era-sftp-downloads.json"
         self.attempts = attempts
         self.wait = wait if wait is not None else wait_exponential(multiplier=2, min=2, max=60)
         self.on_chunk = on_chunk
-        self.where = f"{settings.host}:{settings.port}{_slash(settings.path)}"
-        self.timeout = settings.timeout.total_seconds()
+        self.where = f"{settings.host}:{settings.port}{remote_folder(settings.path)}"
 
     # -- public ---------------------------------------------------------------------------
     def check(self) -> str:
@@ -130,7 +112,7 @@ class SftpDownloader:
         Raises:
             AuthError, ConfigError, TransientError: as :meth:`sync`.
         """
-        with self._session() as (sftp, key):
+        with self.connector.session() as (sftp, key):
             files = self._list(sftp)
         return f"sftp {self.where}: {len(files)} file(s) listed, host key {key}"
 
@@ -169,7 +151,7 @@ class SftpDownloader:
         downloads = DownloadLog(self.log_path)
         if downloads.damaged:
             log.warning("era.sftp.download_log_damaged", path=str(self.log_path))
-        with self._session() as (sftp, _key):
+        with self.connector.session() as (sftp, _key):
             listing = self._list(sftp)
             result.listed = len(listing)
             if not dry:
@@ -218,7 +200,7 @@ class SftpDownloader:
 
     def _download(self, sftp: paramiko.SFTPClient, remote: _Remote) -> tuple[Path, str] | None:
         """Fetch into a temporary file; return (temp path, sha256), or None if it changed."""
-        remote_path = f"{_slash(self.settings.path)}/{remote.name}".replace("//", "/")
+        remote_path = f"{remote_folder(self.settings.path)}/{remote.name}".replace("//", "/")
         tmp = self.local_dir / f".{remote.name}.{secrets.token_hex(4)}.part"
         digest = hashlib.sha256()
         received = 0
@@ -251,12 +233,12 @@ class SftpDownloader:
         entry = downloads.get(remote.name)
         if archive is None or entry is None:
             return
-        source = f"{_slash(self.settings.path)}/{remote.name}".replace("//", "/")
+        source = f"{remote_folder(self.settings.path)}/{remote.name}".replace("//", "/")
         try:
             with sftp_errors(
-                "archive", f"{self.settings.host}:{self.settings.port}{_slash(archive)}"
+                "archive", f"{self.settings.host}:{self.settings.port}{remote_folder(archive)}"
             ):
-                target = _free_remote_name(sftp, _slash(archive), remote.name)
+                target = _free_remote_name(sftp, remote_folder(archive), remote.name)
                 sftp.rename(source, target)
         except TransientError:
             raise  # the connection is gone: the whole sync is retried
@@ -283,118 +265,6 @@ class SftpDownloader:
             found.append(_Remote(name, int(attr.st_size or 0), int(attr.st_mtime or 0)))
         return sorted(found, key=lambda r: (r.mtime, r.name))
 
-    # -- connection -----------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _session(self) -> Iterator[tuple[paramiko.SFTPClient, str]]:
-        key = self._load_key()
-        transport, presented = self._connect_verified()
-        try:
-            self._authenticate(transport, key)
-            with sftp_errors("open sftp", self.where):
-                sftp = paramiko.SFTPClient.from_transport(transport)
-                if sftp is None:
-                    raise TransientError(f"SFTP server {self.where} refused the sftp subsystem",
-                                         code="sftp_protocol")  # fmt: skip
-                channel = sftp.get_channel()
-                if channel is not None:
-                    channel.settimeout(self.timeout)
-            try:
-                yield sftp, presented
-            finally:
-                sftp.close()
-        finally:
-            transport.close()
-
-    def _connect_verified(self) -> tuple[paramiko.Transport, str]:
-        """Connect and verify the host key.
-
-        With only a pinned fingerprint we cannot know which of the server's keys it names, so
-        after a mismatch each other key family (ed25519, ECDSA, RSA) is tried once.
-        """
-        families: list[str | None] = [None]
-        if self.settings.known_hosts is None:
-            families += list(_KEY_FAMILIES)
-        tried: set[str] = set()
-        first_error: AuthError | None = None
-        for family in families:
-            if family is not None and family in tried:
-                continue
-            transport = self._connect(_KEY_FAMILIES[family] if family else None)
-            if transport is None:
-                continue  # the server has no host key of this family
-            key = transport.get_remote_server_key()
-            tried.add(_family(key.get_name()))
-            try:
-                self.policy.verify(self.settings.host, self.settings.port, key)
-            except AuthError as exc:
-                transport.close()
-                first_error = first_error or exc
-                continue
-            return transport, f"{key.get_name()} {key.fingerprint}"
-        assert first_error is not None
-        raise first_error
-
-    def _connect(self, family: tuple[str, ...] | None) -> paramiko.Transport | None:
-        host, port = self.settings.host, self.settings.port
-        with sftp_errors("connect", f"{host}:{port}"):
-            sock = socket.create_connection((host, port), timeout=self.timeout)
-            transport = paramiko.Transport(sock)
-            try:
-                transport.banner_timeout = self.timeout
-                transport.handshake_timeout = self.timeout
-                transport.auth_timeout = self.timeout
-                options = transport.get_security_options()
-                offered = list(options.key_types)
-                if family is None:
-                    options.key_types = self.policy.preferred_key_types(host, port, offered)
-                else:
-                    only = [t for t in offered if t in family]
-                    if not only:
-                        transport.close()
-                        return None
-                    options.key_types = only
-                try:
-                    transport.start_client(timeout=self.timeout)
-                except IncompatiblePeer:
-                    if family is None:
-                        raise
-                    transport.close()
-                    return None
-            except BaseException:
-                transport.close()
-                raise
-        return transport
-
-    def _load_key(self) -> paramiko.PKey | None:
-        path = self.settings.private_key_file
-        if path is None:
-            return None
-        passphrase = self.settings.private_key_passphrase
-        # paramiko 5 hands the passphrase straight to cryptography, which wants bytes
-        # (its stub says str, and a str fails with TypeError)
-        secret = passphrase.get().encode("utf-8") if passphrase else None
-        with sftp_errors("load_key", self.where):
-            return paramiko.PKey.from_path(path, secret)  # type: ignore[arg-type]
-
-    def _authenticate(self, transport: paramiko.Transport, key: paramiko.PKey | None) -> None:
-        username = self.settings.username.get()
-        password = self.settings.password.get() if self.settings.password else None
-        with sftp_errors("authenticate", self.where):
-            if key is not None:
-                try:
-                    remaining = transport.auth_publickey(username, key)
-                except paramiko.AuthenticationException:
-                    if password is None:
-                        raise
-                    remaining = []  # key refused: fall back to the password below
-                    transport.auth_password(username, password)
-                if remaining and password is not None and "password" in remaining:
-                    transport.auth_password(username, password)  # server wants both factors
-            elif password is not None:
-                transport.auth_password(username, password)
-            if not transport.is_authenticated():
-                raise paramiko.AuthenticationException("not authenticated")
-
     def _remove_partials(self, log: Any) -> None:
         """Remove ``.part`` files left by a crash (ours: hidden, random suffix)."""
         if not self.local_dir.is_dir():
@@ -403,10 +273,6 @@ class SftpDownloader:
             with local_io("remove partial download", leftover):
                 leftover.unlink()
             log.info("era.file.partial_removed", file=leftover.name)
-
-
-def _slash(path: str) -> str:
-    return "/" + path.strip("/") if path.strip("/") else "/"
 
 
 def _free_remote_name(sftp: paramiko.SFTPClient, folder: str, name: str) -> str:
