@@ -5,10 +5,11 @@ SHELL := /bin/bash
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# unixODBC + drivers (MariaDB, SQLite), MariaDB server, OpenSSH server (SFTP tests), PostgreSQL
+# unixODBC + drivers (MariaDB, SQLite), MariaDB server, OpenSSH server (SFTP tests), PostgreSQL,
+# openssl (hashes the SFTP test user's password)
 APT_PACKAGES := unixodbc unixodbc-dev odbc-mariadb libsqliteodbc sqlite3 \
                 mariadb-server mariadb-client openssh-server openssh-client \
-                postgresql postgresql-client odbc-postgresql
+                postgresql postgresql-client odbc-postgresql openssl
 PYTEST_ARGS ?=
 
 .PHONY: all test demo lint typecheck pytest system-deps venv bench soak clean
@@ -29,7 +30,7 @@ system-deps:
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,postgres]'
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,postgres,oracles]'
 	touch $@
 
 venv: $(VENV)/.installed

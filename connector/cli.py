@@ -21,6 +21,7 @@ COMMANDS = [
     "connector.commands.config_schema",
     "connector.commands.diagnostics",
     "connector.commands.report",
+    "connector.commands.era",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -1,0 +1,234 @@
+"""Benchmark: our 835 parser against oxedi, pyx12, LinuxForHealth x12 and badX12.
+
+Generates balanced dental 835 files (1k, 10k and 50k claims; 5 000 claims per ST, reversal
+pairs and a PLB per ST) with :mod:`connector.sources.era.synth`, then parses each file with every
+parser **in its own subprocess** and reads wall time and peak RSS (``ru_maxrss``) there.
+
+* ours: ``parse_stream`` — the full model plus every balancing rule — in this project's venv;
+* peers: in ``bench/.venv-peers`` (created by ``--setup``; never a runtime dependency):
+  ``oxedi.parse_file``; ``pyx12.x12file.X12Reader`` (segment reader, no 835 semantics);
+  LinuxForHealth ``X12ModelReader.models()`` (on a copy without PER segments, which it cannot
+  parse, see the reference's peer table); badX12 ``Parser().parse_document`` + ``validate()``
+  (with the ``collections.Iterable`` shim it needs on Python ≥ 3.10).
+
+Usage::
+
+    python bench/era_parse.py --setup                 # create bench/.venv-peers once
+    python bench/era_parse.py                          # all sizes, all parsers, 3 runs each
+    python bench/era_parse.py --sizes 1000 --repeat 1 --peers oxedi,pyx12
+
+Prints a Markdown table (median of the runs) and writes JSON to bench/results/era_parse.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from connector.sources.era.synth import SynthOptions, write  # noqa: E402
+
+PEER_VENV = ROOT / "bench" / ".venv-peers"
+PEER_PYTHON = PEER_VENV / "bin" / "python"
+PEER_PACKAGES = ["oxedi==0.6.0", "pyx12==4.0.0", "linuxforhealth-x12==0.57.0",
+                 "pydantic<2", "badx12==0.2.2"]  # fmt: skip
+RESULTS = ROOT / "bench" / "results"
+
+# Each runner prints one JSON line: claims parsed, seconds, peak RSS (KiB), baseline RSS.
+RUNNER = r"""
+import json, resource, sys, time
+parser, path = sys.argv[1], sys.argv[2]
+def rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if parser == "ours":
+    from connector.sources.era.parser import parse_stream
+    base = rss(); t = time.perf_counter(); claims = 0; balanced = True
+    with open(path, "rb") as f:
+        for rem in parse_stream(f, path):
+            claims += len(rem.claims); balanced = balanced and rem.balanced
+    assert balanced
+elif parser == "oxedi":
+    import oxedi
+    base = rss(); t = time.perf_counter()
+    result = oxedi.parse_file(path)
+    claims = result.count_claims()
+    assert not result.diagnostics, result.diagnostics[:3]
+elif parser == "pyx12":
+    import pyx12.x12file
+    base = rss(); t = time.perf_counter(); claims = 0
+    for seg in pyx12.x12file.X12Reader(path):
+        if seg.get_seg_id() == "CLP":
+            claims += 1
+elif parser == "linuxforhealth":
+    from linuxforhealth.x12.io import X12ModelReader
+    base = rss(); t = time.perf_counter(); claims = 0
+    with X12ModelReader(path) as reader:
+        for model in reader.models():
+            claims += sum(len(loop.loop_2100) for loop in model.loop_2000)
+elif parser == "badx12":
+    import collections, collections.abc
+    collections.Iterable = collections.abc.Iterable  # badX12 0.2.2 predates Python 3.10
+    import badx12
+    base = rss(); t = time.perf_counter()
+    document = badx12.Parser().parse_document(path)
+    document.validate()
+    claims = sum(1 for seg in document.text.split("~") if seg.startswith("CLP"))
+else:
+    raise SystemExit(f"unknown parser {parser}")
+seconds = time.perf_counter() - t
+print(json.dumps({"claims": claims, "seconds": seconds, "peak_kib": rss(), "base_kib": base}))
+"""
+
+PEERS = ["oxedi", "pyx12", "linuxforhealth", "badx12"]
+PURE_PYTHON = {"pyx12", "linuxforhealth", "badx12"}
+
+
+def setup_peers() -> None:
+    """Create the peers' venv (separate from the project's)."""
+    subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    subprocess.run([str(PEER_PYTHON), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
+
+
+def peer_versions() -> dict[str, str]:
+    """Installed versions in the peers' venv."""
+    code = ("import importlib.metadata as m, json; print(json.dumps({n: m.version(n) for n in"
+            " ['oxedi', 'pyx12', 'linuxforhealth-x12', 'pydantic', 'badx12']}))")  # fmt: skip
+    out = subprocess.run([str(PEER_PYTHON), "-c", code], capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    versions: dict[str, str] = json.loads(out.stdout)
+    return versions
+
+
+def make_files(sizes: list[int], work: Path) -> dict[int, tuple[Path, Path]]:
+    """Generate each size once (and a copy without PER for LinuxForHealth)."""
+    files = {}
+    for size in sizes:
+        path = work / f"dental_{size}.835"
+        noper = work / f"dental_{size}_noper.835"
+        if not path.exists():
+            with path.open("wb") as out:
+                write(out, SynthOptions(claims=size, claims_per_transaction=5000, seed=1,
+                                        reversal_every=250))  # fmt: skip
+        if not noper.exists():
+            with path.open("rb") as src, noper.open("wb") as dst:
+                removed = 0
+                for line in src:  # the generator writes one segment per line
+                    if line.startswith(b"PER*"):
+                        removed += 1
+                        continue
+                    if line.startswith(b"SE*"):
+                        fields = line.split(b"*")
+                        fields[1] = str(int(fields[1]) - removed).encode()
+                        dst.write(b"*".join(fields))
+                        removed = 0
+                        continue
+                    dst.write(line)
+        files[size] = (path, noper)
+    return files
+
+
+def run_one(parser: str, path: Path, timeout: float) -> dict[str, float] | str:
+    """Parse in a fresh subprocess; the measured numbers, or why it failed."""
+    python = sys.executable if parser == "ours" else str(PEER_PYTHON)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    try:
+        command = [python, "-c", RUNNER, parser, str(path)]
+        out = subprocess.run(command, check=False, capture_output=True, text=True,
+                             timeout=timeout, env=env, cwd=str(ROOT))  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return f"timeout after {timeout:.0f} s"
+    if out.returncode != 0:
+        return (out.stderr.strip().splitlines() or ["failed"])[-1][:200]
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    """Run the benchmark and print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--setup", action="store_true", help="create bench/.venv-peers and exit")
+    ap.add_argument("--sizes", default="1000,10000,50000")
+    ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--work", type=Path, default=RESULTS / "files")
+    args = ap.parse_args()
+    if args.setup:
+        setup_peers()
+        return 0
+    peers = [p for p in args.peers.split(",") if p]
+    if peers and not PEER_PYTHON.exists():
+        print("bench/.venv-peers is missing: run `python bench/era_parse.py --setup` first")
+        return 2
+    args.work.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    files = make_files(sizes, args.work)
+    rows = []
+    for size in sizes:
+        path, noper = files[size]
+        for parser in ["ours", *peers]:
+            target = noper if parser == "linuxforhealth" else path
+            runs = [run_one(parser, target, args.timeout) for _ in range(args.repeat)]
+            good = [r for r in runs if isinstance(r, dict)]
+            if not good:
+                rows.append({"size": size, "parser": parser, "error": runs[0]})
+                print(f"{size:>6} {parser:<15} FAILED: {runs[0]}", flush=True)
+                continue
+            seconds = statistics.median(r["seconds"] for r in good)
+            row = {
+                "size": size, "parser": parser, "file_mib": target.stat().st_size / 2**20,
+                "claims": good[0]["claims"], "seconds": seconds,
+                "claims_per_s": good[0]["claims"] / seconds,
+                "peak_mib": max(r["peak_kib"] for r in good) / 1024,
+                "base_mib": max(r["base_kib"] for r in good) / 1024, "runs": len(good),
+            }  # fmt: skip
+            rows.append(row)
+            print(
+                f"{size:>6} {parser:<15} {seconds:8.3f} s {row['claims_per_s']:>10,.0f} claims/s"
+                f"  peak {row['peak_mib']:7.1f} MiB (base {row['base_mib']:.1f})",
+                flush=True,
+            )
+    report = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "python": sys.version.split()[0],
+        "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPUs",
+        "peer_versions": peer_versions() if peers else {},
+        "rows": rows,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "era_parse.json").write_text(json.dumps(report, indent=2))
+    _print_table(report)
+    return 0
+
+
+def _print_table(report: dict[str, object]) -> None:
+    rows = report["rows"]
+    assert isinstance(rows, list)
+    print("\n| claims | parser | wall s | claims/s | peak RSS MiB | ours vs it |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for size in sorted({r["size"] for r in rows}):
+        mine = next((r for r in rows if r["size"] == size and r["parser"] == "ours"), None)
+        for row in (r for r in rows if r["size"] == size):
+            if "error" in row:
+                print(f"| {size:,} | {row['parser']} | failed: {row['error']} | | | |")
+                continue
+            ratio = ""
+            if mine and "seconds" in mine and row is not mine:
+                ratio = f"{row['seconds'] / mine['seconds']:.2f}x"
+            print(
+                f"| {size:,} | {row['parser']} | {row['seconds']:.3f} | "
+                f"{row['claims_per_s']:,.0f} | {row['peak_mib']:.1f} | {ratio} |"
+            )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

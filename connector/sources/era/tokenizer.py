@@ -1,0 +1,235 @@
+"""X12 tokenizer: reads delimiters from each ISA and streams segments from a binary file.
+
+Rules (see docs/era.md):
+
+* The delimiters come from the ISA itself: element separator = the byte after ``ISA``;
+  component separator = ISA16; segment terminator = the character right after ISA16;
+  repetition separator = ISA11 when ISA12 is 5010 or later (in 4010 ISA11 is the standards
+  id ``U``). ISA06/ISA08 padding is *not* trusted: ISA16 is found by counting separators,
+  so a sender that does not pad still parses.
+* When the terminator is not itself CR or LF, every CR and LF is removed before splitting,
+  which covers CRLF after each terminator, lines wrapped at a fixed width and newlines
+  written before the terminator.
+* After each ``IEA`` the delimiters are read again from the next ``ISA``, so files that
+  concatenate interchanges with different delimiters work.
+* The file is read in chunks (1 MiB by default); only the current chunk and the unfinished
+  segment at its end are held.
+
+Text is decoded as UTF-8; a file with bytes that are not UTF-8 is decoded as Latin-1 from that
+point on (every byte is a character, so nothing is lost and no decode error can escape).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from connector.errors import ParseError
+
+CHUNK_SIZE = 1 << 20
+_ISA_ELEMENTS = 16
+# Characters that cannot be delimiters: letters and digits appear in data everywhere.
+_BLANK = " \t\r\n\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Delimiters:
+    """The four X12 delimiters of one interchange."""
+
+    element: str
+    component: str
+    repetition: str | None
+    segment: str
+
+
+class _Decoder:
+    """UTF-8 incremental decoding that falls back to Latin-1 for the rest of the file."""
+
+    def __init__(self) -> None:
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self.latin1 = False
+
+    def decode(self, data: bytes, final: bool = False) -> str:
+        if self.latin1:
+            return data.decode("latin-1")
+        try:
+            return self._utf8.decode(data, final)
+        except UnicodeDecodeError:
+            pending, _ = self._utf8.getstate()
+            self.latin1 = True
+            return (pending + data).decode("latin-1")
+
+
+class Tokenizer:
+    """Iterates the segments of an X12 file as lists of elements.
+
+    ``segment_no`` is the 1-based position in the file of the last segment handed out.
+
+    Args:
+        stream: a binary file object opened for reading.
+        name: the file name used in error messages.
+        chunk_size: bytes read at a time.
+    """
+
+    def __init__(self, stream: BinaryIO, name: str, chunk_size: int = CHUNK_SIZE) -> None:
+        self.stream = stream
+        self.name = name
+        self.chunk_size = chunk_size
+        self.delimiters: Delimiters | None = None
+        self.segment_no = 0
+        self._decoder = _Decoder()
+        self._eof = False
+        self._leading = True
+
+    def error(self, message: str, *, segment_id: str | None = None) -> ParseError:
+        """A ParseError located at the current position."""
+        return ParseError(
+            message, file=self.name, segment_no=self.segment_no or None, segment_id=segment_id
+        )
+
+    def _read(self) -> str:
+        if self._eof:
+            return ""
+        try:
+            data = self.stream.read(self.chunk_size)
+        except OSError as exc:  # a read error on a half-copied file is bad input, not a crash
+            raise self.error(f"cannot read the file: {exc.strerror or exc}") from exc
+        if not data:
+            self._eof = True
+            return self._decoder.decode(b"", final=True)
+        return self._decoder.decode(data)
+
+    def _start_interchange(self, text: str) -> str:
+        """Read delimiters from the ISA at the start of ``text`` (reading more if needed)."""
+        if self._leading:
+            text = text.lstrip("\ufeff" + _BLANK)
+        while len(text) < 128 and not self._eof:
+            more = self._read()
+            text += more
+            if self._leading:
+                text = text.lstrip("\ufeff" + _BLANK)
+        self._leading = False
+        if not text.startswith("ISA") or len(text) < 4:
+            what = "an empty file" if not text.strip() else "does not start with an ISA segment"
+            if text.startswith("ISA"):
+                what = "the ISA segment is cut short"
+            raise self.error(f"not an X12 interchange: {what}", segment_id="ISA")
+        element = text[3]
+        if element.isalnum() or element in " \r\n":
+            raise self.error(f"invalid element separator {element!r} in ISA", segment_id="ISA")
+        pos = 3
+        for _ in range(_ISA_ELEMENTS - 1):
+            pos = text.find(element, pos + 1)
+            if pos < 0 or pos > 200:
+                raise self.error("ISA segment is cut short or malformed", segment_id="ISA")
+        if pos + 2 >= len(text):
+            raise self.error("ISA segment is cut short", segment_id="ISA")
+        component = text[pos + 1]
+        segment = text[pos + 2]
+        if segment in "\r\n":
+            # Some senders put the line break before the terminator ("…*:\n~GS*…").
+            after = text[pos + 2 : pos + 12].lstrip("\r\n")
+            if after[:1] and not after[0].isalnum() and after[1:].lstrip("\r\n")[:2] == "GS":
+                segment = after[0]
+        fields = text[: pos + 1].split(element)
+        repetition: str | None = fields[11] if len(fields) > 11 else None
+        version = fields[12] if len(fields) > 12 else ""
+        if repetition is not None and (
+            len(repetition) != 1 or repetition.isalnum() or version < "00501"
+        ):
+            repetition = None  # 4010: ISA11 is the standards id "U", not a delimiter
+        seps = {element, component, segment}
+        if (
+            len(seps) != 3
+            or component.isalnum()
+            or segment.isalnum()
+            or component in " \r\n"
+            or segment == " "
+        ):
+            raise self.error(
+                f"ISA delimiters are not usable (element {element!r}, component {component!r},"
+                f" segment {segment!r})",
+                segment_id="ISA",
+            )
+        self.delimiters = Delimiters(element, component, repetition, segment)
+        return text
+
+    def _next_interchange(self, rest: str) -> str | None:
+        """After an IEA: the text of the next ISA, or None at the end of the file."""
+        while True:
+            rest = rest.lstrip(_BLANK)
+            if rest or self._eof:
+                break
+            rest = self._read()
+        if not rest.strip(_BLANK + "\x1a"):
+            return None
+        return self._start_interchange(rest)
+
+    def batches(self) -> Iterator[list[str]]:
+        """Yield lists of raw segments (text between terminators), in file order.
+
+        Split each with ``delimiters.element`` as it was when the batch was yielded (a batch
+        never spans two interchanges). After each batch, :attr:`segment_no` is the file
+        position of its last segment. Raw strings rather than element lists keep the number
+        of live container objects small, which keeps the garbage collector cheap.
+
+        Raises:
+            ParseError: no ISA, unusable delimiters, text after an IEA that is not another
+                interchange, or an unterminated segment at the end of the file.
+        """
+        text: str | None = self._start_interchange(self._read())
+        while text is not None:
+            delims = self.delimiters
+            assert delims is not None
+            term, elem = delims.segment, delims.element
+            strip_newlines = term not in "\r\n"
+            iea = "IEA" + elem
+            restart: str | None = None
+            while True:
+                if strip_newlines:
+                    if "\n" in text or "\r" in text:
+                        text = text.replace("\r", "").replace("\n", "")
+                elif "\r" in text:
+                    text = text.replace("\r", "")
+                has_iea = iea in text
+                batch = text.split(term)
+                text = batch.pop()
+                if "" in batch:
+                    batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
+                if has_iea:
+                    for index, raw in enumerate(batch):
+                        if raw.startswith(iea) or raw == "IEA":
+                            # re-join what follows: the next ISA may use other delimiters
+                            restart = "".join(r + term for r in batch[index + 1 :]) + text
+                            del batch[index + 1 :]
+                            break
+                if batch:
+                    self.segment_no += len(batch)
+                    yield batch
+                if restart is not None:
+                    break
+                more = self._read()
+                if not more:
+                    break
+                text += more
+            if restart is None:
+                rest = text.strip(_BLANK + "\x1a")
+                if rest:
+                    self.segment_no += 1
+                    raise self.error(
+                        "the file ends in the middle of a segment"
+                        " (truncated: no segment terminator)",
+                        segment_id=rest.split(elem)[0][:3] or None,
+                    )
+                return
+            text = self._next_interchange(restart)
+
+    def segments(self) -> Iterator[list[str]]:
+        """Yield every segment as a list of elements (element 0 is the segment id)."""
+        for batch in self.batches():
+            assert self.delimiters is not None
+            elem = self.delimiters.element
+            for raw in batch:
+                yield raw.split(elem)

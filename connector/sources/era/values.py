@@ -1,0 +1,89 @@
+"""Strict conversion of X12 element text to amounts, quantities and dates.
+
+An X12 ``R`` value is an optional minus sign, digits and an optional decimal point. Anything
+else (``1,250.00``, ``250USD``, ``1e3``, ``NaN``) is refused instead of being read as a wrong
+number. Amounts must have at most two decimal places and are returned with exactly two
+(``132`` → ``Decimal('132.00')``). Conversions are cached (bounded) because remittances
+repeat the same few amounts and dates many times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+_NUMBER = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
+_CENT = Decimal("0.01")
+_R_CHARS = "0123456789.-"
+_CACHE_LIMIT = 8192
+
+# Caches, read directly by the parser's hot path (a miss falls back to the functions below).
+AMOUNTS: dict[str, Decimal] = {}
+DATES: dict[str, dt.date | None] = {}
+_quantities: dict[str, Decimal] = {}
+
+
+class ValueProblem(ValueError):
+    """An element's text is not a valid value; the caller adds the location."""
+
+
+def amount(text: str) -> Decimal:
+    """Money from an X12 ``R`` element, exactly two decimal places.
+
+    Raises:
+        ValueProblem: not a number, longer than 18 characters, or more than two decimals.
+    """
+    found = AMOUNTS.get(text)
+    if found is not None:
+        return found
+    # Only digits, "." and "-" may appear; Decimal() then rejects misplaced signs and dots.
+    if not text or len(text) > 18 or text.strip(_R_CHARS) or "_" in text:
+        raise ValueProblem(f"not an amount: {text[:20]!r}")
+    try:
+        value = Decimal(text)
+        rounded = value.quantize(_CENT)
+    except InvalidOperation:
+        raise ValueProblem(f"not an amount: {text[:20]!r}") from None
+    if rounded != value:
+        raise ValueProblem(f"amount has more than two decimal places: {text[:20]!r}")
+    if len(AMOUNTS) >= _CACHE_LIMIT:
+        AMOUNTS.clear()
+    AMOUNTS[text] = rounded
+    return rounded
+
+
+def quantity(text: str) -> Decimal:
+    """A quantity (units, CAS quantity) from an X12 ``R`` element, as sent.
+
+    Raises:
+        ValueProblem: not a number.
+    """
+    found = _quantities.get(text)
+    if found is not None:
+        return found
+    if not _NUMBER.fullmatch(text) or len(text) > 15:
+        raise ValueProblem(f"not a quantity: {text[:20]!r}")
+    value = Decimal(text)
+    if len(_quantities) >= _CACHE_LIMIT:
+        _quantities.clear()
+    _quantities[text] = value
+    return value
+
+
+def date(text: str) -> dt.date | None:
+    """A ``CCYYMMDD`` date, or None when the text is not a real date (the caller warns)."""
+    try:
+        return DATES[text]
+    except KeyError:
+        pass
+    value: dt.date | None = None
+    if len(text) == 8 and text.isascii() and text.isdigit():
+        try:
+            value = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            value = None
+    if len(DATES) >= _CACHE_LIMIT:
+        DATES.clear()
+    DATES[text] = value
+    return value
