@@ -15,7 +15,7 @@ import pyodbc
 
 from adapters.dentrix.dialect import DentrixDialect
 from adapters.pmssql.session import KeyConflict
-from adapters.pmssql.sqlstate import Kind, classify
+from adapters.pmssql.sqlstate import Kind, classify, driver_manager_state
 from connector.errors import (
     AuthError,
     ConfigError,
@@ -36,7 +36,7 @@ def sqlstate_and_message(exc: BaseException) -> tuple[str, str]:
 def translate(exc: pyodbc.Error, dialect: DentrixDialect, operation: str) -> ConnectorError:
     """The connector error for a driver error raised during ``operation``."""
     raw_state, message = sqlstate_and_message(exc)
-    state = dialect.refine(raw_state, message)
+    state = dialect.refine(driver_manager_state(raw_state, message), message)
     kind = dialect.kind_hint(message) or classify(state)
     context = {"sqlstate": state, "operation": operation, "vendor": "dentrix"}
     where = f"Dentrix {operation} failed (SQLSTATE {state})"

@@ -67,9 +67,11 @@ def find(tx: Tx, match: ClaimMatch) -> ClaimRecord | None:
     ident = (match.claim_identifier or "").strip()
     if ident.isdigit():
         row = tx.one(q.CLAIM, int(ident))
-        if row is not None and match.patient_id in (None, str(row["patient_id"])):
-            return _record(tx, row)
-    if not (match.patient_id or "").isdigit():
+        if row is not None:  # the id names a claim: it is that one, or none at all
+            same = match.patient_id in (None, str(row["patient_id"]))
+            return _record(tx, row) if same else None
+    has_facts = match.service_from or match.service_to or match.total_charge is not None
+    if not (match.patient_id or "").isdigit() or not has_facts:
         return None
     found = []
     for claim in tx.rows(q.CLAIMS_OF_PATIENT, int(str(match.patient_id))):

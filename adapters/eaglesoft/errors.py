@@ -15,7 +15,7 @@ import pyodbc
 
 from adapters.eaglesoft.dialect import EaglesoftDialect
 from adapters.pmssql.session import KeyConflict
-from adapters.pmssql.sqlstate import Kind, classify
+from adapters.pmssql.sqlstate import Kind, classify, driver_manager_state
 from connector.errors import (
     AuthError,
     ConfigError,
@@ -54,7 +54,7 @@ def translate(
     "Authentication violation" can say which of the two things to fix.
     """
     raw_state, message = sqlstate_and_message(exc)
-    state = dialect.refine(raw_state, message)
+    state = dialect.refine(driver_manager_state(raw_state, message), message)
     hint = dialect.kind_hint(message)
     kind = hint or classify(state)
     context = {"sqlstate": state, "operation": operation, "vendor": "eaglesoft"}

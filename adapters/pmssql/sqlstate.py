@@ -58,3 +58,10 @@ def classify(sqlstate: str | None) -> Kind:
     if state in _EXACT:
         return _EXACT[state]
     return _CLASSES.get(state[:2], Kind.OTHER)
+
+
+def driver_manager_state(sqlstate: str, message: str) -> str:
+    """Fix driver-manager quirks: unixODBC reports a driver it cannot load as 01000."""
+    if sqlstate == "01000" and "can't open lib" in message.lower():
+        return "IM003"  # specified driver could not be loaded
+    return sqlstate
