@@ -113,18 +113,3 @@ def payment(
         ),
         source_ref="ch_3PxTest" + ref[-6:],
     )
-
-
-class MemoryJournal:
-    """A step journal kept in a dict (the store provides the durable one)."""
-
-    def __init__(self) -> None:
-        self.steps: dict[str, dict[str, Any]] = {}
-
-    def done(self, step: str) -> dict[str, Any] | None:
-        """Ids of a finished step."""
-        return self.steps.get(step)
-
-    def record(self, step: str, ids: dict[str, Any]) -> None:
-        """Mark a step finished."""
-        self.steps[step] = ids
