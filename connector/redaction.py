@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -144,7 +144,9 @@ class Redactor:
             return value
         return self.scrub_text(str(value))
 
-    def __call__(self, _logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def __call__(
+        self, _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+    ) -> dict[str, Any]:
         """structlog processor interface."""
         return {k: self.scrub(v, k) if k not in _PASS_KEYS else v for k, v in event_dict.items()}
 
