@@ -50,8 +50,8 @@ def odbc_driver_name() -> str:
     for ini in (Path("/etc/odbcinst.ini"), Path("/usr/local/etc/odbcinst.ini")):
         if not ini.is_file():
             continue
-        for line in ini.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip()
+        for raw in ini.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = raw.strip()
             if line.startswith("[") and line.endswith("]") and "mariadb" in line.lower():
                 return line[1:-1]
     return ODBC_DRIVER_FALLBACK
@@ -124,7 +124,8 @@ class MariaDBServer:
              f"--pid-file={self.dir / 'mysqld.pid'}", f"--log-error={self.log}",
              f"--init-file={init_file}", "--skip-name-resolve", "--innodb-buffer-pool-size=64M",
              "--innodb-flush-log-at-trx-commit=2", "--skip-log-bin", "--max-connections=200",
-             "--character-set-server=utf8mb4", "--sql-mode=STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION",
+             "--character-set-server=utf8mb4",
+             "--sql-mode=STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION",
              *user],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
