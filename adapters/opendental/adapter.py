@@ -12,9 +12,7 @@ re-sent once only when it did not.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -69,12 +67,10 @@ class OpenDentalLedger:
         db: ReadOnlyDb,
         api: OpenDentalApi,
         practice_id: str,
-        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self.db = db
         self.api = api
         self.practice_id = practice_id
-        self._today = today
         self._defs: tuple[float, list[Any]] | None = None
         self._insurance = InsurancePoster(db, api, log=log.bind(practice_id=practice_id))
 
