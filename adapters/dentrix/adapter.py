@@ -24,10 +24,12 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import (
+    ChargeKind,
     ClaimMatch,
     ClaimRecord,
     OpenCharge,
     PatientRecord,
+    PatientStatus,
     PmsType,
     StepJournal,
     VendorInfo,
@@ -212,7 +214,10 @@ class DentrixLedger:
         row = tx.one(q.PATIENT, int(patient_id)) if str(patient_id).isdigit() else None
         if row is None:
             raise DataError(f"Dentrix has no patient {patient_id}", code="patient_not_found")
-        return m.patient_record(row)
+        record = m.patient_record(row)
+        if record.status is PatientStatus.DELETED:
+            raise DataError(f"Dentrix patient {patient_id} is deleted", code="patient_deleted")
+        return record
 
     # --- private ---------------------------------------------------------------------------
 
@@ -285,7 +290,8 @@ class DentrixLedger:
         if note.external_ref:
             marker = marker_for(note.external_ref)
             for row in tx.rows(q.NOTES_OF_TYPE, m.NOTE_CONTACT, marker):
-                return {"contactid": int(row["noteid"]), "already_existed": True}
+                if str(row["notetext"] or "").startswith(marker):
+                    return {"contactid": int(row["noteid"]), "already_existed": True}
             text = f"{marker} {text}"
         patient = self.patient(tx, note.patient_id)
         when = note.when.astimezone().replace(tzinfo=None) if note.when.tzinfo else note.when
@@ -331,7 +337,9 @@ def _group(
     patient: PatientRecord,
     charges: dict[str, OpenCharge],
 ) -> dict[tuple[int, str | None], tuple[Decimal, list[str]]]:
-    """Splits grouped by (patient, provider): one Dentrix row each; checks charges still owe."""
+    """Splits grouped by (patient, provider): one Dentrix row each, with the parts each row
+    pays for its note (``proc 2002 120.00``, ``adj 2010 5.00``, ``unapplied 5.00``); checks
+    that every charge still owes what the plan pays on it."""
     wanted: dict[str, Decimal] = {}
     groups: dict[tuple[int, str | None], tuple[Decimal, list[str]]] = {}
     members: dict[str, PatientRecord] = {patient.patient_id: patient}
@@ -344,7 +352,7 @@ def _group(
                 code="split_not_in_family",
             )
         provider = split.provider_id
-        applied: list[str] = []
+        part = f"unapplied {split.amount}"
         if plan.mode is AllocationMode.ALLOCATE_OLDEST_FIRST and split.charge_ref:
             charge = charges.get(split.charge_ref)
             wanted[split.charge_ref] = wanted.get(split.charge_ref, ZERO) + split.amount
@@ -354,24 +362,25 @@ def _group(
                     code="charge_changed",
                 )
             provider = provider or charge.provider_id
-            applied.append(f"{split.charge_ref}:{split.amount}")
+            kind = "proc" if charge.kind is ChargeKind.PROCEDURE else "adj"
+            part = f"{kind} {split.charge_ref} {split.amount}"
         key = (int(member.patient_id), provider or member.provider_id)
-        amount, refs = groups.get(key, (ZERO, []))
-        groups[key] = (amount + split.amount, refs + applied)
+        amount, parts = groups.get(key, (ZERO, []))
+        groups[key] = (amount + split.amount, [*parts, part])
     return groups
 
 
-def _payment_note(plan: PatientPaymentPlan, applied: list[str], index: int, count: int) -> str:
-    parts = [plan.marker, plan.status_label or "Online payment"]
+def _payment_note(plan: PatientPaymentPlan, parts: list[str], index: int, count: int) -> str:
+    """Marker first (what find_posting looks for), the splits last (what staff read)."""
+    words = [plan.marker, plan.status_label or "Online payment"]
     if plan.source_ref:
-        parts.append(f"ref {plan.source_ref}")
+        words.append(f"ref {plan.source_ref}")
     if count > 1:
-        parts.append(f"part {index} of {count}")
-    if applied:
-        parts.append("for procedures " + ", ".join(applied))
+        words.append(f"part {index} of {count}")
     if plan.note:
-        parts.append(plan.note)
-    return " ".join(parts)
+        words.append(plan.note)
+    words.append("splits: " + "; ".join(parts))
+    return " ".join(words)
 
 
 def _checknum(reference: str) -> str:

@@ -36,11 +36,12 @@ _CLAIM_TYPES = {0: "primary", 1: "secondary", 2: "preauth"}  # [I]
 
 
 def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
-    """What we wrote for ``external_ref``, found through the transaction notes' markers."""
+    """What we wrote for ``external_ref``: rows whose transaction note *starts* with its marker
+    (a refund's note also names the original's marker, later in the text)."""
     markers = (marker_for(external_ref), marker_for(external_ref, auto=True))
     notes = tx.rows(q.NOTES_OF_TYPE, m.NOTE_TRANSACTION, f"{external_ref}]")
     procids = sorted(
-        int(n["noteid"]) for n in notes if any(k in str(n["notetext"] or "") for k in markers)
+        int(n["noteid"]) for n in notes if str(n["notetext"] or "").startswith(markers)
     )
     if not procids:
         return None
@@ -152,6 +153,12 @@ def post(ledger: DentrixLedger, tx: Tx, plan: InsurancePaymentPlan) -> PostedEnt
     if claim is None or str(claim["patid"]) != plan.patient_id:
         raise DataError(f"Dentrix claim {plan.claim_id} not found for the patient",
                         code="claim_not_found")  # fmt: skip
+    if claim["datereceived"] is not None and not plan.supplemental:
+        raise DataError(
+            f"Dentrix claim {plan.claim_id} is already received; only supplemental payments "
+            "can be added to it",
+            code="claim_already_received",
+        )
     lines = {str(r["procid"]): r for r in tx.rows(q.CLAIM_LINES, int(plan.claim_id))}
     missing = [line.proc_ref for line in plan.lines if line.proc_ref not in lines]
     if missing:

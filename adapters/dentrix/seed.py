@@ -9,7 +9,9 @@ Families (ids are stable; dates are relative to ``today``):
 
 * Smith, guarantor 1001 (John) with spouse 1002 (Mary, insured) and child 1003 (Tim, insured):
   procedures 75, 40 and 10 days ago, one earlier payment, claims 5001 (Mary) and 5002 (Tim).
-* Garcia, guarantor 1010 (Ana) with son 1011 (Luis): one open procedure each.
+  John also owes a '+' finance charge (2009) dated with Mary's procedures.
+* Garcia, guarantor 1010 (Ana) with son 1011 (Luis, insured): one open procedure each; Luis's
+  claim 5003 is received and paid 52.00 (a class 3 row).
 * Lee, 1020 (Bob): inactive (status 3), no balance.
 * Park, guarantor 1030 (Helen, non-patient, status 2) with daughter 1031 (June).
 """
@@ -35,6 +37,7 @@ ADJUSTMENT_TYPES = {
     12: "-Ins Write-off",
     13: "+Returned Payment",
     14: "-Courtesy Adjustment",
+    15: "+Finance Charge",
 }
 ONLINE_PAYMENT, REFUND, WRITEOFF, DISCOUNT = 4, 10, 12, 11
 
@@ -44,7 +47,7 @@ PATIENTS = [
     (1002, 1001, "Mary", "Smith", 1, "DDS1", 7001, None),
     (1003, 1001, "Tim", "Smith", 1, "HYG1", 7002, 7003),
     (1010, 1010, "Ana", "Garcia", 1, "DDS2", None, None),
-    (1011, 1010, "Luis", "Garcia", 1, "DDS2", None, None),
+    (1011, 1010, "Luis", "Garcia", 1, "DDS2", 7004, None),
     (1020, 1020, "Bob", "Lee", 3, "DDS1", None, None),
     (1030, 1030, "Helen", "Park", 2, "DDS1", None, None),
     (1031, 1030, "June", "Park", 1, "HYG1", None, None),
@@ -60,14 +63,17 @@ PROCEDURES = [
     (2004, 1003, 10, 3, "HYG1", "85.00", 5002),
     (2005, 1003, 10, 4, "DDS1", "180.00", 5002),
     (2006, 1010, 100, 4, "DDS2", "210.00", 0),
-    (2007, 1011, 20, 1, "DDS2", "65.00", 0),
+    (2007, 1011, 20, 1, "DDS2", "65.00", 5003),
     (2008, 1031, 5, 3, "HYG1", "85.00", 0),
 ]
 EARLIER_PAYMENT = (2100, 1001, 60, 2, "DDS1", "-25.00")  # John paid 25.00 by check
+FINANCE_CHARGE = (2009, 1001, 40, 15, "DDS1", "15.00")  # a '+' adjustment on John
+INSURANCE_PAID = (2101, 1011, 15, 0, "DDS2", "-52.00", 5003)  # class 3 on Luis's claim
 # claimid, patid, insuredid, claimtype, days ago
-CLAIMS = [(5001, 1002, 7001, 0, 39), (5002, 1003, 7002, 0, 9)]
+CLAIMS = [(5001, 1002, 7001, 0, 39), (5002, 1003, 7002, 0, 9), (5003, 1011, 7004, 0, 19)]
+RECEIVED_CLAIMS = {5003: (15, "52.00")}  # claimid: (days ago received, total received)
 INSURED = [(7001, 8001, 1001, "MBR1001A"), (7002, 8001, 1001, "MBR1001B"),
-           (7003, 8002, 1030, "MBR1030A")]  # fmt: skip
+           (7003, 8002, 1030, "MBR1030A"), (7004, 8002, 1010, "MBR1010A")]  # fmt: skip
 CARRIERS = [(8001, "Delta Dental of Somewhere", "1500.00"), (8002, "Acme Dental Plan", "1000.00")]
 
 
@@ -148,12 +154,32 @@ def _seed(cur: Any, today: dt.date) -> None:
         procid, patid, guarantor[patid], ago(days), order, prov, Decimal(amount), created,
     )  # fmt: skip
     rows.append(m.LedgerRow(procid, patid, prov, ago(days), 90, 1, Decimal(amount), 0))
+    procid, patid, days, order, prov, amount = FINANCE_CHARGE
+    cur.execute(
+        "INSERT INTO admin.fullproclog (procid, patid, guarid, chartstatus, procdate, "
+        "proclogclass, proclogorder, provid, amt, createdate) VALUES (?, ?, ?, 90, ?, 2, ?, ?, "
+        "?, ?)",
+        procid, patid, guarantor[patid], ago(days), order, prov, Decimal(amount), created,
+    )  # fmt: skip
+    rows.append(m.LedgerRow(procid, patid, prov, ago(days), 90, 2, Decimal(amount), 0))
+    procid, patid, days, order, prov, amount, claimid = INSURANCE_PAID
+    cur.execute(
+        "INSERT INTO admin.fullproclog (procid, patid, guarid, chartstatus, procdate, "
+        "proclogclass, proclogorder, provid, amt, createdate, checknum, claimid) "
+        "VALUES (?, ?, ?, 90, ?, 3, ?, ?, ?, ?, 'EFT5003', ?)",
+        procid, patid, guarantor[patid], ago(days), order, prov, Decimal(amount), created, claimid,
+    )  # fmt: skip
+    cur.execute("UPDATE admin.fullproclog SET amtpriminspaid = ? WHERE procid = 2007",
+                -Decimal(amount))  # fmt: skip
+    rows.append(m.LedgerRow(procid, patid, prov, ago(days), 90, 3, Decimal(amount), claimid))
     for claimid, patid, insured, claimtype, days in CLAIMS:
         fee = sum((Decimal(p[5]) for p in PROCEDURES if p[6] == claimid), Decimal("0.00"))
+        received_days, received = RECEIVED_CLAIMS.get(claimid, (None, "0.00"))
         cur.execute(
             "INSERT INTO admin.claim (claimid, patid, insuredid, claimtype, status, dateofclaim, "
-            "datereceived, totalfee, totalreceived) VALUES (?, ?, ?, ?, 1, ?, NULL, ?, 0)",
-            claimid, patid, insured, claimtype, ago(days), fee,
+            "datereceived, totalfee, totalreceived) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            claimid, patid, insured, claimtype, ago(days),
+            ago(received_days) if received_days is not None else None, fee, Decimal(received),
         )  # fmt: skip
     cur.execute(
         "INSERT INTO admin.options (optionsection, optionkey, optionvalue) VALUES (?, ?, ?)",

@@ -27,9 +27,11 @@ from adapters.base import (
     ClaimRecord,
     OpenCharge,
     PatientRecord,
+    PatientStatus,
     PmsType,
     StepJournal,
     VendorInfo,
+    marker_for,
 )
 from adapters.eaglesoft import claims
 from adapters.eaglesoft import mapping as m
@@ -159,7 +161,10 @@ class EaglesoftLedger:
         row = tx.one(q.PATIENT, int(patient_id)) if str(patient_id).isdigit() else None
         if row is None:
             raise DataError(f"Eaglesoft has no patient {patient_id}", code="patient_not_found")
-        return m.patient_record(row), row
+        record = m.patient_record(row)
+        if record.status is PatientStatus.DELETED:
+            raise DataError(f"Eaglesoft patient {patient_id} is deleted", code="patient_deleted")
+        return record, row
 
     def insert_header(
         self,
@@ -220,9 +225,11 @@ class EaglesoftLedger:
         if existing is not None:
             return existing
         paytype = _int(plan.payment_type_id, "payment type")
-        if tx.one(q.PAYMENT_TYPE, paytype) is None:
+        row = tx.one(q.PAYMENT_TYPE, paytype)
+        if row is None or m.payment_type(row).hidden:
             raise PermanentError(
-                f"payment type {plan.payment_type_id} is not an Eaglesoft paytype",
+                f"payment type {plan.payment_type_id} is not an Eaglesoft paytype shown on the "
+                "payment screen",
                 code="unknown_payment_type",
             )
         patient, row = self.patient(tx, plan.patient_id)
@@ -279,21 +286,21 @@ class EaglesoftLedger:
         )
 
     def _note(self, tx: Tx, note: PatientNote) -> dict[str, Any]:
-        text = "Payment note"
+        text, body = "Payment note", note.text
         if note.external_ref:
             found = tx.scalar(q.NOTE_MARKED, m.marker_pattern(note.external_ref))
             if found is not None:
                 return {"note_id": int(found), "already_existed": True}
             text = m.description(m.compact_marker(note.external_ref), text)
+            body = f"{marker_for(note.external_ref)} {note.text}"
         patient, _ = self.patient(tx, note.patient_id)
         when = note.when.astimezone().replace(tzinfo=None) if note.when.tzinfo else note.when
         tx.execute(
             q.INSERT_NOTE, int(patient.patient_id), when, m.USER_ID, m.NOTE_CLASS, m.NOTE_TYPE,
-            m.NOTE_TYPE_ID, text, note.text, int(patient.guarantor_id), None, self.clock(),
+            m.NOTE_TYPE_ID, text, body, int(patient.guarantor_id), None, self.clock(), None,
         )  # fmt: skip
-        pattern = m.marker_pattern(note.external_ref) if note.external_ref else text
-        note_id = tx.scalar(q.NOTE_MARKED, pattern)
-        return {"note_id": int(note_id)} if note_id is not None else {}
+        note_id = tx.scalar(q.NEW_NOTE, int(patient.patient_id), text)
+        return {"note_id": int(note_id)}
 
 
 def _open(tx: Tx, guarantor_id: str) -> list[OpenCharge]:

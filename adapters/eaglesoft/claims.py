@@ -160,14 +160,34 @@ def post(ledger: EaglesoftLedger, plan: InsurancePaymentPlan, journal: StepJourn
     )
 
 
+def _validated(tx: Tx, plan: InsurancePaymentPlan) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The claim row and its services by tran_num, or DataError (checked in both steps, so
+    no bulk payment is created for a plan step 2 would refuse)."""
+    claim = tx.one(q.CLAIM, int(plan.claim_id)) if plan.claim_id.isdigit() else None
+    if claim is None or str(claim["patient_id"]) != plan.patient_id:
+        raise DataError(f"Eaglesoft claim {plan.claim_id} not found for the patient",
+                        code="claim_not_found")  # fmt: skip
+    services = {str(r["tran_num"]): r for r in tx.rows(q.CLAIM_LINES, int(plan.claim_id))}
+    missing = [line.proc_ref for line in plan.lines if line.proc_ref not in services]
+    if missing:
+        raise DataError(f"services {missing} are not on claim {plan.claim_id}",
+                        code="claim_changed")  # fmt: skip
+    received = m.money(claim["prim_total_paid"]) or m.money(claim["sec_total_paid"])
+    if received and not plan.supplemental and posted(tx, plan.external_ref) is None:
+        raise DataError(
+            f"Eaglesoft claim {plan.claim_id} is already paid; only supplemental payments can "
+            "be added to it",
+            code="claim_already_received",
+        )
+    return claim, services
+
+
 def _bulk(tx: Tx, plan: InsurancePaymentPlan) -> dict[str, Any]:
+    claim, _ = _validated(tx, plan)
     key = check_key(plan)
     existing = tx.scalar(q.BULK_MARKED, m.marker_pattern(key))
     if existing is not None:
         return {"bulk_payment_num": int(existing)}
-    claim = tx.one(q.CLAIM, int(plan.claim_id)) if plan.claim_id.isdigit() else None
-    if claim is None:
-        raise DataError(f"Eaglesoft claim {plan.claim_id} not found", code="claim_not_found")
     paytype = plan.check.payment_type_id
     text = m.description(m.compact_marker(key, auto=plan.auto_posted), f"chk {plan.check.number}")
     tx.execute(
@@ -202,15 +222,7 @@ def _claim_payment(
     existing = posted(tx, plan.external_ref)
     if existing is not None:
         return existing
-    claim = tx.one(q.CLAIM, int(plan.claim_id)) if plan.claim_id.isdigit() else None
-    if claim is None or str(claim["patient_id"]) != plan.patient_id:
-        raise DataError(f"Eaglesoft claim {plan.claim_id} not found for the patient",
-                        code="claim_not_found")  # fmt: skip
-    services = {str(r["tran_num"]): r for r in tx.rows(q.CLAIM_LINES, int(plan.claim_id))}
-    missing = [line.proc_ref for line in plan.lines if line.proc_ref not in services]
-    if missing:
-        raise DataError(f"services {missing} are not on claim {plan.claim_id}",
-                        code="claim_changed")  # fmt: skip
+    claim, services = _validated(tx, plan)
     patient, prow = ledger.patient(tx, plan.patient_id)
     resp, practice = int(patient.guarantor_id), int(prow["practice_id"] or 1)
     claim_id, secondary = int(plan.claim_id), _secondary(claim)
@@ -262,8 +274,36 @@ def _claim_payment(
     tx.execute(claim_sql, plan.paid_total, claim_id)
     tx.execute(patient_sql, plan.paid_total, int(plan.patient_id))
     ledger.refresh_balances(tx, touched)
+    tx.execute(
+        q.INSERT_NOTE,
+        int(plan.patient_id),
+        ledger.clock(),
+        m.USER_ID,
+        m.NOTE_CLASS,
+        m.NOTE_TYPE,
+        m.NOTE_TYPE_ID,
+        m.description(marker, "ERA claim payment"),
+        claim_note(plan),
+        resp,
+        trans[0] if trans else None,
+        ledger.clock(),
+        claim_id,
+    )  # fmt: skip  [I] deductibles and remarks have no column we know of: a claim note
     ids = {"tran_nums": trans, "resp_party_id": resp, "claim_id": claim_id}
     return PostedEntry(plan.external_ref, ids, plan.paid_total, steps_done=(STEP_CLAIM,))
+
+
+def claim_note(plan: InsurancePaymentPlan) -> str:
+    """The ERA's per-line amounts, deductibles and remark codes, for staff to read."""
+    parts = [plan.marker, f"check/EFT {plan.check.number}"]
+    for line in plan.lines:
+        text = f"service {line.proc_ref} paid {line.paid} write-off {line.writeoff}"
+        if line.deductible:
+            text += f" deductible {line.deductible}"
+        if line.remarks:
+            text += f" remarks {line.remarks}"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def _detail(

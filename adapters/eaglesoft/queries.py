@@ -42,7 +42,9 @@ PAYMENT_TYPES = """
 SELECT paytype_id, description, display_on_payment_screen FROM paytype ORDER BY paytype_id
 """  # [V-code]
 
-PAYMENT_TYPE = "SELECT paytype_id FROM paytype WHERE paytype_id = ?"
+PAYMENT_TYPE = """
+SELECT paytype_id, description, display_on_payment_screen FROM paytype WHERE paytype_id = ?
+"""
 
 ADJUSTMENT_TYPES = """
 SELECT adjustment_type_id, description, impacts FROM adjustment_type
@@ -69,6 +71,10 @@ FROM transactions_detail WHERE tran_num = ? ORDER BY detail_id
 PROVIDER = "SELECT provider_id, collections_go_to FROM provider WHERE provider_id = ?"
 
 NOTE_MARKED = "SELECT note_id FROM operatory_notes WHERE description LIKE ? ORDER BY note_id"
+
+NEW_NOTE = """
+SELECT MAX(note_id) FROM operatory_notes WHERE patient_id = ? AND description = ?
+"""  # the note just inserted in this transaction
 
 CLAIM = """
 SELECT claim_id, patient_id, date_created, prim_employer_id, prim_insurance_company_id,
@@ -129,10 +135,12 @@ WHERE patient_id = ?
 INSERT_NOTE = """
 INSERT INTO operatory_notes
     (note_id, patient_id, date_entered, user_id, note_class, note_type, note_type_id,
-     description, note, locked_eod, status, resp_party_id, tran_num, freshness)
-SELECT COALESCE(MAX(note_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'A', ?, ?, ?
+     description, note, locked_eod, status, resp_party_id, tran_num, freshness, claim_id)
+SELECT COALESCE(MAX(note_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, 0, 'A', ?, ?, ?, ?
 FROM operatory_notes
-"""  # [V-code] Adit's communication-log note (class T, type G, type id 7)
+"""  # [V-code] Adit's communication-log note (class T, type G, type id 7); claim_id [V-code]
+
+CLAIM_NOTES = "SELECT note FROM operatory_notes WHERE claim_id = ? ORDER BY note_id"
 
 INSERT_BULK = """
 INSERT INTO bulk_payments (bulk_payment_num, insurance_company, paytype_id, amount, description)

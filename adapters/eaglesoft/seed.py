@@ -8,11 +8,12 @@ demo``.
 
 Families (ids are stable; dates are relative to ``today``):
 
-* Smith, responsible party 101 (John) with 102 (Mary, insured) and 103 (Tim, insured):
-  services 75, 40 and 10 days ago; an earlier payment applied to John's exam; claims 501
-  (Mary) and 502 (Tim) with insurance estimates.
-* Garcia, responsible party 110 (Ana) with son 111 (Luis): one open service each.
-* Lee, 120 (Bob): inactive.
+* Smith, responsible party 101 (John) with 102 (Mary, insured) and 103 (Tim, two plans):
+  services 75, 40, 10 and 3 days ago; an earlier payment applied to John's exam; a finance
+  charge (type D) on John; claims 501 (Mary) and 502 (Tim) sent, with insurance estimates.
+* Garcia, responsible party 110 (Ana) with son 111 (Luis, insured): one service each; Luis's
+  claim 503 is paid (type I, bulk payment 1).
+* Lee, 120 (Bob): inactive, nothing owed. Brown, 140 (Finn): deleted (status D [U]).
 * Park, responsible party 130 (Helen, non-patient) with daughter 131 (June).
 """
 
@@ -34,7 +35,8 @@ DEMO_AUTH = ("Emulated Dental Co", "writeback-connector", "emulated-signature-no
 PAYMENT_TYPES = [(1, "Cash", "Y"), (2, "Check", "Y"), (3, "Credit Card", "Y"),
                  (4, "Online Payment", "Y"), (5, "Insurance EFT", "N")]  # fmt: skip
 ADJUSTMENT_TYPES = [(10, "Refund", "C"), (11, "Courtesy Discount", "C"),
-                    (12, "Insurance Write-off", "P"), (13, "Returned Payment", "C")]  # fmt: skip
+                    (12, "Insurance Write-off", "P"), (13, "Returned Payment", "C"),
+                    (14, "Finance Charge", "P")]  # fmt: skip
 ONLINE_PAYMENT, INSURANCE_EFT, REFUND, WRITEOFF = 4, 5, 10, 12
 PROVIDERS = [("DDS1", "DDS1"), ("DDS2", "DDS2"), ("HYG1", "DDS1")]
 SERVICES = [
@@ -51,10 +53,11 @@ PATIENTS = [
     (102, 101, "Mary", "Smith", "A", "DDS1", 301, None),
     (103, 101, "Tim", "Smith", "A", "HYG1", 301, 302),
     (110, 110, "Ana", "Garcia", "A", "DDS2", None, None),
-    (111, 110, "Luis", "Garcia", "A", "DDS2", None, None),
+    (111, 110, "Luis", "Garcia", "A", "DDS2", 303, None),
     (120, 120, "Bob", "Lee", "I", "DDS1", None, None),
     (130, 130, "Helen", "Park", "N", "DDS1", None, None),
     (131, 130, "June", "Park", "A", "HYG1", None, None),
+    (140, 140, "Finn", "Brown", "D", "DDS1", None, None),
 ]
 # tran_num, patient, days ago, service code, provider, amount, claim_id, estimate
 SERVICE_ROWS = [
@@ -62,15 +65,22 @@ SERVICE_ROWS = [
     (1002, 102, 40, "1110", "HYG1", "120.00", 501, "96.00"),
     (1003, 102, 40, "0274", "HYG1", "70.00", 501, "56.00"),
     (1004, 103, 10, "1120", "HYG1", "85.00", 502, "68.00"),
-    (1005, 103, 10, "2391", "DDS1", "180.00", 502, "144.00"),
-    (1006, 110, 100, "2331", "DDS2", "210.00", None, "0.00"),
-    (1007, 111, 20, "0120", "DDS2", "65.00", None, "0.00"),
-    (1008, 131, 5, "1120", "HYG1", "85.00", None, "0.00"),
+    (1005, 103, 10, "0274", "HYG1", "70.00", 502, "56.00"),
+    (1006, 103, 3, "2391", "DDS1", "180.00", None, "0.00"),
+    (1007, 110, 100, "2331", "DDS2", "210.00", None, "0.00"),
+    (1008, 111, 20, "0120", "DDS2", "65.00", 503, "52.00"),
+    (1009, 131, 5, "1120", "HYG1", "85.00", None, "0.00"),
 ]
-EARLIER_PAYMENT = (1009, 101, 60, 2, "DDS1", "25.00", 1001)  # check, applied to John's exam
-CLAIMS = [(501, 102, 39, 301, 201, "P"), (502, 103, 9, 301, 201, "P")]
+EARLIER_PAYMENT = (1010, 101, 60, 2, "DDS1", "25.00", 1001)  # check, applied to John's exam
+FINANCE_CHARGE = (1011, 101, 40, 14, "DDS1", "15.00")  # type D debit adjustment on John
+INSURANCE_PAID = (1012, 111, 15, 5, "DDS2", "52.00", 503, 1008, 1)  # type I on Luis's claim
+BULK = (1, 202, 5, "52.00", "chk EFT503")
+CLAIMS = [(501, 102, 39, 301, 201, "P"), (502, 103, 9, 301, 201, "P"),
+          (503, 111, 19, 303, 202, "P")]  # fmt: skip
+PAID_CLAIMS = {503: "52.00"}
 COMPANIES = [(201, "Delta Dental of Somewhere", "94276"), (202, "Acme Dental Plan", "12345")]
-EMPLOYERS = [(301, "Smith Family Plan", "G100", 201), (302, "Park Group", "G200", 202)]
+EMPLOYERS = [(301, "Smith Family Plan", "G100", 201), (302, "Park Group", "G200", 202),
+             (303, "Garcia Plan", "G300", 202)]  # fmt: skip
 
 
 def connection_string(folder: Path) -> str:
@@ -165,13 +175,34 @@ def _seed(cur: Any, today: dt.date) -> None:
         tran, ago(days), resp[patient], -Decimal(amount), paytype, ago(days),
     )  # fmt: skip
     _detail(cur, detail_id + 1, tran, entered, prov, patient, -Decimal(amount), applied)
+    tran, patient, days, adjustment, prov, amount = FINANCE_CHARGE
+    cur.execute(
+        "INSERT INTO transactions_header (tran_num, user_id, type, tran_date, resp_party_id, "
+        "amount, description, impacts, status, adjustment_type, aging_date) "
+        "VALUES (?, 'FD', 'D', ?, ?, ?, 'Finance charge', 'P', 'A', ?, ?)",
+        tran, ago(days), resp[patient], Decimal(amount), adjustment, ago(days),
+    )  # fmt: skip
+    _detail(cur, detail_id + 2, tran, entered, prov, patient, Decimal(amount), None)
+    cur.execute("INSERT INTO bulk_payments VALUES (?, ?, ?, ?, ?)",
+                *BULK[:3], Decimal(BULK[3]), BULK[4])  # fmt: skip
+    tran, patient, days, paytype, prov, amount, claim, service, bulk = INSURANCE_PAID
+    cur.execute(
+        "INSERT INTO transactions_header (tran_num, user_id, type, tran_date, resp_party_id, "
+        "amount, paytype_id, description, impacts, status, claim_id, bulk_payment_num, "
+        "aging_date) VALUES (?, 'FD', 'I', ?, ?, ?, ?, 'Ins chk EFT503', 'C', 'A', ?, ?, ?)",
+        tran, ago(days), resp[patient], -Decimal(amount), paytype, claim, bulk, ago(days),
+    )  # fmt: skip
+    _detail(cur, detail_id + 3, tran, entered, prov, patient, -Decimal(amount), service)
+    cur.execute("UPDATE transactions_header SET paid_primary = ? WHERE tran_num = ?",
+                Decimal(amount), service)  # fmt: skip
     for claim_id, patient, days, employer, company, kind in CLAIMS:
         fee = sum((Decimal(s[5]) for s in SERVICE_ROWS if s[6] == claim_id), Decimal("0.00"))
+        paid = Decimal(PAID_CLAIMS.get(claim_id, "0.00"))
         cur.execute(
             "INSERT INTO insurance_claim (claim_id, patient_id, date_created, prim_employer_id, "
             "prim_insurance_company_id, claim_type, prim_submitted_total, prim_total_paid, "
-            "sec_total_paid) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)",
-            claim_id, patient, ago(days), employer, company, kind, fee,
+            "sec_total_paid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            claim_id, patient, ago(days), employer, company, kind, fee, paid,
         )  # fmt: skip
     cur.execute(
         "UPDATE patient SET current_bal = COALESCE((SELECT SUM(d.amount) FROM "

@@ -126,9 +126,7 @@ class OpenDentalLedger:
         :meth:`post_patient_payment` finishes it when called again for the same plan.
         """
         marks = (marker_for(external_ref), marker_for(external_ref, auto=True))
-        rows = self.db.fetchall(
-            "postings_by_marker", queries.POSTINGS_BY_MARKER, (*marks, *marks)
-        )
+        rows = self.db.fetchall("postings_by_marker", queries.POSTINGS_BY_MARKER, (*marks, *marks))
         payments = [r for r in rows if r[0] == "payment"]
         checks = [r for r in rows if r[0] == "claimpayment"]
         if payments:
@@ -318,9 +316,7 @@ class OpenDentalLedger:
                     int(pay_num), [(int(s.charge_ref or 0), s.amount) for s in plan.splits]
                 )
         entry = self._posted_payment(plan, int(pay_num))
-        return PostedEntry(
-            entry.external_ref, entry.pms_ids, entry.amount, True, entry.steps_done
-        )
+        return PostedEntry(entry.external_ref, entry.pms_ids, entry.amount, True, entry.steps_done)
 
     def _posted_payment(self, plan: PatientPaymentPlan, pay_num: int) -> PostedEntry:
         splits = self._splits(pay_num)

@@ -266,9 +266,7 @@ class InsurancePoster:
 
     def _check_by_marker(self, plan: InsurancePaymentPlan) -> dict[str, Any] | None:
         marks = (marker_for(plan.external_ref), marker_for(plan.external_ref, auto=True))
-        rows = self.db.fetchall(
-            "postings_by_marker", queries.POSTINGS_BY_MARKER, (*marks, *marks)
-        )
+        rows = self.db.fetchall("postings_by_marker", queries.POSTINGS_BY_MARKER, (*marks, *marks))
         for row in rows:
             if row[0] == "claimpayment":
                 return {"ClaimPaymentNum": int(row[1])}

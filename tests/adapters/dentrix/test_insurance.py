@@ -11,7 +11,7 @@ from adapters.dentrix.adapter import DentrixLedger
 from connector.domain import CheckRecord, InsurancePaymentPlan, ProcedurePayment
 from connector.errors import DataError, NotImplementedYet, PermanentError
 from tests.adapters.dentrix.conftest import TODAY, Db
-from tests.adapters.journal import MemoryJournal
+from tests.support.journal import MemoryJournal
 
 D = Decimal
 KEY = "era:1234567890:TRACE001:130.00:20261120:5001:ICN1:1"

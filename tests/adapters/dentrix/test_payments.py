@@ -193,3 +193,15 @@ def test_unknown_patient_is_a_data_error(ledger: DentrixLedger):
     with pytest.raises(DataError) as info:
         ledger.post_patient_payment(payment("txn_nobody01", "999999", "10.00"))
     assert info.value.code == "patient_not_found"
+
+
+def test_refund_note_naming_the_original_does_not_count_as_the_original(ledger: DentrixLedger):
+    """find_posting for the original payment returns only its own rows, not the refund whose
+    note mentions the original's marker."""
+    original = ledger.post_patient_payment(payment("txn_orig0002", "1001", "30.00"))
+    ledger.post_reversal(ReversalPlan("txn_refund03", marker_for("txn_refund03"), "txn_orig0002",
+                                      original.pms_ids, "1001", D("30.00"), TODAY, "refund",
+                                      adjustment_type_id="10"))  # fmt: skip
+    found = ledger.find_posting("txn_orig0002")
+    assert found is not None and found.pms_ids["procids"] == original.pms_ids["procids"]
+    assert found.amount == D("30.00")

@@ -40,15 +40,15 @@ def test_unknown_or_malformed_patient_is_none(ledger: DentrixLedger, ref: str):
 
 def test_family_charges_apply_credits_oldest_first(ledger: DentrixLedger):
     """John's earlier 25.00 reduces his own exam; the rest are listed oldest first, procedures
-    before adjustments on the same date."""
+    before the same-day finance charge."""
     patient = ledger.find_patient("1002")
     assert patient is not None
     charges = ledger.family_charges(patient)
     assert [(c.charge_ref, c.patient_id, c.amount_due) for c in charges] == [
         ("2001", "1001", D("40.00")), ("2002", "1002", D("120.00")), ("2003", "1002", D("70.00")),
-        ("2004", "1003", D("85.00")), ("2005", "1003", D("180.00")),
+        ("2009", "1001", D("15.00")), ("2004", "1003", D("85.00")), ("2005", "1003", D("180.00")),
     ]  # fmt: skip
-    assert {c.kind for c in charges} == {ChargeKind.PROCEDURE}
+    assert charges[3].kind is ChargeKind.ADJUSTMENT and charges[3].date == charges[2].date
     assert charges[0].code == "D0120" and charges[0].provider_id == "DDS1"
 
 

@@ -52,12 +52,12 @@ def test_id_conflict_is_retried_with_a_fresh_id(make_ledger: Callable[..., Eagle
         entry = ledger.post_patient_payment(payment("txn_race0001", "101", "20.00"))
     assert racing.opened == 2
     assert [e["event"] for e in logs] == ["pms.id_conflict.retry"]
-    assert entry.pms_ids["tran_nums"] == [1010]
+    assert entry.pms_ids["tran_nums"] == [1013]
     marked = db.rows("SELECT tran_num FROM transactions_header WHERE description LIKE ?",
                      m.marker_pattern("txn_race0001"))  # fmt: skip
-    assert marked == [{"tran_num": 1010}]
+    assert marked == [{"tran_num": 1013}]
     assert db.count("SELECT COUNT(*) FROM transactions_header WHERE description LIKE 'rival%'") == 0
-    assert db.count("SELECT COUNT(*) FROM transactions_detail WHERE tran_num = 1010") == 1
+    assert db.count("SELECT COUNT(*) FROM transactions_detail WHERE tran_num = 1013") == 1
 
 
 def test_a_conflict_that_persists_becomes_a_transient_error(

@@ -66,7 +66,7 @@ def test_family_payment_lands_on_member_and_refreshes_balances(ledger: Eaglesoft
     assert db.count("SELECT resp_party_id FROM transactions_header WHERE tran_num = ?", tran) == 101
     assert details(db, tran) == [(103, "HYG1", D("-50"), None)]
     after = balances()
-    assert after[103] == before[103] - D("50.00") == D("215.00")
+    assert after[103] == before[103] - D("50.00") == D("285.00")
     assert after[101] == before[101] and after[102] == before[102]
 
 

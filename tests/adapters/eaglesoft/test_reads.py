@@ -39,12 +39,14 @@ def test_unknown_patient_is_none(ledger: EaglesoftLedger, ref: str):
 
 def test_family_charges_subtract_applied_credits_and_pending_estimates(ledger: EaglesoftLedger):
     """John's exam less the 25.00 applied to it; Mary's and Tim's services less their
-    insurance estimates while the claims are unpaid; oldest first."""
+    insurance estimates while the claims are unpaid; oldest first, the finance charge after
+    the procedures of its day."""
     charges = ledger.family_charges(ledger.find_patient("101"))  # type: ignore[arg-type]
     assert [(c.charge_ref, c.patient_id, c.amount_due, c.code) for c in charges] == [
         ("1001", "101", D("40.00"), "D0120"), ("1002", "102", D("24.00"), "D1110"),
-        ("1003", "102", D("14.00"), "D0274"), ("1004", "103", D("17.00"), "D1120"),
-        ("1005", "103", D("36.00"), "D2391"),
+        ("1003", "102", D("14.00"), "D0274"), ("1011", "101", D("15.00"), None),
+        ("1004", "103", D("17.00"), "D1120"), ("1005", "103", D("14.00"), "D0274"),
+        ("1006", "103", D("180.00"), "D2391"),
     ]  # fmt: skip
 
 
@@ -73,7 +75,7 @@ def test_find_claim_by_id_and_by_facts(ledger: EaglesoftLedger):
     assert (claim.total_fee, claim.received, claim.carrier_name) == (
         D("190.00"), False, "Delta Dental of Somewhere",
     )  # fmt: skip
-    by_facts = ledger.find_claim(ClaimMatch(patient_id="103", total_charge=D("265.00")))
+    by_facts = ledger.find_claim(ClaimMatch(patient_id="103", total_charge=D("155.00")))
     assert by_facts is not None and by_facts.claim_id == "502" and by_facts.has_secondary_plan
     assert ledger.find_claim(ClaimMatch(patient_id="103")) is None
     assert ledger.find_claim(ClaimMatch(claim_identifier="501", patient_id="103")) is None
@@ -89,4 +91,5 @@ def test_patient_note_goes_to_operatory_notes_once(ledger: EaglesoftLedger, db: 
     assert (row["patient_id"], row["resp_party_id"], row["note_type"], row["note_type_id"]) == (
         102, 101, "G", 7,
     )  # fmt: skip
-    assert row["note"] == "Paid 40.00 online" and row["description"].startswith("CX:")
+    assert row["note"] == "[connector txn_note0001] Paid 40.00 online"
+    assert row["description"].startswith("CX:")
