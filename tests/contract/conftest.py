@@ -20,8 +20,24 @@ def _opendental(request: Any) -> Harness:
     return OpenDentalHarness(request.getfixturevalue("od"))
 
 
+def _dentrix(request: Any) -> Harness:
+    from tests.contract.dentrix_harness import DentrixHarness
+    from tests.support.emulated import fresh_database
+
+    return DentrixHarness(fresh_database("dentrix", request))
+
+
+def _eaglesoft(request: Any) -> Harness:
+    from tests.contract.eaglesoft_harness import EaglesoftHarness
+    from tests.support.emulated import fresh_database
+
+    return EaglesoftHarness(fresh_database("eaglesoft", request))
+
+
 FACTORIES: dict[str, HarnessFactory] = {
     "opendental": _opendental,
+    "dentrix": _dentrix,
+    "eaglesoft": _eaglesoft,
 }
 
 

@@ -56,17 +56,24 @@ class Scenario:
     family_charges: tuple[ChargeView, ...]  # expected, in order
     no_charges_patient: str
     two_plan_patient: str
-    deleted_patient: str
+    deleted_patient: str | None  # None: the PMS has no deleted status we know of
     unknown_patient: str
     payment_type: str
-    hidden_payment_type: str
+    hidden_payment_type: str | None  # None: the PMS cannot hide payment types
     unknown_payment_type: str
-    insurance_payment_type: str
+    insurance_payment_type: str | None  # None: no separate insurance payment types
     open_claim_identifier: str  # sent, not yet received
     open_claim_patient: str
     received_claim_identifier: str
     received_claim_patient: str
     today: dt.date = field(default_factory=lambda: dt.date(2026, 1, 5))
+    # Vendor differences the suite must allow (defaults describe Open Dental):
+    refund_adjustment_type: str | None = None  # refunds are debit adjustments of this type
+    adjustment_signs: bool = True  # adjustment types carry a +/- sign
+    balance_forward: bool = False  # credits are not tied to charges (Dentrix): an unapplied
+    #   payment still lowers the open charges, oldest first
+    refund_reopens_charges: bool = True  # False: a refund adds a new debit instead of
+    #   reopening the charges the payment paid (Dentrix, Eaglesoft)
 
 
 class Harness(Protocol):

@@ -61,7 +61,7 @@ def payment_plan(
 
 def reversal_plan(
     key: str, original: str, pms_ids: dict[str, object], patient: str, amount: Decimal,
-    *, day: dt.date,
+    *, day: dt.date, adjustment_type: str | None = None,
 ) -> ReversalPlan:  # fmt: skip
     """A refund of (part of) an earlier posting."""
     return ReversalPlan(
@@ -73,6 +73,7 @@ def reversal_plan(
         amount=amount,
         date=day,
         reason="refund",
+        adjustment_type_id=adjustment_type,
     )
 
 
@@ -98,6 +99,6 @@ def insurance_plan(
         check=CheckRecord(
             number="EFT20260105", amount=paid, date=day, payer_name="Delta Dental of Example",
             payment_type_id=payment_type, method="ACH",
-        ),  # fmt: skip
+        ),
         supplemental=supplemental,
     )

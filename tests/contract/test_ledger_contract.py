@@ -16,6 +16,12 @@ pytestmark = pytest.mark.external_service
 D = Decimal
 
 
+def _same(written: dict[str, object], found: dict[str, object]) -> bool:
+    """Two pms_ids name the same rows: they agree on every id they both carry."""
+    shared = written.keys() & found.keys()
+    return bool(shared) and all(written[k] == found[k] for k in shared)
+
+
 def _views(splits: tuple[Split, ...]) -> list[SplitView]:
     return sorted(
         (SplitView(s.charge_kind or "unearned" if s.charge_ref else "unearned", s.charge_ref,
@@ -44,6 +50,8 @@ def test_unknown_patient_is_none(harness: Harness, ledger: Ledger) -> None:
 
 def test_deleted_patient_is_found_as_deleted(harness: Harness, ledger: Ledger) -> None:
     """A deleted patient is found, with status deleted, so the engine can explain the refusal."""
+    if harness.scenario.deleted_patient is None:
+        pytest.skip(f"{harness.name} has no deleted-patient status we know of")
     patient = ledger.find_patient(harness.scenario.deleted_patient)
     assert patient is not None and patient.status is PatientStatus.DELETED
 
@@ -71,12 +79,18 @@ def test_patient_without_charges_has_none(harness: Harness, ledger: Ledger) -> N
 
 def test_types_are_listed_by_category(harness: Harness, ledger: Ledger) -> None:
     """Payment types carry their category and hidden flag; adjustment types their sign."""
+    sc = harness.scenario
     types = {(t.category, t.id): t for t in ledger.payment_types()}
-    assert ("payment", harness.scenario.payment_type) in types
-    assert types[("payment", harness.scenario.hidden_payment_type)].hidden
-    assert ("insurance_payment", harness.scenario.insurance_payment_type) in types
-    signs = {t.sign for t in ledger.adjustment_types()}
-    assert {"+", "-"} <= signs
+    assert ("payment", sc.payment_type) in types
+    assert not types[("payment", sc.payment_type)].hidden
+    if sc.hidden_payment_type is not None:
+        assert types[("payment", sc.hidden_payment_type)].hidden
+    if sc.insurance_payment_type is not None:
+        assert ("insurance_payment", sc.insurance_payment_type) in types
+    adjustments = ledger.adjustment_types()
+    assert adjustments and all(t.category == "adjustment" for t in adjustments)
+    signs = {t.sign for t in adjustments}
+    assert ({"+", "-"} <= signs) if sc.adjustment_signs else signs == {None}
 
 
 # -- patient payments ---------------------------------------------------------------------
@@ -123,11 +137,12 @@ def test_allocate_explicit_splits_out_of_order(harness: Harness, ledger: Ledger)
     entry = ledger.post_patient_payment(plan)
     assert sorted(harness.payment_splits(entry.pms_ids), key=repr) == _views(splits)
     found = harness.ledger().find_posting("txn_contract_explicit")
-    assert found is not None and found.pms_ids["PayNum"] == entry.pms_ids["PayNum"]
+    assert found is not None and _same(entry.pms_ids, found.pms_ids)
 
 
 def test_post_only_writes_one_unapplied_split(harness: Harness, ledger: Ledger) -> None:
-    """Post-only mode writes one unapplied (prepayment) split and leaves charges open."""
+    """Post-only mode writes one unapplied (prepayment) split and leaves charges open (in a
+    balance-forward PMS the family simply owes that much less, oldest charges first)."""
     sc = harness.scenario
     patient, charges = _family(ledger, harness)
     plan = payment_plan("txn_contract_postonly", sc.family_member, D("55.55"),
@@ -137,7 +152,12 @@ def test_post_only_writes_one_unapplied_split(harness: Harness, ledger: Ledger) 
     assert harness.payment_splits(entry.pms_ids) == [
         SplitView("unearned", None, sc.family_member, D("55.55"))
     ]
-    assert ledger.family_charges(patient) == charges
+    after = ledger.family_charges(patient)
+    if sc.balance_forward:
+        due = sum((c.amount_due for c in charges), D("0"))
+        assert sum((c.amount_due for c in after), D("0")) == due - D("55.55")
+    else:
+        assert after == charges
 
 
 def test_posting_the_same_plan_twice_writes_once(harness: Harness, ledger: Ledger) -> None:
@@ -149,7 +169,7 @@ def test_posting_the_same_plan_twice_writes_once(harness: Harness, ledger: Ledge
                         payment_type=sc.payment_type, day=sc.today)  # fmt: skip
     first = ledger.post_patient_payment(plan)
     second = ledger.post_patient_payment(plan)
-    assert second.already_existed and second.pms_ids["PayNum"] == first.pms_ids["PayNum"]
+    assert second.already_existed and _same(first.pms_ids, second.pms_ids)
     assert harness.rows_with_marker(plan.marker) == 1
 
 
@@ -165,7 +185,7 @@ def test_finds_own_posting_after_a_crash(harness: Harness, ledger: Ledger) -> No
     try:
         found = restarted.find_posting("txn_contract_crash")
         assert found is not None and found.already_existed
-        assert found.pms_ids["PayNum"] == written["PayNum"]
+        assert _same(written, found.pms_ids)
         assert found.amount == D("33.00")
         assert restarted.find_posting("txn_contract_never_written") is None
     finally:
@@ -182,11 +202,12 @@ def test_writes_the_patient_note(harness: Harness, ledger: Ledger) -> None:
     text = harness.note_text(ids)
     assert note.text in text and marker_for("txn_contract_note") in text
     again = ledger.add_patient_note(note)
-    assert again["CommlogNum"] == ids["CommlogNum"]
+    assert _same(ids, again)
 
 
 def test_full_reversal_restores_the_charges(harness: Harness, ledger: Ledger) -> None:
-    """Refunding a whole payment writes a negative entry and reopens the charges."""
+    """Refunding a whole payment writes a negative entry and reopens the charges (or, where
+    refunds are debit adjustments, owes the same total again through a new adjustment)."""
     sc = harness.scenario
     patient, charges = _family(ledger, harness)
     plan = payment_plan("txn_contract_refunded", sc.guarantor, D("40.00"),
@@ -194,14 +215,23 @@ def test_full_reversal_restores_the_charges(harness: Harness, ledger: Ledger) ->
                         payment_type=sc.payment_type, day=sc.today)  # fmt: skip
     posted = ledger.post_patient_payment(plan)
     reversal = reversal_plan("txn_contract_refund", "txn_contract_refunded", posted.pms_ids,
-                             sc.guarantor, D("40.00"), day=sc.today)  # fmt: skip
+                             sc.guarantor, D("40.00"), day=sc.today,
+                             adjustment_type=sc.refund_adjustment_type)  # fmt: skip
     entry = ledger.post_reversal(reversal)
     assert harness.payment_amount(entry.pms_ids) == D("-40.00")
-    assert ledger.family_charges(patient) == charges
+    after = ledger.family_charges(patient)
+    if sc.refund_reopens_charges:
+        assert after == charges
+    else:
+        total = sum((c.amount_due for c in charges), D("0"))
+        assert sum((c.amount_due for c in after), D("0")) == total
+        new = [c for c in after if c.charge_ref not in {x.charge_ref for x in charges}]
+        assert [(c.kind.value, c.amount_due) for c in new] == [("adjustment", D("40.00"))]
     found = ledger.find_posting("txn_contract_refund")
-    assert found is not None and found.pms_ids["PayNum"] == entry.pms_ids["PayNum"]
+    assert found is not None and _same(entry.pms_ids, found.pms_ids)
     original = ledger.find_posting("txn_contract_refunded")
-    assert original is not None and original.pms_ids["PayNum"] == posted.pms_ids["PayNum"]
+    assert original is not None and _same(posted.pms_ids, original.pms_ids)
+    assert not _same(posted.pms_ids, found.pms_ids)
     assert ledger.post_reversal(reversal).already_existed
 
 
@@ -214,7 +244,7 @@ def test_partial_reversal(harness: Harness, ledger: Ledger) -> None:
     posted = ledger.post_patient_payment(plan)
     entry = ledger.post_reversal(reversal_plan(
         "txn_contract_partial_refund", "txn_contract_partial", posted.pms_ids, sc.family_member,
-        D("20.00"), day=sc.today))  # fmt: skip
+        D("20.00"), day=sc.today, adjustment_type=sc.refund_adjustment_type))  # fmt: skip
     assert harness.payment_amount(entry.pms_ids) == D("-20.00")
 
 
@@ -305,6 +335,8 @@ def test_refuses_unknown_patient(harness: Harness, ledger: Ledger) -> None:
 def test_refuses_deleted_patient(harness: Harness, ledger: Ledger) -> None:
     """A payment for a deleted patient is a DataError."""
     sc = harness.scenario
+    if sc.deleted_patient is None:
+        pytest.skip(f"{harness.name} has no deleted-patient status we know of")
     plan = payment_plan("txn_contract_deleted", sc.deleted_patient, D("10.00"),
                         (Split(D("10.00"), sc.deleted_patient),), payment_type=sc.payment_type,
                         day=sc.today, mode=AllocationMode.POST_ONLY)  # fmt: skip
@@ -316,6 +348,8 @@ def test_refuses_deleted_patient(harness: Harness, ledger: Ledger) -> None:
 def test_refuses_unusable_payment_type(harness: Harness, ledger: Ledger, which: str) -> None:
     """An unknown or hidden payment type is a PermanentError."""
     sc = harness.scenario
+    if getattr(sc, which) is None:
+        pytest.skip(f"{harness.name} has no {which.replace('_', ' ')}")
     plan = payment_plan("txn_contract_type", sc.guarantor, D("10.00"),
                         (Split(D("10.00"), sc.guarantor),), payment_type=getattr(sc, which),
                         day=sc.today, mode=AllocationMode.POST_ONLY)  # fmt: skip
