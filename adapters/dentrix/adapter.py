@@ -50,6 +50,7 @@ from connector.domain import (
 )
 from connector.errors import DataError, PermanentError
 from connector.money import ZERO, total
+from connector.redaction import Redactor
 
 CHECKNUM_MAX = 15  # [U] length of fullproclog.checknum; we keep the reference's tail
 
@@ -84,7 +85,7 @@ class DentrixLedger:
         self.clock = clock
 
     @classmethod
-    def from_settings(cls, settings: Any, *, practice_id: str, redactor: Any) -> DentrixLedger:
+    def from_settings(cls, settings: Any, *, practice_id: str, redactor: Redactor) -> DentrixLedger:
         """Build from a ``DentrixPms`` section (see :mod:`adapters.dentrix`)."""
         return cls(build_connector(settings, redactor=redactor))
 

@@ -48,6 +48,7 @@ from connector.domain import (
 )
 from connector.errors import DataError, PermanentError
 from connector.money import ZERO, total
+from connector.redaction import Redactor
 
 
 def local_now() -> dt.datetime:
@@ -80,7 +81,9 @@ class EaglesoftLedger:
         self.clock = clock
 
     @classmethod
-    def from_settings(cls, settings: Any, *, practice_id: str, redactor: Any) -> EaglesoftLedger:
+    def from_settings(
+        cls, settings: Any, *, practice_id: str, redactor: Redactor
+    ) -> EaglesoftLedger:
         """Build from an ``EaglesoftPms`` section."""
         return cls(build_connector(settings, redactor=redactor))
 
@@ -269,9 +272,8 @@ class EaglesoftLedger:
         resp, practice = int(patient.guarantor_id), int(prow["practice_id"] or 1)
         provider = plan.provider_id or _original_provider(tx, plan) or patient.provider_id
         original = m.compact_marker(plan.original_external_ref)
-        text = m.description(
-            m.compact_marker(plan.external_ref), f"{plan.reason[:6]} of {original}"
-        )
+        label = _REVERSAL_LABELS.get(plan.reason, "Reversal")
+        text = m.description(m.compact_marker(plan.external_ref), f"{label} of {original}")
         tran = self.insert_header(
             tx, kind=m.TYPE_DEBIT_ADJ, date=plan.date, resp_party=resp, amount=plan.amount,
             text=text, adjustment=adjustment, practice=practice,
@@ -301,6 +303,14 @@ class EaglesoftLedger:
         )  # fmt: skip
         note_id = tx.scalar(q.NEW_NOTE, int(patient.patient_id), text)
         return {"note_id": int(note_id)}
+
+
+_REVERSAL_LABELS = {
+    "refund": "Refund",
+    "dispute": "Dispute",
+    "ach_return": "ACH return",
+    "payout_failure": "Payout fail",
+}
 
 
 def _open(tx: Tx, guarantor_id: str) -> list[OpenCharge]:

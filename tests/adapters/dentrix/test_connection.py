@@ -138,3 +138,16 @@ def test_from_settings_with_ddp_off_windows_fails_clearly_on_first_use(monkeypat
     ledger = DentrixLedger.from_settings(settings, practice_id="p1", redactor=Redactor())
     with pytest.raises(ConfigError, match="Windows"):
         ledger.ping()
+
+
+def test_registry_builds_the_dentrix_ledger(dentrix_db: str, monkeypatch):
+    """The adapter registry finds the Dentrix adapter by its vendor name."""
+    from adapters.registry import create_ledger
+
+    monkeypatch.setenv("DTX_ODBC", dentrix_db)
+    settings = DentrixPms.model_validate(
+        {"vendor": "dentrix", "odbc": {"connection_string": {"env": "DTX_ODBC"}}}
+    )
+    ledger = create_ledger(settings, practice_id="p1", redactor=Redactor())
+    assert isinstance(ledger, DentrixLedger)
+    ledger.close()

@@ -117,3 +117,16 @@ def test_from_settings_without_authentication_is_read_only(eaglesoft_db: str, mo
     ledger = EaglesoftLedger.from_settings(settings, practice_id="p1", redactor=Redactor())
     assert ledger.ping().detail == {"engine": "sqlite", "write_authentication": False}
     ledger.close()
+
+
+def test_registry_builds_the_eaglesoft_ledger(eaglesoft_db: str, monkeypatch):
+    """The adapter registry finds the Eaglesoft adapter by its vendor name."""
+    from adapters.registry import create_ledger
+
+    monkeypatch.setenv("ES_ODBC", eaglesoft_db)
+    settings = EaglesoftPms.model_validate(
+        {"vendor": "eaglesoft", "odbc": {"connection_string": {"env": "ES_ODBC"}}}
+    )
+    ledger = create_ledger(settings, practice_id="p1", redactor=Redactor())
+    assert isinstance(ledger, EaglesoftLedger)
+    ledger.close()
