@@ -133,6 +133,8 @@ class _State:
     log: list[LoggedRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     conn: Any = None
+    sockets: set[socket.socket] = field(default_factory=set)
+    sockets_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class OpenDentalApiDouble:
@@ -191,11 +193,16 @@ class OpenDentalApiDouble:
         return self
 
     def stop(self) -> None:
-        """Stop listening (clients then get "connection refused"); the database stays."""
+        """Stop listening and cut open keep-alive connections (clients then get "connection
+        refused"), like a stopped Open Dental API service; the database stays."""
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
             server.server_close()
+        with self._state.sockets_lock:
+            for sock in self._state.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
@@ -226,6 +233,19 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the request log is in memory."""
+
+    def setup(self) -> None:
+        """Remember the connection so :meth:`OpenDentalApiDouble.stop` can cut it."""
+        super().setup()
+        with self.shared.sockets_lock:
+            self.shared.sockets.add(self.connection)
+
+    def finish(self) -> None:
+        """Forget the connection."""
+        with self.shared.sockets_lock:
+            self.shared.sockets.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def do_POST(self) -> None:
         """Dispatch a POST."""

@@ -95,9 +95,8 @@ class OpenDentalHarness:
 
     def note_text(self, ids: dict[str, Any]) -> str:
         """commlog.Note."""
-        return str(
-            self.od.db.rows("SELECT Note FROM commlog WHERE CommlogNum = ?", ids["CommlogNum"])[0][0]
-        )
+        rows = self.od.db.rows("SELECT Note FROM commlog WHERE CommlogNum = ?", ids["CommlogNum"])
+        return str(rows[0][0])
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Sum of received/supplemental claimprocs per procedure."""

@@ -97,8 +97,12 @@ def insurance_plan(
         lines=lines,
         date_received=day,
         check=CheckRecord(
-            number="EFT20260105", amount=paid, date=day, payer_name="Delta Dental of Example",
-            payment_type_id=payment_type, method="ACH",
+            number="EFT20260105",
+            amount=paid,
+            date=day,
+            payer_name="Delta Dental of Example",
+            payment_type_id=payment_type,
+            method="ACH",
         ),
         supplemental=supplemental,
     )

@@ -85,12 +85,14 @@ def build_database(server: MariaDBServer, name: str = "opendental") -> OpenDenta
     return db
 
 
-def settings_for(db: OpenDentalDb, api: OpenDentalApiDouble, **overrides: Any) -> OpenDentalPms:
+def settings_for(
+    db: OpenDentalDb, double: OpenDentalApiDouble, **overrides: Any
+) -> OpenDentalPms:
     """``pms:`` settings pointing at the test database (SELECT-only user) and the double."""
     data: dict[str, Any] = {
         "vendor": "opendental",
         "api": {
-            "base_url": api.base_url,
+            "base_url": double.base_url,
             "developer_key": {"value": DEVELOPER_KEY},
             "customer_key": {"value": CUSTOMER_KEY},
             "timeout": "5s",
