@@ -1,0 +1,228 @@
+"""Dentrix claims: finding the claim an ERA pays, posting insurance money, reading our rows.
+
+UNVERIFIED [U]: no public source shows a third party posting insurance payments into Dentrix G
+through SQL; Dentrix's own path is Batch Insurance Payment Entry in the Ledger [V-doc]. What we
+write follows the columns integrators read [V-code] and our inference of how they relate [I]:
+
+* one proclogclass 3 row (chartstatus 90) for the claim's paid total, ``claimid`` set,
+  ``checknum`` = the check/EFT trace number, ``proclogorder`` = the configured insurance payment
+  type id or 0 [U];
+* ``amtpriminspaid`` (primary claims) or ``amtsecinspaid`` (secondary) added per procedure [I];
+* one proclogclass 2 row per procedure write-off with a ``-`` adjustment type, ``claimid`` set [I];
+* ``admin.claim.datereceived`` set and ``totalreceived`` increased [I];
+* the guarantor's aging moved by paid + written off [I].
+All in one transaction, so the step journal has a single step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, marker_for
+from adapters.dentrix import mapping as m
+from adapters.dentrix import queries as q
+from adapters.pmssql.session import Tx
+from connector.domain import InsurancePaymentPlan, PostedEntry
+from connector.errors import DataError, NotImplementedYet, PermanentError
+from connector.money import ZERO, total
+
+if TYPE_CHECKING:
+    from adapters.dentrix.adapter import DentrixLedger
+
+STEP = "dentrix_claim_payment"
+_CLAIM_TYPES = {0: "primary", 1: "secondary", 2: "preauth"}  # [I]
+
+
+def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
+    """What we wrote for ``external_ref``: rows whose transaction note *starts* with its marker
+    (a refund's note also names the original's marker, later in the text)."""
+    markers = (marker_for(external_ref), marker_for(external_ref, auto=True))
+    notes = tx.rows(q.NOTES_OF_TYPE, m.NOTE_TRANSACTION, f"{external_ref}]")
+    procids = sorted(
+        int(n["noteid"]) for n in notes if str(n["notetext"] or "").startswith(markers)
+    )
+    if not procids:
+        return None
+    rows = [row for row in (tx.one(q.LEDGER_ROWS, p) for p in procids) if row is not None]
+    ids: dict[str, Any] = {"procids": [int(r["procid"]) for r in rows]}
+    if rows:
+        ids["guarid"] = int(rows[0]["guarid"])
+    if len(rows) < len(procids):
+        ids["deleted_procids"] = sorted(set(procids) - set(ids["procids"]))
+    credits = [m.money(r["amt"]) for r in rows if int(r["proclogclass"]) in (1, 3)]
+    amount = -total(credits) if credits else abs(total(m.money(r["amt"]) for r in rows))
+    return PostedEntry(external_ref, ids, amount, already_existed=True)
+
+
+def find(tx: Tx, match: ClaimMatch) -> ClaimRecord | None:
+    """The claim by its id (CLP01 [U]), else the single claim of the patient that fits."""
+    ident = (match.claim_identifier or "").strip()
+    if ident.isdigit():
+        row = tx.one(q.CLAIM, int(ident))
+        if row is not None:  # the id names a claim: it is that one, or none at all
+            same = match.patient_id in (None, str(row["patid"]))
+            return _record(tx, row) if same else None
+    has_facts = match.service_from or match.service_to or match.total_charge is not None
+    if not (match.patient_id or "").isdigit() or not has_facts:
+        return None
+    found = []
+    for claim in tx.rows(q.CLAIMS_OF_PATIENT, int(str(match.patient_id))):
+        row = tx.one(q.CLAIM, int(claim["claimid"]))
+        if row is not None:
+            record = _record(tx, row)
+            if _fits(record, match):
+                found.append(record)
+    return found[0] if len(found) == 1 else None
+
+
+def _fits(record: ClaimRecord, match: ClaimMatch) -> bool:
+    dates = [line.date for line in record.lines] or [record.date_service]
+    if match.service_from and max(dates) < match.service_from:
+        return False
+    if match.service_to and min(dates) > match.service_to:
+        return False
+    return match.total_charge is None or match.total_charge == record.total_fee
+
+
+def _record(tx: Tx, row: Mapping[str, Any]) -> ClaimRecord:
+    claimid = int(row["claimid"])
+    claim_type = _CLAIM_TYPES.get(int(row["claimtype"] or 0), "other")
+    received = row["datereceived"] is not None
+    lines = tuple(
+        ClaimLine(
+            proc_ref=str(line["procid"]),
+            code=str(line["adacode"] or "").strip(),
+            date=m.as_date(line["procdate"]),
+            fee=m.money(line["amt"]),
+            # [U] Dentrix G's insurance estimate is not in the published views: report the
+            # fee, so "paid at least what was expected" rules stay conservative.
+            expected_insurance=m.money(line["amt"]),
+            received=received,
+            paid=m.money(line["amtsecinspaid" if claim_type == "secondary" else "amtpriminspaid"]),
+        )
+        for line in tx.rows(q.CLAIM_LINES, claimid)
+    )
+    patient = tx.one(q.PATIENT, int(row["patid"]))
+    plans = m.patient_record(patient).insurance_plan_count if patient else 0
+    carrier = tx.scalar(q.CARRIER_OF_INSURED, row["insuredid"]) if row["insuredid"] else None
+    fee = m.money(row["totalfee"]) or total(line.fee for line in lines)
+    return ClaimRecord(
+        claim_id=str(claimid),
+        patient_id=str(row["patid"]),
+        claim_identifier=str(claimid),
+        status=str(row["status"] if row["status"] is not None else ""),
+        received=received,
+        date_service=min((line.date for line in lines), default=m.as_date(row["dateofclaim"])),
+        total_fee=fee,
+        plan_count=plans,
+        claim_type=claim_type,
+        lines=lines,
+        has_secondary_plan=bool(patient and m.ident(patient["secdentalinsuredid"])),
+        carrier_name=str(carrier).strip() if carrier else None,
+    )
+
+
+def writeoff_type(ledger: DentrixLedger, tx: Tx) -> int:
+    """The ``-`` adjustment type used for write-offs (configured, or named like one)."""
+    types = [m.pms_type(r, "adjustment") for r in tx.rows(q.DEFINITIONS, m.ADJUSTMENT_TYPES)]
+    if ledger.writeoff_type_id is not None:
+        chosen = [t for t in types if t.id == ledger.writeoff_type_id and t.sign == "-"]
+    else:
+        chosen = [t for t in types if t.sign == "-" and "write" in t.name.lower()]
+    if not chosen:
+        raise PermanentError(
+            "no '-' (credit) adjustment type for insurance write-offs found in Dentrix; "
+            "create one (e.g. '-Ins Write-off') or configure its id",
+            code="writeoff_type_missing",
+        )
+    return int(chosen[0].id)
+
+
+def post(ledger: DentrixLedger, tx: Tx, plan: InsurancePaymentPlan) -> PostedEntry:
+    """Write one ERA claim's payment (see the module docstring for what and how sure)."""
+    existing = posted(tx, plan.external_ref)
+    if existing is not None:
+        return existing
+    if any(line.paid < 0 or line.writeoff < 0 for line in plan.lines):
+        raise NotImplementedYet(
+            "insurance payment reversals are not written to Dentrix; post them by hand"
+        )
+    claim = tx.one(q.CLAIM, int(plan.claim_id)) if plan.claim_id.isdigit() else None
+    if claim is None or str(claim["patid"]) != plan.patient_id:
+        raise DataError(f"Dentrix claim {plan.claim_id} not found for the patient",
+                        code="claim_not_found")  # fmt: skip
+    if claim["datereceived"] is not None and not plan.supplemental:
+        raise DataError(
+            f"Dentrix claim {plan.claim_id} is already received; only supplemental payments "
+            "can be added to it",
+            code="claim_already_received",
+        )
+    lines = {str(r["procid"]): r for r in tx.rows(q.CLAIM_LINES, int(plan.claim_id))}
+    missing = [line.proc_ref for line in plan.lines if line.proc_ref not in lines]
+    if missing:
+        raise DataError(f"procedures {missing} are not on claim {plan.claim_id}",
+                        code="claim_changed")  # fmt: skip
+    patient = ledger.patient(tx, plan.patient_id)
+    guarid, claimid = int(patient.guarantor_id), int(plan.claim_id)
+    paid_sql = q.ADD_SECONDARY_PAID if int(claim["claimtype"] or 0) == 1 else q.ADD_PRIMARY_PAID
+    first = lines[plan.lines[0].proc_ref] if plan.lines else None
+    procids: list[int] = []
+    if plan.paid_total > 0:
+        type_id = plan.check.payment_type_id or ""
+        procids.append(
+            ledger.insert_row(
+                tx,
+                patid=int(plan.patient_id),
+                guarid=guarid,
+                date=plan.date_received,
+                klass=m.CLASS_INSURANCE,
+                order=int(type_id) if type_id.isdigit() else 0,
+                provid=m.ident(first["provid"]) if first else patient.provider_id,
+                amt=-plan.paid_total,
+                note=_note(plan),
+                checknum=plan.check.number[-15:],
+                claimid=claimid,
+            )
+        )
+    writeoffs: Decimal = ZERO
+    for line in plan.lines:
+        if line.paid:
+            tx.execute(paid_sql, line.paid, int(line.proc_ref), claimid)
+        if line.writeoff > 0:
+            row = lines[line.proc_ref]
+            procids.append(
+                ledger.insert_row(
+                    tx,
+                    patid=int(row["patid"]),
+                    guarid=guarid,
+                    date=plan.date_received,
+                    klass=m.CLASS_ADJUSTMENT,
+                    order=writeoff_type(ledger, tx),
+                    provid=m.ident(row["provid"]),
+                    amt=-line.writeoff,
+                    claimid=claimid,
+                    note=f"{plan.marker} write-off on procedure {line.proc_ref}",
+                )
+            )
+            writeoffs += line.writeoff
+    tx.execute(q.MARK_CLAIM_RECEIVED, plan.date_received, plan.paid_total, claimid)
+    if plan.paid_total + writeoffs:
+        ledger.move_aging(tx, guarid, -(plan.paid_total + writeoffs))
+    ids = {"procids": procids, "claimid": claimid, "guarid": guarid}
+    return PostedEntry(plan.external_ref, ids, plan.paid_total, steps_done=(STEP,))
+
+
+def _note(plan: InsurancePaymentPlan) -> str:
+    parts = [plan.marker, f"insurance payment, check/EFT {plan.check.number}"]
+    for line in plan.lines:
+        extra = []
+        if line.deductible:
+            extra.append(f"deductible {line.deductible}")
+        if line.remarks:
+            extra.append(f"remarks {line.remarks}")
+        parts.append(
+            f"proc {line.proc_ref} paid {line.paid}" + (f" ({', '.join(extra)})" if extra else "")
+        )
+    return "; ".join(parts)

@@ -1,0 +1,511 @@
+"""Open Dental ledger: reads over ODBC (SELECT-only user), writes through the REST API only.
+
+Open Dental forbids third-party writes to its database (rows carry security hashes only Open
+Dental can compute), so nothing here ever sends INSERT/UPDATE/DELETE over ODBC; every write is
+an API call, and every written row carries the plan's marker so :meth:`find_posting` can see it
+over ODBC after a crash.
+
+Retries: reads reconnect once; idempotent API steps (PUT) are retried once with tenacity on a
+transient error; non-idempotent POSTs first *look* (over ODBC) whether the write landed, and are
+re-sent once only when it did not.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from adapters.base import (
+    ChargeKind,
+    ClaimMatch,
+    ClaimRecord,
+    OpenCharge,
+    PatientRecord,
+    PatientStatus,
+    PmsType,
+    StepJournal,
+    VendorInfo,
+    marker_for,
+)
+from adapters.opendental import mapping, queries
+from adapters.opendental.allocation import predict_auto_split, same_splits
+from adapters.opendental.api import OpenDentalApi, day, moment, money
+from adapters.opendental.db import ReadOnlyDb
+from adapters.opendental.insurance import InsurancePoster
+from adapters.opendental.retry import once_more_if_absent, retry_idempotent
+from connector.domain import (
+    AllocationMode,
+    InsurancePaymentPlan,
+    PatientNote,
+    PatientPaymentPlan,
+    PostedEntry,
+    ReversalPlan,
+)
+from connector.errors import DataError, PermanentError
+from connector.money import ZERO, total
+
+log = structlog.get_logger("adapters.opendental")
+
+# Appended to PayNote while an explicitly allocated payment still holds Open Dental's single
+# prepayment split (between POST /payments and PUT /payments/{PayNum}/Partial).
+EXPLICIT_TAG = "(explicit allocation)"
+DEFINITIONS_TTL = 300.0
+PAY_NOTE_MAX = 2000
+
+
+class OpenDentalLedger:
+    """The :class:`adapters.base.Ledger` for Open Dental 24.3+ (API features: see docs)."""
+
+    vendor = "opendental"
+
+    def __init__(
+        self,
+        *,
+        db: ReadOnlyDb,
+        api: OpenDentalApi,
+        practice_id: str,
+    ) -> None:
+        self.db = db
+        self.api = api
+        self.practice_id = practice_id
+        self._defs: tuple[float, list[Any]] | None = None
+        self._insurance = InsurancePoster(db, api, log=log.bind(practice_id=practice_id))
+
+    # -- reads ----------------------------------------------------------------------------
+    def ping(self) -> VendorInfo:
+        """Reach the database and report Open Dental's version (pref DataBaseVersion)."""
+        row = self.db.fetchone("server_version", queries.SERVER_VERSION)
+        server, version = (row[0], row[1]) if row else (None, None)
+        return VendorInfo(vendor=self.vendor, version=version, detail={"database": server})
+
+    def find_patient(self, patient_ref: str) -> PatientRecord | None:
+        """The patient with PatNum ``patient_ref`` (deleted ones included), else None."""
+        pat_num = mapping.key(patient_ref)
+        if pat_num is None:
+            return None
+        row = self.db.fetchone("patient", queries.PATIENT, (pat_num,))
+        return mapping.patient_record(row) if row else None
+
+    def family_charges(self, patient: PatientRecord) -> list[OpenCharge]:
+        """Open charges of the patient's family (same Guarantor), oldest first."""
+        guarantor = mapping.key(patient.guarantor_id)
+        if guarantor is None:
+            return []
+        rows = self.db.fetchall("family_charges", queries.FAMILY_CHARGES, (guarantor, guarantor))
+        return mapping.open_charges(rows)
+
+    def _definitions(self) -> list[Any]:
+        now = time.monotonic()
+        if self._defs is None or now - self._defs[0] > DEFINITIONS_TTL:
+            self._defs = (now, self.db.fetchall("definitions", queries.DEFINITIONS))
+        return self._defs[1]
+
+    def payment_types(self) -> list[PmsType]:
+        """Patient payment types (category 10) and insurance payment types (category 32)."""
+        defs = self._definitions()
+        return mapping.pms_types(defs, 10) + mapping.pms_types(defs, 32)
+
+    def adjustment_types(self) -> list[PmsType]:
+        """Adjustment types (category 1) with their sign."""
+        return mapping.pms_types(self._definitions(), 1)
+
+    def _note_type(self) -> int | None:
+        """The commlog type for financial notes (ItemValue FIN), if the office has one."""
+        for def_num, cat, _name, value, hidden in self._definitions():
+            if int(cat) == 27 and str(value).upper() == "FIN" and not hidden:
+                return int(def_num)
+        return None
+
+    def find_posting(self, external_ref: str) -> PostedEntry | None:
+        """A complete posting carrying this key's marker, read back over ODBC.
+
+        An explicitly allocated payment whose allocation did not finish is *not* reported:
+        :meth:`post_patient_payment` finishes it when called again for the same plan.
+        """
+        marks = (marker_for(external_ref), marker_for(external_ref, auto=True))
+        rows = self.db.fetchall("postings_by_marker", queries.POSTINGS_BY_MARKER, (*marks, *marks))
+        payments = [r for r in rows if r[0] == "payment"]
+        checks = [r for r in rows if r[0] == "claimpayment"]
+        if payments:
+            # The oldest row is ours; a later negative copy with the same note is a refund
+            # that post_reversal has not relabelled yet.
+            _kind, pay_num, _pat, amount, note = payments[0]
+            splits = self._splits(int(pay_num))
+            if EXPLICIT_TAG in str(note) and any(int(s[5]) for s in splits):
+                return None
+            return self._payment_entry(external_ref, int(pay_num), Decimal(amount), splits, True)
+        if checks:
+            _kind, check_num, _pat, amount, _note = checks[0]
+            procs = self.db.fetchall(
+                "claimprocs_of_claimpayment", queries.CLAIMPROCS_OF_CLAIMPAYMENT, (check_num,)
+            )
+            return PostedEntry(
+                external_ref=external_ref,
+                pms_ids={
+                    "ClaimPaymentNum": int(check_num),
+                    "ClaimNum": int(procs[0][1]) if procs else None,
+                    "ClaimProcNums": [int(p[0]) for p in procs],
+                },
+                amount=Decimal(amount),
+                already_existed=True,
+                steps_done=("claimpayment",),
+            )
+        return None
+
+    def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:
+        """The claim by ClaimIdentifier (CLP01), else by patient + service dates (+ total fee).
+
+        Ambiguous matches return None (a person decides).
+        """
+        candidates: list[Any] = []
+        if match.claim_identifier:
+            candidates = self.db.fetchall(
+                "claims_by_identifier", queries.CLAIMS_BY_IDENTIFIER, (match.claim_identifier,)
+            )
+        pat_num = mapping.key(match.patient_id)
+        if not candidates and pat_num and match.service_from:
+            until = match.service_to or match.service_from
+            candidates = self.db.fetchall(
+                "claims_by_patient",
+                queries.CLAIMS_BY_PATIENT_AND_DATES,
+                (pat_num, match.service_from, until),
+            )
+        if match.total_charge is not None and len(candidates) > 1:
+            candidates = [c for c in candidates if Decimal(c[5]) == match.total_charge]
+        if len(candidates) != 1:
+            return None
+        claim = candidates[0]
+        lines = self.db.fetchall("claimprocs_of_claim", queries.CLAIMPROCS_OF_CLAIM, (claim[0],))
+        return mapping.claim_record(claim, lines)
+
+    # -- patient payments -----------------------------------------------------------------
+    def post_patient_payment(self, plan: PatientPaymentPlan) -> PostedEntry:
+        """Write the plan's payment through ``POST /payments`` (and ``PUT …/Partial``).
+
+        Idempotent by marker: a payment already carrying ``plan.marker`` is returned (its
+        unfinished explicit allocation completed first) instead of posting again.
+
+        Raises:
+            PermanentError: splits ≠ amount, unknown/hidden payment type, or an allocation the
+                API cannot express. DataError: unknown/deleted patient, or a split's charge is
+                no longer open for that much. TransientError, AuthError.
+        """
+        self._check_payment_plan(plan)
+        patient = self._live_patient(plan.patient_id)
+        existing = self._marked_payment(plan.marker)
+        if existing is not None:
+            return self._resume_payment(plan, existing)
+        body: dict[str, Any] = {
+            "PayAmt": money(plan.amount),
+            "PatNum": int(patient.patient_id),
+            "PayType": int(plan.payment_type_id),
+            "PayDate": day(plan.date),
+            "PayNote": self._pay_note(plan.marker, plan.note, plan.status_label),
+        }
+        explicit: list[tuple[int, Decimal]] | None = None
+        if plan.mode is AllocationMode.POST_ONLY:
+            body["isPrepayment"] = "true"
+        else:
+            explicit = self._choose_allocation(plan, patient, body)
+        if explicit is not None:
+            body["isPrepayment"] = "true"
+            body["PayNote"] = f"{body['PayNote']} {EXPLICIT_TAG}"
+        created = once_more_if_absent(
+            lambda: self.api.create_payment(body),
+            lambda: self._payment_ids(plan.marker),
+            step="payments_post",
+        )
+        pay_num = int(created["PayNum"])
+        if explicit is not None:
+            self._allocate(pay_num, explicit)
+        return self._posted_payment(plan, pay_num)
+
+    def _check_payment_plan(self, plan: PatientPaymentPlan) -> None:
+        if plan.amount <= ZERO:
+            raise PermanentError(
+                f"payment {plan.external_ref}: amount must be positive (refunds are reversals)",
+                code="plan_invalid",
+            )
+        if total(s.amount for s in plan.splits) != plan.amount:
+            raise PermanentError(
+                f"payment {plan.external_ref}: splits add up to "
+                f"{total(s.amount for s in plan.splits)}, payment is {plan.amount}",
+                code="plan_splits_mismatch",
+            )
+        if any(s.amount <= ZERO for s in plan.splits):
+            raise PermanentError(
+                f"payment {plan.external_ref}: every split must be positive", code="plan_invalid"
+            )
+        types = {t.id: t for t in self.payment_types() if t.category == "payment"}
+        chosen = types.get(plan.payment_type_id)
+        if chosen is None or chosen.hidden:
+            raise PermanentError(
+                f"payment type {plan.payment_type_id} is not an active Open Dental payment "
+                "type (definition category 10)",
+                code="plan_unknown_type",
+            )
+        if plan.mode is AllocationMode.POST_ONLY and (
+            len(plan.splits) != 1 or plan.splits[0].charge_ref is not None
+        ):
+            raise PermanentError(
+                f"payment {plan.external_ref}: post-only mode takes one unapplied split",
+                code="plan_invalid",
+            )
+
+    def _live_patient(self, patient_ref: str) -> PatientRecord:
+        patient = self.find_patient(patient_ref)
+        if patient is None:
+            raise DataError(
+                f"patient {patient_ref} not found in Open Dental", code="patient_missing"
+            )
+        if patient.status is PatientStatus.DELETED:
+            raise DataError(
+                f"patient {patient_ref} is deleted in Open Dental", code="patient_deleted"
+            )
+        return patient
+
+    def _choose_allocation(
+        self, plan: PatientPaymentPlan, patient: PatientRecord, body: dict[str, Any]
+    ) -> list[tuple[int, Decimal]] | None:
+        """Pick the API form that yields exactly the plan's splits; None = Open Dental's FIFO."""
+        charges = self.family_charges(patient)
+        open_by_ref = {(c.kind.value, c.charge_ref): c for c in charges}
+        for split in plan.splits:
+            if split.charge_ref is None:
+                continue
+            charge = open_by_ref.get((split.charge_kind or "procedure", split.charge_ref))
+            if charge is None or split.amount > charge.amount_due:
+                raise DataError(
+                    f"payment {plan.external_ref}: {split.charge_kind} {split.charge_ref} is no "
+                    f"longer open for {split.amount}",
+                    code="charge_changed",
+                )
+        payer = patient.patient_id
+        if same_splits(plan.splits, predict_auto_split(charges, plan.amount, payer_id=payer)):
+            return None
+        procs = [s.charge_ref for s in plan.splits if s.charge_ref is not None]
+        all_procs = all(
+            s.charge_ref is not None and (s.charge_kind or "procedure") == ChargeKind.PROCEDURE
+            for s in plan.splits
+        )
+        if all_procs:
+            only = predict_auto_split(charges, plan.amount, payer_id=payer, only_procs=procs)
+            if same_splits(plan.splits, only):
+                body["procNums"] = [int(p) for p in procs]
+                return None
+            return [(int(s.charge_ref or 0), s.amount) for s in plan.splits]
+        raise PermanentError(
+            f"payment {plan.external_ref}: Open Dental's API can only allocate explicitly to "
+            "procedures; this plan (adjustments or unearned money) differs from Open Dental's "
+            "own oldest-first split",
+            code="plan_not_expressible",
+        )
+
+    def _allocate(self, pay_num: int, amounts: list[tuple[int, Decimal]]) -> None:
+        retry_idempotent(lambda: self.api.allocate_payment(pay_num, amounts))
+
+    def _resume_payment(self, plan: PatientPaymentPlan, existing: Any) -> PostedEntry:
+        _kind, pay_num, _pat, _amount, note = existing
+        if EXPLICIT_TAG in str(note):
+            splits = self._splits(int(pay_num))
+            if any(int(s[5]) for s in splits):  # still Open Dental's prepayment split
+                self._allocate(
+                    int(pay_num), [(int(s.charge_ref or 0), s.amount) for s in plan.splits]
+                )
+        entry = self._posted_payment(plan, int(pay_num))
+        return PostedEntry(entry.external_ref, entry.pms_ids, entry.amount, True, entry.steps_done)
+
+    def _posted_payment(self, plan: PatientPaymentPlan, pay_num: int) -> PostedEntry:
+        splits = self._splits(pay_num)
+        entry = self._payment_entry(plan.external_ref, pay_num, plan.amount, splits, False)
+        got = sorted(
+            (
+                "procedure" if int(s[3]) else "adjustment" if int(s[4]) else "unearned",
+                str(int(s[3]) or int(s[4]) or ""),
+                f"{Decimal(s[6]):.2f}",
+            )
+            for s in splits
+        )
+        want = sorted(
+            (
+                (s.charge_kind or "procedure") if s.charge_ref else "unearned",
+                s.charge_ref or "",
+                f"{s.amount:.2f}",
+            )
+            for s in plan.splits
+        )
+        if got != want:
+            # The money is in Open Dental exactly once; only its split differs (the family's
+            # charges changed between planning and posting). Staff can re-split in Open Dental.
+            log.warning("payment.splits_differ", pay_num=pay_num, external_ref=plan.external_ref)
+            entry.pms_ids["splits_match"] = False
+        return entry
+
+    def _payment_entry(
+        self, external_ref: str, pay_num: int, amount: Decimal, splits: list[Any], existed: bool
+    ) -> PostedEntry:
+        return PostedEntry(
+            external_ref=external_ref,
+            pms_ids={"PayNum": pay_num, "SplitNums": [int(s[0]) for s in splits]},
+            amount=amount,
+            already_existed=existed,
+            steps_done=("payment",),
+        )
+
+    def _splits(self, pay_num: int) -> list[Any]:
+        return self.db.fetchall("splits_of_payment", queries.SPLITS_OF_PAYMENT, (pay_num,))
+
+    def _marked_payment(self, marker: str, *, sign: int = 1) -> Any | None:
+        """The oldest payment whose note carries ``marker`` with the given sign of PayAmt."""
+        rows = self.db.fetchall(
+            "postings_by_marker", queries.POSTINGS_BY_MARKER, (marker, marker, marker, marker)
+        )
+        for row in rows:
+            if row[0] == "payment" and (Decimal(row[3]) >= ZERO) == (sign > 0):
+                return row
+        return None
+
+    def _payment_ids(self, marker: str, *, sign: int = 1) -> dict[str, Any] | None:
+        row = self._marked_payment(marker, sign=sign)
+        return {"PayNum": int(row[1])} if row is not None else None
+
+    @staticmethod
+    def _pay_note(marker: str, *parts: str | None) -> str:
+        return " ".join(p for p in (marker, *parts) if p)[:PAY_NOTE_MAX]
+
+    # -- reversals ------------------------------------------------------------------------
+    def post_reversal(self, plan: ReversalPlan) -> PostedEntry:
+        """Refund the original payment: whole → ``POST /payments/Refund``; part → a negative
+        prepayment ``POST /payments`` (unverified against a real Open Dental, see docs).
+
+        Raises:
+            PermanentError: amount not positive or larger than the original. DataError: the
+                original posting is not in Open Dental. TransientError, AuthError.
+        """
+        if plan.amount <= ZERO:
+            raise PermanentError(
+                f"reversal {plan.external_ref}: amount must be positive", code="plan_invalid"
+            )
+        done = self._marked_payment(plan.marker, sign=-1)
+        if done is not None:
+            return PostedEntry(plan.external_ref, {"PayNum": int(done[1])}, -plan.amount, True)
+        original = self._original_payment(plan)
+        orig_num, orig_pat, orig_type, orig_amount, _note = original
+        if plan.amount > Decimal(orig_amount):
+            raise PermanentError(
+                f"reversal {plan.external_ref}: {plan.amount} is more than payment {orig_num}",
+                code="plan_invalid",
+            )
+        note = self._pay_note(plan.marker, f"refund of {plan.original_external_ref}", plan.note)
+        if plan.amount == Decimal(orig_amount):
+            original_marker = marker_for(plan.original_external_ref)
+            pending = self._payment_ids(original_marker, sign=-1)
+            if pending is None:
+                pending = once_more_if_absent(
+                    lambda: self.api.refund_payment(int(orig_num)),
+                    lambda: self._payment_ids(original_marker, sign=-1),
+                    step="payments_refund",
+                )
+            refund_num = int(pending["PayNum"])
+            retry_idempotent(lambda: self.api.update_payment(refund_num, {"PayNote": note}))
+        else:
+            body = {
+                "PayAmt": money(-plan.amount),
+                "PatNum": int(orig_pat),
+                "PayType": int(plan.payment_type_id or orig_type),
+                "PayDate": day(plan.date),
+                "PayNote": note,
+                "isPrepayment": "true",
+            }
+            created = once_more_if_absent(
+                lambda: self.api.create_payment(body),
+                lambda: self._payment_ids(plan.marker, sign=-1),
+                step="payments_post",
+            )
+            refund_num = int(created["PayNum"])
+        return PostedEntry(
+            plan.external_ref,
+            {"PayNum": refund_num, "RefundOf": int(orig_num)},
+            -plan.amount,
+            steps_done=("refund",),
+        )
+
+    def _original_payment(self, plan: ReversalPlan) -> Any:
+        pay_num = plan.original_pms_ids.get("PayNum")
+        if pay_num is None:
+            entry = self.find_posting(plan.original_external_ref)
+            pay_num = entry.pms_ids.get("PayNum") if entry else None
+        row = (
+            self.db.fetchone("payment_by_num", queries.PAYMENT_BY_NUM, (int(pay_num),))
+            if pay_num
+            else None
+        )
+        if row is None:
+            raise DataError(
+                f"reversal {plan.external_ref}: original payment for "
+                f"{plan.original_external_ref} is not in Open Dental",
+                code="original_missing",
+            )
+        return row
+
+    # -- notes ----------------------------------------------------------------------------
+    def add_patient_note(self, note: PatientNote) -> dict[str, Any]:
+        """A commlog (type FIN when defined) via ``POST /commlogs``; idempotent by marker.
+
+        Raises:
+            DataError: unknown patient. PermanentError, TransientError, AuthError.
+        """
+        pat_num = mapping.key(note.patient_id)
+        if pat_num is None:
+            raise DataError(f"patient {note.patient_id} not found", code="patient_missing")
+        marker = marker_for(note.external_ref) if note.external_ref else None
+        text = f"{note.text} {marker}" if marker else note.text
+        body: dict[str, Any] = {
+            "PatNum": pat_num,
+            "Note": text,
+            "CommDateTime": moment(note.when),
+            "Mode_": "None",
+            "SentOrReceived": "Neither",
+        }
+        note_type = self._note_type()
+        if note_type is not None:
+            body["CommType"] = note_type
+
+        def existing() -> dict[str, Any] | None:
+            if marker is None:
+                return None
+            row = self.db.fetchone(
+                "commlog_by_marker", queries.COMMLOG_BY_MARKER, (pat_num, marker)
+            )
+            return {"CommlogNum": int(row[0])} if row else None
+
+        found = existing()
+        if found is not None:
+            return {**found, "already_existed": True}
+        created = once_more_if_absent(
+            lambda: self.api.create_commlog(body), existing, step="commlogs_post"
+        )
+        return {"CommlogNum": int(created["CommlogNum"])}
+
+    # -- insurance ------------------------------------------------------------------------
+    def post_insurance_payment(
+        self, plan: InsurancePaymentPlan, journal: StepJournal
+    ) -> PostedEntry:
+        """Claimprocs received (or supplemental), claim received, then the claim payment.
+
+        See :class:`adapters.opendental.insurance.InsurancePoster` for steps and errors.
+        """
+        return self._insurance.post(plan, journal)
+
+    # -- housekeeping ---------------------------------------------------------------------
+    def stats(self) -> dict[str, int]:
+        """Round trips so far: ODBC queries and API requests."""
+        return {"odbc_queries": self.db.queries_run, "http_requests": self.api.requests_sent}
+
+    def close(self) -> None:
+        """Close the ODBC connection and the HTTP session."""
+        self.db.close()
+        self.api.close()

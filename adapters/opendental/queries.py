@@ -1,0 +1,138 @@
+"""SQL the adapter runs over ODBC with a SELECT-only user. Text only; parameters are ``?``.
+
+Money columns are ``double`` in Open Dental; every amount is cast to ``DECIMAL(14,2)`` in SQL so
+pyodbc hands Python a ``Decimal`` and no float ever reaches the connector.
+"""
+
+from __future__ import annotations
+
+SERVER_VERSION = """
+SELECT VERSION(),
+       (SELECT ValueString FROM preference WHERE PrefName = 'DataBaseVersion' LIMIT 1)
+"""
+
+SESSION_READ_ONLY = "SET SESSION TRANSACTION READ ONLY"
+
+PATIENT = """
+SELECT p.PatNum, p.Guarantor, p.PatStatus, p.PriProv, p.ClinicNum,
+       (SELECT COUNT(*) FROM patplan pp WHERE pp.PatNum = p.PatNum) AS PlanCount
+FROM patient p
+WHERE p.PatNum = ?
+"""
+
+# Open family charges: completed procedures (ProcStatus 2) and unattached positive adjustments
+# of every patient whose Guarantor is the given one, with the parts Open Dental nets out of a
+# charge. The remaining amount is computed in mapping.py (see charge_due) so the rule reads in
+# one place; the preference BalancesDontSubtractIns travels with every row.
+FAMILY_CHARGES = """
+SELECT 'procedure' AS Kind, pl.ProcNum AS Ref, pl.PatNum, pl.ProvNum, pl.ClinicNum,
+       pl.ProcDate AS ChargeDate, pc.ProcCode,
+       CAST(pl.ProcFee AS DECIMAL(14,2)) * (pl.UnitQty + pl.BaseUnits) AS Fee,
+       (SELECT COALESCE(SUM(CAST(cp.InsPayAmt AS DECIMAL(14,2))
+                            + CAST(cp.WriteOff AS DECIMAL(14,2))), 0)
+          FROM claimproc cp WHERE cp.ProcNum = pl.ProcNum AND cp.Status IN (1, 4, 5, 7))
+         AS InsPaid,
+       (SELECT COALESCE(SUM(CAST(cp.InsPayEst AS DECIMAL(14,2))
+                            + CAST(cp.WriteOff AS DECIMAL(14,2))), 0)
+          FROM claimproc cp WHERE cp.ProcNum = pl.ProcNum AND cp.Status IN (0, 6, 8, 9))
+         AS InsEst,
+       (SELECT COALESCE(SUM(CAST(a.AdjAmt AS DECIMAL(14,2))), 0)
+          FROM adjustment a WHERE a.ProcNum = pl.ProcNum) AS Adjusted,
+       (SELECT COALESCE(SUM(CAST(ps.SplitAmt AS DECIMAL(14,2))), 0)
+          FROM paysplit ps WHERE ps.ProcNum = pl.ProcNum) AS PaidByPatient,
+       (SELECT ValueString FROM preference WHERE PrefName = 'BalancesDontSubtractIns' LIMIT 1)
+         AS DontSubtractIns
+FROM patient p
+JOIN procedurelog pl ON pl.PatNum = p.PatNum AND pl.ProcStatus = 2
+LEFT JOIN procedurecode pc ON pc.CodeNum = pl.CodeNum
+WHERE p.Guarantor = ?
+UNION ALL
+SELECT 'adjustment', a.AdjNum, a.PatNum, a.ProvNum, a.ClinicNum, a.AdjDate, NULL,
+       CAST(a.AdjAmt AS DECIMAL(14,2)), 0, 0, 0,
+       (SELECT COALESCE(SUM(CAST(ps.SplitAmt AS DECIMAL(14,2))), 0)
+          FROM paysplit ps WHERE ps.AdjNum = a.AdjNum),
+       NULL
+FROM patient p
+JOIN adjustment a ON a.PatNum = p.PatNum AND a.ProcNum = 0 AND a.AdjAmt > 0
+WHERE p.Guarantor = ?
+"""
+
+DEFINITIONS = """
+SELECT DefNum, Category, ItemName, ItemValue, IsHidden
+FROM definition
+WHERE Category IN (1, 10, 27, 32)
+ORDER BY Category, ItemOrder, DefNum
+"""
+
+# Rows carrying our marker. LOCATE (not LIKE) so "_" and "%" in keys need no escaping.
+POSTINGS_BY_MARKER = """
+SELECT 'payment' AS Kind, p.PayNum AS Num, p.PatNum, CAST(p.PayAmt AS DECIMAL(14,2)) AS Amount,
+       p.PayNote AS Note
+FROM payment p
+WHERE LOCATE(?, p.PayNote) > 0 OR LOCATE(?, p.PayNote) > 0
+UNION ALL
+SELECT 'claimpayment', c.ClaimPaymentNum, 0, CAST(c.CheckAmt AS DECIMAL(14,2)), c.Note
+FROM claimpayment c
+WHERE LOCATE(?, c.Note) > 0 OR LOCATE(?, c.Note) > 0
+ORDER BY 2
+"""
+
+SPLITS_OF_PAYMENT = """
+SELECT SplitNum, PatNum, ProvNum, ProcNum, AdjNum, UnearnedType,
+       CAST(SplitAmt AS DECIMAL(14,2)) AS SplitAmt
+FROM paysplit
+WHERE PayNum = ?
+ORDER BY SplitNum
+"""
+
+CLAIMPROCS_OF_CLAIMPAYMENT = """
+SELECT ClaimProcNum, ClaimNum, ProcNum
+FROM claimproc
+WHERE ClaimPaymentNum = ?
+ORDER BY ClaimProcNum
+"""
+
+COMMLOG_BY_MARKER = """
+SELECT CommlogNum FROM commlog WHERE PatNum = ? AND LOCATE(?, Note) > 0 ORDER BY CommlogNum
+"""
+
+_CLAIM_COLUMNS = """
+SELECT c.ClaimNum, c.PatNum, c.ClaimIdentifier, c.ClaimStatus, c.DateService,
+       CAST(c.ClaimFee AS DECIMAL(14,2)) AS ClaimFee, c.ClaimType, c.PlanNum, c.PlanNum2,
+       c.ClinicNum, COALESCE(ca.CarrierName, '') AS CarrierName,
+       (SELECT COUNT(*) FROM patplan pp WHERE pp.PatNum = c.PatNum) AS PlanCount
+FROM claim c
+LEFT JOIN insplan ip ON ip.PlanNum = c.PlanNum
+LEFT JOIN carrier ca ON ca.CarrierNum = ip.CarrierNum
+"""
+
+CLAIM_BY_NUM = _CLAIM_COLUMNS + "WHERE c.ClaimNum = ?"
+
+CLAIMS_BY_IDENTIFIER = _CLAIM_COLUMNS + "WHERE c.ClaimIdentifier = ? ORDER BY c.ClaimNum"
+
+CLAIMS_BY_PATIENT_AND_DATES = (
+    _CLAIM_COLUMNS
+    + "WHERE c.PatNum = ? AND c.DateService BETWEEN ? AND ? AND c.ClaimType <> 'PreAuth' "
+    "ORDER BY c.ClaimNum"
+)
+
+CLAIMPROCS_OF_CLAIM = """
+SELECT cp.ClaimProcNum, cp.ProcNum, cp.Status, cp.ClaimPaymentNum, cp.ProcDate,
+       COALESCE(pc.ProcCode, cp.CodeSent) AS ProcCode,
+       CAST(cp.FeeBilled AS DECIMAL(14,2)) AS FeeBilled,
+       CAST(cp.InsPayEst AS DECIMAL(14,2)) AS InsPayEst,
+       CAST(cp.InsPayAmt AS DECIMAL(14,2)) AS InsPayAmt,
+       CAST(cp.WriteOff AS DECIMAL(14,2)) AS WriteOff,
+       CAST(cp.DedApplied AS DECIMAL(14,2)) AS DedApplied
+FROM claimproc cp
+LEFT JOIN procedurelog pl ON pl.ProcNum = cp.ProcNum
+LEFT JOIN procedurecode pc ON pc.CodeNum = pl.CodeNum
+WHERE cp.ClaimNum = ?
+ORDER BY cp.ClaimProcNum
+"""
+
+PAYMENT_BY_NUM = """
+SELECT PayNum, PatNum, PayType, CAST(PayAmt AS DECIMAL(14,2)) AS PayAmt, PayNote
+FROM payment
+WHERE PayNum = ?
+"""

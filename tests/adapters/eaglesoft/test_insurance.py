@@ -1,0 +1,106 @@
+"""Insurance payments on the emulated Eaglesoft ledger (what we write is unverified [U])."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from adapters.base import ClaimMatch, marker_for
+from adapters.eaglesoft import mapping as m
+from adapters.eaglesoft.adapter import EaglesoftLedger
+from connector.domain import CheckRecord, InsurancePaymentPlan, ProcedurePayment
+from connector.errors import DataError, TransientError
+from tests.adapters.eaglesoft.conftest import TODAY, Db
+from tests.support.journal import MemoryJournal
+
+D = Decimal
+CHECK = CheckRecord("TRACE777", D("250.00"), TODAY, "Delta Dental", "5", "ACH")
+
+
+def plan(claim: str, patient: str, lines: tuple[ProcedurePayment, ...]) -> InsurancePaymentPlan:
+    key = f"era:1234567890:TRACE777:250.00:20261120:{claim}:ICN{claim}:1"
+    return InsurancePaymentPlan(key, marker_for(key, auto=True), claim, patient, lines, TODAY,
+                                CHECK)  # fmt: skip
+
+
+MARY = plan("501", "102", (ProcedurePayment("1002", D("96.00"), D("14.00")),
+                           ProcedurePayment("1003", D("56.00"), D("4.00"))))  # fmt: skip
+TIM = plan("502", "103", (ProcedurePayment("1004", D("68.00")),
+                          ProcedurePayment("1005", D("30.00"), D("20.00"))))  # fmt: skip
+
+
+def test_claim_payment_links_claim_bulk_payment_and_services(ledger: EaglesoftLedger, db: Db):
+    """A type I header on the claim and bulk payment with details applied to each service, a
+    type C write-off header, paid amounts on services, claim and patient, balances refreshed."""
+    entry = ledger.post_insurance_payment(MARY, MemoryJournal())
+    pay, writeoff = entry.pms_ids["tran_nums"]
+    (bulk,) = db.rows("SELECT * FROM bulk_payments WHERE bulk_payment_num > 1")
+    assert (bulk["insurance_company"], bulk["paytype_id"], D(str(bulk["amount"]))) == (
+        201, 5, D("250"),
+    )  # fmt: skip
+    assert entry.pms_ids["bulk_payment_num"] == bulk["bulk_payment_num"]
+    (header,) = db.rows("SELECT * FROM transactions_header WHERE tran_num = ?", pay)
+    assert (header["type"], header["claim_id"], header["bulk_payment_num"]) == (
+        "I", 501, bulk["bulk_payment_num"],
+    )  # fmt: skip
+    assert header["description"].startswith(m.compact_marker(MARY.external_ref, auto=True))
+    applied = db.rows("SELECT applied_to, amount FROM transactions_detail WHERE tran_num = ? "
+                      "ORDER BY detail_id", pay)  # fmt: skip
+    assert [(r["applied_to"], D(str(r["amount"]))) for r in applied] == [
+        (1002, D("-96")), (1003, D("-56")),
+    ]  # fmt: skip
+    (wo,) = db.rows("SELECT type, adjustment_type, amount FROM transactions_header "
+                    "WHERE tran_num = ?", writeoff)  # fmt: skip
+    assert (wo["type"], wo["adjustment_type"], D(str(wo["amount"]))) == ("C", 12, D("-18"))
+    assert db.money("SELECT prim_total_paid FROM insurance_claim WHERE claim_id = 501") == D(
+        "152.00"
+    )
+    assert db.money("SELECT paid_primary FROM transactions_header WHERE tran_num = 1002") == D(
+        "96.00"
+    )
+    # Mary owed 190.00; insurance paid 152.00 and 18.00 was written off.
+    assert db.money("SELECT current_bal FROM patient WHERE patient_id = 102") == D("20.00")
+    due = {c.charge_ref: c.amount_due for c in ledger.family_charges(ledger.find_patient("102"))}  # type: ignore[arg-type]
+    assert (due["1002"], due["1003"]) == (D("10.00"), D("10.00"))
+    claim = ledger.find_claim(ClaimMatch(claim_identifier="501"))
+    assert claim is not None and claim.received
+
+
+def test_two_claims_on_one_check_share_one_bulk_payment(ledger: EaglesoftLedger, db: Db):
+    """The second claim of the same check reuses the bulk payment the first created."""
+    first = ledger.post_insurance_payment(MARY, MemoryJournal())
+    second = ledger.post_insurance_payment(TIM, MemoryJournal())
+    assert first.pms_ids["bulk_payment_num"] == second.pms_ids["bulk_payment_num"]
+    assert db.count("SELECT COUNT(*) FROM bulk_payments WHERE bulk_payment_num > 1") == 1
+
+
+def test_resume_after_the_bulk_step(ledger: EaglesoftLedger, db: Db):
+    """A failure in step 2 leaves step 1 journalled; the retry resumes without a second bulk
+    payment and posts the claim once."""
+    journal = MemoryJournal()
+    db.rows("CREATE TABLE crash_switch (armed INTEGER)")
+    db.rows("INSERT INTO crash_switch VALUES (1)")
+    db.rows("CREATE TRIGGER crash_on_claim BEFORE UPDATE ON insurance_claim "
+            "WHEN EXISTS (SELECT 1 FROM crash_switch) "
+            "BEGIN SELECT RAISE(ABORT, 'simulated crash'); END")  # fmt: skip
+    with pytest.raises(TransientError):
+        ledger.post_insurance_payment(MARY, journal)
+    assert journal.done("eaglesoft_bulk_payment") is not None
+    assert journal.done("eaglesoft_claim_payment") is None
+    assert ledger.find_posting(MARY.external_ref) is None
+    db.rows("DELETE FROM crash_switch")
+    entry = ledger.post_insurance_payment(MARY, journal)
+    assert entry.steps_done == ("eaglesoft_bulk_payment", "eaglesoft_claim_payment")
+    assert db.count("SELECT COUNT(*) FROM bulk_payments WHERE bulk_payment_num > 1") == 1
+    assert db.count("SELECT COUNT(*) FROM transactions_header WHERE claim_id = 501 "
+                    "AND type IN ('I', 'C')") == 2  # fmt: skip
+    again = ledger.post_insurance_payment(MARY, journal)
+    assert again.already_existed
+
+
+def test_service_not_on_the_claim_is_a_data_error(ledger: EaglesoftLedger):
+    """A line naming a service of another claim is refused."""
+    bad = plan("501", "102", (ProcedurePayment("1004", D("1.00")),))
+    with pytest.raises(DataError, match="not on claim"):
+        ledger.post_insurance_payment(bad, MemoryJournal())

@@ -1,0 +1,158 @@
+"""The Eaglesoft harness: verification reads straight from the emulated tables.
+
+Line-item accounting makes the written allocation visible in ``transactions_detail.applied_to``;
+deductibles and remark codes have no column we know of, so they are read back from the claim
+note the adapter writes in ``operatory_notes``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from adapters.base import Ledger, StepJournal
+from adapters.eaglesoft import EaglesoftLedger
+from adapters.eaglesoft import mapping as m
+from adapters.eaglesoft.connection import EaglesoftConnector, StaticConnectionProvider
+from adapters.eaglesoft.dialect import authentication_text
+from adapters.eaglesoft.seed import DEMO_AUTH
+from connector.money import to_money
+from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
+from tests.support.emulated import TODAY, query
+from tests.support.journal import MemoryJournal
+
+D = Decimal
+_MARKER = re.compile(r"^\[connector (?:auto )?(.+)\]$")
+
+SCENARIO = Scenario(
+    family_member="102",
+    guarantor="101",
+    family_charges=(
+        ChargeView("procedure", "1001", "101", D("40.00")),
+        ChargeView("procedure", "1002", "102", D("24.00")),
+        ChargeView("procedure", "1003", "102", D("14.00")),
+        ChargeView("adjustment", "1011", "101", D("15.00")),
+        ChargeView("procedure", "1004", "103", D("17.00")),
+        ChargeView("procedure", "1005", "103", D("14.00")),
+        ChargeView("procedure", "1006", "103", D("180.00")),
+    ),
+    no_charges_patient="120",
+    two_plan_patient="103",
+    deleted_patient="140",  # status 'D' [U]
+    unknown_patient="999999",
+    payment_type="4",
+    hidden_payment_type="5",  # display_on_payment_screen = 'N'
+    unknown_payment_type="987654",
+    insurance_payment_type=None,  # [U] paytype has no insurance flag we know of
+    open_claim_identifier="502",
+    open_claim_patient="103",
+    received_claim_identifier="503",
+    received_claim_patient="111",
+    today=TODAY,
+    refund_adjustment_type="10",
+    adjustment_signs=False,  # C or D is chosen per transaction, not per type
+    balance_forward=False,
+    refund_reopens_charges=False,
+)
+
+
+def _money(value: Any) -> Decimal:
+    return to_money(str(value)) if value is not None else D("0.00")
+
+
+class EaglesoftHarness:
+    """Harness over a fresh copy of the emulated Eaglesoft database (authenticated writes)."""
+
+    name = "eaglesoft"
+    scenario = SCENARIO
+
+    def __init__(self, conn_str: str) -> None:
+        self.conn_str = conn_str
+
+    def _rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        return query(self.conn_str, sql, *params)
+
+    def ledger(self) -> Ledger:
+        """A new EaglesoftLedger with the emulation's signature."""
+        connector = EaglesoftConnector(StaticConnectionProvider(self.conn_str),
+                                       authentication=authentication_text(*DEMO_AUTH))  # fmt: skip
+        return EaglesoftLedger(connector)
+
+    def journal(self) -> StepJournal:
+        """An in-memory journal."""
+        return MemoryJournal()
+
+    def payment_splits(self, pms_ids: dict[str, Any]) -> list[SplitView]:
+        """Detail lines: applied to a service (procedure) or debit adjustment, or unassigned."""
+        views = []
+        for tran in pms_ids["tran_nums"]:
+            for row in self._rows(
+                "SELECT d.patient_id, d.amount, d.applied_to, h.type FROM transactions_detail d "
+                "LEFT JOIN transactions_header h ON h.tran_num = d.applied_to "
+                "WHERE d.tran_num = ? ORDER BY d.detail_id", tran):  # fmt: skip
+                amount, patient = -_money(row["amount"]), str(row["patient_id"])
+                if row["applied_to"] is None:
+                    views.append(SplitView("unearned", None, patient, amount))
+                else:
+                    kind = "procedure" if row["type"] == "S" else "adjustment"
+                    views.append(SplitView(kind, str(row["applied_to"]), patient, amount))
+        return views
+
+    def payment_amount(self, pms_ids: dict[str, Any]) -> Decimal:
+        """Money to the practice: the negated header amount (refunds are positive D rows)."""
+        marks = ",".join("?" * len(pms_ids["tran_nums"]))
+        rows = self._rows(f"SELECT amount FROM transactions_header WHERE tran_num IN ({marks})",
+                          *pms_ids["tran_nums"])  # fmt: skip
+        return -sum((_money(r["amount"]) for r in rows), D("0.00"))
+
+    def rows_with_marker(self, marker: str) -> int:
+        """Headers whose description starts with the compact form of the marker's key."""
+        match = _MARKER.match(marker)
+        assert match, f"not a connector marker: {marker}"
+        key = match.group(1)
+        rows = self._rows("SELECT description FROM transactions_header WHERE description LIKE ?",
+                          m.marker_pattern(key))  # fmt: skip
+        return sum(1 for r in rows if m.has_marker(r["description"], key))
+
+    def note_text(self, ids: dict[str, Any]) -> str:
+        """operatory_notes.note."""
+        rows = self._rows("SELECT note FROM operatory_notes WHERE note_id = ?", ids["note_id"])
+        return str(rows[0]["note"])
+
+    def claim_lines(self, claim_id: str) -> dict[str, LineView]:
+        """Per service: paid on the service, write-off details applied to it, and deductibles
+        from the claim notes; received when the claim shows money paid."""
+        (claim,) = self._rows("SELECT claim_type, prim_total_paid, sec_total_paid FROM "
+                              "insurance_claim WHERE claim_id = ?", int(claim_id))  # fmt: skip
+        received = bool(_money(claim["prim_total_paid"]) or _money(claim["sec_total_paid"]))
+        column = "paid_secondary" if claim["claim_type"] == "S" else "paid_primary"
+        notes = [r["note"] for r in self._rows(
+            "SELECT note FROM operatory_notes WHERE claim_id = ?", int(claim_id))]  # fmt: skip
+        lines = {}
+        for row in self._rows(f"SELECT tran_num, {column} AS paid FROM transactions_header "
+                              "WHERE claim_id = ? AND type = 'S'", int(claim_id)):  # fmt: skip
+            ref = str(row["tran_num"])
+            writeoff = sum((-_money(r["amount"]) for r in self._rows(
+                "SELECT d.amount FROM transactions_detail d JOIN transactions_header h ON "
+                "h.tran_num = d.tran_num WHERE h.type = 'C' AND h.claim_id = ? "
+                "AND d.applied_to = ?", int(claim_id), int(ref))), D("0.00"))  # fmt: skip
+            deductible = sum((D(x) for n in notes for x in re.findall(
+                rf"service {ref} paid [\d.]+ write-off [\d.]+ deductible ([\d.]+)", n)),
+                D("0.00"))  # fmt: skip
+            lines[ref] = LineView(received, _money(row["paid"]), writeoff, deductible)
+        return lines
+
+    def claim_received(self, claim_id: str) -> bool:
+        """The claim shows money paid (there is no received flag among known columns [U])."""
+        (claim,) = self._rows("SELECT prim_total_paid, sec_total_paid FROM insurance_claim "
+                              "WHERE claim_id = ?", int(claim_id))  # fmt: skip
+        return bool(_money(claim["prim_total_paid"]) or _money(claim["sec_total_paid"]))
+
+    def claim_checks(self, claim_id: str) -> list[Decimal]:
+        """Amounts of the bulk payments the claim's insurance payments belong to."""
+        rows = self._rows(
+            "SELECT b.amount FROM bulk_payments b WHERE b.bulk_payment_num IN (SELECT "
+            "bulk_payment_num FROM transactions_header WHERE claim_id = ? AND type = 'I') "
+            "ORDER BY b.bulk_payment_num", int(claim_id))  # fmt: skip
+        return [_money(r["amount"]) for r in rows]

@@ -1,0 +1,113 @@
+"""What the contract suite needs from each adapter besides the Ledger itself.
+
+An adapter joins the suite by providing a :class:`Harness` (a fresh-ledger factory, a
+:class:`Scenario` naming its seeded data, and vendor-specific verification reads) through a
+factory registered in ``tests/contract/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from adapters.base import Ledger, StepJournal
+
+
+@dataclass(frozen=True)
+class ChargeView:
+    """A charge as the test expects it: kind, PMS id, patient, amount still due."""
+
+    kind: str
+    ref: str
+    patient_id: str
+    amount_due: Decimal
+
+
+@dataclass(frozen=True)
+class SplitView:
+    """A written split, read back from the PMS: kind (procedure/adjustment/unearned), ref,
+    patient and amount."""
+
+    kind: str
+    ref: str | None
+    patient_id: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class LineView:
+    """A claim line's insurance state read back from the PMS."""
+
+    received: bool
+    paid: Decimal
+    writeoff: Decimal
+    deductible: Decimal
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The seeded practice, as the suite needs to know it."""
+
+    family_member: str  # a patient whose family has procedures and adjustments open
+    guarantor: str
+    family_charges: tuple[ChargeView, ...]  # expected, in order
+    no_charges_patient: str
+    two_plan_patient: str
+    deleted_patient: str | None  # None: the PMS has no deleted status we know of
+    unknown_patient: str
+    payment_type: str
+    hidden_payment_type: str | None  # None: the PMS cannot hide payment types
+    unknown_payment_type: str
+    insurance_payment_type: str | None  # None: no separate insurance payment types
+    open_claim_identifier: str  # sent, not yet received
+    open_claim_patient: str
+    received_claim_identifier: str
+    received_claim_patient: str
+    today: dt.date = field(default_factory=lambda: dt.date(2026, 1, 5))
+    # Vendor differences the suite must allow (defaults describe Open Dental):
+    refund_adjustment_type: str | None = None  # refunds are debit adjustments of this type
+    adjustment_signs: bool = True  # adjustment types carry a +/- sign
+    balance_forward: bool = False  # credits are not tied to charges (Dentrix): an unapplied
+    #   payment still lowers the open charges, oldest first
+    refund_reopens_charges: bool = True  # False: a refund adds a new debit instead of
+    #   reopening the charges the payment paid (Dentrix, Eaglesoft)
+
+
+class Harness(Protocol):
+    """Per-adapter test support."""
+
+    name: str
+    scenario: Scenario
+
+    def ledger(self) -> Ledger:
+        """A new ledger instance (new connections), as after a process restart."""
+
+    def journal(self) -> StepJournal:
+        """An empty step journal."""
+
+    def payment_splits(self, pms_ids: dict[str, Any]) -> list[SplitView]:
+        """The splits of a written patient payment."""
+
+    def payment_amount(self, pms_ids: dict[str, Any]) -> Decimal:
+        """The signed amount of a written payment (negative for a refund)."""
+
+    def rows_with_marker(self, marker: str) -> int:
+        """How many payment/check rows carry ``marker``."""
+
+    def note_text(self, ids: dict[str, Any]) -> str:
+        """The text of a written note."""
+
+    def claim_lines(self, claim_id: str) -> dict[str, LineView]:
+        """Per procedure ref: the claim line's insurance state."""
+
+    def claim_received(self, claim_id: str) -> bool:
+        """True when the PMS shows the claim as received."""
+
+    def claim_checks(self, claim_id: str) -> list[Decimal]:
+        """Amounts of the insurance checks attached to the claim."""
+
+
+HarnessFactory = Callable[[Any], Harness]

@@ -1,0 +1,129 @@
+"""The Open Dental harness: verification reads as root on the emulated database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from adapters.base import Ledger, StepJournal
+from adapters.opendental.seed import Ids
+from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
+from tests.support.journal import MemoryJournal
+from tests.support.opendental import OdContext
+
+D = Decimal
+
+SCENARIO = Scenario(
+    family_member=str(Ids.BEN),
+    guarantor=str(Ids.ANA),
+    family_charges=(
+        ChargeView("procedure", str(Ids.P_ANA_EXAM), str(Ids.ANA), D("12.00")),
+        ChargeView("procedure", str(Ids.P_ANA_PROPHY), str(Ids.ANA), D("15.00")),
+        ChargeView("adjustment", str(Ids.A_ANA_FINANCE), str(Ids.ANA), D("25.00")),
+        ChargeView("procedure", str(Ids.P_BEN_FILLING), str(Ids.BEN), D("40.00")),
+        ChargeView("procedure", str(Ids.P_BEN_BITEWINGS), str(Ids.BEN), D("15.00")),
+        ChargeView("procedure", str(Ids.P_CLEO_PROPHY), str(Ids.CLEO), D("60.00")),
+        ChargeView("procedure", str(Ids.P_ANA_CROWN), str(Ids.ANA), D("400.00")),
+    ),
+    no_charges_patient=str(Ids.GIA),
+    two_plan_patient=str(Ids.BEN),
+    deleted_patient=str(Ids.FINN),
+    unknown_patient=str(Ids.UNKNOWN_PATIENT),
+    payment_type=str(Ids.PAY_ONLINE),
+    hidden_payment_type=str(Ids.PAY_OLD_HIDDEN),
+    unknown_payment_type="987654",
+    insurance_payment_type=str(Ids.INSPAY_EFT),
+    open_claim_identifier="2/2",
+    open_claim_patient=str(Ids.BEN),
+    received_claim_identifier="1/1",
+    received_claim_patient=str(Ids.ANA),
+)
+
+
+class OpenDentalHarness:
+    """Harness over :class:`tests.support.opendental.OdContext`."""
+
+    name = "opendental"
+    scenario = SCENARIO
+
+    def __init__(self, od: OdContext) -> None:
+        self.od = od
+
+    def ledger(self) -> Ledger:
+        """A new OpenDentalLedger."""
+        return self.od.ledger()
+
+    def journal(self) -> StepJournal:
+        """An in-memory journal."""
+        return MemoryJournal()
+
+    def payment_splits(self, pms_ids: dict[str, Any]) -> list[SplitView]:
+        """paysplit rows of the payment."""
+        rows = self.od.db.rows(
+            "SELECT ProcNum, AdjNum, UnearnedType, PatNum, CAST(SplitAmt AS DECIMAL(14,2)) "
+            "FROM paysplit WHERE PayNum = ? ORDER BY SplitNum",
+            pms_ids["PayNum"],
+        )
+        views = []
+        for proc, adj, unearned, pat, amount in rows:
+            if proc:
+                views.append(SplitView("procedure", str(proc), str(pat), amount))
+            elif adj:
+                views.append(SplitView("adjustment", str(adj), str(pat), amount))
+            else:
+                assert unearned, "an unallocated split without an unearned type"
+                views.append(SplitView("unearned", None, str(pat), amount))
+        return views
+
+    def payment_amount(self, pms_ids: dict[str, Any]) -> Decimal:
+        """payment.PayAmt."""
+        rows = self.od.db.rows(
+            "SELECT CAST(PayAmt AS DECIMAL(14,2)) FROM payment WHERE PayNum = ?",
+            pms_ids["PayNum"],
+        )
+        return Decimal(rows[0][0])
+
+    def rows_with_marker(self, marker: str) -> int:
+        """payment + claimpayment rows whose note holds the marker."""
+        rows = self.od.db.rows(
+            "SELECT (SELECT COUNT(*) FROM payment WHERE LOCATE(?, PayNote) > 0) + "
+            "(SELECT COUNT(*) FROM claimpayment WHERE LOCATE(?, Note) > 0)",
+            marker,
+            marker,
+        )
+        return int(rows[0][0])
+
+    def note_text(self, ids: dict[str, Any]) -> str:
+        """commlog.Note."""
+        rows = self.od.db.rows("SELECT Note FROM commlog WHERE CommlogNum = ?", ids["CommlogNum"])
+        return str(rows[0][0])
+
+    def claim_lines(self, claim_id: str) -> dict[str, LineView]:
+        """Sum of received/supplemental claimprocs per procedure."""
+        rows = self.od.db.rows(
+            "SELECT ProcNum, MAX(Status IN (1, 4)), "
+            "CAST(SUM(CASE WHEN Status IN (1, 4) THEN InsPayAmt ELSE 0 END) AS DECIMAL(14,2)), "
+            "CAST(SUM(CASE WHEN Status IN (1, 4) THEN WriteOff ELSE 0 END) AS DECIMAL(14,2)), "
+            "CAST(SUM(CASE WHEN Status IN (1, 4) THEN DedApplied ELSE 0 END) AS DECIMAL(14,2)) "
+            "FROM claimproc WHERE ClaimNum = ? AND ProcNum <> 0 GROUP BY ProcNum",
+            int(claim_id),
+        )
+        return {
+            str(proc): LineView(bool(received), paid, writeoff, ded)
+            for proc, received, paid, writeoff, ded in rows
+        }
+
+    def claim_received(self, claim_id: str) -> bool:
+        """claim.ClaimStatus = 'R'."""
+        rows = self.od.db.rows("SELECT ClaimStatus FROM claim WHERE ClaimNum = ?", int(claim_id))
+        return str(rows[0][0]) == "R"
+
+    def claim_checks(self, claim_id: str) -> list[Decimal]:
+        """CheckAmt of claimpayments attached to the claim's claimprocs."""
+        rows = self.od.db.rows(
+            "SELECT CAST(cp.CheckAmt AS DECIMAL(14,2)) FROM claimpayment cp WHERE "
+            "cp.ClaimPaymentNum IN (SELECT ClaimPaymentNum FROM claimproc WHERE ClaimNum = ?) "
+            "ORDER BY cp.ClaimPaymentNum",
+            int(claim_id),
+        )
+        return [Decimal(r[0]) for r in rows]
