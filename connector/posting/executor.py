@@ -35,7 +35,7 @@ from connector.domain import (
     ReviewDecision,
 )
 from connector.errors import DataError, PermanentError, TransientError
-from connector.posting.journal import StoreJournal
+from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
 from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
 from connector.posting.patient_payments import patient_note
 from connector.posting.planner import NEVER_WRITTEN, plan_item, writeback_of
@@ -95,6 +95,15 @@ class ItemPoster:
             existing = self.ledger.find_posting(item.key)
             if existing is not None:
                 return self._already(item, existing)
+        saved = item.progress.get("plan")
+        if isinstance(saved, dict) and not self.dry_run:
+            # an insurance write was under way: finish that plan (the adapter resumes after
+            # the last step its journal recorded) rather than re-plan against a PMS that
+            # already holds part of it
+            resumed = insurance_plan_from(saved)
+            self.log.info("posting.resumed", item_id=item.id, steps=list(item.progress.get(
+                "steps") or {}))  # fmt: skip
+            return self._execute(item, Planned(resumed, dict(item.progress.get("decision") or {})))
         planned = plan_item(item, self.practice, self.store, self.ledger)
         if self.dry_run:
             return self._log_plan(item, planned)
@@ -137,6 +146,9 @@ class ItemPoster:
         elif isinstance(plan, ReversalPlan):
             entry = self.ledger.post_reversal(plan)
         elif isinstance(plan, InsurancePaymentPlan):
+            if "plan" not in item.progress:
+                save_plan(self.store, item, summary(plan), inputs)
+                journal = StoreJournal(self.store, self.store.get_item(item.id) or item)
             entry = self.ledger.post_insurance_payment(plan, journal)
         else:  # pragma: no cover - the planners return nothing else
             raise PermanentError(f"cannot execute {type(plan).__name__}", code="unknown_plan")

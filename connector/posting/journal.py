@@ -7,9 +7,12 @@ crash resumes after the last finished step instead of repeating it.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from connector.domain import Item
+from connector.domain import CheckRecord, InsurancePaymentPlan, Item, ProcedurePayment
+from connector.errors import PermanentError
+from connector.money import to_money
 from connector.store import StateStore
 
 
@@ -52,3 +55,42 @@ class MemoryJournal:
     def record(self, step: str, ids: dict[str, Any]) -> None:
         """Remember ``step`` (not durable)."""
         self.recorded[step] = dict(ids)
+
+
+def save_plan(
+    store: StateStore, item: Item, plan: dict[str, Any], decision: dict[str, Any]
+) -> None:
+    """Remember the plan being executed, so a retry finishes *this* plan instead of re-planning
+    against a PMS that already holds part of it."""
+    progress = dict(item.progress)
+    progress.update({"plan": plan, "decision": decision})
+    progress.setdefault("steps", {})
+    store.save_progress(item.id, progress)
+
+
+def insurance_plan_from(data: dict[str, Any]) -> InsurancePaymentPlan:
+    """Rebuild an insurance plan saved by :func:`save_plan` (JSON: amounts and dates as text).
+
+    Raises:
+        PermanentError: the saved plan is not readable (it was written by another version).
+    """
+    try:
+        check = data["check"]
+        return InsurancePaymentPlan(
+            external_ref=data["external_ref"], marker=data["marker"], claim_id=data["claim_id"],
+            patient_id=data["patient_id"],
+            lines=tuple(ProcedurePayment(
+                proc_ref=line["proc_ref"], paid=to_money(line["paid"]),
+                writeoff=to_money(line["writeoff"]), deductible=to_money(line["deductible"]),
+                remarks=line.get("remarks")) for line in data["lines"]),
+            date_received=dt.date.fromisoformat(data["date_received"]),
+            check=CheckRecord(
+                number=check["number"], amount=to_money(check["amount"]),
+                date=dt.date.fromisoformat(check["date"]), payer_name=check["payer_name"],
+                payment_type_id=check.get("payment_type_id"), method=check.get("method")),
+            auto_posted=bool(data.get("auto_posted", True)),
+            supplemental=bool(data.get("supplemental", False)),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PermanentError("the saved plan of this item cannot be read",
+                             code="saved_plan_invalid") from exc  # fmt: skip

@@ -49,7 +49,7 @@ _ALL = (
     Reason("writeback_disabled", "to enter",
            "To enter: {what} of {amount} for patient {patient_ref} on {date} ({reference}). "
            "Write-back is off for this practice.",
-           "Key it into the PMS, then resolve.", retry_helps=False),
+           "Key it into the PMS, then resolve (or turn write-back on and retry)."),
     Reason("payment_type_unknown", "payment type not in the PMS",
            "The PMS has no {category} type {wanted!r} (set in the configuration).",
            "Fix the type name in the configuration (connector check-config), then retry."),
