@@ -40,6 +40,7 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import ConnectorError, DataError, PermanentError
+from connector.faults import kill_point
 from connector.money import ZERO, total
 from connector.redaction import Redactor
 
@@ -74,8 +75,14 @@ class MemoryLedger(MemoryData):
         return ledger
 
     # -- fault injection ------------------------------------------------------------------------
-    def fail(self, point: str, error: Callable[[], ConnectorError], *, after_commit: bool = False,
-             times: int = 1) -> None:  # fmt: skip
+    def fail(
+        self,
+        point: str,
+        error: Callable[[], ConnectorError],
+        *,
+        after_commit: bool = False,
+        times: int = 1,
+    ) -> None:
         """Raise ``error()`` the next ``times`` times ``point`` is reached.
 
         Points: a method name (``post_patient_payment``, ``find_claim`` …) or an insurance step
@@ -106,19 +113,37 @@ class MemoryLedger(MemoryData):
         row = self.patients.get(str(patient_ref))
         if row is None:
             return None
-        return PatientRecord(row.patient_id, row.guarantor_id, row.status, row.provider_id,
-                             row.clinic_id, row.insurance_plan_count)  # fmt: skip
+        return PatientRecord(
+            row.patient_id,
+            row.guarantor_id,
+            row.status,
+            row.provider_id,
+            row.clinic_id,
+            row.insurance_plan_count,
+        )
 
     def family_charges(self, patient: PatientRecord) -> list[OpenCharge]:
         """Open charges of everyone with the patient's guarantor, oldest first."""
         self._enter("family_charges")
-        family = {p.patient_id for p in self.patients.values()
-                  if p.guarantor_id == patient.guarantor_id}  # fmt: skip
+        family = {
+            p.patient_id for p in self.patients.values() if p.guarantor_id == patient.guarantor_id
+        }
         rows = [c for c in self.charges.values() if c.patient_id in family and c.amount_due > ZERO]
         order = {ChargeKind.PROCEDURE: 0, ChargeKind.ADJUSTMENT: 1}
         rows.sort(key=lambda c: (c.date, order[c.kind], c.charge_ref))
-        return [OpenCharge(c.charge_ref, c.kind, c.patient_id, c.provider_id, c.date,
-                           c.amount_due, c.code, c.clinic_id) for c in rows]  # fmt: skip
+        return [
+            OpenCharge(
+                c.charge_ref,
+                c.kind,
+                c.patient_id,
+                c.provider_id,
+                c.date,
+                c.amount_due,
+                c.code,
+                c.clinic_id,
+            )
+            for c in rows
+        ]
 
     def payment_types(self) -> list[PmsType]:
         """Patient and insurance payment types."""
@@ -136,8 +161,9 @@ class MemoryLedger(MemoryData):
         markers = (marker_for(external_ref), marker_for(external_ref, auto=True))
         for row in self.payments:
             if any(m in row.note for m in markers):
-                return PostedEntry(external_ref, dict(row.pms_ids), row.amount,
-                                   already_existed=True)
+                return PostedEntry(
+                    external_ref, dict(row.pms_ids), row.amount, already_existed=True
+                )
         return None
 
     def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:
@@ -148,27 +174,53 @@ class MemoryLedger(MemoryData):
         if match.claim_identifier:
             ident = match.claim_identifier
             found = [c for c in claims if c.claim_identifier == ident] or [
-                c for c in claims if c.claim_identifier[:15] == ident[:15]]  # fmt: skip
+                c for c in claims if c.claim_identifier[:15] == ident[:15]
+            ]
         elif match.payer_claim_control:
             found = [c for c in claims if c.payer_claim_control == match.payer_claim_control]
         elif match.service_from and match.total_charge is not None:
             last = match.service_to or match.service_from
-            found = [c for c in claims if match.service_from <= c.date_service <= last
-                     and c.total_fee == match.total_charge
-                     and match.patient_id in (None, c.patient_id)]
+            found = [
+                c
+                for c in claims
+                if match.service_from <= c.date_service <= last
+                and c.total_fee == match.total_charge
+                and match.patient_id in (None, c.patient_id)
+            ]
         else:
             found = []
         return self._record(found[0]) if len(found) == 1 else None
 
     @staticmethod
     def _record(claim: MemClaim) -> ClaimRecord:
-        lines = tuple(ClaimLine(ln.proc_ref, ln.code, ln.date, ln.fee, ln.expected_insurance,
-                                ln.received, ln.line_ref, ln.paid, ln.writeoff)
-                      for ln in claim.lines)  # fmt: skip
-        return ClaimRecord(claim.claim_id, claim.patient_id, claim.claim_identifier,
-                           "R" if claim.received else "S", claim.received, claim.date_service,
-                           claim.total_fee, claim.plan_count, claim.claim_type, lines,
-                           claim.has_secondary_plan, claim.carrier_name)  # fmt: skip
+        lines = tuple(
+            ClaimLine(
+                ln.proc_ref,
+                ln.code,
+                ln.date,
+                ln.fee,
+                ln.expected_insurance,
+                ln.received,
+                ln.line_ref,
+                ln.paid,
+                ln.writeoff,
+            )
+            for ln in claim.lines
+        )
+        return ClaimRecord(
+            claim.claim_id,
+            claim.patient_id,
+            claim.claim_identifier,
+            "R" if claim.received else "S",
+            claim.received,
+            claim.date_service,
+            claim.total_fee,
+            claim.plan_count,
+            claim.claim_type,
+            lines,
+            claim.has_secondary_plan,
+            claim.carrier_name,
+        )
 
     # -- writes ---------------------------------------------------------------------------------
     def _type(self, type_id: str | None, categories: tuple[str, ...]) -> PmsType:
@@ -195,8 +247,10 @@ class MemoryLedger(MemoryData):
                 continue
             charge = self.charges.get(split.charge_ref)
             if charge is None or charge.amount_due < split.amount:
-                raise DataError(f"charge {split.charge_ref} no longer owes {split.amount}",
-                                code="charge_changed")  # fmt: skip
+                raise DataError(
+                    f"charge {split.charge_ref} no longer owes {split.amount}",
+                    code="charge_changed",
+                )
         for split in plan.splits:
             if split.charge_ref is None:
                 credit = self.credit.get(split.patient_id, ZERO)
@@ -204,12 +258,24 @@ class MemoryLedger(MemoryData):
             else:
                 self.charges[split.charge_ref].amount_due -= split.amount
         pay_id = self.next_id("PAY")
-        row = MemPayment(pay_id, "patient_payment", f"{plan.marker} {plan.note or ''}".strip(),
-                         plan.amount, plan.patient_id, plan.date,
-                         {"payment_id": pay_id, "patient_id": plan.patient_id},
-                         [{"amount": s.amount, "patient_id": s.patient_id,
-                           "provider_id": s.provider_id, "charge_ref": s.charge_ref}
-                          for s in plan.splits])  # fmt: skip
+        row = MemPayment(
+            pay_id,
+            "patient_payment",
+            f"{plan.marker} {plan.note or ''}".strip(),
+            plan.amount,
+            plan.patient_id,
+            plan.date,
+            {"payment_id": pay_id, "patient_id": plan.patient_id},
+            [
+                {
+                    "amount": s.amount,
+                    "patient_id": s.patient_id,
+                    "provider_id": s.provider_id,
+                    "charge_ref": s.charge_ref,
+                }
+                for s in plan.splits
+            ],
+        )
         self.payments.append(row)
         self._checkpoint("post_patient_payment", committed=True)
         return PostedEntry(plan.external_ref, dict(row.pms_ids), plan.amount)
@@ -217,20 +283,33 @@ class MemoryLedger(MemoryData):
     def post_reversal(self, plan: ReversalPlan) -> PostedEntry:
         """A negative, unallocated payment linked to the original (Open Dental's way)."""
         self._enter("post_reversal")
-        original = next((p for p in self.payments
-                         if p.pms_ids.get("payment_id") == plan.original_pms_ids.get("payment_id")),
-                        None)  # fmt: skip
+        original = next(
+            (
+                p
+                for p in self.payments
+                if p.pms_ids.get("payment_id") == plan.original_pms_ids.get("payment_id")
+            ),
+            None,
+        )
         if original is None:
-            raise DataError(f"original payment of {plan.original_external_ref} is not in the PMS",
-                            code="original_missing")  # fmt: skip
+            raise DataError(
+                f"original payment of {plan.original_external_ref} is not in the PMS",
+                code="original_missing",
+            )
         self._type(plan.payment_type_id, ("payment",))
         if plan.adjustment_type_id is not None:
             self._type(plan.adjustment_type_id, ("adjustment",))
         self.credit[plan.patient_id] = self.credit.get(plan.patient_id, ZERO) - plan.amount
         pay_id = self.next_id("PAY")
-        row = MemPayment(pay_id, "reversal", f"{plan.marker} {plan.note or ''}".strip(),
-                         -plan.amount, plan.patient_id, plan.date,
-                         {"payment_id": pay_id, "reverses": original.payment_id})  # fmt: skip
+        row = MemPayment(
+            pay_id,
+            "reversal",
+            f"{plan.marker} {plan.note or ''}".strip(),
+            -plan.amount,
+            plan.patient_id,
+            plan.date,
+            {"payment_id": pay_id, "reverses": original.payment_id},
+        )
         self.payments.append(row)
         self._checkpoint("post_reversal", committed=True)
         return PostedEntry(plan.external_ref, dict(row.pms_ids), -plan.amount)
@@ -243,8 +322,15 @@ class MemoryLedger(MemoryData):
             if note.external_ref and existing["external_ref"] == note.external_ref:
                 return {"note_id": existing["note_id"]}
         note_id = self.next_id("NOTE")
-        self.notes.append({"note_id": note_id, "patient_id": note.patient_id, "text": note.text,
-                           "when": note.when, "external_ref": note.external_ref})  # fmt: skip
+        self.notes.append(
+            {
+                "note_id": note_id,
+                "patient_id": note.patient_id,
+                "text": note.text,
+                "when": note.when,
+                "external_ref": note.external_ref,
+            }
+        )
         self._checkpoint("add_patient_note", committed=True)
         return {"note_id": note_id}
 
@@ -265,34 +351,60 @@ class MemoryLedger(MemoryData):
         ids: list[str] = []
         for pay in plan.lines:
             ids.append(self._procedure_step(plan, pay, lines[pay.proc_ref], journal))
+            kill_point("insurance.between_steps")
         if journal.done("claim") is None:
             self._checkpoint("claim", committed=False)
             claim.received = True
             self._checkpoint("claim", committed=True)
             journal.record("claim", {"claim_id": claim.claim_id})
+            kill_point("insurance.between_steps")
         check = self._check_step(plan, claim, journal)
         pms_ids = {"claim_id": claim.claim_id, "check_id": check, "claimproc_ids": ids}
-        if not any(marker_for(plan.external_ref, auto=True) in p.note or plan.marker in p.note
-                   for p in self.payments):  # fmt: skip
-            self.payments.append(MemPayment(self.next_id("INS"), "insurance", plan.marker,
-                                            plan.paid_total, plan.patient_id, plan.date_received,
-                                            pms_ids))  # fmt: skip
-        return PostedEntry(plan.external_ref, pms_ids, plan.paid_total,
-                           steps_done=("procedures", "claim", "check"))  # fmt: skip
+        if not any(
+            marker_for(plan.external_ref, auto=True) in p.note or plan.marker in p.note
+            for p in self.payments
+        ):
+            self.payments.append(
+                MemPayment(
+                    self.next_id("INS"),
+                    "insurance",
+                    plan.marker,
+                    plan.paid_total,
+                    plan.patient_id,
+                    plan.date_received,
+                    pms_ids,
+                )
+            )
+        return PostedEntry(
+            plan.external_ref, pms_ids, plan.paid_total, steps_done=("procedures", "claim", "check")
+        )
 
-    def _procedure_step(self, plan: InsurancePaymentPlan, pay: Any, line: Any,
-                        journal: StepJournal) -> str:  # fmt: skip
+    def _procedure_step(
+        self, plan: InsurancePaymentPlan, pay: Any, line: Any, journal: StepJournal
+    ) -> str:
         step = f"procedure:{pay.proc_ref}"
         done = journal.done(step)
         if done is not None:
             return str(done["claimproc_id"])
         self._checkpoint(step, committed=False)
-        row = next((r for r in self.line_payments
-                    if r["marker"] == plan.marker and r["proc_ref"] == pay.proc_ref), None)
+        row = next(
+            (
+                r
+                for r in self.line_payments
+                if r["marker"] == plan.marker and r["proc_ref"] == pay.proc_ref
+            ),
+            None,
+        )
         if row is None:  # look before writing: the step may have committed before a crash
-            row = {"claimproc_id": self.next_id("CP"), "marker": plan.marker,
-                   "proc_ref": pay.proc_ref, "paid": pay.paid, "writeoff": pay.writeoff,
-                   "deductible": pay.deductible, "remarks": pay.remarks}  # fmt: skip
+            row = {
+                "claimproc_id": self.next_id("CP"),
+                "marker": plan.marker,
+                "proc_ref": pay.proc_ref,
+                "paid": pay.paid,
+                "writeoff": pay.writeoff,
+                "deductible": pay.deductible,
+                "remarks": pay.remarks,
+            }
             self.line_payments.append(row)
             line.paid += pay.paid
             line.writeoff += pay.writeoff
@@ -305,8 +417,7 @@ class MemoryLedger(MemoryData):
         journal.record(step, {"claimproc_id": row["claimproc_id"]})
         return str(row["claimproc_id"])
 
-    def _check_step(self, plan: InsurancePaymentPlan, claim: MemClaim,
-                    journal: StepJournal) -> str:  # fmt: skip
+    def _check_step(self, plan: InsurancePaymentPlan, claim: MemClaim, journal: StepJournal) -> str:
         done = journal.done("check")
         if done is not None:
             return str(done["check_id"])
@@ -315,8 +426,14 @@ class MemoryLedger(MemoryData):
         check = self.checks.get(key)
         if check is None:
             info = plan.check
-            check = MemCheck(self.next_id("CHK"), info.number, info.amount, info.date,
-                             info.payer_name, info.payment_type_id)
+            check = MemCheck(
+                self.next_id("CHK"),
+                info.number,
+                info.amount,
+                info.date,
+                info.payer_name,
+                info.payment_type_id,
+            )
             self.checks[key] = check
         if claim.claim_id not in check.claim_ids or plan.supplemental:
             check.claim_ids.append(claim.claim_id)

@@ -137,45 +137,95 @@ class MemoryData:
         return f"{prefix}-{self._next}"
 
     # -- builder ------------------------------------------------------------------------------
-    def add_patient(self, patient_id: str, *, guarantor: str | None = None,
-                    status: PatientStatus | str = PatientStatus.ACTIVE,
-                    provider: str | None = None, clinic: str | None = None,
-                    plans: int = 0) -> MemPatient:  # fmt: skip
+    def add_patient(
+        self,
+        patient_id: str,
+        *,
+        guarantor: str | None = None,
+        status: PatientStatus | str = PatientStatus.ACTIVE,
+        provider: str | None = None,
+        clinic: str | None = None,
+        plans: int = 0,
+    ) -> MemPatient:
         """Add a patient (their own guarantor unless ``guarantor`` is given)."""
-        row = MemPatient(patient_id, guarantor or patient_id, PatientStatus(status), provider,
-                         clinic, plans)  # fmt: skip
+        row = MemPatient(
+            patient_id, guarantor or patient_id, PatientStatus(status), provider, clinic, plans
+        )
         self.patients[patient_id] = row
         return row
 
-    def add_charge(self, charge_ref: str, *, patient: str, date: dt.date | str,
-                   amount: Decimal | str, kind: ChargeKind | str = ChargeKind.PROCEDURE,
-                   provider: str | None = None, code: str | None = None) -> MemCharge:  # fmt: skip
+    def add_charge(
+        self,
+        charge_ref: str,
+        *,
+        patient: str,
+        date: dt.date | str,
+        amount: Decimal | str,
+        kind: ChargeKind | str = ChargeKind.PROCEDURE,
+        provider: str | None = None,
+        code: str | None = None,
+    ) -> MemCharge:
         """Add an open charge of ``amount`` owed by the patient."""
-        row = MemCharge(charge_ref, ChargeKind(kind), patient, provider, _date(date),
-                        to_money(amount), code)  # fmt: skip
+        row = MemCharge(
+            charge_ref, ChargeKind(kind), patient, provider, _date(date), to_money(amount), code
+        )
         self.charges[charge_ref] = row
         return row
 
-    def add_type(self, type_id: str, name: str, category: str, *, sign: str | None = None,
-                 hidden: bool = False) -> PmsType:  # fmt: skip
+    def add_type(
+        self,
+        type_id: str,
+        name: str,
+        category: str,
+        *,
+        sign: str | None = None,
+        hidden: bool = False,
+    ) -> PmsType:
         """Add a payment / insurance payment / adjustment type."""
         row = PmsType(type_id, name, category, sign, hidden)
         self.types.append(row)
         return row
 
-    def add_claim(self, claim_id: str, *, patient: str, identifier: str,
-                  date: dt.date | str, lines: Iterable[Mapping[str, Any]], plan_count: int = 1,
-                  claim_type: str = "primary", has_secondary_plan: bool = False,
-                  carrier: str | None = None,
-                  payer_claim_control: str | None = None) -> MemClaim:  # fmt: skip
+    def add_claim(
+        self,
+        claim_id: str,
+        *,
+        patient: str,
+        identifier: str,
+        date: dt.date | str,
+        lines: Iterable[Mapping[str, Any]],
+        plan_count: int = 1,
+        claim_type: str = "primary",
+        has_secondary_plan: bool = False,
+        carrier: str | None = None,
+        payer_claim_control: str | None = None,
+    ) -> MemClaim:
         """Add a sent claim; each line: ``proc_ref, code, fee, expected`` (+ ``date``,
         ``line_ref``)."""
         day = _date(date)
-        rows = [MemClaimLine(str(ln["proc_ref"]), str(ln["code"]), _date(ln.get("date", day)),
-                             to_money(ln["fee"]), to_money(ln.get("expected", "0")),
-                             ln.get("line_ref")) for ln in lines]  # fmt: skip
-        claim = MemClaim(claim_id, patient, identifier, day, rows, plan_count, claim_type,
-                         has_secondary_plan, carrier, payer_claim_control)  # fmt: skip
+        rows = [
+            MemClaimLine(
+                str(ln["proc_ref"]),
+                str(ln["code"]),
+                _date(ln.get("date", day)),
+                to_money(ln["fee"]),
+                to_money(ln.get("expected", "0")),
+                ln.get("line_ref"),
+            )
+            for ln in lines
+        ]
+        claim = MemClaim(
+            claim_id,
+            patient,
+            identifier,
+            day,
+            rows,
+            plan_count,
+            claim_type,
+            has_secondary_plan,
+            carrier,
+            payer_claim_control,
+        )
         self.claims[claim_id] = claim
         return claim
 
@@ -184,24 +234,45 @@ class MemoryData:
         """Add everything in a fixture mapping: ``patients``, ``charges``, ``types``, ``claims``
         (lists of the builder methods' keyword arguments; ids under ``id``)."""
         for row in data.get("patients", []):
-            self.add_patient(str(row["id"]), guarantor=row.get("guarantor"),
-                             status=row.get("status", "active"), provider=row.get("provider"),
-                             clinic=row.get("clinic"), plans=int(row.get("plans", 0)))  # fmt: skip
+            self.add_patient(
+                str(row["id"]),
+                guarantor=row.get("guarantor"),
+                status=row.get("status", "active"),
+                provider=row.get("provider"),
+                clinic=row.get("clinic"),
+                plans=int(row.get("plans", 0)),
+            )
         for row in data.get("charges", []):
-            self.add_charge(str(row["id"]), patient=str(row["patient"]), date=row["date"],
-                            amount=str(row["amount"]), kind=row.get("kind", "procedure"),
-                            provider=row.get("provider"), code=row.get("code"))  # fmt: skip
+            self.add_charge(
+                str(row["id"]),
+                patient=str(row["patient"]),
+                date=row["date"],
+                amount=str(row["amount"]),
+                kind=row.get("kind", "procedure"),
+                provider=row.get("provider"),
+                code=row.get("code"),
+            )
         for row in data.get("types", []):
-            self.add_type(str(row["id"]), row["name"], row["category"], sign=row.get("sign"),
-                          hidden=bool(row.get("hidden", False)))  # fmt: skip
+            self.add_type(
+                str(row["id"]),
+                row["name"],
+                row["category"],
+                sign=row.get("sign"),
+                hidden=bool(row.get("hidden", False)),
+            )
         for row in data.get("claims", []):
-            self.add_claim(str(row["id"]), patient=str(row["patient"]),
-                           identifier=str(row["identifier"]), date=row["date"],
-                           lines=row["lines"], plan_count=int(row.get("plan_count", 1)),
-                           claim_type=row.get("claim_type", "primary"),
-                           has_secondary_plan=bool(row.get("has_secondary_plan", False)),
-                           carrier=row.get("carrier"),
-                           payer_claim_control=row.get("payer_claim_control"))  # fmt: skip
+            self.add_claim(
+                str(row["id"]),
+                patient=str(row["patient"]),
+                identifier=str(row["identifier"]),
+                date=row["date"],
+                lines=row["lines"],
+                plan_count=int(row.get("plan_count", 1)),
+                claim_type=row.get("claim_type", "primary"),
+                has_secondary_plan=bool(row.get("has_secondary_plan", False)),
+                carrier=row.get("carrier"),
+                payer_claim_control=row.get("payer_claim_control"),
+            )
 
 
 def read_fixture(path: Path) -> dict[str, Any]:

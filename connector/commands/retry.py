@@ -32,8 +32,10 @@ def handle(args: argparse.Namespace) -> int:
         item = rt.store.retry_review(entry.id)
     finally:
         rt.store.close()
-    say(f"review #{entry.id} closed; item #{item.id} ({item.kind.value} {item.key}) will be "
-        "planned again at the next posting run")  # fmt: skip
+    say(
+        f"review #{entry.id} closed; item #{item.id} ({item.kind.value} {item.key}) will be "
+        "planned again at the next posting run"
+    )
     if not describe(entry.reason).retry_helps:
         say(f"note: '{entry.reason}' items do not post automatically; expect it back in review")
     return 0

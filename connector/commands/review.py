@@ -70,8 +70,10 @@ def handle_list(args: argparse.Namespace) -> int:
         return 0
     say(f"{'ID':>5}  {'PRACTICE':<16} {'REASON':<26} {'AMOUNT':>11}  {'STATE':<8} ITEM")
     for r in rows:
-        say(f"{r.id:>5}  {r.practice_id:<16} {r.reason:<26} {r.amount:>11}  {r.state:<8} "
-            f"{r.item_kind} {r.item_key}")  # fmt: skip
+        say(
+            f"{r.id:>5}  {r.practice_id:<16} {r.reason:<26} {r.amount:>11}  {r.state:<8} "
+            f"{r.item_kind} {r.item_key}"
+        )
         say(f"{'':>7}{_shorten(r.message, 110)}")
     return 0
 
@@ -87,11 +89,12 @@ def handle_show(args: argparse.Namespace) -> int:
         rt.store.close()
     reason = describe(entry.reason)
     if args.json:
-        say(jsonutil.dumps({"review": _as_dict(entry), "item": item, "history": history},
-                           indent=2))  # fmt: skip
+        say(jsonutil.dumps({"review": _as_dict(entry), "item": item, "history": history}, indent=2))
         return 0
-    say(f"Review #{entry.id} ({entry.state}) for practice {entry.practice_id}, "
-        f"opened {entry.created_at:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    say(
+        f"Review #{entry.id} ({entry.state}) for practice {entry.practice_id}, "
+        f"opened {entry.created_at:%Y-%m-%d %H:%M} UTC"
+    )
     say(f"Reason:     {entry.reason} ({reason.title})")
     say(f"What:       {entry.message}")
     say(f"To do:      {reason.action}")
@@ -100,8 +103,10 @@ def handle_show(args: argparse.Namespace) -> int:
     if entry.resolution_note:
         say(f"Resolution: {entry.resolution_note}")
     if item is not None:
-        say(f"Item #{item.id}: {item.kind.value} {item.key}, amount {item.amount}, "
-            f"status {item.status.value}, attempts {item.attempts}")  # fmt: skip
+        say(
+            f"Item #{item.id}: {item.kind.value} {item.key}, amount {item.amount}, "
+            f"status {item.status.value}, attempts {item.attempts}"
+        )
         if item.pms_ids:
             say(f"PMS ids:    {json.dumps(item.pms_ids, sort_keys=True, default=str)}")
     if entry.details:
@@ -146,8 +151,11 @@ def _flatten(value: Any, prefix: str = "") -> list[str]:
             lines.extend(_flatten(value[key], f"{prefix}.{key}" if prefix else str(key)))
         return lines
     if isinstance(value, list):
-        shown = ", ".join(str(v) for v in value) if all(
-            not isinstance(v, dict | list) for v in value) else json.dumps(value, default=str)
+        shown = (
+            ", ".join(str(v) for v in value)
+            if all(not isinstance(v, dict | list) for v in value)
+            else json.dumps(value, default=str)
+        )
         return [f"{prefix}: {shown}"]
     return [f"{prefix}: {value}"]
 

@@ -68,9 +68,14 @@ def allocate_oldest_first(
             break
         paid = min(left, charge.amount_due)
         splits.append(
-            Split(amount=paid, patient_id=charge.patient_id, provider_id=charge.provider_id,
-                  charge_ref=charge.charge_ref, charge_kind=charge.kind.value)
-        )  # fmt: skip
+            Split(
+                amount=paid,
+                patient_id=charge.patient_id,
+                provider_id=charge.provider_id,
+                charge_ref=charge.charge_ref,
+                charge_kind=charge.kind.value,
+            )
+        )
         left -= paid
     if left > ZERO:
         splits.append(Split(amount=left, patient_id=payer_id, provider_id=payer_provider_id))

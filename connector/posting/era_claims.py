@@ -50,8 +50,11 @@ from connector.posting.era_rules import decide, rules_for
 from connector.posting.outcomes import Defer, Ignore, Outcome, Planned
 from connector.posting.reasons import review
 
-MATCH_IDENTIFIER, MATCH_PAYER_CONTROL, MATCH_SERVICE = "claim_identifier", "payer_claim_control", \
-    "service_and_charge"  # fmt: skip
+MATCH_IDENTIFIER, MATCH_PAYER_CONTROL, MATCH_SERVICE = (
+    "claim_identifier",
+    "payer_claim_control",
+    "service_and_charge",
+)
 
 
 def find_claim(ledger: Ledger, claim: EraClaim) -> tuple[ClaimRecord | None, str | None]:
@@ -62,12 +65,20 @@ def find_claim(ledger: Ledger, claim: EraClaim) -> tuple[ClaimRecord | None, str
     """
     attempts = [(MATCH_IDENTIFIER, ClaimMatch(claim_identifier=claim.patient_control))]
     if claim.payer_claim_control:
-        attempts.append((MATCH_PAYER_CONTROL,
-                         ClaimMatch(payer_claim_control=claim.payer_claim_control)))  # fmt: skip
+        attempts.append(
+            (MATCH_PAYER_CONTROL, ClaimMatch(payer_claim_control=claim.payer_claim_control))
+        )
     if claim.service_from:
-        attempts.append((MATCH_SERVICE, ClaimMatch(
-            service_from=claim.service_from, service_to=claim.service_to or claim.service_from,
-            total_charge=abs(claim.charge))))  # fmt: skip
+        attempts.append(
+            (
+                MATCH_SERVICE,
+                ClaimMatch(
+                    service_from=claim.service_from,
+                    service_to=claim.service_to or claim.service_from,
+                    total_charge=abs(claim.charge),
+                ),
+            )
+        )
     for how, match in attempts:
         found = ledger.find_claim(match)
         if found is not None:
@@ -114,18 +125,27 @@ class _Claim:
         """Match lines and split their amounts, or the review that stops it."""
         claim, mappings = self.claim, self.settings.adjustment_mappings
         if not claim.lines:
-            return self.reviewed("line_not_matched", unmatched="all",
-                                 lines="the remittance lists no service lines")  # fmt: skip
-        claim_level = [a for a in claim.adjustments if a.amount != ZERO
-                       and adjustment_treatment(a, mappings) != "ignore"]  # fmt: skip
+            return self.reviewed(
+                "line_not_matched", unmatched="all", lines="the remittance lists no service lines"
+            )
+        claim_level = [
+            a
+            for a in claim.adjustments
+            if a.amount != ZERO and adjustment_treatment(a, mappings) != "ignore"
+        ]
         if claim_level:
-            words = ", ".join(f"{adjustment_words(a.group, a.reason)} {a.amount} (claim level)"
-                              for a in claim_level)  # fmt: skip
+            words = ", ".join(
+                f"{adjustment_words(a.group, a.reason)} {a.amount} (claim level)"
+                for a in claim_level
+            )
             return self.reviewed("adjustment_unmapped", adjustments=words)
         matches, unmatched = match_lines(claim.lines, record.lines, claim.service_from)
         if unmatched:
-            lines = ", ".join(f"line {u.index} {u.submitted_code} {u.date or claim.service_from}"
-                              f" fee {abs(u.charge)}" for u in unmatched)  # fmt: skip
+            lines = ", ".join(
+                f"line {u.index} {u.submitted_code} {u.date or claim.service_from}"
+                f" fee {abs(u.charge)}"
+                for u in unmatched
+            )
             return self.reviewed("line_not_matched", unmatched=len(unmatched), lines=lines)
         amounts = [line_amounts(m.line, mappings) for m in matches]
         unmapped = [a for am in amounts for a in am.unmapped]
@@ -137,10 +157,15 @@ class _Claim:
             problems = f"its service lines pay {paid_lines}, the claim pays {claim.paid}"
             return self.reviewed("unbalanced_era", problems=problems)
         payments = tuple(
-            ProcedurePayment(proc_ref=m.procedure.proc_ref, paid=a.paid, writeoff=a.writeoff,
-                             deductible=a.deductible, remarks=a.remarks or None)
+            ProcedurePayment(
+                proc_ref=m.procedure.proc_ref,
+                paid=a.paid,
+                writeoff=a.writeoff,
+                deductible=a.deductible,
+                remarks=a.remarks or None,
+            )
             for m, a in zip(matches, amounts, strict=True)
-        )  # fmt: skip
+        )
         return matches, amounts, payments
 
     def matched_claim(self) -> ClaimRecord | Planned:
@@ -149,8 +174,14 @@ class _Claim:
         record, how = find_claim(self.ledger, self.claim)
         self.decision["match"] = how
         if record is None or how == MATCH_SERVICE:
-            candidate = "" if record is None else (f"; PMS claim {record.claim_id} matches only"
-                                                   " by date and charge: confirm it by hand")
+            candidate = (
+                ""
+                if record is None
+                else (
+                    f"; PMS claim {record.claim_id} matches only"
+                    " by date and charge: confirm it by hand"
+                )
+            )
             self.decision["candidate_claim_id"] = record.claim_id if record else None
             return self.reviewed("claim_not_found", candidate=candidate)
         self.decision["claim_id"] = record.claim_id
@@ -162,8 +193,9 @@ class _Claim:
         wanted = settings.payment_types_by_method.get(claim.method or "", settings.payment_type)
         pay_type = fields.find_type(self.ledger.payment_types(), wanted, ["insurance_payment"])
         if pay_type is None:
-            return self.reviewed("payment_type_unknown", category="insurance payment",
-                                 wanted=wanted)  # fmt: skip
+            return self.reviewed(
+                "payment_type_unknown", category="insurance payment", wanted=wanted
+            )
         assert claim.payment_date is not None  # plan_claim fills it in
         check = CheckRecord(
             number=claim.trace,
@@ -173,12 +205,19 @@ class _Claim:
             payment_type_id=pay_type.id,
             method=claim.method,
         )
-        return self.done(InsurancePaymentPlan(
-            external_ref=claim.key, marker=marker_for(claim.key, auto=True),
-            claim_id=record.claim_id, patient_id=record.patient_id, lines=payments,
-            date_received=check.date, check=check, auto_posted=True,
-            supplemental=record.received,
-        ))  # fmt: skip
+        return self.done(
+            InsurancePaymentPlan(
+                external_ref=claim.key,
+                marker=marker_for(claim.key, auto=True),
+                claim_id=record.claim_id,
+                patient_id=record.patient_id,
+                lines=payments,
+                date_received=check.date,
+                check=check,
+                auto_posted=True,
+                supplemental=record.received,
+            )
+        )
 
     # -- the two paths ----------------------------------------------------------------------
     def payment(self) -> Planned:
@@ -196,14 +235,24 @@ class _Claim:
             return self.reviewed("claim_already_received", already_paid=already_paid)
         balance = remaining_balance(matches, amounts)
         self.decision["balance_remaining"] = balance
-        if (record.has_secondary_plan and record.claim_type == "primary" and balance > ZERO
-                and claim.status != PRIMARY_FORWARDED):  # fmt: skip
+        if (
+            record.has_secondary_plan
+            and record.claim_type == "primary"
+            and balance > ZERO
+            and claim.status != PRIMARY_FORWARDED
+        ):
             return self.reviewed("secondary_claim_needed", balance=balance)
         rules, rules_from = rules_for(self.settings, claim.payer_id)
         expected = max(total(line.expected_insurance - line.paid for line in record.lines), ZERO)
-        auto = decide(rules, plan_count=record.plan_count, expected=expected, paid=claim.paid,
-                      writeoff=total(a.writeoff for a in amounts), payer_id=claim.payer_id,
-                      rules_from=rules_from)  # fmt: skip
+        auto = decide(
+            rules,
+            plan_count=record.plan_count,
+            expected=expected,
+            paid=claim.paid,
+            writeoff=total(a.writeoff for a in amounts),
+            payer_id=claim.payer_id,
+            rules_from=rules_from,
+        )
         self.decision["auto_post"] = auto.as_dict()
         if not auto.post:
             return self.done(auto.review(**self.info))
@@ -212,17 +261,26 @@ class _Claim:
     def reversal(self) -> Planned:
         """CLP02 = 22: undo the connector's own posting of this claim, or send it to a person."""
         claim = self.claim
-        originals = [i for i in self.related if i.kind is ItemKind.ERA_CLAIM
-                     and i.id < self.item.id and i.payload.get("status") != REVERSAL
-                     and i.payload.get("patient_control") == claim.patient_control]  # fmt: skip
+        originals = [
+            i
+            for i in self.related
+            if i.kind is ItemKind.ERA_CLAIM
+            and i.id < self.item.id
+            and i.payload.get("status") != REVERSAL
+            and i.payload.get("patient_control") == claim.patient_control
+        ]
         posted = [i for i in originals if i.status is ItemStatus.POSTED]
         self.decision["original_keys"] = [i.key for i in originals]
         if not posted:
             if any(i.status in (ItemStatus.RECEIVED, ItemStatus.FAILED) for i in originals):
-                return self.done(Defer("waiting_for_original",
-                                       "the reversed claim is not posted yet"))  # fmt: skip
-            why = ("no earlier remittance for it reached the connector" if not originals else
-                   f"the original is {originals[-1].status.value}, not posted by the connector")
+                return self.done(
+                    Defer("waiting_for_original", "the reversed claim is not posted yet")
+                )
+            why = (
+                "no earlier remittance for it reached the connector"
+                if not originals
+                else f"the original is {originals[-1].status.value}, not posted by the connector"
+            )
             return self.reviewed("reversal_of_manual_post", why=why)
         self.decision["reverses"] = posted[-1].key
         rules, rules_from = rules_for(self.settings, claim.payer_id)
@@ -266,8 +324,11 @@ def plan_claim(
     if claim.test:
         return job.done(Ignore("test_file"))
     if not (claim.remittance_balanced and claim.balanced):
-        problems = ("the remittance's totals do not balance" if not claim.remittance_balanced
-                    else "this claim's amounts do not balance")  # fmt: skip
+        problems = (
+            "the remittance's totals do not balance"
+            if not claim.remittance_balanced
+            else "this claim's amounts do not balance"
+        )
         return job.reviewed("unbalanced_era", problems=problems)
     if claim.status == PREDETERMINATION:
         return job.reviewed("predetermination")

@@ -48,8 +48,14 @@ def match_lines(
             found = next((p for p in unused if p.line_ref and p.line_ref == line.line_ref), None)
         if found is None:
             code, date, fee = line.submitted_code, line.date or claim_date, abs(line.charge)
-            found = next((p for p in unused if normalize_code(p.code) == code
-                          and p.date == date and p.fee == fee), None)  # fmt: skip
+            found = next(
+                (
+                    p
+                    for p in unused
+                    if normalize_code(p.code) == code and p.date == date and p.fee == fee
+                ),
+                None,
+            )
         if found is None:
             unmatched.append(line)
         else:
@@ -82,8 +88,13 @@ def treatment(adjustment: Adjustment, mappings: Mapping[str, str]) -> str | None
 
 def line_amounts(line: EraLine, mappings: Mapping[str, str]) -> LineAmounts:
     """Split one line's adjustments into the ledger's buckets."""
-    buckets: dict[str, list[Adjustment]] = {"writeoff": [], "deductible": [], "patient": [],
-                                            "ignore": [], "unmapped": []}  # fmt: skip
+    buckets: dict[str, list[Adjustment]] = {
+        "writeoff": [],
+        "deductible": [],
+        "patient": [],
+        "ignore": [],
+        "unmapped": [],
+    }
     for adjustment in line.adjustments:
         buckets[treatment(adjustment, mappings) or "unmapped"].append(adjustment)
     codes = [a.code for a in line.adjustments] + list(line.remarks)

@@ -24,8 +24,9 @@ _QUALIFIER = re.compile(r"^(?:AD|HC)\s*[:>|^]\s*", re.IGNORECASE)
 PRIMARY, SECONDARY, TERTIARY, DENIED = "1", "2", "3", "4"
 PRIMARY_FORWARDED, SECONDARY_FORWARDED, TERTIARY_FORWARDED = "19", "20", "21"
 REVERSAL, NOT_OUR_CLAIM, PREDETERMINATION = "22", "23", "25"
-PROCESSED = frozenset({PRIMARY, SECONDARY, TERTIARY, PRIMARY_FORWARDED, SECONDARY_FORWARDED,
-                       TERTIARY_FORWARDED})  # fmt: skip
+PROCESSED = frozenset(
+    {PRIMARY, SECONDARY, TERTIARY, PRIMARY_FORWARDED, SECONDARY_FORWARDED, TERTIARY_FORWARDED}
+)
 FORWARDED = frozenset({PRIMARY_FORWARDED, SECONDARY_FORWARDED, TERTIARY_FORWARDED})
 
 
@@ -111,11 +112,13 @@ class EraClaim:
 
 def _adjustments(raw: list[Mapping[str, Any]]) -> tuple[Adjustment, ...]:
     return tuple(
-        Adjustment(group=(fields.text(a, "group", required=True) or "").upper(),
-                   reason=fields.text(a, "reason", required=True) or "",
-                   amount=fields.money(a, "amount"))
+        Adjustment(
+            group=(fields.text(a, "group", required=True) or "").upper(),
+            reason=fields.text(a, "reason", required=True) or "",
+            amount=fields.money(a, "amount"),
+        )
         for a in raw
-    )  # fmt: skip
+    )
 
 
 def _line(index: int, raw: Mapping[str, Any]) -> EraLine:
@@ -201,13 +204,15 @@ def parse_remittance(item: Item) -> Remittance:
     """
     p = item.payload
     plb = tuple(
-        ProviderAdjustment(provider=fields.text(raw, "provider"),
-                           period_end=fields.date(raw, "period_end"),
-                           reason=fields.text(raw, "reason", required=True) or "",
-                           reference=fields.text(raw, "reference"),
-                           amount=fields.money(raw, "amount"))
+        ProviderAdjustment(
+            provider=fields.text(raw, "provider"),
+            period_end=fields.date(raw, "period_end"),
+            reason=fields.text(raw, "reason", required=True) or "",
+            reference=fields.text(raw, "reference"),
+            amount=fields.money(raw, "amount"),
+        )
         for raw in fields.records(p, "plb")
-    )  # fmt: skip
+    )
     return Remittance(
         key=item.key,
         test=bool(p.get("test", False)),

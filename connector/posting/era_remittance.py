@@ -30,8 +30,13 @@ def plan_remittance(item: Item) -> Planned:
         DataError: the payload is unusable.
     """
     remit = parse_remittance(item)
-    info = {"trace": remit.trace, "payer_id": remit.payer_id, "payer_name": remit.payer_name,
-            "amount": remit.amount, "payment_date": remit.payment_date}  # fmt: skip
+    info = {
+        "trace": remit.trace,
+        "payer_id": remit.payer_id,
+        "payer_name": remit.payer_name,
+        "amount": remit.amount,
+        "payment_date": remit.payment_date,
+    }
     decision = {"remittance": info, "plb_count": len(remit.plb)}
     if remit.test:
         return Planned(review("test_file", **info), decision)
@@ -43,18 +48,30 @@ def plan_remittance(item: Item) -> Planned:
     derived = []
     for number, plb in enumerate(remit.plb, 1):
         payload = {
-            "remittance_key": remit.key, "trace": remit.trace, "payer_id": remit.payer_id,
-            "payer_name": remit.payer_name, "number": number, "provider": plb.provider,
-            "period_end": plb.period_end, "reason": plb.reason, "reference": plb.reference,
+            "remittance_key": remit.key,
+            "trace": remit.trace,
+            "payer_id": remit.payer_id,
+            "payer_name": remit.payer_name,
+            "number": number,
+            "provider": plb.provider,
+            "period_end": plb.period_end,
+            "reason": plb.reason,
+            "reference": plb.reference,
             "amount": plb.amount,
-        }  # fmt: skip
-        derived.append(NewItem(
-            key=f"{remit.key}:plb:{number}", kind=ItemKind.ERA_PLB,
-            payload={k: (str(v) if v is not None else None) if k != "number" else v
-                     for k, v in payload.items()},
-            amount=-plb.amount,  # a positive PLB amount is money withheld from the practice
-            group_key=remit.key, related_key=remit.key,
-        ))  # fmt: skip
+        }
+        derived.append(
+            NewItem(
+                key=f"{remit.key}:plb:{number}",
+                kind=ItemKind.ERA_PLB,
+                payload={
+                    k: (str(v) if v is not None else None) if k != "number" else v
+                    for k, v in payload.items()
+                },
+                amount=-plb.amount,  # a positive PLB amount is money withheld from the practice
+                group_key=remit.key,
+                related_key=remit.key,
+            )
+        )
     return Planned(DeriveItems(tuple(derived), then=Ignore(RECORDED)), decision)
 
 
@@ -70,11 +87,13 @@ def plan_provider_adjustment(item: Item) -> Planned:
     reference = fields.text(p, "reference")
     effect = "withheld from" if plb_amount > 0 else "added to"
     info = {
-        "trace": fields.text(p, "trace"), "payer_name": fields.text(p, "payer_name"),
-        "code": reason, "words": plb_words(reason),
+        "trace": fields.text(p, "trace"),
+        "payer_name": fields.text(p, "payer_name"),
+        "code": reason,
+        "words": plb_words(reason),
         "amount": f"{abs(plb_amount)} {effect} the payment",
         "reference": reference,
         "reference_text": f" (reference {reference})" if reference else "",
         "remittance_key": fields.text(p, "remittance_key"),
-    }  # fmt: skip
+    }
     return Planned(review("provider_level_adjustment", **info), {"plb": info})

@@ -27,8 +27,13 @@ from connector.domain import ReviewDecision
 from connector.money import ZERO
 from connector.posting.reasons import review
 
-CRITERIA = ("multiple_plans", "auto_post_disabled", "paid_below_threshold",
-            "writeoffs_disabled", "max_claim_amount")  # fmt: skip
+CRITERIA = (
+    "multiple_plans",
+    "auto_post_disabled",
+    "paid_below_threshold",
+    "writeoffs_disabled",
+    "max_claim_amount",
+)
 
 
 def rules_for(settings: AutoPostSettings, payer_id: str | None) -> tuple[AutoPostRules, str]:
@@ -56,9 +61,16 @@ class AutoPostDecision:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-safe form for history and review details."""
-        data: dict[str, Any] = jsonutil.loads(jsonutil.dumps(
-            {"post": self.post, "reason": self.reason, "failed": list(self.failed),
-             "inputs": self.inputs}))  # fmt: skip
+        data: dict[str, Any] = jsonutil.loads(
+            jsonutil.dumps(
+                {
+                    "post": self.post,
+                    "reason": self.reason,
+                    "failed": list(self.failed),
+                    "inputs": self.inputs,
+                }
+            )
+        )
         return data
 
     def review(self, **context: Any) -> ReviewDecision:
@@ -72,11 +84,18 @@ class AutoPostDecision:
         i = self.inputs
         scope = "" if i["rules_from"] == "practice" else f" for payer {i['payer_id']}"
         return review(
-            self.reason, **context, plan_count=i["plan_count"], scope=scope, paid=i["paid"],
-            expected=i["expected"], percent=i["percent"] if i["percent"] is not None else "n/a",
-            minimum=i["min_paid_percent_of_expected"], writeoff=i["writeoff"],
-            maximum=i["max_claim_amount"], decision=self.as_dict(),
-        )  # fmt: skip
+            self.reason,
+            **context,
+            plan_count=i["plan_count"],
+            scope=scope,
+            paid=i["paid"],
+            expected=i["expected"],
+            percent=i["percent"] if i["percent"] is not None else "n/a",
+            minimum=i["min_paid_percent_of_expected"],
+            writeoff=i["writeoff"],
+            maximum=i["max_claim_amount"],
+            decision=self.as_dict(),
+        )
 
 
 def decide(
@@ -110,11 +129,18 @@ def decide(
     }
     failed = tuple(name for name in CRITERIA if not checks[name])
     inputs = {
-        "payer_id": payer_id, "rules_from": rules_from, "plan_count": plan_count,
-        "enabled": rules.enabled, "expected": expected, "paid": paid,
-        "percent": percent_of(paid, expected), "min_paid_percent_of_expected": minimum,
-        "writeoff": writeoff, "post_contracted_writeoffs": rules.post_contracted_writeoffs,
+        "payer_id": payer_id,
+        "rules_from": rules_from,
+        "plan_count": plan_count,
+        "enabled": rules.enabled,
+        "expected": expected,
+        "paid": paid,
+        "percent": percent_of(paid, expected),
+        "min_paid_percent_of_expected": minimum,
+        "writeoff": writeoff,
+        "post_contracted_writeoffs": rules.post_contracted_writeoffs,
         "max_claim_amount": rules.max_claim_amount,
-    }  # fmt: skip
-    return AutoPostDecision(post=not failed, reason=failed[0] if failed else None,
-                            failed=failed, inputs=inputs)  # fmt: skip
+    }
+    return AutoPostDecision(
+        post=not failed, reason=failed[0] if failed else None, failed=failed, inputs=inputs
+    )

@@ -35,6 +35,7 @@ from connector.domain import (
     ReviewDecision,
 )
 from connector.errors import DataError, PermanentError, TransientError
+from connector.faults import kill_point
 from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
 from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
 from connector.posting.patient_payments import patient_note
@@ -42,19 +43,30 @@ from connector.posting.planner import NEVER_WRITTEN, plan_item, writeback_of
 from connector.posting.reasons import REASONS, review
 from connector.store import StateStore
 
-POSTED, REVIEW, IGNORED, ALREADY, DEFERRED = "posted", "review", "ignored", "already_posted", \
-    "deferred"  # fmt: skip
+POSTED, REVIEW, IGNORED, ALREADY, DEFERRED = (
+    "posted",
+    "review",
+    "ignored",
+    "already_posted",
+    "deferred",
+)
 _NOTE_KINDS = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON})
 
 
 def summary(outcome: Outcome) -> dict[str, Any]:
     """A JSON-safe description of an outcome for logs and history (ids and amounts only)."""
     if isinstance(outcome, NetReversal):
-        return {"type": "net_reversal", "reason": outcome.review.reason,
-                "closes": [i.key for i in outcome.closes]}  # fmt: skip
+        return {
+            "type": "net_reversal",
+            "reason": outcome.review.reason,
+            "closes": [i.key for i in outcome.closes],
+        }
     if isinstance(outcome, DeriveItems):
-        return {"type": "derive_items", "items": [i.key for i in outcome.items],
-                "then": outcome.then.reason}  # fmt: skip
+        return {
+            "type": "derive_items",
+            "items": [i.key for i in outcome.items],
+            "then": outcome.then.reason,
+        }
     data: dict[str, Any] = jsonutil.loads(jsonutil.dumps(dataclasses.asdict(outcome)))
     data["type"] = type(outcome).__name__
     return data
@@ -72,8 +84,15 @@ def data_review(exc: DataError) -> ReviewDecision:
 class ItemPoster:
     """Posts items of one practice through one ledger, recording results in the store."""
 
-    def __init__(self, practice: PracticeSettings, store: StateStore, ledger: Ledger,
-                 log: Any, *, dry_run: bool) -> None:  # fmt: skip
+    def __init__(
+        self,
+        practice: PracticeSettings,
+        store: StateStore,
+        ledger: Ledger,
+        log: Any,
+        *,
+        dry_run: bool,
+    ) -> None:
         self.practice = practice
         self.store = store
         self.ledger = ledger
@@ -101,8 +120,9 @@ class ItemPoster:
             # the last step its journal recorded) rather than re-plan against a PMS that
             # already holds part of it
             resumed = insurance_plan_from(saved)
-            self.log.info("posting.resumed", item_id=item.id, steps=list(item.progress.get(
-                "steps") or {}))  # fmt: skip
+            self.log.info(
+                "posting.resumed", item_id=item.id, steps=list(item.progress.get("steps") or {})
+            )
             return self._execute(item, Planned(resumed, dict(item.progress.get("decision") or {})))
         planned = plan_item(item, self.practice, self.store, self.ledger)
         if self.dry_run:
@@ -131,16 +151,21 @@ class ItemPoster:
         """Send ``item`` to the review queue with the decision inputs in its details."""
         details = {**decision.details, **({"decision": inputs} if inputs else {})}
         review_id = self.store.mark_review(item.id, decision.reason, decision.message, details)
-        self.log.info("posting.review", item_id=item.id, review_id=review_id,
-                      reason=decision.reason)  # fmt: skip
+        self.log.info(
+            "posting.review", item_id=item.id, review_id=review_id, reason=decision.reason
+        )
         return review_id
 
     def _write(self, item: Item, plan: Outcome, inputs: dict[str, Any]) -> str:
         journal = StoreJournal(self.store, item)
+        kill_point("posting.before_pms_write")
         if isinstance(plan, PatientPaymentPlan):
             done = journal.done("payment")
-            entry = (PostedEntry(item.key, done, plan.amount, steps_done=("payment",)) if done
-                     else self.ledger.post_patient_payment(plan))  # fmt: skip
+            entry = (
+                PostedEntry(item.key, done, plan.amount, steps_done=("payment",))
+                if done
+                else self.ledger.post_patient_payment(plan)
+            )
             if done is None:
                 journal.record("payment", entry.pms_ids)
         elif isinstance(plan, ReversalPlan):
@@ -152,20 +177,30 @@ class ItemPoster:
             entry = self.ledger.post_insurance_payment(plan, journal)
         else:  # pragma: no cover - the planners return nothing else
             raise PermanentError(f"cannot execute {type(plan).__name__}", code="unknown_plan")
-        detail: dict[str, Any] = {"plan": summary(plan), "decision": inputs,
-                                  "already_existed": entry.already_existed}  # fmt: skip
+        kill_point("posting.after_pms_write")
+        detail: dict[str, Any] = {
+            "plan": summary(plan),
+            "decision": inputs,
+            "already_existed": entry.already_existed,
+        }
         if isinstance(plan, PatientPaymentPlan):
             detail["note"] = self._note(item, plan.patient_id, journal)
         self.store.mark_posted(item.id, entry.pms_ids, detail)
-        self.log.info("posting.posted", item_id=item.id, plan=type(plan).__name__,
-                      amount=str(item.amount), pms_ids=entry.pms_ids,
-                      already_existed=entry.already_existed)  # fmt: skip
+        self.log.info(
+            "posting.posted",
+            item_id=item.id,
+            plan=type(plan).__name__,
+            amount=str(item.amount),
+            pms_ids=entry.pms_ids,
+            already_existed=entry.already_existed,
+        )
         return ALREADY if entry.already_existed else POSTED
 
     def _already(self, item: Item, entry: PostedEntry) -> str:
         if self.dry_run:
-            self.log.info("posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids,
-                          dry_run=True)  # fmt: skip
+            self.log.info(
+                "posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids, dry_run=True
+            )
             return ALREADY
         detail: dict[str, Any] = {"already_existed": True}
         if item.kind in _NOTE_KINDS:
@@ -204,8 +239,12 @@ class ItemPoster:
             for entry in self.store.list_reviews(self.practice.id, state="open"):
                 if entry.item_id == fresh.id:
                     self.store.resolve_review(entry.id, note)
-        self.log.info("posting.netted", item_id=item.id, review_id=review_id,
-                      closes=[o.id for o in outcome.closes])  # fmt: skip
+        self.log.info(
+            "posting.netted",
+            item_id=item.id,
+            review_id=review_id,
+            closes=[o.id for o in outcome.closes],
+        )
         return REVIEW
 
     def _derive(self, item: Item, outcome: DeriveItems, inputs: dict[str, Any]) -> str:
@@ -215,22 +254,35 @@ class ItemPoster:
             if new is not None:
                 self.derived.append(new)
         self.store.mark_ignored(item.id, outcome.then.reason)
-        self.log.info("posting.derived", item_id=item.id, items=len(outcome.items),
-                      new=len(result.new_keys), **{"decision": inputs})  # fmt: skip
+        self.log.info(
+            "posting.derived",
+            item_id=item.id,
+            items=len(outcome.items),
+            new=len(result.new_keys),
+            **{"decision": inputs},
+        )
         return IGNORED
 
     # -- dry run --------------------------------------------------------------------------------
     def _log_plan(self, item: Item, planned: Planned) -> str:
         outcome = planned.outcome
-        base = {"item_id": item.id, "key": item.key, "kind": item.kind.value,
-                "amount": str(item.amount), "dry_run": True}  # fmt: skip
+        base = {
+            "item_id": item.id,
+            "key": item.key,
+            "kind": item.kind.value,
+            "amount": str(item.amount),
+            "dry_run": True,
+        }
         if isinstance(outcome, ReviewDecision):
-            self.log.info("posting.review", **base, reason=outcome.reason,
-                          message=outcome.message)  # fmt: skip
+            self.log.info("posting.review", **base, reason=outcome.reason, message=outcome.message)
             return REVIEW
         if isinstance(outcome, NetReversal):
-            self.log.info("posting.review", **base, reason=outcome.review.reason,
-                          message=outcome.review.message)  # fmt: skip
+            self.log.info(
+                "posting.review",
+                **base,
+                reason=outcome.review.reason,
+                message=outcome.review.message,
+            )
             return REVIEW
         if isinstance(outcome, Ignore):
             self.log.info("posting.ignored", **base, reason=outcome.reason)

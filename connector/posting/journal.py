@@ -77,20 +77,33 @@ def insurance_plan_from(data: dict[str, Any]) -> InsurancePaymentPlan:
     try:
         check = data["check"]
         return InsurancePaymentPlan(
-            external_ref=data["external_ref"], marker=data["marker"], claim_id=data["claim_id"],
+            external_ref=data["external_ref"],
+            marker=data["marker"],
+            claim_id=data["claim_id"],
             patient_id=data["patient_id"],
-            lines=tuple(ProcedurePayment(
-                proc_ref=line["proc_ref"], paid=to_money(line["paid"]),
-                writeoff=to_money(line["writeoff"]), deductible=to_money(line["deductible"]),
-                remarks=line.get("remarks")) for line in data["lines"]),
+            lines=tuple(
+                ProcedurePayment(
+                    proc_ref=line["proc_ref"],
+                    paid=to_money(line["paid"]),
+                    writeoff=to_money(line["writeoff"]),
+                    deductible=to_money(line["deductible"]),
+                    remarks=line.get("remarks"),
+                )
+                for line in data["lines"]
+            ),
             date_received=dt.date.fromisoformat(data["date_received"]),
             check=CheckRecord(
-                number=check["number"], amount=to_money(check["amount"]),
-                date=dt.date.fromisoformat(check["date"]), payer_name=check["payer_name"],
-                payment_type_id=check.get("payment_type_id"), method=check.get("method")),
+                number=check["number"],
+                amount=to_money(check["amount"]),
+                date=dt.date.fromisoformat(check["date"]),
+                payer_name=check["payer_name"],
+                payment_type_id=check.get("payment_type_id"),
+                method=check.get("method"),
+            ),
             auto_posted=bool(data.get("auto_posted", True)),
             supplemental=bool(data.get("supplemental", False)),
-        )  # fmt: skip
+        )
     except (KeyError, TypeError, ValueError) as exc:
-        raise PermanentError("the saved plan of this item cannot be read",
-                             code="saved_plan_invalid") from exc  # fmt: skip
+        raise PermanentError(
+            "the saved plan of this item cannot be read", code="saved_plan_invalid"
+        ) from exc

@@ -109,16 +109,21 @@ def plan_patient_payment(
         return review("patient_inactive", **base, status=patient.status.value)
     pay_type = fields.find_type(ledger.payment_types(), writeback.payment_type, ["payment"])
     if pay_type is None:
-        return review("payment_type_unknown", **base, category="payment",
-                      wanted=writeback.payment_type)  # fmt: skip
+        return review(
+            "payment_type_unknown", **base, category="payment", wanted=writeback.payment_type
+        )
     if writeback.allocation is AllocationMode.ALLOCATE_OLDEST_FIRST:
         splits = allocate_oldest_first(
-            item.amount, ledger.family_charges(patient), payer_id=patient.patient_id,
-            payer_provider_id=patient.provider_id, patient_preferred=writeback.patient_preferred,
-        )  # fmt: skip
+            item.amount,
+            ledger.family_charges(patient),
+            payer_id=patient.patient_id,
+            payer_provider_id=patient.provider_id,
+            patient_preferred=writeback.patient_preferred,
+        )
     else:
-        splits = post_only(item.amount, payer_id=patient.patient_id,
-                           payer_provider_id=patient.provider_id)  # fmt: skip
+        splits = post_only(
+            item.amount, payer_id=patient.patient_id, payer_provider_id=patient.provider_id
+        )
     return PatientPaymentPlan(
         external_ref=item.key,
         marker=marker_for(item.key),

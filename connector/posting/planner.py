@@ -17,8 +17,15 @@ from connector.posting.reversals import plan_dispute_won, plan_reversal
 from connector.store import StateStore
 
 REVERSALS = frozenset({ItemKind.REFUND, ItemKind.DISPUTE, ItemKind.ACH_RETURN})
-NEVER_WRITTEN = frozenset({ItemKind.ERA_REMITTANCE, ItemKind.ERA_PLB, ItemKind.PAYOUT_FAILURE,
-                           ItemKind.PAYOUT_NOTICE, ItemKind.STRIPE_OTHER})  # fmt: skip
+NEVER_WRITTEN = frozenset(
+    {
+        ItemKind.ERA_REMITTANCE,
+        ItemKind.ERA_PLB,
+        ItemKind.PAYOUT_FAILURE,
+        ItemKind.PAYOUT_NOTICE,
+        ItemKind.STRIPE_OTHER,
+    }
+)
 """Kinds that never lead to a PMS write, so the PMS is not asked whether they are there."""
 
 
@@ -49,8 +56,9 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return Planned(plan_dispute_won(item, related, writeback_of(practice), ledger, tz=tz))
     if kind is ItemKind.ERA_CLAIM:
         remittance = store.find_item(practice.id, item.group_key) if item.group_key else None
-        return plan_claim(item, auto_post_of(practice), ledger, remittance=remittance,
-                          related=related)  # fmt: skip
+        return plan_claim(
+            item, auto_post_of(practice), ledger, remittance=remittance, related=related
+        )
     if kind is ItemKind.ERA_REMITTANCE:
         return plan_remittance(item)
     if kind is ItemKind.ERA_PLB:

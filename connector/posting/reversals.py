@@ -74,17 +74,27 @@ def net_review(item: Item, original: Item, related: Sequence[Item]) -> NetRevers
     Earlier netted movements of the same charge are closed into this review too, so exactly
     one review stays open per charge, showing the running net.
     """
-    earlier = [i for i in related if i.kind in _FOLLOW_UPS and i.id != item.id
-               and i.status is not ItemStatus.POSTED and i.id < item.id]  # fmt: skip
+    earlier = [
+        i
+        for i in related
+        if i.kind in _FOLLOW_UPS
+        and i.id != item.id
+        and i.status is not ItemStatus.POSTED
+        and i.id < item.id
+    ]
     movements = [*earlier, item]
     described = ", ".join(f"{_WORDS[m.kind]} {m.amount} ({m.key})" for m in movements)
     net = original.amount + total(m.amount for m in movements)
     decision = review(
         "reversal_netted",
-        original_amount=original.amount, original_reference=original.key,
-        original_state=_state(original), reversals=described, net=net,
-        original_item_id=original.id, netted_item_ids=[m.id for m in movements],
-    )  # fmt: skip
+        original_amount=original.amount,
+        original_reference=original.key,
+        original_state=_state(original),
+        reversals=described,
+        net=net,
+        original_item_id=original.id,
+        netted_item_ids=[m.id for m in movements],
+    )
     return NetReversal(review=decision, original=original, closes=(original, *earlier))
 
 
@@ -113,8 +123,9 @@ def plan_reversal(
     if posted is None:
         return net_review(item, original, related)
     if not writeback.enabled:
-        return review("writeback_disabled", **{**base, "patient_ref": original.payload.get(
-            "patient_ref")})  # fmt: skip
+        return review(
+            "writeback_disabled", **{**base, "patient_ref": original.payload.get("patient_ref")}
+        )
     patient_ref = fields.text(original.payload, "patient_ref")
     if patient_ref is None:
         return review("reversal_unmatched", **base)
@@ -124,11 +135,16 @@ def plan_reversal(
         return review("payment_type_unknown", **base, category="payment", wanted=wanted)
     adjustment_id = None
     if writeback.refund_adjustment_type:
-        adjustment = fields.find_type(ledger.adjustment_types(), writeback.refund_adjustment_type,
-                                      ["adjustment"])  # fmt: skip
+        adjustment = fields.find_type(
+            ledger.adjustment_types(), writeback.refund_adjustment_type, ["adjustment"]
+        )
         if adjustment is None:
-            return review("payment_type_unknown", **base, category="adjustment",
-                          wanted=writeback.refund_adjustment_type)  # fmt: skip
+            return review(
+                "payment_type_unknown",
+                **base,
+                category="adjustment",
+                wanted=writeback.refund_adjustment_type,
+            )
         adjustment_id = adjustment.id
     return ReversalPlan(
         external_ref=item.key,
@@ -169,6 +185,7 @@ def plan_dispute_won(
         return Defer("waiting_for_dispute", f"dispute {dispute.key} is not settled yet")
     if dispute.status is ItemStatus.POSTED:
         patient_ref = fields.text(item.payload, "patient_ref") or fields.text(
-            original.payload, "patient_ref")  # fmt: skip
+            original.payload, "patient_ref"
+        )
         return plan_patient_payment(item, writeback, ledger, tz=tz, patient_ref=patient_ref)
     return net_review(item, original, related)

@@ -81,8 +81,13 @@ class PostingJob:
         ledger_factory: LedgerFactory | None = None,
     ) -> PostingJob:
         """The posting job of one practice."""
-        return cls(practice, redactor=redactor, dry_run=dry_run, posting=posting,
-                   ledger_factory=ledger_factory)  # fmt: skip
+        return cls(
+            practice,
+            redactor=redactor,
+            dry_run=dry_run,
+            posting=posting,
+            ledger_factory=ledger_factory,
+        )
 
     def _registry_ledger(self, practice: PracticeSettings) -> Ledger:
         return create_ledger(practice.pms, practice_id=practice.id, redactor=self.redactor)
@@ -159,6 +164,11 @@ class PostingJob:
             return "dead"
         when = ctx.now() + backoff(attempt, self.settings)
         ctx.store.mark_failed(item.id, code, text, when)
-        ctx.log.warning("posting.failed", item_id=item.id, error_code=code, attempts=attempt,
-                        next_attempt_at=when.isoformat())  # fmt: skip
+        ctx.log.warning(
+            "posting.failed",
+            item_id=item.id,
+            error_code=code,
+            attempts=attempt,
+            next_attempt_at=when.isoformat(),
+        )
         return "failed"
