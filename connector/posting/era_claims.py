@@ -116,7 +116,7 @@ class _Claim:
 
     def reviewed(self, code: str, **extra: Any) -> Planned:
         """A review with the claim's ids in its details."""
-        return Planned(review(code, **self.info, **extra), self.decision)
+        return Planned(review(code, **{**self.info, **extra}), self.decision)
 
     # -- shared steps ------------------------------------------------------------------------
     def money_lines(

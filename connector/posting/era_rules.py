@@ -83,19 +83,19 @@ class AutoPostDecision:
             raise ValueError("the claim met every auto-post criterion")
         i = self.inputs
         scope = "" if i["rules_from"] == "practice" else f" for payer {i['payer_id']}"
-        return review(
-            self.reason,
+        fields = {
             **context,
-            plan_count=i["plan_count"],
-            scope=scope,
-            paid=i["paid"],
-            expected=i["expected"],
-            percent=i["percent"] if i["percent"] is not None else "n/a",
-            minimum=i["min_paid_percent_of_expected"],
-            writeoff=i["writeoff"],
-            maximum=i["max_claim_amount"],
-            decision=self.as_dict(),
-        )
+            "plan_count": i["plan_count"],
+            "scope": scope,
+            "paid": i["paid"],
+            "expected": i["expected"],
+            "percent": i["percent"] if i["percent"] is not None else "n/a",
+            "minimum": i["min_paid_percent_of_expected"],
+            "writeoff": i["writeoff"],
+            "maximum": i["max_claim_amount"],
+            "decision": self.as_dict(),
+        }
+        return review(self.reason, **fields)
 
 
 def decide(

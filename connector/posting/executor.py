@@ -72,6 +72,12 @@ def summary(outcome: Outcome) -> dict[str, Any]:
     return data
 
 
+def _safe(value: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe copy (Decimals and dates as text) for log lines."""
+    safe: dict[str, Any] = jsonutil.loads(jsonutil.dumps(value))
+    return safe
+
+
 def data_review(exc: DataError) -> ReviewDecision:
     """The review for a :class:`DataError` (a known reason code keeps its own words)."""
     if exc.code == "payload_invalid":
@@ -259,7 +265,7 @@ class ItemPoster:
             item_id=item.id,
             items=len(outcome.items),
             new=len(result.new_keys),
-            **{"decision": inputs},
+            decision=_safe(inputs),
         )
         return IGNORED
 
@@ -296,5 +302,7 @@ class ItemPoster:
                 self.log.info("posting.review", **shown, reason="provider_level_adjustment")
             self.log.info("posting.ignored", **base, reason=outcome.then.reason)
             return IGNORED
-        self.log.info("posting.planned", **base, plan=summary(outcome), decision=planned.decision)
+        self.log.info(
+            "posting.planned", **base, plan=summary(outcome), decision=_safe(planned.decision)
+        )
         return POSTED

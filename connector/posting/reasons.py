@@ -258,7 +258,7 @@ def render(template: str, fields: dict[str, Any]) -> str:
     return string.Formatter().vformat(template, (), shown)
 
 
-def review(code: str, **fields: Any) -> ReviewDecision:
+def review(code: str, /, **fields: Any) -> ReviewDecision:
     """A :class:`ReviewDecision` for ``code`` with its message filled from ``fields``.
 
     ``fields`` become the review's details (JSON-safe: Decimals and dates as text).

@@ -161,13 +161,14 @@ def claim_payload(
     payer_id: str = "1999999999",
     patient_responsibility: str = "0.00",
     method: str = "ACH",
+    trace: str | None = None,
 ) -> dict[str, Any]:
     """A CLP loop payload as the ERA source records it."""
     return {
         "remittance_key": remit,
         "test": test,
         "remittance_balanced": balanced,
-        "trace": "TRACE1",
+        "trace": trace or remit.split(":")[2],
         "payer_id": payer_id,
         "payer_name": "DELTA DENTAL",
         "method": method,
