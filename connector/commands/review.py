@@ -109,9 +109,14 @@ def handle_show(args: argparse.Namespace) -> int:
         )
         if item.pms_ids:
             say(f"PMS ids:    {json.dumps(item.pms_ids, sort_keys=True, default=str)}")
-    if entry.details:
+    details = {k: v for k, v in entry.details.items() if k != "decision"}
+    if details:
         say("Details:")
-        for line in _flatten(entry.details):
+        for line in _flatten(details):
+            say(f"  {line}")
+    if isinstance(entry.details.get("decision"), dict):
+        say("How it was decided:")
+        for line in _flatten(entry.details["decision"]):
             say(f"  {line}")
     say("History:")
     for h in history:
@@ -157,6 +162,8 @@ def _flatten(value: Any, prefix: str = "") -> list[str]:
             else json.dumps(value, default=str)
         )
         return [f"{prefix}: {shown}"]
+    if value is None or value == "":
+        return []
     return [f"{prefix}: {value}"]
 
 

@@ -201,6 +201,7 @@ _ALL = (
         "Claim {patient_control} was paid {paid} and {balance} remains; the patient has "
         "another plan to bill.",
         "Post this payment and send the secondary claim.",
+        retry_helps=False,
     ),
     Reason(
         "claim_forwarded",
