@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
@@ -204,3 +205,27 @@ def test_payout_failure_and_other_kinds(store: SQLiteStore, led: MemoryLedger) -
     [entry] = store.list_reviews(PRACTICE)
     assert entry.reason == "payout_failed" and "Payout po_1 of -500.00 failed" in entry.message
     assert (store.get_item(ignored.id) or ignored).status is ItemStatus.IGNORED
+
+
+def test_daemon_dry_run_reaches_the_posting_job(
+    tmp_path: Path, store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """`run --once --dry-run`: the daemon's flag reaches the job through PollContext.dry_run,
+    which plans without writing to the PMS or the items."""
+    from connector.config import load_config
+    from connector.daemon import Daemon
+    from connector.posting.runner import PostingJob
+    from connector.redaction import Redactor
+    from tests.support.configs import od_practice, write_config
+
+    loaded = load_config(write_config(tmp_path, [od_practice(PRACTICE)]), resolve_secrets=False)
+    [item] = record(store, payment())  # type: ignore[arg-type]
+    history = store.history(item.id)
+
+    def jobs(p: object) -> list[PostingJob]:
+        return [PostingJob.for_practice(p, redactor=Redactor(), ledger_factory=lambda _p: led)]  # type: ignore[arg-type]
+
+    [outcome] = Daemon(loaded, store, Redactor(), job_factory=jobs, dry_run=True).run_once()  # type: ignore[arg-type]
+    assert outcome.ok and outcome.summary is not None and outcome.summary["planned"] == 1
+    assert led.payments == [] and store.history(item.id) == history
+    assert (store.get_item(item.id) or item).status is ItemStatus.RECEIVED
