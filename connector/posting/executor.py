@@ -156,6 +156,13 @@ class ItemPoster:
     def to_review(self, item: Item, decision: ReviewDecision, inputs: dict[str, Any]) -> int:
         """Send ``item`` to the review queue with the decision inputs in its details."""
         details = {**decision.details, **({"decision": inputs} if inputs else {})}
+        fresh = self.store.get_item(item.id) or item
+        if "plan" in fresh.progress:
+            # a person takes over: keep what was done for them to see, but let a later
+            # `connector retry` plan afresh instead of resuming (or skipping steps of) this plan
+            abandoned = {"plan": fresh.progress["plan"], "steps": fresh.progress.get("steps", {})}
+            self.store.save_progress(item.id, {"abandoned": abandoned})
+            details["steps_done_before_review"] = sorted(abandoned["steps"])
         review_id = self.store.mark_review(item.id, decision.reason, decision.message, details)
         self.log.info(
             "posting.review", item_id=item.id, review_id=review_id, reason=decision.reason
@@ -240,11 +247,12 @@ class ItemPoster:
         note = f"netted into review #{review_id} ({item.key})"
         for other in outcome.closes:
             fresh = self.store.get_item(other.id) or other
-            if fresh.status in (ItemStatus.RECEIVED, ItemStatus.FAILED):
-                self.store.mark_ignored(fresh.id, note)
             for entry in self.store.list_reviews(self.practice.id, state="open"):
                 if entry.item_id == fresh.id:
                     self.store.resolve_review(entry.id, note)
+            if fresh.status is not ItemStatus.IGNORED:
+                # ignored = netted: tells a later reversal this was not entered by hand
+                self.store.mark_ignored(fresh.id, note)
         self.log.info(
             "posting.netted",
             item_id=item.id,

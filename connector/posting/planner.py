@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from adapters.base import Ledger
 from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
-from connector.domain import Item, ItemKind
+from connector.domain import Item, ItemKind, ItemStatus
 from connector.posting import fields
 from connector.posting.era_claims import plan_claim
 from connector.posting.era_remittance import plan_provider_adjustment, plan_remittance
@@ -39,6 +39,18 @@ def auto_post_of(practice: PracticeSettings) -> AutoPostSettings:
     return practice.era.auto_post if practice.era else AutoPostSettings()
 
 
+def resolved_by_hand(store: StateStore, practice_id: str, items: list[Item]) -> frozenset[int]:
+    """Ids of ``items`` still in review whose latest review staff resolved (entered by hand)."""
+    waiting = {i.id for i in items if i.status is ItemStatus.REVIEW}
+    if not waiting:
+        return frozenset()
+    latest: dict[int, str] = {}
+    for entry in store.list_reviews(practice_id, state="all"):  # newest first
+        if entry.item_id in waiting:
+            latest.setdefault(entry.item_id, entry.state)
+    return frozenset(i for i, state in latest.items() if state == "resolved")
+
+
 def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger: Ledger) -> Planned:
     """The outcome for ``item`` and the inputs behind it.
 
@@ -51,7 +63,11 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
     if kind is ItemKind.PATIENT_PAYMENT:
         return Planned(plan_patient_payment(item, writeback_of(practice), ledger, tz=tz))
     if kind in REVERSALS:
-        return Planned(plan_reversal(item, related, writeback_of(practice), ledger, tz=tz))
+        hand = resolved_by_hand(store, practice.id, related)
+        outcome = plan_reversal(
+            item, related, writeback_of(practice), ledger, tz=tz, hand_entered=hand
+        )
+        return Planned(outcome)
     if kind is ItemKind.DISPUTE_WON:
         return Planned(plan_dispute_won(item, related, writeback_of(practice), ledger, tz=tz))
     if kind is ItemKind.ERA_CLAIM:

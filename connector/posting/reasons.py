@@ -95,6 +95,14 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "reversal_of_hand_entry",
+        "reversal of a payment entered by hand",
+        "{kind} of {amount} ({reference}) reverses payment {original_reference}, which staff "
+        "entered by hand.",
+        "Enter the reversal by hand the same way, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "reversal_netted",
         "payment and reversal netted",
         "Payment of {original_amount} ({original_reference}) was never posted "

@@ -105,8 +105,10 @@ def plan_reversal(
     ledger: Ledger,
     *,
     tz: ZoneInfo,
+    hand_entered: frozenset[int] = frozenset(),
 ) -> Outcome:
-    """Plan a refund, dispute or ACH return (``item``); ``related`` are the charge's items.
+    """Plan a refund, dispute or ACH return (``item``); ``related`` are the charge's items;
+    ``hand_entered`` the ids of those whose review staff resolved (entered by hand).
 
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
@@ -115,6 +117,8 @@ def plan_reversal(
     original = _original(related)
     if original is None:
         return review("reversal_unmatched", **base)
+    if original.id in hand_entered:
+        return review("reversal_of_hand_entry", **base, original_reference=original.key)
     posted: PostedEntry | None = None
     if original.status is ItemStatus.POSTED:
         posted = PostedEntry(original.key, original.pms_ids)

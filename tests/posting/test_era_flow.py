@@ -345,3 +345,29 @@ def test_auto_post_disabled_for_one_payer(store: SQLiteStore, led: MemoryLedger)
     assert counts["review"] == 2
     assert {r.reason for r in store.list_reviews(PRACTICE)} == {"auto_post_disabled"}
     assert "auto-posting is off for payer 1999999999" in store.list_reviews(PRACTICE)[0].message
+
+
+def test_a_write_refused_mid_way_goes_to_review_and_retry_plans_afresh(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """If the PMS refuses a step (its data changed), the partial plan is set aside for the
+    reviewer; `retry` then plans again instead of resuming or skipping steps of the old plan."""
+    from connector.errors import DataError
+
+    build_claims(led)
+    led.fail("check", lambda: DataError("claim was edited", code="claim_changed"))
+    claim = claim_payload("CLM1", "1", "180.00", "135.00", [
+        line("D1110", "120.00", "90.00", ("CO", "45", "30.00")),
+        line("D0120", "60.00", "45.00", ("CO", "45", "15.00"))], remit=REMIT_B)  # fmt: skip
+    [item] = record(store, new_claim(claim), source="era")
+    assert run(store, led)["review"] == 1
+    [entry] = store.list_reviews(PRACTICE)
+    assert entry.reason == "pms_rejected"
+    assert entry.details["steps_done_before_review"] == ["claim", "procedure:P1", "procedure:P2"]
+    held = store.get_item(item.id)
+    assert held is not None and "plan" not in held.progress and "abandoned" in held.progress
+    store.retry_review(entry.id)
+    assert run(store, led)["review"] == 1  # the claim now holds money: a person must look
+    [again] = store.list_reviews(PRACTICE)
+    assert again.reason == "claim_already_received"
+    assert led.insurance_paid() == D("135.00")

@@ -69,7 +69,23 @@ def test_refund_of_a_payment_in_review_is_netted_into_one_review(
     assert closed is not None and closed.state == "resolved"
     assert f"netted into review #{netted.id}" in (closed.resolution_note or "")
     assert led.payments == []
-    assert _status(store, pay.id) is ItemStatus.REVIEW
+    assert _status(store, pay.id) is ItemStatus.IGNORED
+
+
+def test_refund_of_a_payment_entered_by_hand_is_reviewed(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """When staff resolved the payment's review (entered it by hand), its refund is for them too."""
+    record(store, new_stripe(ItemKind.PATIENT_PAYMENT, "txn_p", "125.00", patient_ref="404"))
+    run(store, led)
+    [held] = store.list_reviews(PRACTICE)
+    store.resolve_review(held.id, "entered by hand")
+    [refund] = record(store, new_stripe(ItemKind.REFUND, "txn_r", "-25.00", patient_ref="404"))
+    run(store, led)
+    [entry] = store.list_reviews(PRACTICE)
+    assert entry.reason == "reversal_of_hand_entry" and entry.item_id == refund.id
+    assert "reverses payment txn_p, which staff entered by hand" in entry.message
+    assert led.payments == []
 
 
 def test_refund_of_a_pending_payment_takes_it_out_of_the_queue(

@@ -229,3 +229,13 @@ def test_daemon_dry_run_reaches_the_posting_job(
     assert outcome.ok and outcome.summary is not None and outcome.summary["planned"] == 1
     assert led.payments == [] and store.history(item.id) == history
     assert (store.get_item(item.id) or item).status is ItemStatus.RECEIVED
+
+
+def test_a_malformed_payload_goes_to_review(store: SQLiteStore, led: MemoryLedger) -> None:
+    """An item whose payload cannot be read is reviewed as payload_invalid, naming the field."""
+    bad = payment(created="not a date")
+    [item] = record(store, bad)  # type: ignore[arg-type]
+    assert run(store, led)["review"] == 1
+    [entry] = store.list_reviews(PRACTICE)
+    assert entry.reason == "payload_invalid" and entry.item_id == item.id
+    assert "'created'" in entry.message
