@@ -84,4 +84,8 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return Planned(review("payout_failed", payout=payout, amount=item.amount))
     if kind is ItemKind.PAYOUT_NOTICE:
         return Planned(review("manual_payout_account", payout=payout, amount=item.amount))
-    return Planned(Ignore(f"not posted: {fields.text(item.payload, 'type') or kind.value}"))
+    stripe_type = fields.text(item.payload, "type")
+    if stripe_type == "refund_failure":
+        charge = fields.text(item.payload, "original_charge") or item.related_key
+        return Planned(review("refund_failed", charge=charge, amount=item.amount, payout=payout))
+    return Planned(Ignore(f"not posted: {stripe_type or kind.value}"))

@@ -120,6 +120,13 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "refund_failed",
+        "refund failed",
+        "A refund of {charge} failed and {amount} came back in payout {payout}.",
+        "Undo the refund on the ledger by hand (the patient's payment stands), then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "manual_payout_account",
         "manual payouts",
         "Payout {payout} of {amount} is a manual payout; Stripe cannot list the payments in it.",

@@ -239,3 +239,14 @@ def test_a_malformed_payload_goes_to_review(store: SQLiteStore, led: MemoryLedge
     [entry] = store.list_reviews(PRACTICE)
     assert entry.reason == "payload_invalid" and entry.item_id == item.id
     assert "'created'" in entry.message
+
+
+def test_a_retried_refund_failure_comes_back_to_review(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """A refund_failure line (recorded for review by the Stripe source) is never posted."""
+    failure = new_stripe(ItemKind.STRIPE_OTHER, "txn_rf", "25.00", txn_type="refund_failure")
+    record(store, failure)
+    run(store, led)
+    [entry] = store.list_reviews(PRACTICE)
+    assert entry.reason == "refund_failed" and "A refund of ch_1 failed" in entry.message

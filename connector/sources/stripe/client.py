@@ -208,4 +208,3 @@ class StripeApi:
             "retrieve_balance", lambda: self._client.v1.balance.retrieve(options=self._options())
         )
         return obj.to_dict()
-
