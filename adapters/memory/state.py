@@ -236,7 +236,7 @@ class MemoryData:
         for row in data.get("patients", []):
             self.add_patient(
                 str(row["id"]),
-                guarantor=row.get("guarantor"),
+                guarantor=str(row["guarantor"]) if row.get("guarantor") is not None else None,
                 status=row.get("status", "active"),
                 provider=row.get("provider"),
                 clinic=row.get("clinic"),
