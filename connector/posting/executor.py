@@ -18,6 +18,7 @@ In a dry run steps 1 and 2 happen (reads only) and the plan is logged; nothing i
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,13 +79,15 @@ def _safe(value: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
-def data_review(exc: DataError) -> ReviewDecision:
-    """The review for a :class:`DataError` (a known reason code keeps its own words)."""
+def data_review(exc: DataError, scrub: Callable[[str], str] = str) -> ReviewDecision:
+    """The review for a :class:`DataError` (a known reason code keeps its own words);
+    ``scrub`` removes anything sensitive from the adapter's message before it is stored."""
+    message = scrub(exc.message)
     if exc.code == "payload_invalid":
-        return review("payload_invalid", problem=exc.message)
+        return review("payload_invalid", problem=message)
     if exc.code in REASONS:
-        return ReviewDecision(exc.code, exc.message, {"error_code": exc.code, **exc.context})
-    return review("pms_rejected", error=exc.message, error_code=exc.code, **exc.context)
+        return ReviewDecision(exc.code, message, {"error_code": exc.code, **exc.context})
+    return review("pms_rejected", error=message, error_code=exc.code, **exc.context)
 
 
 class ItemPoster:

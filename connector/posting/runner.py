@@ -143,7 +143,7 @@ class PostingJob:
             log.error("posting.dead", item_id=item.id, error_code=exc.code, error=exc.message)
             return "dead"
         except DataError as exc:
-            decision = data_review(exc)
+            decision = data_review(exc, self.redactor.scrub_text)
             if dry_run:
                 log.info("posting.review", item_id=item.id, reason=decision.reason, dry_run=True)
             else:

@@ -250,3 +250,17 @@ def test_a_retried_refund_failure_comes_back_to_review(
     run(store, led)
     [entry] = store.list_reviews(PRACTICE)
     assert entry.reason == "refund_failed" and "A refund of ch_1 failed" in entry.message
+
+
+def test_adapter_error_text_is_scrubbed_before_it_is_stored(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """A DataError message holding a secret or a card number is stored redacted in the review."""
+    led.fail(
+        "post_patient_payment", lambda: DataError("rejected 4242424242424242 sk_live_abcdefgh")
+    )
+    record(store, payment())  # type: ignore[arg-type]
+    run(store, led)
+    [entry] = store.list_reviews(PRACTICE)
+    assert "4242424242424242" not in entry.message and "sk_live_abcdefgh" not in entry.message
+    assert "[REDACTED]" in entry.message
