@@ -40,7 +40,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     actions = parser.add_subparsers(dest="review_command", metavar="ACTION")
     show = actions.add_parser("show", help="one review with its item and history")
     show.add_argument("review_id", type=int, metavar="ID")
-    show.add_argument("--json", action="store_true", help="machine-readable output")
+    # SUPPRESS keeps `review --json show ID` working: the sub-parser must not reset the flag
+    show.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
     show.set_defaults(handler=handle_show)
     resolve = actions.add_parser("resolve", help="close a review that staff handled by hand")
     resolve.add_argument("review_id", type=int, metavar="ID")

@@ -56,6 +56,11 @@ def test_review_retry_and_resolve_round_trip(
     assert "To do:      Find the patient" in shown
     assert "item.recorded - -> received" in shown and "item.review received -> review" in shown
 
+    assert cli(config, "review", "--json", "show", str(first.id)) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["review"]["reason"] == "patient_not_found" and doc["item"]["key"] == "txn_1"
+    assert [h["event"] for h in doc["history"]] == ["item.recorded", "item.review"]
+
     assert cli(config, "review", "--reason", "patient_inactive", "--json") == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["item_key"] for r in rows] == ["txn_2"] and rows[0]["title"] == "patient inactive"
