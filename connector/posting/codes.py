@@ -1,16 +1,18 @@
 """X12 code words for review messages: CAS group codes, CARCs, RARCs and PLB reason codes.
 
-The tables here are a *small internal set* of the codes a dental practice meets most often,
-written in our own words (see /work/shared/reference/x12-835.md §4). The full, dated X12 lists
-are being written in ``connector/sources/era/codes.py``; every lookup in the posting engine goes
-through :data:`lookup` (a :class:`CodeWords`), so pointing the engine at those tables is one
-assignment: ``codes.lookup = <object with the same three methods>``. Unknown codes never fail:
-they read "unknown CARC nnn", because X12 changes the lists three times a year.
+Every lookup in the posting engine goes through :data:`lookup` (a :class:`CodeWords`). By
+default it reads the ERA source's tables (``connector/sources/era/codes.py``) and falls back to
+the small set here (the codes a dental practice meets most often, in our own words; see
+/work/shared/reference/x12-835.md §4). Pointing the engine at other tables is one assignment:
+``codes.lookup = <object with the same three methods>``. Unknown codes never fail: they read
+"unknown CARC nnn", because X12 changes the lists three times a year.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
+
+from connector.sources.era import codes as era_codes
 
 GROUPS = {
     "CO": "contractual obligation (write-off, never billed to the patient)",
@@ -151,8 +153,29 @@ class InternalCodes:
         return PLB_REASONS.get(code.strip().upper())
 
 
-lookup: CodeWords = InternalCodes()
-"""The tables every message uses; replace with the ERA parser's full tables when merged."""
+class EraTables:
+    """The ERA source's tables (``connector.sources.era.codes``), with this module's small
+    tables as a fallback for codes they do not list."""
+
+    def __init__(self, fallback: CodeWords | None = None) -> None:
+        self._fallback = fallback or InternalCodes()
+
+    def carc(self, code: str) -> str | None:
+        """Words for a CARC."""
+        return era_codes.CARC.get(code.strip().upper()) or self._fallback.carc(code)
+
+    def rarc(self, code: str) -> str | None:
+        """Words for a RARC (an ``HE:`` qualifier is ignored)."""
+        bare = code.split(":", 1)[-1].strip().upper()
+        return era_codes.RARC.get(bare) or self._fallback.rarc(bare)
+
+    def plb(self, code: str) -> str | None:
+        """Words for a PLB reason."""
+        return era_codes.PLB_REASONS.get(code.strip().upper()) or self._fallback.plb(code)
+
+
+lookup: CodeWords = EraTables()
+"""The tables every message uses: the ERA source's, then the small ones here."""
 
 
 def carc_words(code: str) -> str:

