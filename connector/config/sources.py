@@ -37,8 +37,7 @@ class StripeSettings(_Strict):
     )
     lookback: Duration = Field(default="3d", validate_default=True)
     failed_payout_lookback: Duration = Field(
-        default="10d",
-        validate_default=True,
+        default="10d", validate_default=True,
         description="how far back to look for paid payouts that later failed",
     )
     settle_delay: Duration = Field(default="0d", validate_default=True)

@@ -208,3 +208,4 @@ class StripeApi:
             "retrieve_balance", lambda: self._client.v1.balance.retrieve(options=self._options())
         )
         return obj.to_dict()
+

@@ -136,11 +136,8 @@ class StripeSource:
             if state is Readiness.MANUAL:
                 items = [manual_payout_notice(payout, account=settings.account)]
                 counts["payouts_manual"] += 1
-                ctx.log.warning(
-                    "stripe.payout.manual",
-                    payout=payout["id"],
-                    hint="a manual payout cannot be broken down; see the review queue",
-                )
+                ctx.log.warning("stripe.payout.manual", payout=payout["id"],
+                                hint="a manual payout cannot be broken down; see the review queue")
             else:
                 items = self._payout_items(api, resolver, payout)
             cursor = cursor.after_recording(payout, held_at=held_at, keep=keep)
@@ -199,3 +196,4 @@ class StripeSource:
                 counts["review"] += 1
             elif item.status is ItemStatus.IGNORED:
                 counts["ignored"] += 1
+
