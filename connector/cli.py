@@ -22,6 +22,8 @@ COMMANDS = [
     "connector.commands.diagnostics",
     "connector.commands.report",
     "connector.commands.era",
+    "connector.commands.review",
+    "connector.commands.retry",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

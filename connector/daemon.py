@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-from connector.config import LoadedConfig, PracticeSettings
+from connector.config import LoadedConfig, PostingSettings, PracticeSettings
 from connector.errors import AuthError, ConnectorError, NotImplementedYet, error_code
 from connector.logging import bind_run, clear_run, get_logger
 from connector.metrics import Metrics
@@ -53,15 +53,21 @@ JobFactory = Callable[[PracticeSettings], list[Job]]
 
 
 def default_job_factory(
-    store: StateStore, redactor: Redactor, *, dry_run: bool = False
+    store: StateStore,
+    redactor: Redactor,
+    *,
+    dry_run: bool = False,
+    posting: PostingSettings | None = None,
 ) -> JobFactory:
-    """Sources of the practice plus its posting job."""
+    """Sources of the practice plus its posting job (``posting``: retries and batch size)."""
     from connector.posting.runner import PostingJob  # noqa: PLC0415 - keeps start-up light
     from connector.sources.registry import build_sources  # noqa: PLC0415
 
     def factory(practice: PracticeSettings) -> list[Job]:
         jobs: list[Job] = list(build_sources(practice))
-        jobs.append(PostingJob.for_practice(practice, redactor=redactor, dry_run=dry_run))
+        jobs.append(
+            PostingJob.for_practice(practice, redactor=redactor, dry_run=dry_run, posting=posting)
+        )
         return jobs
 
     return factory
@@ -97,7 +103,9 @@ class Daemon:
         self._failing: dict[tuple[str, str], str] = {}
         self._paused: set[tuple[str, str]] = set()
         self._scheduler: Any = None
-        factory = job_factory or default_job_factory(store, redactor, dry_run=dry_run)
+        factory = job_factory or default_job_factory(
+            store, redactor, dry_run=dry_run, posting=config.settings.posting
+        )
         self._practices = [
             _PracticeJobs(practice, self._safe_jobs(factory, practice), threading.Lock())
             for practice in config.settings.practices

@@ -43,6 +43,7 @@ class ItemKind(StrEnum):
     STRIPE_OTHER = "stripe_other"  # fees, transfers, top-ups: recorded as ignored
     ERA_REMITTANCE = "era_remittance"  # one ST..SE transaction (check / EFT)
     ERA_CLAIM = "era_claim"  # one CLP loop inside a remittance
+    ERA_PLB = "era_plb"  # one provider-level adjustment, derived by the poster from a remittance
 
 
 REVERSAL_KINDS = frozenset(

@@ -21,6 +21,7 @@ from connector.errors import (
     TransientError,
 )
 from connector.logging import get_logger
+from connector.posting.checks import type_problems
 from connector.redaction import Redactor
 from connector.sources.base import PollContext
 from connector.sources.registry import build_sources
@@ -74,9 +75,12 @@ def check_practice(
         ledger = create_ledger(practice.pms, practice_id=practice.id, redactor=redactor)
         try:
             info = ledger.ping()
+            problems = type_problems(practice, ledger)
         finally:
             ledger.close()
         results.append(("pms", f"ok: {info.vendor} {info.version or ''}".rstrip()))
+        for problem in problems:
+            results.append(("types", f"FAILED: configuration problem: {problem}"))
     except ConnectorError as exc:
         results.append(("pms", _failure(exc, f"practices[{practice.id}].pms")))
     ctx = PollContext(

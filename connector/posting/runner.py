@@ -1,39 +1,174 @@
-"""The posting job: take due items of one practice and post, review or retry each."""
+"""The posting job: take due items of one practice and post, review or retry each.
+
+Failures are classified per item, by what to do about them:
+
+* :class:`~connector.errors.TransientError` → ``failed``, retried after an exponential backoff
+  (``posting.retry_backoff`` doubling up to ``posting.retry_backoff_max``), and ``dead`` once
+  ``posting.max_attempts`` attempts have failed;
+* :class:`~connector.errors.PermanentError` → ``dead`` at once;
+* :class:`~connector.errors.DataError` → review, with the reason in words;
+* :class:`~connector.errors.AuthError` → propagates: the daemon pauses this practice's job.
+
+An unexpected exception (a bug) is logged with its traceback and counted as a transient
+failure of that item only, so one bad item cannot block the queue; it dies after the usual
+number of attempts.
+"""
 
 from __future__ import annotations
 
-from connector.config import PracticeSettings
-from connector.errors import NotImplementedYet
+import datetime as dt
+from collections import Counter, deque
+from collections.abc import Callable
+
+from adapters.base import Ledger
+from adapters.registry import create_ledger
+from connector.config import PostingSettings, PracticeSettings
+from connector.domain import OPEN_STATUSES, Item
+from connector.errors import AuthError, DataError, PermanentError, TransientError, error_code
+from connector.posting.executor import ItemPoster, data_review
 from connector.redaction import Redactor
 from connector.sources.base import PollContext
+
+LedgerFactory = Callable[[PracticeSettings], Ledger]
+COUNTS = ("posted", "review", "ignored", "already_posted", "failed", "dead", "deferred")
+
+
+def backoff(attempt: int, settings: PostingSettings) -> dt.timedelta:
+    """Delay before retry number ``attempt`` (1-based): base times 2^(attempt-1), capped."""
+    base: dt.timedelta = settings.retry_backoff
+    cap: dt.timedelta = settings.retry_backoff_max
+    factor = 1 << min(max(attempt - 1, 0), 30)
+    return min(base * factor, cap)
 
 
 class PostingJob:
     """Posts a practice's due items through its ledger adapter.
 
-    This build has no posting engine yet: the job reports how many items wait and raises
-    :class:`NotImplementedYet` so the gap is visible in logs and ``connector status``.
+    Args:
+        practice: the practice's settings.
+        redactor: scrubs error text before it is stored.
+        dry_run: plan and log every item; write nothing to the PMS or the store.
+        posting: the ``posting`` section (batch size, retries); defaults when not given.
+        ledger_factory: builds the practice's ledger (default: the adapter registry); it is
+            called lazily, only when items are due, and the ledger is closed after each run.
     """
 
     name = "posting"
 
-    def __init__(self, practice: PracticeSettings, *, redactor: Redactor, dry_run: bool) -> None:
+    def __init__(
+        self,
+        practice: PracticeSettings,
+        *,
+        redactor: Redactor,
+        dry_run: bool = False,
+        posting: PostingSettings | None = None,
+        ledger_factory: LedgerFactory | None = None,
+    ) -> None:
         self.practice = practice
         self.redactor = redactor
         self.dry_run = dry_run
+        self.settings = posting or PostingSettings()
+        self._ledger_factory = ledger_factory or self._registry_ledger
 
     @classmethod
     def for_practice(
-        cls, practice: PracticeSettings, *, redactor: Redactor, dry_run: bool = False
+        cls,
+        practice: PracticeSettings,
+        *,
+        redactor: Redactor,
+        dry_run: bool = False,
+        posting: PostingSettings | None = None,
+        ledger_factory: LedgerFactory | None = None,
     ) -> PostingJob:
         """The posting job of one practice."""
-        return cls(practice, redactor=redactor, dry_run=dry_run)
+        return cls(
+            practice,
+            redactor=redactor,
+            dry_run=dry_run,
+            posting=posting,
+            ledger_factory=ledger_factory,
+        )
+
+    def _registry_ledger(self, practice: PracticeSettings) -> Ledger:
+        return create_ledger(practice.pms, practice_id=practice.id, redactor=self.redactor)
 
     def poll(self, ctx: PollContext) -> dict[str, int]:
-        """Post due items (not implemented in this build)."""
-        due = ctx.store.due_items(ctx.practice.id, ctx.now(), 1_000_000)
-        if due:
-            raise NotImplementedYet(
-                f"the posting engine is not implemented in this build; {len(due)} items wait"
-            )
-        return {"due": 0}
+        """Post every due item (up to ``posting.batch_size``); return counts by outcome.
+
+        Raises:
+            AuthError: the PMS refused the credentials (nothing more is tried this run).
+            ConfigError, NotImplementedYet: the ledger could not be built.
+            TransientError: the state store itself failed.
+        """
+        dry_run = self.dry_run or ctx.dry_run
+        counts: Counter[str] = Counter(dict.fromkeys(COUNTS, 0))
+        queue = deque(ctx.store.due_items(self.practice.id, ctx.now(), self.settings.batch_size))
+        if not queue:
+            return dict(counts)
+        ledger = self._ledger_factory(self.practice)
+        try:
+            poster = ItemPoster(self.practice, ctx.store, ledger, ctx.log, dry_run=dry_run)
+            while queue and not ctx.stop.is_set():
+                item = queue.popleft()
+                if not dry_run:
+                    fresh = ctx.store.get_item(item.id)
+                    if fresh is None or fresh.status not in OPEN_STATUSES:
+                        continue  # another item's outcome closed it (netting)
+                    item = fresh
+                counts[self._one(poster, item, ctx, dry_run=dry_run)] += 1
+                queue.extend(poster.derived)
+                poster.derived.clear()
+        finally:
+            ledger.close()
+        if dry_run:
+            counts["planned"] = counts.pop("posted")
+        return dict(counts)
+
+    def _one(self, poster: ItemPoster, item: Item, ctx: PollContext, *, dry_run: bool) -> str:
+        log = ctx.log
+        try:
+            return poster.post(item)
+        except AuthError:
+            raise
+        except TransientError as exc:
+            if dry_run:
+                log.info("posting.failed", item_id=item.id, error_code=exc.code, dry_run=True)
+                return "failed"
+            return self._failed(item, exc.code, exc.message, ctx)
+        except PermanentError as exc:
+            if dry_run:
+                log.info("posting.dead", item_id=item.id, error_code=exc.code, dry_run=True)
+                return "dead"
+            ctx.store.mark_dead(item.id, exc.code, self.redactor.scrub_text(exc.message))
+            log.error("posting.dead", item_id=item.id, error_code=exc.code, error=exc.message)
+            return "dead"
+        except DataError as exc:
+            decision = data_review(exc, self.redactor.scrub_text)
+            if dry_run:
+                log.info("posting.review", item_id=item.id, reason=decision.reason, dry_run=True)
+            else:
+                poster.to_review(item, decision, {"error_code": exc.code})
+            return "review"
+        except Exception as exc:
+            log.exception("posting.crashed", item_id=item.id, error=type(exc).__name__)
+            if dry_run:
+                return "failed"
+            return self._failed(item, error_code(exc), type(exc).__name__, ctx)
+
+    def _failed(self, item: Item, code: str, message: str, ctx: PollContext) -> str:
+        attempt = item.attempts + 1
+        text = self.redactor.scrub_text(message)
+        if attempt >= self.settings.max_attempts:
+            ctx.store.mark_dead(item.id, code, f"gave up after {attempt} attempts: {text}")
+            ctx.log.error("posting.dead", item_id=item.id, error_code=code, attempts=attempt)
+            return "dead"
+        when = ctx.now() + backoff(attempt, self.settings)
+        ctx.store.mark_failed(item.id, code, text, when)
+        ctx.log.warning(
+            "posting.failed",
+            item_id=item.id,
+            error_code=code,
+            attempts=attempt,
+            next_attempt_at=when.isoformat(),
+        )
+        return "failed"

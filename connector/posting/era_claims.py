@@ -1,0 +1,343 @@
+"""One ERA claim → an :class:`InsurancePaymentPlan`, or a review with a plain reason.
+
+Special claims first: a test file never posts; an unbalanced remittance posts nothing; a
+predetermination (CLP02 = 25) is an estimate, not money; a denial (4) posts nothing and lists
+each CARC/RARC in words; "not our claim" (23) pays nothing; a reversal (22) undoes the
+connector's own earlier posting of that claim, or goes to review when a person posted it.
+Every other processed claim is matched (claim, then lines), its amounts split, checked for a
+claim already received and for a further plan to bill, and then put to the auto-post
+decision (:mod:`connector.posting.era_rules`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from adapters.base import ClaimMatch, ClaimRecord, Ledger, marker_for
+from connector.config import AutoPostSettings
+from connector.domain import (
+    CheckRecord,
+    InsurancePaymentPlan,
+    Item,
+    ItemKind,
+    ItemStatus,
+    ProcedurePayment,
+)
+from connector.money import ZERO, total
+from connector.posting import fields
+from connector.posting.codes import adjustment_words, rarc_words
+from connector.posting.era_lines import (
+    LineAmounts,
+    LineMatch,
+    line_amounts,
+    match_lines,
+    remaining_balance,
+)
+from connector.posting.era_lines import treatment as adjustment_treatment
+from connector.posting.era_payload import (
+    DENIED,
+    NOT_OUR_CLAIM,
+    PREDETERMINATION,
+    PRIMARY_FORWARDED,
+    PROCESSED,
+    REVERSAL,
+    EraClaim,
+    parse_claim,
+)
+from connector.posting.era_rules import decide, rules_for
+from connector.posting.outcomes import Defer, Ignore, Outcome, Planned
+from connector.posting.reasons import review
+
+MATCH_IDENTIFIER, MATCH_PAYER_CONTROL, MATCH_SERVICE = (
+    "claim_identifier",
+    "payer_claim_control",
+    "service_and_charge",
+)
+
+
+def find_claim(ledger: Ledger, claim: EraClaim) -> tuple[ClaimRecord | None, str | None]:
+    """The PMS claim and how it was found: CLP01, then CLP07, then service dates + charge.
+
+    Raises:
+        TransientError: from the ledger.
+    """
+    attempts = [(MATCH_IDENTIFIER, ClaimMatch(claim_identifier=claim.patient_control))]
+    if claim.payer_claim_control:
+        attempts.append(
+            (MATCH_PAYER_CONTROL, ClaimMatch(payer_claim_control=claim.payer_claim_control))
+        )
+    if claim.service_from:
+        attempts.append(
+            (
+                MATCH_SERVICE,
+                ClaimMatch(
+                    service_from=claim.service_from,
+                    service_to=claim.service_to or claim.service_from,
+                    total_charge=abs(claim.charge),
+                ),
+            )
+        )
+    for how, match in attempts:
+        found = ledger.find_claim(match)
+        if found is not None:
+            return found, how
+    return None, None
+
+
+def denial_words(claim: EraClaim) -> str:
+    """Every CARC and RARC of a claim and its lines, in words, without repeats."""
+    seen: dict[str, None] = {}
+    adjustments = list(claim.adjustments) + [a for line in claim.lines for a in line.adjustments]
+    for adjustment in adjustments:
+        seen[adjustment_words(adjustment.group, adjustment.reason)] = None
+    for remark in list(claim.remarks) + [r for line in claim.lines for r in line.remarks]:
+        seen[rarc_words(remark)] = None
+    return "; ".join(seen) or "no reason codes given"
+
+
+@dataclass
+class _Claim:
+    """One claim being planned, with everything the steps share."""
+
+    item: Item
+    claim: EraClaim
+    settings: AutoPostSettings
+    ledger: Ledger
+    remittance: Item | None
+    related: Sequence[Item]
+    info: dict[str, Any] = field(default_factory=dict)
+    decision: dict[str, Any] = field(default_factory=dict)
+
+    def done(self, outcome: Outcome) -> Planned:
+        """The outcome with the decision record."""
+        return Planned(outcome, self.decision)
+
+    def reviewed(self, code: str, **extra: Any) -> Planned:
+        """A review with the claim's ids in its details."""
+        return Planned(review(code, **{**self.info, **extra}), self.decision)
+
+    # -- shared steps ------------------------------------------------------------------------
+    def money_lines(
+        self, record: ClaimRecord
+    ) -> tuple[list[LineMatch], list[LineAmounts], tuple[ProcedurePayment, ...]] | Planned:
+        """Match lines and split their amounts, or the review that stops it."""
+        claim, mappings = self.claim, self.settings.adjustment_mappings
+        if not claim.lines:
+            return self.reviewed(
+                "line_not_matched", unmatched="all", lines="the remittance lists no service lines"
+            )
+        claim_level = [
+            a
+            for a in claim.adjustments
+            if a.amount != ZERO and adjustment_treatment(a, mappings) != "ignore"
+        ]
+        if claim_level:
+            words = ", ".join(
+                f"{adjustment_words(a.group, a.reason)} {a.amount} (claim level)"
+                for a in claim_level
+            )
+            return self.reviewed("adjustment_unmapped", adjustments=words)
+        matches, unmatched = match_lines(claim.lines, record.lines, claim.service_from)
+        if unmatched:
+            lines = ", ".join(
+                f"line {u.index} {u.submitted_code} {u.date or claim.service_from}"
+                f" fee {abs(u.charge)}"
+                for u in unmatched
+            )
+            return self.reviewed("line_not_matched", unmatched=len(unmatched), lines=lines)
+        amounts = [line_amounts(m.line, mappings) for m in matches]
+        unmapped = [a for am in amounts for a in am.unmapped]
+        if unmapped:
+            words = ", ".join(f"{adjustment_words(a.group, a.reason)} {a.amount}" for a in unmapped)
+            return self.reviewed("adjustment_unmapped", adjustments=words)
+        paid_lines = total(a.paid for a in amounts)
+        if paid_lines != claim.paid:
+            problems = f"its service lines pay {paid_lines}, the claim pays {claim.paid}"
+            return self.reviewed("unbalanced_era", problems=problems)
+        payments = tuple(
+            ProcedurePayment(
+                proc_ref=m.procedure.proc_ref,
+                paid=a.paid,
+                writeoff=a.writeoff,
+                deductible=a.deductible,
+                remarks=a.remarks or None,
+            )
+            for m, a in zip(matches, amounts, strict=True)
+        )
+        return matches, amounts, payments
+
+    def matched_claim(self) -> ClaimRecord | Planned:
+        """The PMS claim, or the ``claim_not_found`` review (a date-and-charge-only match is
+        offered as a candidate, never posted to)."""
+        record, how = find_claim(self.ledger, self.claim)
+        self.decision["match"] = how
+        if record is None or how == MATCH_SERVICE:
+            candidate = (
+                ""
+                if record is None
+                else (
+                    f"; PMS claim {record.claim_id} matches only"
+                    " by date and charge: confirm it by hand"
+                )
+            )
+            self.decision["candidate_claim_id"] = record.claim_id if record else None
+            return self.reviewed("claim_not_found", candidate=candidate)
+        self.decision["claim_id"] = record.claim_id
+        return record
+
+    def plan(self, record: ClaimRecord, payments: tuple[ProcedurePayment, ...]) -> Planned:
+        """The finished plan, with its check/EFT record; or ``payment_type_unknown``."""
+        claim, settings = self.claim, self.settings
+        wanted = settings.payment_types_by_method.get(claim.method or "", settings.payment_type)
+        pay_type = fields.find_type(self.ledger.payment_types(), wanted, ["insurance_payment"])
+        if pay_type is None:
+            return self.reviewed(
+                "payment_type_unknown", category="insurance payment", wanted=wanted
+            )
+        assert claim.payment_date is not None  # plan_claim fills it in
+        check = CheckRecord(
+            number=claim.trace,
+            amount=self.remittance.amount if self.remittance is not None else claim.paid,
+            date=claim.payment_date,
+            payer_name=claim.payer_name or claim.payer_id or "unknown payer",
+            payment_type_id=pay_type.id,
+            method=claim.method,
+        )
+        return self.done(
+            InsurancePaymentPlan(
+                external_ref=claim.key,
+                marker=marker_for(claim.key, auto=True),
+                claim_id=record.claim_id,
+                patient_id=record.patient_id,
+                lines=payments,
+                date_received=check.date,
+                check=check,
+                auto_posted=True,
+                supplemental=record.received,
+            )
+        )
+
+    # -- the two paths ----------------------------------------------------------------------
+    def payment(self) -> Planned:
+        """A processed claim: match, split, check, decide, plan."""
+        claim = self.claim
+        record = self.matched_claim()
+        if isinstance(record, Planned):
+            return record
+        core = self.money_lines(record)
+        if isinstance(core, Planned):
+            return core
+        matches, amounts, payments = core
+        already_paid = total(line.paid for line in record.lines)
+        if record.received and already_paid != ZERO:
+            return self.reviewed("claim_already_received", already_paid=already_paid)
+        balance = remaining_balance(matches, amounts)
+        self.decision["balance_remaining"] = balance
+        if (
+            record.has_secondary_plan
+            and record.claim_type == "primary"
+            and balance > ZERO
+            and claim.status != PRIMARY_FORWARDED
+        ):
+            return self.reviewed("secondary_claim_needed", balance=balance)
+        rules, rules_from = rules_for(self.settings, claim.payer_id)
+        expected = max(total(line.expected_insurance - line.paid for line in record.lines), ZERO)
+        auto = decide(
+            rules,
+            plan_count=record.plan_count,
+            expected=expected,
+            paid=claim.paid,
+            writeoff=total(a.writeoff for a in amounts),
+            payer_id=claim.payer_id,
+            rules_from=rules_from,
+        )
+        self.decision["auto_post"] = auto.as_dict()
+        if not auto.post:
+            return self.done(auto.review(**self.info))
+        return self.plan(record, payments)
+
+    def reversal(self) -> Planned:
+        """CLP02 = 22: undo the connector's own posting of this claim, or send it to a person."""
+        claim = self.claim
+        originals = [
+            i
+            for i in self.related
+            if i.kind is ItemKind.ERA_CLAIM
+            and i.id < self.item.id
+            and i.payload.get("status") != REVERSAL
+            and i.payload.get("patient_control") == claim.patient_control
+        ]
+        posted = [i for i in originals if i.status is ItemStatus.POSTED]
+        self.decision["original_keys"] = [i.key for i in originals]
+        if not posted:
+            if any(i.status in (ItemStatus.RECEIVED, ItemStatus.FAILED) for i in originals):
+                return self.done(
+                    Defer("waiting_for_original", "the reversed claim is not posted yet")
+                )
+            why = (
+                "no earlier remittance for it reached the connector"
+                if not originals
+                else f"the original is {originals[-1].status.value}, not posted by the connector"
+            )
+            return self.reviewed("reversal_of_manual_post", why=why)
+        self.decision["reverses"] = posted[-1].key
+        rules, rules_from = rules_for(self.settings, claim.payer_id)
+        if not rules.enabled:
+            scope = "" if rules_from == "practice" else f" for payer {claim.payer_id}"
+            return self.reviewed("auto_post_disabled", scope=scope)
+        record = self.matched_claim()
+        if isinstance(record, Planned):
+            return record
+        core = self.money_lines(record)
+        if isinstance(core, Planned):
+            return core
+        return self.plan(record, core[2])
+
+
+def plan_claim(
+    item: Item,
+    settings: AutoPostSettings,
+    ledger: Ledger,
+    *,
+    remittance: Item | None,
+    related: Sequence[Item],
+) -> Planned:
+    """Plan one ``era_claim`` item.
+
+    Args:
+        item: the claim item.
+        settings: the practice's ``era.auto_post``.
+        ledger: read-only use: claims and insurance payment types.
+        remittance: the claim's ``era_remittance`` item (for the check amount), if recorded.
+        related: items whose ``related_key`` is this claim's CLP07 (earlier postings of it).
+
+    Raises:
+        DataError: the payload is unusable. TransientError: from the ledger reads.
+    """
+    claim = parse_claim(item)
+    if claim.payment_date is None:  # BPR16 missing: the day the remittance was recorded
+        claim = replace(claim, payment_date=item.created_at.date())
+    job = _Claim(item, claim, settings, ledger, remittance, related, info=claim.summary())
+    job.decision["claim"] = job.info
+    if claim.test:
+        return job.done(Ignore("test_file"))
+    if not (claim.remittance_balanced and claim.balanced):
+        problems = (
+            "the remittance's totals do not balance"
+            if not claim.remittance_balanced
+            else "this claim's amounts do not balance"
+        )
+        return job.reviewed("unbalanced_era", problems=problems)
+    if claim.status == PREDETERMINATION:
+        return job.reviewed("predetermination")
+    if claim.status == DENIED:
+        return job.reviewed("denied", reasons=denial_words(claim))
+    if claim.status == NOT_OUR_CLAIM:
+        return job.reviewed("claim_forwarded")
+    if claim.status == REVERSAL:
+        return job.reversal()
+    if claim.status not in PROCESSED:
+        return job.reviewed("payload_invalid", problem=f"unknown claim status {claim.status}")
+    return job.payment()

@@ -1,0 +1,99 @@
+"""A remittance (one check or EFT) as a whole: test files, balancing, provider-level adjustments.
+
+The remittance item itself posts no money (its claims do, one by one, each with the
+remittance's check/EFT record). What it decides:
+
+* a test file (ISA15 = T) → review ``test_file`` (its claims are ignored);
+* totals that do not balance → review ``unbalanced_era`` (its claims go to review too);
+* each PLB adjustment → its own ``era_plb`` item, keyed ``{remittance key}:plb:{n}``, which
+  goes to review ``provider_level_adjustment`` with its reason in words. Provider-level money
+  belongs to no patient and is never posted automatically. The derived items carry the
+  remittance key as ``group_key`` and ``related_key``; recording them is idempotent by key.
+"""
+
+from __future__ import annotations
+
+from connector.domain import Item, ItemKind, NewItem
+from connector.posting import fields
+from connector.posting.codes import plb_words
+from connector.posting.era_payload import parse_remittance
+from connector.posting.outcomes import DeriveItems, Ignore, Planned
+from connector.posting.reasons import review
+
+RECORDED = "remittance_recorded"
+
+
+def plan_remittance(item: Item) -> Planned:
+    """Plan an ``era_remittance`` item.
+
+    Raises:
+        DataError: the payload is unusable.
+    """
+    remit = parse_remittance(item)
+    info = {
+        "trace": remit.trace,
+        "payer_id": remit.payer_id,
+        "payer_name": remit.payer_name,
+        "amount": remit.amount,
+        "payment_date": remit.payment_date,
+    }
+    decision = {"remittance": info, "plb_count": len(remit.plb)}
+    if remit.test:
+        return Planned(review("test_file", **info), decision)
+    if not remit.balanced:
+        problems = "; ".join(remit.balance_errors) or "its totals do not match"
+        return Planned(review("unbalanced_era", **info, problems=problems), decision)
+    if not remit.plb:
+        return Planned(Ignore(RECORDED), decision)
+    derived = []
+    for number, plb in enumerate(remit.plb, 1):
+        payload = {
+            "remittance_key": remit.key,
+            "trace": remit.trace,
+            "payer_id": remit.payer_id,
+            "payer_name": remit.payer_name,
+            "number": number,
+            "provider": plb.provider,
+            "period_end": plb.period_end,
+            "reason": plb.reason,
+            "reference": plb.reference,
+            "amount": plb.amount,
+        }
+        derived.append(
+            NewItem(
+                key=f"{remit.key}:plb:{number}",
+                kind=ItemKind.ERA_PLB,
+                payload={
+                    k: (str(v) if v is not None else None) if k != "number" else v
+                    for k, v in payload.items()
+                },
+                amount=-plb.amount,  # a positive PLB amount is money withheld from the practice
+                group_key=remit.key,
+                related_key=remit.key,
+            )
+        )
+    return Planned(DeriveItems(tuple(derived), then=Ignore(RECORDED)), decision)
+
+
+def plan_provider_adjustment(item: Item) -> Planned:
+    """An ``era_plb`` item: always a review, with the reason in words.
+
+    Raises:
+        DataError: the payload is unusable.
+    """
+    p = item.payload
+    reason = fields.text(p, "reason", required=True) or ""
+    plb_amount = fields.money(p, "amount")
+    reference = fields.text(p, "reference")
+    effect = "withheld from" if plb_amount > 0 else "added to"
+    info = {
+        "trace": fields.text(p, "trace"),
+        "payer_name": fields.text(p, "payer_name"),
+        "code": reason,
+        "words": plb_words(reason),
+        "amount": f"{abs(plb_amount)} {effect} the payment",
+        "reference": reference,
+        "reference_text": f" (reference {reference})" if reference else "",
+        "remittance_key": fields.text(p, "remittance_key"),
+    }
+    return Planned(review("provider_level_adjustment", **info), {"plb": info})

@@ -1,0 +1,319 @@
+"""Carry out one item's outcome: write through the adapter, then record the result in the store.
+
+Order of work for an item that may be written to the PMS:
+
+1. ask the PMS whether it is already there (``find_posting``: the key is in the PMS row's
+   marker) — if so, record it as posted (``already_existed``): this heals a crash between the
+   PMS commit and the store update;
+2. otherwise plan it (pure rules over what the store and the PMS say);
+3. execute the plan through the adapter; multi-step writes record each finished step in the
+   item's progress (:class:`~connector.posting.journal.StoreJournal`);
+4. record the outcome (``posted`` with the PMS ids and the decision inputs, ``review``,
+   ``ignored``).
+
+A patient note is its own step after the payment: a failed note never repeats the payment.
+In a dry run steps 1 and 2 happen (reads only) and the plan is logged; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from adapters.base import Ledger
+from connector import jsonutil
+from connector.config import PracticeSettings
+from connector.domain import (
+    InsurancePaymentPlan,
+    Item,
+    ItemKind,
+    ItemStatus,
+    PatientPaymentPlan,
+    PostedEntry,
+    ReversalPlan,
+    ReviewDecision,
+)
+from connector.errors import DataError, PermanentError, TransientError
+from connector.faults import kill_point
+from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
+from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
+from connector.posting.patient_payments import patient_note
+from connector.posting.planner import NEVER_WRITTEN, plan_item, writeback_of
+from connector.posting.reasons import REASONS, review
+from connector.store import StateStore
+
+POSTED, REVIEW, IGNORED, ALREADY, DEFERRED = (
+    "posted",
+    "review",
+    "ignored",
+    "already_posted",
+    "deferred",
+)
+_NOTE_KINDS = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON})
+
+
+def summary(outcome: Outcome) -> dict[str, Any]:
+    """A JSON-safe description of an outcome for logs and history (ids and amounts only)."""
+    if isinstance(outcome, NetReversal):
+        return {
+            "type": "net_reversal",
+            "reason": outcome.review.reason,
+            "closes": [i.key for i in outcome.closes],
+        }
+    if isinstance(outcome, DeriveItems):
+        return {
+            "type": "derive_items",
+            "items": [i.key for i in outcome.items],
+            "then": outcome.then.reason,
+        }
+    data: dict[str, Any] = jsonutil.loads(jsonutil.dumps(dataclasses.asdict(outcome)))
+    data["type"] = type(outcome).__name__
+    return data
+
+
+def _safe(value: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe copy (Decimals and dates as text) for log lines."""
+    safe: dict[str, Any] = jsonutil.loads(jsonutil.dumps(value))
+    return safe
+
+
+def data_review(exc: DataError, scrub: Callable[[str], str] = str) -> ReviewDecision:
+    """The review for a :class:`DataError` (a known reason code keeps its own words);
+    ``scrub`` removes anything sensitive from the adapter's message before it is stored."""
+    message = scrub(exc.message)
+    if exc.code == "payload_invalid":
+        return review("payload_invalid", problem=message)
+    if exc.code in REASONS:
+        return ReviewDecision(exc.code, message, {"error_code": exc.code, **exc.context})
+    return review("pms_rejected", error=message, error_code=exc.code, **exc.context)
+
+
+class ItemPoster:
+    """Posts items of one practice through one ledger, recording results in the store."""
+
+    def __init__(
+        self,
+        practice: PracticeSettings,
+        store: StateStore,
+        ledger: Ledger,
+        log: Any,
+        *,
+        dry_run: bool,
+    ) -> None:
+        self.practice = practice
+        self.store = store
+        self.ledger = ledger
+        self.log = log
+        self.dry_run = dry_run
+        self.tz = ZoneInfo(practice.timezone)
+        self.derived: list[Item] = []  # items recorded while posting (PLBs), to post next
+
+    # -- entry point --------------------------------------------------------------------------
+    def post(self, item: Item) -> str:
+        """Do one item; returns ``posted``, ``review``, ``ignored``, ``already_posted`` or
+        ``deferred``.
+
+        Raises:
+            TransientError, PermanentError, AuthError: for the runner to classify (the runner
+            turns :class:`DataError` into a review itself).
+        """
+        if item.kind not in NEVER_WRITTEN:
+            existing = self.ledger.find_posting(item.key)
+            if existing is not None:
+                return self._already(item, existing)
+        saved = item.progress.get("plan")
+        if isinstance(saved, dict) and not self.dry_run:
+            # an insurance write was under way: finish that plan (the adapter resumes after
+            # the last step its journal recorded) rather than re-plan against a PMS that
+            # already holds part of it
+            resumed = insurance_plan_from(saved)
+            self.log.info(
+                "posting.resumed", item_id=item.id, steps=list(item.progress.get("steps") or {})
+            )
+            return self._execute(item, Planned(resumed, dict(item.progress.get("decision") or {})))
+        planned = plan_item(item, self.practice, self.store, self.ledger)
+        if self.dry_run:
+            return self._log_plan(item, planned)
+        return self._execute(item, planned)
+
+    # -- outcomes -------------------------------------------------------------------------------
+    def _execute(self, item: Item, planned: Planned) -> str:
+        outcome = planned.outcome
+        if isinstance(outcome, ReviewDecision):
+            self.to_review(item, outcome, planned.decision)
+            return REVIEW
+        if isinstance(outcome, Ignore):
+            self.store.mark_ignored(item.id, outcome.reason)
+            self.log.info("posting.ignored", item_id=item.id, reason=outcome.reason)
+            return IGNORED
+        if isinstance(outcome, Defer):
+            raise TransientError(outcome.message, code=outcome.code)
+        if isinstance(outcome, NetReversal):
+            return self._net(item, outcome, planned.decision)
+        if isinstance(outcome, DeriveItems):
+            return self._derive(item, outcome, planned.decision)
+        return self._write(item, outcome, planned.decision)
+
+    def to_review(self, item: Item, decision: ReviewDecision, inputs: dict[str, Any]) -> int:
+        """Send ``item`` to the review queue with the decision inputs in its details."""
+        details = {**decision.details, **({"decision": inputs} if inputs else {})}
+        fresh = self.store.get_item(item.id) or item
+        if "plan" in fresh.progress:
+            # a person takes over: keep what was done for them to see, but let a later
+            # `connector retry` plan afresh instead of resuming (or skipping steps of) this plan
+            abandoned = {"plan": fresh.progress["plan"], "steps": fresh.progress.get("steps", {})}
+            self.store.save_progress(item.id, {"abandoned": abandoned})
+            details["steps_done_before_review"] = sorted(abandoned["steps"])
+        review_id = self.store.mark_review(item.id, decision.reason, decision.message, details)
+        self.log.info(
+            "posting.review", item_id=item.id, review_id=review_id, reason=decision.reason
+        )
+        return review_id
+
+    def _write(self, item: Item, plan: Outcome, inputs: dict[str, Any]) -> str:
+        journal = StoreJournal(self.store, item)
+        kill_point("posting.before_pms_write")
+        if isinstance(plan, PatientPaymentPlan):
+            done = journal.done("payment")
+            entry = (
+                PostedEntry(item.key, done, plan.amount, steps_done=("payment",))
+                if done
+                else self.ledger.post_patient_payment(plan)
+            )
+            if done is None:
+                journal.record("payment", entry.pms_ids)
+        elif isinstance(plan, ReversalPlan):
+            entry = self.ledger.post_reversal(plan)
+        elif isinstance(plan, InsurancePaymentPlan):
+            if "plan" not in item.progress:
+                save_plan(self.store, item, summary(plan), inputs)
+                journal = StoreJournal(self.store, self.store.get_item(item.id) or item)
+            entry = self.ledger.post_insurance_payment(plan, journal)
+        else:  # pragma: no cover - the planners return nothing else
+            raise PermanentError(f"cannot execute {type(plan).__name__}", code="unknown_plan")
+        kill_point("posting.after_pms_write")
+        detail: dict[str, Any] = {
+            "plan": summary(plan),
+            "decision": inputs,
+            "already_existed": entry.already_existed,
+        }
+        if isinstance(plan, PatientPaymentPlan):
+            detail["note"] = self._note(item, plan.patient_id, journal)
+        self.store.mark_posted(item.id, entry.pms_ids, detail)
+        self.log.info(
+            "posting.posted",
+            item_id=item.id,
+            plan=type(plan).__name__,
+            amount=str(item.amount),
+            pms_ids=entry.pms_ids,
+            already_existed=entry.already_existed,
+        )
+        return ALREADY if entry.already_existed else POSTED
+
+    def _already(self, item: Item, entry: PostedEntry) -> str:
+        if self.dry_run:
+            self.log.info(
+                "posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids, dry_run=True
+            )
+            return ALREADY
+        detail: dict[str, Any] = {"already_existed": True}
+        if item.kind in _NOTE_KINDS:
+            patient_id = entry.pms_ids.get("patient_id") or item.payload.get("patient_ref")
+            if patient_id:
+                detail["note"] = self._note(item, str(patient_id), StoreJournal(self.store, item))
+        self.store.mark_posted(item.id, entry.pms_ids, detail)
+        self.log.info("posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids)
+        return ALREADY
+
+    def _note(self, item: Item, patient_id: str, journal: StoreJournal) -> dict[str, Any] | None:
+        """Add the patient note once (its own journal step); a permanent failure is recorded,
+        a transient one retries the item (the payment is found in the PMS next time)."""
+        writeback = writeback_of(self.practice)
+        if not writeback.patient_notes:
+            return None
+        done = journal.done("note")
+        if done is not None:
+            return done
+        note = patient_note(item, patient_id, writeback, self.tz)
+        try:
+            ids = self.ledger.add_patient_note(note)
+        except (PermanentError, DataError) as exc:
+            self.log.warning("posting.note_failed", item_id=item.id, error_code=exc.code)
+            return {"error_code": exc.code}
+        journal.record("note", ids)
+        return ids
+
+    def _net(self, item: Item, outcome: NetReversal, inputs: dict[str, Any]) -> str:
+        review_id = self.to_review(item, outcome.review, inputs)
+        note = f"netted into review #{review_id} ({item.key})"
+        for other in outcome.closes:
+            fresh = self.store.get_item(other.id) or other
+            for entry in self.store.list_reviews(self.practice.id, state="open"):
+                if entry.item_id == fresh.id:
+                    self.store.resolve_review(entry.id, note)
+            if fresh.status is not ItemStatus.IGNORED:
+                # ignored = netted: tells a later reversal this was not entered by hand
+                self.store.mark_ignored(fresh.id, note)
+        self.log.info(
+            "posting.netted",
+            item_id=item.id,
+            review_id=review_id,
+            closes=[o.id for o in outcome.closes],
+        )
+        return REVIEW
+
+    def _derive(self, item: Item, outcome: DeriveItems, inputs: dict[str, Any]) -> str:
+        result = self.store.record(self.practice.id, item.source, list(outcome.items))
+        for key in result.new_keys:
+            new = self.store.find_item(self.practice.id, key)
+            if new is not None:
+                self.derived.append(new)
+        self.store.mark_ignored(item.id, outcome.then.reason)
+        self.log.info(
+            "posting.derived",
+            item_id=item.id,
+            items=len(outcome.items),
+            new=len(result.new_keys),
+            decision=_safe(inputs),
+        )
+        return IGNORED
+
+    # -- dry run --------------------------------------------------------------------------------
+    def _log_plan(self, item: Item, planned: Planned) -> str:
+        outcome = planned.outcome
+        base = {
+            "item_id": item.id,
+            "key": item.key,
+            "kind": item.kind.value,
+            "amount": str(item.amount),
+            "dry_run": True,
+        }
+        if isinstance(outcome, ReviewDecision):
+            self.log.info("posting.review", **base, reason=outcome.reason, message=outcome.message)
+            return REVIEW
+        if isinstance(outcome, NetReversal):
+            self.log.info(
+                "posting.review",
+                **base,
+                reason=outcome.review.reason,
+                message=outcome.review.message,
+            )
+            return REVIEW
+        if isinstance(outcome, Ignore):
+            self.log.info("posting.ignored", **base, reason=outcome.reason)
+            return IGNORED
+        if isinstance(outcome, Defer):
+            self.log.info("posting.deferred", **base, code=outcome.code)
+            return DEFERRED
+        if isinstance(outcome, DeriveItems):
+            for new in outcome.items:
+                shown = {**base, "key": new.key, "kind": new.kind.value, "amount": str(new.amount)}
+                self.log.info("posting.review", **shown, reason="provider_level_adjustment")
+            self.log.info("posting.ignored", **base, reason=outcome.then.reason)
+            return IGNORED
+        self.log.info(
+            "posting.planned", **base, plan=summary(outcome), decision=_safe(planned.decision)
+        )
+        return POSTED

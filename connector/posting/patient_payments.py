@@ -1,0 +1,151 @@
+"""Cleared patient payments (Stripe) → a :class:`PatientPaymentPlan`, or a review.
+
+The rules, in order: a positive amount; write-back on (else the payment is listed "to enter");
+a patient id in the payment's metadata that names a patient in the PMS who is not inactive,
+archived or deleted; the configured payment type exists in the PMS; then the splits by the
+practice's allocation mode. The amount is the **gross** amount the patient paid: the processor
+fee stays in the payload for reconciliation and is never subtracted from the patient's credit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from adapters.base import Ledger, PatientStatus, marker_for
+from connector.config import WritebackSettings
+from connector.domain import AllocationMode, Item, PatientNote, PatientPaymentPlan, ReviewDecision
+from connector.money import ZERO
+from connector.posting import fields
+from connector.posting.allocation import allocate_oldest_first, post_only
+from connector.posting.reasons import render, review
+
+INACTIVE = frozenset({PatientStatus.INACTIVE, PatientStatus.ARCHIVED, PatientStatus.DELETED})
+
+
+def reference(payload: dict[str, Any]) -> str:
+    """The processor reference staff can search for: charge, else payment intent, else txn."""
+    for name in ("charge", "payment_intent", "txn"):
+        value = fields.text(payload, name)
+        if value:
+            return value
+    return "unknown"
+
+
+def paid_at(item: Item) -> dt.datetime:
+    """When the patient paid (payload ``created``), else the payout's arrival, else recording."""
+    created = fields.timestamp(item.payload, "created")
+    if created is not None:
+        return created
+    arrival = fields.date(item.payload, "payout_arrival_date")
+    if arrival is not None:
+        return dt.datetime.combine(arrival, dt.time(), tzinfo=dt.UTC)
+    return item.created_at
+
+
+def note_text(template: str, item: Item, tz: ZoneInfo, amount: Decimal | None = None) -> str:
+    """The note from ``note_template``: ``{amount} {date} {time} {reference}`` (also ``{txn}``,
+    ``{payout}``, ``{method}``). Ids and amounts only: no card data is ever in a payload.
+    """
+    local = paid_at(item).astimezone(tz)
+    values = {
+        "amount": f"{amount if amount is not None else item.amount:.2f}",
+        "date": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "reference": reference(item.payload),
+        "txn": fields.text(item.payload, "txn") or item.key,
+        "payout": fields.text(item.payload, "payout") or item.group_key,
+        "method": fields.text(item.payload, "method"),
+    }
+    return render(template, values)
+
+
+def _base(item: Item, patient_ref: str | None, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "what": "payment",
+        "amount": item.amount,
+        "reference": reference(item.payload),
+        "patient_ref": patient_ref,
+        "date": paid_at(item).astimezone(tz).date(),
+        "txn": item.key,
+    }
+
+
+def plan_patient_payment(
+    item: Item,
+    writeback: WritebackSettings,
+    ledger: Ledger,
+    *,
+    tz: ZoneInfo,
+    patient_ref: str | None = None,
+) -> PatientPaymentPlan | ReviewDecision:
+    """Plan the write of one cleared payment (``patient_payment`` or a re-posted dispute win).
+
+    Args:
+        item: the stored item; its key becomes the plan's external reference and marker.
+        writeback: the practice's write-back settings.
+        ledger: read-only use: patient, family charges, payment types.
+        tz: the practice's time zone (payment date and the note's date and time).
+        patient_ref: overrides the payload's ``patient_ref`` (a dispute win uses the original
+            payment's patient).
+
+    Raises:
+        DataError: the payload is unusable. TransientError: from the ledger reads.
+    """
+    ref = patient_ref or fields.text(item.payload, "patient_ref")
+    base = _base(item, ref, tz)
+    if item.amount <= ZERO:
+        return review("amount_invalid", **base)
+    if not writeback.enabled:
+        return review("writeback_disabled", **base)
+    if ref is None:
+        return review("patient_not_found", **{**base, "patient_ref": "(none in the metadata)"})
+    patient = ledger.find_patient(ref)
+    if patient is None:
+        return review("patient_not_found", **base)
+    if patient.status in INACTIVE:
+        return review("patient_inactive", **base, status=patient.status.value)
+    pay_type = fields.find_type(ledger.payment_types(), writeback.payment_type, ["payment"])
+    if pay_type is None:
+        return review(
+            "payment_type_unknown", **base, category="payment", wanted=writeback.payment_type
+        )
+    if writeback.allocation is AllocationMode.ALLOCATE_OLDEST_FIRST:
+        splits = allocate_oldest_first(
+            item.amount,
+            ledger.family_charges(patient),
+            payer_id=patient.patient_id,
+            payer_provider_id=patient.provider_id,
+            patient_preferred=writeback.patient_preferred,
+        )
+    else:
+        splits = post_only(
+            item.amount, payer_id=patient.patient_id, payer_provider_id=patient.provider_id
+        )
+    return PatientPaymentPlan(
+        external_ref=item.key,
+        marker=marker_for(item.key),
+        patient_id=patient.patient_id,
+        amount=item.amount,
+        date=base["date"],
+        payment_type_id=pay_type.id,
+        mode=writeback.allocation,
+        splits=splits,
+        note=note_text(writeback.note_template, item, tz),
+        status_label=writeback.status,
+        source_ref=base["reference"],
+    )
+
+
+def patient_note(
+    item: Item, patient_id: str, writeback: WritebackSettings, tz: ZoneInfo
+) -> PatientNote:
+    """The note on the patient's account after a posted payment (when ``patient_notes`` is on)."""
+    return PatientNote(
+        patient_id=patient_id,
+        text=note_text(writeback.note_template, item, tz),
+        when=paid_at(item),
+        external_ref=item.key,
+    )

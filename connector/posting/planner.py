@@ -1,0 +1,91 @@
+"""Route one stored item to the rules for its kind; reads only (store and ledger), never writes."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from adapters.base import Ledger
+from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
+from connector.domain import Item, ItemKind, ItemStatus
+from connector.posting import fields
+from connector.posting.era_claims import plan_claim
+from connector.posting.era_remittance import plan_provider_adjustment, plan_remittance
+from connector.posting.outcomes import Ignore, Planned
+from connector.posting.patient_payments import plan_patient_payment
+from connector.posting.reasons import review
+from connector.posting.reversals import plan_dispute_won, plan_reversal
+from connector.store import StateStore
+
+REVERSALS = frozenset({ItemKind.REFUND, ItemKind.DISPUTE, ItemKind.ACH_RETURN})
+NEVER_WRITTEN = frozenset(
+    {
+        ItemKind.ERA_REMITTANCE,
+        ItemKind.ERA_PLB,
+        ItemKind.PAYOUT_FAILURE,
+        ItemKind.PAYOUT_NOTICE,
+        ItemKind.STRIPE_OTHER,
+    }
+)
+"""Kinds that never lead to a PMS write, so the PMS is not asked whether they are there."""
+
+
+def writeback_of(practice: PracticeSettings) -> WritebackSettings:
+    """The practice's write-back settings (defaults when it has no payments section)."""
+    return practice.payments.writeback if practice.payments else WritebackSettings()
+
+
+def auto_post_of(practice: PracticeSettings) -> AutoPostSettings:
+    """The practice's ERA auto-post settings (auto-posting off when it has no ERA section)."""
+    return practice.era.auto_post if practice.era else AutoPostSettings()
+
+
+def resolved_by_hand(store: StateStore, practice_id: str, items: list[Item]) -> frozenset[int]:
+    """Ids of ``items`` still in review whose latest review staff resolved (entered by hand)."""
+    waiting = {i.id for i in items if i.status is ItemStatus.REVIEW}
+    if not waiting:
+        return frozenset()
+    latest: dict[int, str] = {}
+    for entry in store.list_reviews(practice_id, state="all"):  # newest first
+        if entry.item_id in waiting:
+            latest.setdefault(entry.item_id, entry.state)
+    return frozenset(i for i, state in latest.items() if state == "resolved")
+
+
+def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger: Ledger) -> Planned:
+    """The outcome for ``item`` and the inputs behind it.
+
+    Raises:
+        DataError: the item's payload is unusable. TransientError: a read failed.
+    """
+    tz = ZoneInfo(practice.timezone)
+    kind = item.kind
+    related = store.related_items(practice.id, item.related_key) if item.related_key else []
+    if kind is ItemKind.PATIENT_PAYMENT:
+        return Planned(plan_patient_payment(item, writeback_of(practice), ledger, tz=tz))
+    if kind in REVERSALS:
+        hand = resolved_by_hand(store, practice.id, related)
+        outcome = plan_reversal(
+            item, related, writeback_of(practice), ledger, tz=tz, hand_entered=hand
+        )
+        return Planned(outcome)
+    if kind is ItemKind.DISPUTE_WON:
+        return Planned(plan_dispute_won(item, related, writeback_of(practice), ledger, tz=tz))
+    if kind is ItemKind.ERA_CLAIM:
+        remittance = store.find_item(practice.id, item.group_key) if item.group_key else None
+        return plan_claim(
+            item, auto_post_of(practice), ledger, remittance=remittance, related=related
+        )
+    if kind is ItemKind.ERA_REMITTANCE:
+        return plan_remittance(item)
+    if kind is ItemKind.ERA_PLB:
+        return plan_provider_adjustment(item)
+    payout = fields.text(item.payload, "payout") or item.group_key
+    if kind is ItemKind.PAYOUT_FAILURE:
+        return Planned(review("payout_failed", payout=payout, amount=item.amount))
+    if kind is ItemKind.PAYOUT_NOTICE:
+        return Planned(review("manual_payout_account", payout=payout, amount=item.amount))
+    stripe_type = fields.text(item.payload, "type")
+    if stripe_type == "refund_failure":
+        charge = fields.text(item.payload, "original_charge") or item.related_key
+        return Planned(review("refund_failed", charge=charge, amount=item.amount, payout=payout))
+    return Planned(Ignore(f"not posted: {stripe_type or kind.value}"))

@@ -1,0 +1,357 @@
+"""ERA claim rules: matching, amounts, special claims (pure, over the MemoryLedger)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from adapters.memory import MemoryLedger
+from connector.config import AutoPostSettings
+from connector.domain import InsurancePaymentPlan, ItemStatus, ProcedurePayment, ReviewDecision
+from connector.posting import codes
+from connector.posting.era_claims import plan_claim
+from connector.posting.outcomes import Defer, Ignore, Planned
+from tests.posting.helpers import claim_payload, line, new_claim, stored
+
+D = Decimal
+CO45 = ("CO", "45", "30.00")
+
+
+@pytest.fixture
+def claims(led: MemoryLedger) -> MemoryLedger:
+    """CLM1: two cleanings lines for patient 1; CLM2 for patient 3, a second plan."""
+    led.add_claim(
+        "C1",
+        patient="1",
+        identifier="CLM1",
+        date="2026-10-01",
+        lines=[
+            {
+                "proc_ref": "P1",
+                "code": "D1110",
+                "fee": "120.00",
+                "expected": "90.00",
+                "line_ref": "L1",
+            },
+            {"proc_ref": "P2", "code": "D0120", "fee": "60.00", "expected": "45.00"},
+        ],
+    )
+    led.add_claim(
+        "C2",
+        patient="3",
+        identifier="CLM2",
+        date="2026-10-01",
+        plan_count=2,
+        has_secondary_plan=True,
+        lines=[{"proc_ref": "P3", "code": "D2391", "fee": "200.00", "expected": "100.00"}],
+    )
+    return led
+
+
+def good_lines() -> list[dict[str, Any]]:
+    return [
+        line("D1110", "120.00", "90.00", CO45),
+        line("D0120", "60.00", "45.00", ("CO", "45", "15.00")),
+    ]
+
+
+def planned(
+    led: MemoryLedger,
+    payload: dict[str, Any],
+    *,
+    settings: AutoPostSettings | None = None,
+    related: list[Any] | None = None,
+    item_id: int = 10,
+) -> Planned:
+    item = stored(new_claim(payload), item_id=item_id)
+    return plan_claim(
+        item,
+        settings or AutoPostSettings(enabled=True),
+        led,
+        remittance=None,
+        related=related or [],
+    )
+
+
+def review_of(result: Planned) -> ReviewDecision:
+    assert isinstance(result.outcome, ReviewDecision), result.outcome
+    return result.outcome
+
+
+def test_a_clean_claim_becomes_an_insurance_plan(claims: MemoryLedger) -> None:
+    """Paid as expected with CO write-offs: per-line paid and write-off, check from TRN02."""
+    result = planned(claims, claim_payload("CLM1", "1", "180.00", "135.00", good_lines()))
+    plan = result.outcome
+    assert isinstance(plan, InsurancePaymentPlan)
+    assert plan.lines == (
+        ProcedurePayment("P1", D("90.00"), D("30.00"), D("0.00"), "CO-45"),
+        ProcedurePayment("P2", D("45.00"), D("15.00"), D("0.00"), "CO-45"),
+    )
+    assert plan.check.number == "TRACE1" and plan.check.payment_type_id == "80"
+    assert plan.marker == f"[connector auto {plan.external_ref}]" and not plan.supplemental
+    assert (
+        result.decision["auto_post"]["post"] is True
+        and result.decision["match"] == "claim_identifier"
+    )
+
+
+def test_line_matching_ignores_the_qualifier_and_uses_line_refs(claims: MemoryLedger) -> None:
+    """``AD:D1110`` matches D1110; REF*6R finds its line even listed out of order."""
+    lines = [
+        line("AD:D0120", "60.00", "45.00", ("CO", "45", "15.00")),
+        line("D9999", "120.00", "90.00", CO45, line_ref="L1"),
+    ]
+    plan = planned(claims, claim_payload("CLM1", "1", "180.00", "135.00", lines)).outcome
+    assert isinstance(plan, InsurancePaymentPlan)
+    assert [p.proc_ref for p in plan.lines] == ["P2", "P1"]
+
+
+def test_deductible_and_patient_share(claims: MemoryLedger) -> None:
+    """PR-1 is posted as deductible; PR-2 stays with the patient (not posted)."""
+    lines = [
+        line("D1110", "120.00", "70.00", ("PR", "1", "20.00"), ("PR", "2", "30.00")),
+        line("D0120", "60.00", "45.00", ("CO", "45", "15.00")),
+    ]
+    settings = AutoPostSettings(enabled=True, min_paid_percent_of_expected=D("80"))
+    plan = planned(claims, claim_payload("CLM1", "1", "180.00", "115.00", lines), settings=settings)
+    assert isinstance(plan.outcome, InsurancePaymentPlan)
+    assert plan.outcome.lines[0] == ProcedurePayment(
+        "P1", D("70.00"), D("0.00"), D("20.00"), "PR-1 PR-2"
+    )
+
+
+def test_payment_type_by_bpr_method(claims: MemoryLedger) -> None:
+    """BPR method CHK maps to the configured insurance check type."""
+    settings = AutoPostSettings(enabled=True, payment_types_by_method={"CHK": "Insurance Check"})
+    payload = claim_payload("CLM1", "1", "180.00", "135.00", good_lines(), method="CHK")
+    plan = planned(claims, payload, settings=settings).outcome
+    assert isinstance(plan, InsurancePaymentPlan) and plan.check.payment_type_id == "81"
+    missing = AutoPostSettings(enabled=True, payment_type="Carrier Pigeon")
+    assert review_of(planned(claims, payload, settings=missing)).reason == "payment_type_unknown"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason", "words"),
+    [
+        (
+            claim_payload("NOPE", "1", "999.00", "1.00", good_lines(), payer_control="X9"),
+            "claim_not_found",
+            "No PMS claim matches claim NOPE",
+        ),
+        (
+            claim_payload(
+                "CLM1",
+                "1",
+                "180.00",
+                "135.00",
+                [line("D1110", "120.00", "90.00", CO45), line("D0150", "60.00", "45.00")],
+            ),
+            "line_not_matched",
+            "line 2 D0150 2026-10-01 fee 60.00",
+        ),
+        (
+            claim_payload(
+                "CLM1",
+                "1",
+                "180.00",
+                "135.00",
+                [line("D1110", "120.00", "90.00", CO45), line("D0120", "61.00", "45.00")],
+            ),
+            "line_not_matched",
+            "fee 61.00",
+        ),
+        (
+            claim_payload("CLM1", "1", "180.00", "135.00", []),
+            "line_not_matched",
+            "lists no service lines",
+        ),
+        (
+            claim_payload(
+                "CLM1",
+                "1",
+                "180.00",
+                "125.00",
+                [
+                    line("D1110", "120.00", "80.00", CO45, ("OA", "23", "10.00")),
+                    line("D0120", "60.00", "45.00", ("CO", "45", "15.00")),
+                ],
+            ),
+            "adjustment_unmapped",
+            "OA-23 (other adjustment): ",
+        ),
+        (
+            claim_payload(
+                "CLM1",
+                "1",
+                "180.00",
+                "135.00",
+                good_lines(),
+                adjustments=[{"group": "CO", "reason": "A2", "amount": "5.00"}],
+            ),
+            "adjustment_unmapped",
+            "(claim level)",
+        ),
+        (
+            claim_payload("CLM1", "1", "180.00", "140.00", good_lines()),
+            "unbalanced_era",
+            "service lines pay 135.00, the claim pays 140.00",
+        ),
+        (
+            claim_payload("CLM1", "1", "180.00", "135.00", good_lines(), balanced=False),
+            "unbalanced_era",
+            "remittance's totals do not balance",
+        ),
+        (
+            claim_payload("CLM1", "25", "180.00", "135.00", good_lines()),
+            "predetermination",
+            "an estimate of 135.00",
+        ),
+        (claim_payload("CLM1", "23", "180.00", "0.00", []), "claim_forwarded", "not their claim"),
+        (
+            claim_payload("CLM1", "99", "180.00", "0.00", []),
+            "payload_invalid",
+            "unknown claim status 99",
+        ),
+    ],
+)
+def test_claims_that_go_to_review(
+    claims: MemoryLedger, payload: dict[str, Any], reason: str, words: str
+) -> None:
+    """Each special or unmatched claim goes to review with its reason in plain words."""
+    decision = review_of(planned(claims, payload))
+    assert decision.reason == reason
+    assert words in decision.message
+
+
+def test_adjustment_mapping_lets_oa_post(claims: MemoryLedger) -> None:
+    """With OA-23 mapped to ignore, the line posts without it (no write-off of it)."""
+    lines = [
+        line("D1110", "120.00", "80.00", CO45, ("OA", "23", "10.00")),
+        line("D0120", "60.00", "45.00", ("CO", "45", "15.00")),
+    ]
+    settings = AutoPostSettings(
+        enabled=True,
+        min_paid_percent_of_expected=D("90"),
+        adjustment_mappings={"OA-23": "ignore", "PI": "writeoff"},
+    )
+    plan = planned(claims, claim_payload("CLM1", "1", "180.00", "125.00", lines), settings=settings)
+    assert isinstance(plan.outcome, InsurancePaymentPlan)
+    assert plan.outcome.lines[0].writeoff == D("30.00")
+
+
+def test_denied_claim_lists_every_code_in_words(claims: MemoryLedger) -> None:
+    """A denial posts nothing and names each CARC and RARC, unknown ones included."""
+    lines = [line("D1110", "120.00", "0.00", ("CO", "29", "120.00"), remarks=("N30",))]
+    payload = claim_payload(
+        "CLM1",
+        "4",
+        "120.00",
+        "0.00",
+        lines,
+        remarks=["ZZ9"],
+        adjustments=[{"group": "CO", "reason": "999", "amount": "0.00"}],
+    )
+    decision = review_of(planned(claims, payload))
+    assert decision.reason == "denied"
+    assert codes.adjustment_words("CO", "29") in decision.message
+    assert "deadline" in decision.message  # the CARC 29 wording, whichever table supplies it
+    assert codes.rarc_words("N30") in decision.message and "N30: patient" in decision.message
+    assert "unknown CARC 999" in decision.message and "unknown remark ZZ9" in decision.message
+
+
+def test_multiple_plans_with_a_balance_needs_the_secondary_claim(claims: MemoryLedger) -> None:
+    """Primary paid part, the patient has another plan: flag secondary_claim_needed."""
+    lines = [line("D2391", "200.00", "100.00", ("PR", "2", "100.00"))]
+    decision = review_of(planned(claims, claim_payload("CLM2", "1", "200.00", "100.00", lines)))
+    assert decision.reason == "secondary_claim_needed" and "100.00 remains" in decision.message
+
+
+def test_forwarded_claim_with_two_plans_is_multiple_plans(claims: MemoryLedger) -> None:
+    """Processed as primary and forwarded (19): no claim to send, but two plans: multiple_plans."""
+    lines = [line("D2391", "200.00", "100.00", ("PR", "2", "100.00"))]
+    decision = review_of(planned(claims, claim_payload("CLM2", "19", "200.00", "100.00", lines)))
+    assert decision.reason == "multiple_plans"
+
+
+def test_claim_found_only_by_date_and_charge_is_offered_not_posted(claims: MemoryLedger) -> None:
+    """A match by service date and charge alone is a candidate for a person, never posted."""
+    payload = claim_payload("WRONG", "1", "180.00", "135.00", good_lines(), payer_control="X1")
+    decision = review_of(planned(claims, payload))
+    assert decision.reason == "claim_not_found"
+    assert "PMS claim C1 matches only by date and charge" in decision.message
+
+
+def test_claim_already_received_is_not_paid_twice(claims: MemoryLedger) -> None:
+    """A claim a person already received with money on it is reviewed, not posted again."""
+    claims.claims["C1"].received = True
+    claims.claims["C1"].lines[0].paid = D("90.00")
+    decision = review_of(
+        planned(claims, claim_payload("CLM1", "1", "180.00", "135.00", good_lines()))
+    )
+    assert decision.reason == "claim_already_received" and "90.00 paid" in decision.message
+
+
+def test_test_file_claims_are_ignored(claims: MemoryLedger) -> None:
+    """A claim from a test file never posts and needs nobody."""
+    result = planned(
+        claims, claim_payload("CLM1", "1", "180.00", "135.00", good_lines(), test=True)
+    )
+    assert result.outcome == Ignore("test_file")
+
+
+def reversal_lines() -> list[dict[str, Any]]:
+    return [
+        line("D1110", "-120.00", "-90.00", ("CO", "45", "-30.00")),
+        line("D0120", "-60.00", "-45.00", ("CO", "45", "-15.00")),
+    ]
+
+
+def test_reversal_of_our_own_posting_negates_it(claims: MemoryLedger) -> None:
+    """A 22 whose original the connector posted becomes a negative supplemental plan."""
+    original = stored(
+        new_claim(claim_payload("CLM1", "1", "180.00", "135.00", good_lines())),
+        item_id=3,
+        status=ItemStatus.POSTED,
+    )
+    claims.claims["C1"].received = True
+    payload = claim_payload("CLM1", "22", "-180.00", "-135.00", reversal_lines())
+    result = planned(claims, payload, related=[original])
+    plan = result.outcome
+    assert isinstance(plan, InsurancePaymentPlan) and plan.supplemental
+    assert [(p.paid, p.writeoff) for p in plan.lines] == [
+        (D("-90.00"), D("-30.00")),
+        (D("-45.00"), D("-15.00")),
+    ]
+    assert result.decision["reverses"] == original.key
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (None, "reversal_of_manual_post"),
+        (ItemStatus.REVIEW, "reversal_of_manual_post"),
+        (ItemStatus.RECEIVED, "defer"),
+    ],
+)
+def test_reversal_without_our_posting(
+    claims: MemoryLedger, status: ItemStatus | None, expected: str
+) -> None:
+    """A 22 of a claim a person posted (or never seen) is reviewed; of one waiting, deferred."""
+    related = []
+    if status is not None:
+        related = [
+            stored(
+                new_claim(claim_payload("CLM1", "1", "180.00", "135.00", good_lines())),
+                item_id=3,
+                status=status,
+            )
+        ]
+    result = planned(
+        claims, claim_payload("CLM1", "22", "-180.00", "-135.00", reversal_lines()), related=related
+    )
+    if expected == "defer":
+        assert isinstance(result.outcome, Defer)
+    else:
+        assert review_of(result).reason == expected
