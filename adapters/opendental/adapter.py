@@ -195,7 +195,7 @@ class OpenDentalLedger:
         """
         self._check_payment_plan(plan)
         patient = self._live_patient(plan.patient_id)
-        existing = self._marked_payment(plan.marker)
+        existing = self._marked_payment(plan.marker, patient=int(patient.patient_id))
         if existing is not None:
             return self._resume_payment(plan, existing)
         body: dict[str, Any] = {
@@ -215,7 +215,7 @@ class OpenDentalLedger:
             body["PayNote"] = f"{body['PayNote']} {EXPLICIT_TAG}"
         created = once_more_if_absent(
             lambda: self.api.create_payment(body),
-            lambda: self._payment_ids(plan.marker),
+            lambda: self._payment_ids(plan.marker, patient=int(patient.patient_id)),
             step="payments_post",
         )
         pay_num = int(created["PayNum"])
@@ -358,18 +358,30 @@ class OpenDentalLedger:
     def _splits(self, pay_num: int) -> list[Any]:
         return self.db.fetchall("splits_of_payment", queries.SPLITS_OF_PAYMENT, (pay_num,))
 
-    def _marked_payment(self, marker: str, *, sign: int = 1) -> Any | None:
-        """The oldest payment whose note carries ``marker`` with the given sign of PayAmt."""
-        rows = self.db.fetchall(
-            "postings_by_marker", queries.POSTINGS_BY_MARKER, (marker, marker, marker, marker)
-        )
+    def _marked_payment(
+        self, marker: str, *, sign: int = 1, patient: int | None = None
+    ) -> Any | None:
+        """The oldest payment whose note carries ``marker`` with the given sign of PayAmt
+        (only that patient's payments when ``patient`` is given: an indexed lookup)."""
+        if patient is not None:
+            rows = self.db.fetchall(
+                "patient_payments_by_marker",
+                queries.PATIENT_PAYMENTS_BY_MARKER,
+                (patient, marker),
+            )
+        else:
+            rows = self.db.fetchall(
+                "postings_by_marker", queries.POSTINGS_BY_MARKER, (marker, marker, marker, marker)
+            )
         for row in rows:
             if row[0] == "payment" and (Decimal(row[3]) >= ZERO) == (sign > 0):
                 return row
         return None
 
-    def _payment_ids(self, marker: str, *, sign: int = 1) -> dict[str, Any] | None:
-        row = self._marked_payment(marker, sign=sign)
+    def _payment_ids(
+        self, marker: str, *, sign: int = 1, patient: int | None = None
+    ) -> dict[str, Any] | None:
+        row = self._marked_payment(marker, sign=sign, patient=patient)
         return {"PayNum": int(row[1])} if row is not None else None
 
     @staticmethod

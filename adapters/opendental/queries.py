@@ -77,6 +77,15 @@ WHERE LOCATE(?, c.Note) > 0 OR LOCATE(?, c.Note) > 0
 ORDER BY 2
 """
 
+# The same lookup for one patient: uses Open Dental's PatNum index instead of scanning PayNote.
+PATIENT_PAYMENTS_BY_MARKER = """
+SELECT 'payment' AS Kind, p.PayNum AS Num, p.PatNum, CAST(p.PayAmt AS DECIMAL(14,2)) AS Amount,
+       p.PayNote AS Note
+FROM payment p
+WHERE p.PatNum = ? AND LOCATE(?, p.PayNote) > 0
+ORDER BY p.PayNum
+"""
+
 SPLITS_OF_PAYMENT = """
 SELECT SplitNum, PatNum, ProvNum, ProcNum, AdjNum, UnearnedType,
        CAST(SplitAmt AS DECIMAL(14,2)) AS SplitAmt

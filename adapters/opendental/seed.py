@@ -287,10 +287,17 @@ def insert_statements(rows: Rows) -> Iterable[tuple[str, list[Sequence[Any]]]]:
             yield f"INSERT INTO {table} ({names}) VALUES ({marks})", params  # noqa: S608 - column names come from our code; values are ? placeholders
 
 
-def load(cursor: Any, rows: Rows) -> None:
-    """Insert ``rows`` with a DB-API cursor (pyodbc: fast_executemany is left to the caller)."""
+def load(cursor: Any, rows: Rows, *, chunk: int = 1) -> None:
+    """Insert ``rows`` with a DB-API cursor, ``chunk`` rows per INSERT statement."""
     for sql, params in insert_statements(rows):
-        cursor.executemany(sql, params)
+        if chunk <= 1:
+            cursor.executemany(sql, params)
+            continue
+        head, _, values = sql.partition(" VALUES ")
+        for start in range(0, len(params), chunk):
+            part = params[start : start + chunk]
+            flat = [value for row in part for value in row]
+            cursor.execute(f"{head} VALUES {', '.join([values] * len(part))}", flat)
 
 
 # -- row builders -------------------------------------------------------------------------
