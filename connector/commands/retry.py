@@ -11,15 +11,34 @@ import argparse
 
 from connector.commands.common import runtime
 from connector.commands.review import say
+from connector.domain import ItemKind
 from connector.errors import PermanentError
+from connector.posting.planner import PATIENT_OVERRIDE
 from connector.posting.reasons import describe
+from connector.store import StateStore
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``retry`` command."""
     parser = sub.add_parser("retry", help="re-plan a review item after fixing its cause")
     parser.add_argument("review_id", type=int, metavar="ID", help="review id (connector review)")
+    parser.add_argument(
+        "--patient",
+        metavar="PMS_ID",
+        help="for a patient payment: post it to this PMS patient id (when the payment's "
+        "metadata named no patient, or the wrong one)",
+    )
     parser.set_defaults(handler=handle)
+
+
+def _set_patient(store: StateStore, item_id: int, patient_id: str) -> None:
+    """Remember the staff-chosen patient on the item (the change is kept in its history)."""
+    item = store.get_item(item_id)
+    if item is None or item.kind is not ItemKind.PATIENT_PAYMENT:
+        raise PermanentError("--patient applies only to patient payments", code="retry_invalid")
+    if not patient_id.strip() or len(patient_id) > 40:
+        raise PermanentError("--patient needs a PMS patient id", code="retry_invalid")
+    store.save_progress(item_id, {**item.progress, PATIENT_OVERRIDE: patient_id.strip()})
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -29,6 +48,8 @@ def handle(args: argparse.Namespace) -> int:
         entry = rt.store.get_review(args.review_id)
         if entry is None:
             raise PermanentError(f"no review with id {args.review_id}", code="review_not_found")
+        if args.patient is not None:
+            _set_patient(rt.store, entry.item_id, args.patient)
         item = rt.store.retry_review(entry.id)
     finally:
         rt.store.close()

@@ -29,6 +29,9 @@ NEVER_WRITTEN = frozenset(
 """Kinds that never lead to a PMS write, so the PMS is not asked whether they are there."""
 
 
+PATIENT_OVERRIDE = "patient_override"
+
+
 def writeback_of(practice: PracticeSettings) -> WritebackSettings:
     """The practice's write-back settings (defaults when it has no payments section)."""
     return practice.payments.writeback if practice.payments else WritebackSettings()
@@ -61,7 +64,17 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
     kind = item.kind
     related = store.related_items(practice.id, item.related_key) if item.related_key else []
     if kind is ItemKind.PATIENT_PAYMENT:
-        return Planned(plan_patient_payment(item, writeback_of(practice), ledger, tz=tz))
+        # staff may name the patient when the processor's metadata had none (`retry --patient`)
+        override = item.progress.get(PATIENT_OVERRIDE)
+        return Planned(
+            plan_patient_payment(
+                item,
+                writeback_of(practice),
+                ledger,
+                tz=tz,
+                patient_ref=str(override) if override else None,
+            )
+        )
     if kind in REVERSALS:
         hand = resolved_by_hand(store, practice.id, related)
         outcome = plan_reversal(

@@ -43,7 +43,7 @@ _ALL = (
         "patient_not_found",
         "patient not in the PMS",
         "Payment of {amount} ({reference}) names patient {patient_ref}, who is not in the PMS.",
-        "Find the patient; fix the payment's metadata or post it by hand.",
+        "Find who paid, then `connector retry ID --patient PMS_ID`, or post it by hand.",
     ),
     Reason(
         "patient_inactive",

@@ -4,6 +4,7 @@ with the posting job run against the same state store and a MemoryLedger."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_review_retry_and_resolve_round_trip(
     shown = capsys.readouterr().out
     assert f"Review #{first.id} (open)" in shown
     assert "names patient 404, who is not in the PMS" in shown
-    assert "To do:      Find the patient" in shown
+    assert "To do:      Find who paid, then `connector retry ID --patient PMS_ID`" in shown
     assert "item.recorded - -> received" in shown and "item.review received -> review" in shown
 
     assert cli(config, "review", "--json", "show", str(first.id)) == 0
@@ -102,3 +103,42 @@ def test_retry_and_resolve_refuse_closed_or_unknown_reviews(
     assert cli(config, "review", "show", "999") == 1
     assert "review_not_found" in capsys.readouterr().err
     store.close()
+
+
+def test_retry_with_patient_posts_a_payment_whose_metadata_named_nobody(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`retry ID --patient P` posts a payment with no patient id to the patient staff name,
+    and the choice is kept in the item's history."""
+    settings = load_config(config, resolve_secrets=False).settings.practice(PRACTICE)
+    store = SQLiteStore(tmp_path / "state.db")
+    store.migrate()
+    led: MemoryLedger = ledger()
+    led.add_patient("77", provider="DOC1")
+    [anonymous] = record(
+        store, new_stripe(ItemKind.PATIENT_PAYMENT, "txn_9", "40.00", patient_ref=None)
+    )
+    assert run(store, led, settings=settings)["review"] == 1
+    [entry] = store.list_reviews(PRACTICE)
+    assert entry.reason == "patient_not_found"
+
+    assert cli(config, "retry", str(entry.id), "--patient", "77") == 0
+    capsys.readouterr()
+    assert run(store, led, settings=settings)["posted"] == 1
+    [payment] = led.payments
+    assert payment.patient_id == "77" and payment.amount == Decimal("40.00")
+    progress = [h for h in store.history(anonymous.id) if h.event == "item.progress"]
+    assert progress[0].detail["patient_override"] == "77"
+
+
+def test_retry_with_patient_refuses_other_kinds(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--patient` on a review that is not a patient payment is refused with a clear error."""
+    store = SQLiteStore(tmp_path / "state.db")
+    store.migrate()
+    [refund] = record(store, new_stripe(ItemKind.REFUND, "txn_r", "-5.00"))
+    review_id = store.mark_review(refund.id, "reversal_unmatched", "no original")
+    store.close()
+    assert cli(config, "retry", str(review_id), "--patient", "77") == 1
+    assert "only to patient payments" in capsys.readouterr().err

@@ -194,11 +194,13 @@ def _patient_message(patient: PatientLookup | None, key: str, charge: str) -> st
         where = PLACE_WORDS.get(patient.found_in, patient.found_in)
         return (
             f"The value under metadata key '{key}' on the {where} of {charge} is not a "
-            "valid PMS patient id; correct it in Stripe and retry, or post by hand."
+            "valid PMS patient id; find who paid, then `connector retry ID --patient PMS_ID`, "
+            "or post it by hand."
         )
     return (
         f"No patient id under metadata key '{key}' on the charge, payment intent or "
-        f"customer of {charge}; add it in Stripe and retry, or post by hand."
+        f"customer of {charge}; find who paid, then `connector retry ID --patient PMS_ID`, "
+        "or post it by hand."
     )
 
 
