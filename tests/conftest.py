@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, settings
 
 from connector.store import SQLiteStore
 
+pytest_plugins = ["tests.support.postgres"]
+
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
