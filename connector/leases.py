@@ -57,6 +57,8 @@ class PracticeStop(threading.Event):
         self._parent = parent
         self._deadline = deadline
         self._clock = clock
+        self.acquired_at = clock()
+        """When this instance acquired the lease (monotonic clock): one value per tenure."""
 
     def is_set(self) -> bool:
         """True once the practice must not be worked any more under this lease."""
@@ -155,7 +157,7 @@ class LeaseKeeper:
         started = self.clock()
         try:
             still = set(self.store.renew_leases(self.owner, self.ttl))
-        except ConnectorError as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever failed, we no longer know we hold them
             self._store_failed("renew", exc, changes)
             return changes
         deadline = started + self.ttl.total_seconds() - self._margin
@@ -170,7 +172,7 @@ class LeaseKeeper:
                     self.owner, self.practice_ids, self.ttl, self.max_practices
                 )
                 holders = self.store.lease_holders()
-            except ConnectorError as exc:
+            except Exception as exc:  # noqa: BLE001 - logged once; claimed again next cycle
                 self._store_failed("claim", exc, changes)
                 return changes
             deadline = started + self.ttl.total_seconds() - self._margin
@@ -191,12 +193,12 @@ class LeaseKeeper:
             stop.set()
         try:
             released = self.store.release_leases(self.owner)
-        except ConnectorError as exc:
+        except Exception as exc:  # noqa: BLE001 - shutting down: say so, the leases will expire
             self.log.warning(
                 "lease.release_failed",
                 owner=self.owner,
                 error_code=error_code(exc),
-                error=str(exc),
+                error=str(exc) if isinstance(exc, ConnectorError) else type(exc).__name__,
                 hint="the leases expire by themselves after the lease ttl",
             )
             return []
@@ -263,9 +265,12 @@ class LeaseKeeper:
             "lease.lost", practice_id=practice_id, owner=self.owner, reason=reason, **extra
         )
 
-    def _store_failed(self, step: str, exc: ConnectorError, changes: LeaseChanges) -> None:
-        for practice_id in sorted(self._snapshot()):
-            self._lose(practice_id, f"{step}_failed", changes, error_code=error_code(exc))
+    def _store_failed(self, step: str, exc: Exception, changes: LeaseChanges) -> None:
+        # Only a failed renewal leaves us unsure what we hold; after a failed claim or release
+        # the leases renewed a moment ago are still ours until their deadline.
+        if step == "renew":
+            for practice_id in sorted(self._snapshot()):
+                self._lose(practice_id, "renew_failed", changes, error_code=error_code(exc))
         if not self._failing:
             self._failing = True
             self.log.error(
@@ -273,7 +278,7 @@ class LeaseKeeper:
                 owner=self.owner,
                 step=step,
                 error_code=error_code(exc),
-                error=str(exc),
+                error=str(exc) if isinstance(exc, ConnectorError) else type(exc).__name__,
             )
 
     def _rebalance(self, share: int, changes: LeaseChanges) -> None:
@@ -289,7 +294,7 @@ class LeaseKeeper:
                     stop = self._held.pop(practice_id)
                 stop.set()
                 self.store.release_leases(self.owner, [practice_id])
-            except ConnectorError as exc:
+            except Exception as exc:  # noqa: BLE001 - it expires by itself; logged once
                 self._store_failed("release", exc, changes)
                 return
             finally:

@@ -11,17 +11,6 @@ import pytest
 from connector.store import StateStore, open_store
 from tests.support.postgres import PostgresServer
 
-TEMPLATE = "connector_template"
-
-
-@pytest.fixture(scope="session")
-def pg_template(postgres_server: PostgresServer) -> str:
-    """A database migrated once; each test's database is a copy of it."""
-    postgres_server.execute(f'CREATE DATABASE "{TEMPLATE}" TEMPLATE template0')
-    store = open_store(postgres_server.url(TEMPLATE))
-    store.close()
-    return TEMPLATE
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.external_service)])
 def engine(request: pytest.FixtureRequest) -> str:
@@ -43,8 +32,7 @@ def store_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> st
     """A URL naming a migrated, empty store of the engine under test."""
     if engine == "sqlite":
         return f"sqlite:///{tmp_path / 'state.db'}"
-    server: PostgresServer = request.getfixturevalue("postgres_server")
-    return server.new_database(template=request.getfixturevalue("pg_template"))
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

@@ -167,3 +167,23 @@ def postgres_server() -> Iterator[PostgresServer]:
     server = start_server()
     yield server
     server.stop()
+
+
+TEMPLATE = "connector_template"
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres_server: PostgresServer) -> str:
+    """A database migrated once by the real store; each test's database is a copy of it."""
+    from connector.store import open_store
+
+    postgres_server.execute(f'CREATE DATABASE "{TEMPLATE}" TEMPLATE template0')
+    store = open_store(postgres_server.url(TEMPLATE))
+    store.close()
+    return TEMPLATE
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, pg_template: str) -> str:
+    """The URL (with password) of a new, migrated, empty database for this test."""
+    return postgres_server.new_database(template=pg_template)
