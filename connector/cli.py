@@ -19,6 +19,7 @@ COMMANDS = [
     "connector.commands.check_config",
     "connector.commands.status",
     "connector.commands.config_schema",
+    "connector.commands.state",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -16,7 +16,7 @@ two instances cannot both resolve or retry one entry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, LiteralString
 
@@ -25,10 +25,11 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from connector import jsonutil
-from connector.domain import Item, ItemKind, ItemStatus, NewItem
+from connector.domain import Item, ItemStatus, NewItem
 from connector.errors import PermanentError
-from connector.money import from_cents, to_cents
-from connector.store import postgres_leases
+from connector.money import to_cents
+from connector.store import copy, postgres_leases
+from connector.store import postgres_rows as pgrows
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
 from connector.store.postgres_errors import translate
 from connector.store.schema import load_migrations
@@ -168,7 +169,7 @@ class PostgresStore:
     def _items(self, query: LiteralString, args: Sequence[Any]) -> list[Item]:
         with self._read() as cur:
             cur.execute(query, args)
-            return [_item(row) for row in cur.fetchall()]
+            return [pgrows.item(row) for row in cur.fetchall()]
 
     def due_items(self, practice_id: str, now: dt.datetime, limit: int) -> list[Item]:
         """Received items, and failed ones whose retry time has come, oldest first."""
@@ -275,7 +276,7 @@ class PostgresStore:
                 item_id,
                 ItemStatus.FAILED,
                 "item.failed",
-                {"code": code, "message": message, "next_attempt_at": _iso(next_attempt_at)},
+                {"code": code, "message": message, "next_attempt_at": pgrows.iso(next_attempt_at)},
                 last_error_code=code,
                 last_error=message,
                 next_attempt_at=next_attempt_at,
@@ -331,7 +332,7 @@ class PostgresStore:
                 id=r["id"],
                 item_id=r["item_id"],
                 practice_id=r["practice_id"],
-                at=_utc(r["at"]),
+                at=pgrows.utc(r["at"]),
                 event=r["event"],
                 from_status=r["from_status"],
                 to_status=r["to_status"],
@@ -356,14 +357,14 @@ class PostgresStore:
             query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
         with self._read() as cur:
             cur.execute(query + sql.SQL(" ORDER BY r.id DESC"), args)
-            return [_review(row) for row in cur.fetchall()]
+            return [pgrows.review(row) for row in cur.fetchall()]
 
     def get_review(self, review_id: int) -> Review | None:
         """One review entry."""
         with self._read() as cur:
             cur.execute(_REVIEW_SELECT + " WHERE r.id = %s", (review_id,))
             row = cur.fetchone()
-        return _review(row) if row else None
+        return pgrows.review(row) if row else None
 
     @staticmethod
     def _open_review(cur: Cur, review_id: int) -> Row:
@@ -455,9 +456,9 @@ class PostgresStore:
             PollState(
                 practice_id=r["practice_id"],
                 source=r["source"],
-                last_started_at=_utc_or_none(r["last_started_at"]),
-                last_ok_at=_utc_or_none(r["last_ok_at"]),
-                last_error_at=_utc_or_none(r["last_error_at"]),
+                last_started_at=pgrows.utc_or_none(r["last_started_at"]),
+                last_ok_at=pgrows.utc_or_none(r["last_ok_at"]),
+                last_error_at=pgrows.utc_or_none(r["last_error_at"]),
                 last_error_code=r["last_error_code"],
                 last_error=r["last_error"],
                 consecutive_failures=r["consecutive_failures"],
@@ -509,6 +510,50 @@ class PostgresStore:
         with self._tx() as cur:
             return postgres_leases.holders(cur)
 
+    # -- copying (``connector state copy``) -------------------------------------------------
+    def export_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every row of ``table`` in key order (a server-side cursor: memory stays flat)."""
+        order = "id" if table in ("items", "reviews", "history") else "practice_id, source"
+        query = sql.SQL("SELECT * FROM {} ORDER BY {}").format(
+            sql.Identifier(copy.check_table(table)), sql.SQL(order)
+        )
+        with (
+            translate(),
+            self._pool.connection() as conn,
+            conn.transaction(),
+            conn.cursor(name=f"export_{table}") as cur,
+        ):
+            cur.execute(query)
+            yield from (pgrows.utc_row(row) for row in cur)
+
+    def import_rows(self, tables: Iterable[tuple[str, copy.Rows]]) -> dict[str, int]:
+        """Insert every table's rows in one transaction; the store must hold no items."""
+        counts: dict[str, int] = {}
+        with self._tx() as cur:
+            cur.execute("SELECT EXISTS (SELECT 1 FROM items) AS busy")
+            if _one(cur)["busy"]:
+                raise PermanentError("the target store is not empty", code="state_not_empty")
+            for table, rows in tables:
+                counts[table] = 0
+                for row in rows:
+                    cur.execute(
+                        sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+                            sql.Identifier(copy.check_table(table)),
+                            sql.SQL(", ").join(map(sql.Identifier, row)),
+                            sql.SQL(", ").join(sql.Placeholder() * len(row)),
+                        ),
+                        list(row.values()),
+                    )
+                    counts[table] += 1
+            for table in ("items", "reviews", "history"):  # identities continue after the ids
+                cur.execute(
+                    sql.SQL(
+                        "SELECT setval(pg_get_serial_sequence({t}, 'id'),"
+                        " COALESCE((SELECT MAX(id) FROM {i}), 0) + 1, false)"
+                    ).format(t=sql.Literal(table), i=sql.Identifier(table))
+                )
+        return counts
+
 
 def _history(
     cur: Cur,
@@ -541,55 +586,3 @@ def _one(cur: Cur) -> Row:
     row = cur.fetchone()
     assert row is not None
     return row
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC)
-
-
-def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
-    return value.astimezone(dt.UTC) if value is not None else None
-
-
-def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat()
-
-
-def _item(row: Row) -> Item:
-    return Item(
-        id=row["id"],
-        practice_id=row["practice_id"],
-        source=row["source"],
-        key=row["key"],
-        kind=ItemKind(row["kind"]),
-        status=ItemStatus(row["status"]),
-        payload=jsonutil.loads(row["payload"]),
-        amount=from_cents(row["amount_cents"]),
-        group_key=row["group_key"],
-        related_key=row["related_key"],
-        attempts=row["attempts"],
-        next_attempt_at=_utc_or_none(row["next_attempt_at"]),
-        last_error_code=row["last_error_code"],
-        pms_ids=jsonutil.loads(row["pms_ids"]),
-        progress=jsonutil.loads(row["progress"]),
-        created_at=_utc(row["created_at"]),
-        updated_at=_utc(row["updated_at"]),
-    )
-
-
-def _review(row: Row) -> Review:
-    return Review(
-        id=row["id"],
-        item_id=row["item_id"],
-        practice_id=row["practice_id"],
-        reason=row["reason"],
-        message=row["message"],
-        details=jsonutil.loads(row["details"]),
-        state=row["state"],
-        created_at=_utc(row["created_at"]),
-        closed_at=_utc_or_none(row["closed_at"]),
-        resolution_note=row["resolution_note"],
-        item_key=row["item_key"],
-        item_kind=row["item_kind"],
-        amount=str(from_cents(row["amount_cents"])),
-    )

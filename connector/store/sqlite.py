@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from connector import jsonutil
 from connector.domain import Item, ItemKind, ItemStatus, NewItem
 from connector.errors import PermanentError, TransientError
 from connector.money import from_cents, to_cents
-from connector.store import sqlite_leases
+from connector.store import copy, sqlite_leases
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
 from connector.store.schema import load_migrations
 
@@ -588,6 +588,35 @@ class SQLiteStore:
     def lease_holders(self) -> dict[str, list[str]]:
         """Live instances and the practices each holds."""
         return sqlite_leases.holders(self._conn(), utcnow())
+
+    # -- copying (``connector state copy``) -------------------------------------------------
+    def export_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every row of ``table`` in key order, timestamps as aware datetimes."""
+        order = "id" if table in ("items", "reviews", "history") else "practice_id, source"
+        sql = f"SELECT * FROM {copy.check_table(table)} ORDER BY {order}"  # noqa: S608 - fixed names
+        for row in self._conn().execute(sql):
+            yield {key: copy.parse_timestamp(key, row[key]) for key in row.keys()}  # noqa: SIM118
+
+    def import_rows(self, tables: Iterable[tuple[str, copy.Rows]]) -> dict[str, int]:
+        """Insert every table's rows in one transaction; the store must hold no items."""
+        counts: dict[str, int] = {}
+        with self._tx() as tx:
+            if tx.execute("SELECT COUNT(*) FROM items").fetchone()[0]:
+                raise PermanentError("the target store is not empty", code="state_not_empty")
+            for table, rows in tables:
+                known = {r[1] for r in tx.execute(f"PRAGMA table_info({copy.check_table(table)})")}
+                counts[table] = 0
+                for row in rows:
+                    columns = [c for c in row if c in known]
+                    values = [_ts(v) if isinstance(v, dt.datetime) else v for v in
+                              (row[c] for c in columns)]  # fmt: skip
+                    tx.execute(
+                        f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608 - checked names
+                        f" VALUES ({', '.join('?' for _ in columns)})",
+                        values,
+                    )
+                    counts[table] += 1
+        return counts
 
 
 def _split_sql(script: str) -> list[str]:
