@@ -28,6 +28,18 @@ def test_same_key_twice_is_one_item(store: StateStore) -> None:
     assert store.status_counts() == {"p1": {"received": 2}}
 
 
+def test_a_key_repeated_within_one_batch_is_stored_once(store: StateStore) -> None:
+    """One page naming a key twice stores it once, with one history row and one review."""
+    review = _payment("txn_r", status=ItemStatus.REVIEW, review_reason="patient_not_found",
+                      review_message="no patient id")  # fmt: skip
+    result = store.record("p1", "stripe", [_payment("a"), review, _payment("a"), review])
+    assert result.new_keys == ("a", "txn_r") and result.duplicates == 2
+    for key in ("a", "txn_r"):
+        item = store.find_item("p1", key)
+        assert item is not None and [h.event for h in store.history(item.id)] == ["item.recorded"]
+    assert [r.item_key for r in store.list_reviews()] == ["txn_r"]
+
+
 def test_keys_are_unique_per_practice(store: StateStore) -> None:
     """Two practices may each have an item with the same key."""
     store.record("p1", "stripe", [_payment("k")])

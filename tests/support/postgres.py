@@ -53,6 +53,7 @@ class PostgresServer:
     port: int = field(default_factory=_free_port)
     password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     run_as: str | None = None
+    durable: bool = False
     _counter: int = 0
 
     @property
@@ -82,11 +83,10 @@ class PostgresServer:
             check=True, capture_output=True,
         )  # fmt: skip
         pwfile.unlink()
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root}"
-            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            " -c max_connections=200"
-        )
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root}"
+        options += " -c max_connections=200"
+        if not self.durable:  # tests need speed, not crash safety; benchmarks keep the defaults
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             self._cmd(
                 str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-l",
@@ -134,8 +134,12 @@ class PostgresServer:
         return self.url(name)
 
 
-def start_server() -> PostgresServer:
-    """Start a server (skipping the calling test when PostgreSQL is not installed)."""
+def start_server(*, durable: bool = False) -> PostgresServer:
+    """Start a server (skipping the calling test when PostgreSQL is not installed).
+
+    ``durable=True`` keeps PostgreSQL's crash-safety defaults (fsync, synchronous commit), as
+    benchmarks need; tests turn them off for speed.
+    """
     bin_dir = find_bin_dir()
     if bin_dir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
@@ -151,7 +155,7 @@ def start_server() -> PostgresServer:
             pytest.skip("running as root and there is no 'postgres' system user to run initdb")
         run_as = SUPERUSER
     root = Path(tempfile.mkdtemp(prefix="connector-pg-"))
-    server = PostgresServer(bin_dir=bin_dir, root=root, run_as=run_as)
+    server = PostgresServer(bin_dir=bin_dir, root=root, run_as=run_as, durable=durable)
     server._own(root)
     try:
         server.start()
