@@ -187,3 +187,33 @@ def test_sigterm_finishes_the_item_then_releases_every_lease(
     log = stderr.decode()
     assert log.count('"lease.acquired"') == 1 and log.count('"lease.released"') == 1
     assert owner in log and log.index('"lease.released"') < log.index('"daemon.stopped"')
+
+
+def test_a_practice_acquired_later_runs_its_jobs_at_once(tmp_path: Path, postgres_url: str) -> None:
+    """When a lease cycle acquires a practice, its hourly job is rescheduled to run now."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    job = ScriptedJob("stripe", [{"n": 1}])
+    daemon = _daemon(_config(tmp_path, postgres_url, ["a"], ttl="30s"), {"a": [job]})
+    other = LeaseKeeper(daemon.store, ["a"], ttl=dt.timedelta(seconds=30), owner="other")
+    other.cycle()  # another instance holds "a" when this daemon starts
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start()
+    try:
+        entry = daemon._practices[0]
+        scheduler.add_job(daemon.run_job, "interval", hours=1, id="a:stripe",
+                          args=(entry.practice, job, entry.lock))  # fmt: skip
+        daemon._scheduler = scheduler
+        assert daemon.leases is not None
+        daemon.run_leases()
+        assert daemon.leases.held() == [] and job.calls == 0
+        other.release_all()
+        daemon.run_leases()
+        deadline = time.monotonic() + 10
+        while job.calls == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.calls == 1, "the job should have run right after the lease was acquired"
+    finally:
+        scheduler.shutdown(wait=True)
+        daemon.leases.release_all()  # type: ignore[union-attr]
+        daemon.store.close()
