@@ -176,8 +176,10 @@ class LeaseKeeper:
                 self._store_failed("claim", exc, changes)
                 return changes
             deadline = started + self.ttl.total_seconds() - self._margin
+            renewed = still & set(self._snapshot())
             for practice_id in now_held:
-                self._keep(practice_id, deadline, changes)
+                if practice_id not in renewed:  # a claim does not extend what renew extended
+                    self._keep(practice_id, deadline, changes)
             share = fair_share(len(self.practice_ids), len(holders), self.max_practices)
             self._rebalance(share, changes)
         if self._failing:
