@@ -7,6 +7,12 @@ counted in the store and logged once (the recovery too); it never reaches the sc
 practice cannot stop another. An :class:`~connector.errors.AuthError` pauses that job until the
 admin fixes the credentials and restarts. SIGTERM/SIGINT set the stop event: sources and the
 poster finish the current item and return, then the scheduler shuts down.
+
+With practice leases (``leases.enabled``; on by default for PostgreSQL) a
+:class:`~connector.leases.LeaseKeeper` claims and renews practices every ``ttl / 3`` on its own
+executor thread; a job of a practice this instance does not hold is skipped, and a job's
+``ctx.stop`` is that practice's :class:`~connector.leases.PracticeStop`, so work stops between
+items the moment the lease is lost. Leases are released after the scheduler has shut down.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 
 from connector.config import LoadedConfig, PostingSettings, PracticeSettings
 from connector.errors import AuthError, ConnectorError, NotImplementedYet, error_code
+from connector.leases import LeaseKeeper
 from connector.logging import bind_run, clear_run, get_logger
 from connector.metrics import Metrics
 from connector.redaction import Redactor
@@ -40,6 +47,7 @@ class JobOutcome:
     ok: bool
     code: str | None = None
     summary: dict[str, int] | None = None
+    skipped: bool = False
 
 
 @dataclass
@@ -111,6 +119,17 @@ class Daemon:
             for practice in config.settings.practices
             if practice.enabled
         ]
+        self.leases: LeaseKeeper | None = None
+        lease_settings = config.settings.leases
+        if lease_settings.active(config.settings.state.url):
+            self.leases = LeaseKeeper(
+                store,
+                [entry.practice.id for entry in self._practices],
+                ttl=lease_settings.ttl,
+                max_practices=lease_settings.max_practices,
+                stop=self.stop_event,
+                locks={entry.practice.id: entry.lock for entry in self._practices},
+            )
 
     def _safe_jobs(self, factory: JobFactory, practice: PracticeSettings) -> list[Job]:
         try:
@@ -125,6 +144,10 @@ class Daemon:
         if self.stop_event.is_set():
             return JobOutcome(practice.id, job.name, ok=True, summary={})
         with lock:
+            # Checked under the practice lock: a lease is only given back while it is free.
+            stop = self.leases.stop_for(practice.id) if self.leases else self.stop_event
+            if stop is None:
+                return JobOutcome(practice.id, job.name, ok=True, summary={}, skipped=True)
             bind_run(practice.id, job.name)
             started = time.monotonic()
             self.store.poll_started(practice.id, job.name)
@@ -133,7 +156,7 @@ class Daemon:
                 store=self.store,
                 redactor=self.redactor,
                 log=get_logger(f"connector.{job.name}"),
-                stop=self.stop_event,
+                stop=stop,
                 dry_run=self.dry_run,
             )
             try:
@@ -205,16 +228,51 @@ class Daemon:
 
     # -- whole runs ------------------------------------------------------------------------
     def run_once(self) -> list[JobOutcome]:
-        """Run every job of every practice once, in order; never raises for a job failure."""
+        """Run every job of every practice once, in order; never raises for a job failure.
+
+        With leases: claim first, run the practices held (renewing meanwhile), release after.
+        """
+        if self.leases is None:
+            outcomes = self._run_all()
+        else:
+            self.leases.cycle()
+            try:
+                with self.leases.renewing():
+                    outcomes = self._run_all()
+            finally:
+                self.leases.release_all()
+        ok = sum(o.ok for o in outcomes)
+        skipped = sum(o.skipped for o in outcomes)
+        self.log.info(
+            "run.summary", jobs=len(outcomes), ok=ok, failed=len(outcomes) - ok, skipped=skipped
+        )
+        return outcomes
+
+    def _run_all(self) -> list[JobOutcome]:
         outcomes = []
         for entry in self._practices:
             for job in entry.jobs:
                 if self.stop_event.is_set():
                     break
                 outcomes.append(self.run_job(entry.practice, job, entry.lock))
-        ok = sum(o.ok for o in outcomes)
-        self.log.info("run.summary", jobs=len(outcomes), ok=ok, failed=len(outcomes) - ok)
         return outcomes
+
+    def run_leases(self) -> None:
+        """One lease cycle (the ``leases`` job); practices just acquired run their jobs now."""
+        assert self.leases is not None
+        try:
+            changes = self.leases.cycle()
+        except Exception as exc:  # the lease job must keep running whatever happens
+            self.log.error("lease.crashed", exc_info=exc)
+            return
+        if self._scheduler is None or not changes.acquired:
+            return
+        for entry in self._practices:
+            if entry.practice.id in changes.acquired:
+                for job in entry.jobs:
+                    scheduled = self._scheduler.get_job(f"{entry.practice.id}:{job.name}")
+                    if scheduled is not None and scheduled.next_run_time is not None:
+                        scheduled.modify(next_run_time=_now_utc())
 
     def run_forever(self) -> None:
         """Schedule every job on its interval and block until SIGTERM/SIGINT."""
@@ -223,7 +281,8 @@ class Daemon:
 
         workers = max(1, min(8, len(self._practices) * 2))
         scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(workers)},
+            # Leases renew on their own thread so busy practice jobs can never starve them.
+            executors={"default": ThreadPoolExecutor(workers), "leases": ThreadPoolExecutor(1)},
             job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 300},
             timezone="UTC",
         )
@@ -239,15 +298,41 @@ class Daemon:
                     args=(entry.practice, job, entry.lock),
                     next_run_time=_now_utc(),
                 )
+        if self.leases is not None:
+            self.leases.cycle()  # before the first jobs, so they find their leases
+            scheduler.add_job(
+                self.run_leases,
+                "interval",
+                seconds=self.leases.interval,
+                id="leases",
+                executor="leases",
+            )
         self.install_signal_handlers()
         health = self._start_health(scheduler)
-        self.log.info("daemon.started", practices=len(self._practices), workers=workers)
+        self.log.info(
+            "daemon.started",
+            practices=len(self._practices),
+            workers=workers,
+            lease_owner=self.leases.owner if self.leases else None,
+        )
         try:
             scheduler.start()
         finally:
             if health is not None:
                 health.stop()
+        if self.leases is not None:
+            self._release_when_idle(self.leases)
         self.log.info("daemon.stopped")
+
+    def _release_when_idle(self, leases: LeaseKeeper) -> None:
+        """Give every lease back once no practice job is running (each holds its lock)."""
+        for entry in self._practices:
+            entry.lock.acquire()
+        try:
+            leases.release_all()
+        finally:
+            for entry in self._practices:
+                entry.lock.release()
 
     def _start_health(self, scheduler: Any) -> Any:
         settings = self.config.settings.health

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 
 from connector.store import SQLiteStore
 
-pytest_plugins = ["tests.support.mariadb", "tests.support.opendental"]
+pytest_plugins = ["tests.support.mariadb", "tests.support.opendental", "tests.support.postgres"]
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]

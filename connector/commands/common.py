@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from connector.config import LoadedConfig, config_path, load_config
 from connector.logging import configure_logging
 from connector.redaction import Redactor
-from connector.store import StateStore, open_store
+from connector.store import StateStore, open_store, url_secrets
 
 
 @dataclass
@@ -35,7 +35,8 @@ def runtime(args: argparse.Namespace, *, resolve_secrets: bool = True) -> Runtim
     """Load config, configure redacting logs and open the store."""
     loaded = load(args, resolve_secrets=resolve_secrets)
     settings = loaded.settings.logging
-    redactor = Redactor(loaded.secret_values(), extra_fields=settings.redact_fields)
+    secrets = [*loaded.secret_values(), *url_secrets(loaded.settings.state.url)]
+    redactor = Redactor(secrets, extra_fields=settings.redact_fields)
     stream = sys.stdout if settings.stream == "stdout" else sys.stderr
     configure_logging(redactor=redactor, level=settings.level, fmt=settings.format, stream=stream)
     for warning in loaded.warnings:

@@ -30,6 +30,8 @@ def handle(args: argparse.Namespace) -> int:
             outcomes = daemon.run_once()
             for outcome in outcomes:
                 verdict = "ok" if outcome.ok else f"FAILED ({outcome.code})"
+                if outcome.skipped:
+                    verdict = "skipped (leased by another instance)"
                 counts = ", ".join(f"{k}={v}" for k, v in (outcome.summary or {}).items())
                 print(f"{outcome.practice_id:<20} {outcome.job:<10} {verdict} {counts}".rstrip())
             return 0 if all(o.ok for o in outcomes) else 1

@@ -23,6 +23,7 @@ def collect(rt: Any) -> dict[str, Any]:
     counts = rt.store.status_counts()
     reviews = rt.store.count_open_reviews()
     polls = rt.store.poll_states()
+    lease_owner = {p: owner for owner, held in rt.store.lease_holders().items() for p in held}
     practices = {}
     for practice in rt.config.settings.practices:
         pid = practice.id
@@ -31,6 +32,7 @@ def collect(rt: Any) -> dict[str, Any]:
             "vendor": practice.pms.vendor,
             "items": {s.value: counts.get(pid, {}).get(s.value, 0) for s in ItemStatus},
             "open_reviews": reviews.get(pid, 0),
+            "lease_owner": lease_owner.get(pid),
             "polls": {
                 p.source: {
                     "last_ok_at": _iso(p.last_ok_at),
@@ -63,6 +65,8 @@ def handle(args: argparse.Namespace) -> int:
         counts = "  ".join(f"{k}={v}" for k, v in items.items() if v)
         print(f"{pid} ({info['vendor']}){'' if info['enabled'] else ' [disabled]'}")
         print(f"  items: {counts or 'none'}   open reviews: {info['open_reviews']}")
+        if info["lease_owner"]:
+            print(f"  worked by: {info['lease_owner']}")
         if not info["polls"]:
             print("  polls: none yet")
         for source, poll in sorted(info["polls"].items()):

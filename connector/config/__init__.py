@@ -4,6 +4,7 @@ from connector.config.loader import LoadedConfig, config_path, iter_secrets, loa
 from connector.config.models import (
     ConnectorSettings,
     HealthSettings,
+    LeaseSettings,
     LoggingSettings,
     PostingSettings,
     PracticeSettings,
@@ -30,6 +31,7 @@ __all__ = [
     "EaglesoftPms",
     "EraSettings",
     "HealthSettings",
+    "LeaseSettings",
     "LoadedConfig",
     "LoggingSettings",
     "OpenDentalPms",

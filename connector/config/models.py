@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +29,30 @@ class StateSettings(_Strict):
         if not value.startswith(("sqlite:///", "postgresql://", "postgres://")):
             raise ValueError("expected sqlite:///path/to/state.db or postgresql://…")
         return value
+
+
+class LeaseSettings(_Strict):
+    """Practice leases: how several instances on one PostgreSQL store share the practices.
+
+    ``enabled: auto`` turns leases on for a PostgreSQL store and off for SQLite (one instance).
+    """
+
+    enabled: bool | Literal["auto"] = "auto"
+    ttl: Duration = Field(default="60s", validate_default=True)
+    max_practices: int | None = Field(default=None, ge=1)
+
+    @field_validator("ttl")
+    @classmethod
+    def _sane_ttl(cls, value: dt.timedelta) -> dt.timedelta:
+        if not dt.timedelta(seconds=1) <= value <= dt.timedelta(hours=1):
+            raise ValueError("expected a lease time between 1s and 1h (60s is a good default)")
+        return value
+
+    def active(self, state_url: str) -> bool:
+        """Whether leases are used with this store URL."""
+        if self.enabled == "auto":
+            return state_url.startswith(("postgresql://", "postgres://"))
+        return bool(self.enabled)
 
 
 class LoggingSettings(_Strict):
@@ -96,6 +121,7 @@ class ConnectorSettings(BaseSettings):
     )
 
     state: StateSettings = StateSettings()
+    leases: LeaseSettings = LeaseSettings()
     logging: LoggingSettings = LoggingSettings()
     posting: PostingSettings = PostingSettings()
     health: HealthSettings = HealthSettings()

@@ -6,13 +6,16 @@ Invariants every implementation keeps:
 * :meth:`StateStore.record` writes the new items, their review rows, their history and the
   source cursor in **one** transaction: either all of it is stored or none;
 * history is append-only;
-* status changes go through the ``mark_*`` methods, each of which writes history.
+* status changes go through the ``mark_*`` methods, each of which writes history;
+* a practice lease has at most one live owner; only that owner renews or releases it, and a
+  claim takes a practice only when its lease is free or expired (by the store's clock).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -186,6 +189,40 @@ class StateStore(Protocol):
 
     def count_open_reviews(self) -> dict[str, int]:
         """``{practice_id: open review count}``."""
+
+    # -- practice leases (several instances on one store; docs/scale.md) ------------------
+    def claim_practices(
+        self, owner: str, practice_ids: Sequence[str], ttl: dt.timedelta, limit: int | None = None
+    ) -> list[str]:
+        """Record ``owner`` as alive and claim free or expired practices up to its fair share.
+
+        The fair share is :func:`fair_share` of ``len(practice_ids)`` over the live instances
+        (those whose heartbeat has not expired, ``owner`` included), capped by ``limit``.
+        Leases ``owner`` already holds are kept but not extended (see :meth:`renew_leases`).
+        Returns every practice ``owner`` holds after the call, sorted.
+        """
+
+    def renew_leases(self, owner: str, ttl: dt.timedelta) -> list[str]:
+        """Extend ``owner``'s unexpired leases (and heartbeat) by ``ttl`` from now.
+
+        Returns the practices still held, sorted. A lease that already expired is not renewed,
+        even if nobody took it: the caller treats it as lost (it may claim it again).
+        """
+
+    def release_leases(self, owner: str, practice_ids: Collection[str] | None = None) -> list[str]:
+        """Free ``owner``'s leases (all of them, and its heartbeat, when ``practice_ids`` is None).
+
+        Returns the practices released, sorted.
+        """
+
+    def lease_holders(self) -> dict[str, list[str]]:
+        """``{owner: [practice_id, …]}`` for every live instance, including those holding none."""
+
+
+def fair_share(practices: int, instances: int, limit: int | None = None) -> int:
+    """How many of ``practices`` one of ``instances`` live instances should hold at most."""
+    share = math.ceil(practices / max(1, instances))
+    return share if limit is None else min(share, limit)
 
 
 TERMINAL = frozenset({ItemStatus.POSTED, ItemStatus.DEAD, ItemStatus.IGNORED})

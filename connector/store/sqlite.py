@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,9 @@ from connector import jsonutil
 from connector.domain import Item, ItemKind, ItemStatus, NewItem
 from connector.errors import PermanentError, TransientError
 from connector.money import from_cents, to_cents
+from connector.store import copy, sqlite_leases
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
+from connector.store.schema import load_migrations
 
 
 def utcnow() -> dt.datetime:
@@ -32,14 +33,8 @@ def _parse_ts(value: str | None) -> dt.datetime | None:
 
 
 def migrations() -> list[tuple[int, str]]:
-    """``(version, sql)`` for every migration shipped in the package, in order."""
-    folder = resources.files("connector.store") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    """``(version, sql)`` for every SQLite migration shipped in the package, in order."""
+    return load_migrations("sqlite")
 
 
 class SQLiteStore:
@@ -591,6 +586,57 @@ class SQLiteStore:
                 " GROUP BY practice_id"
             )
         }
+
+    # -- practice leases ------------------------------------------------------------------
+    def claim_practices(
+        self, owner: str, practice_ids: Sequence[str], ttl: dt.timedelta, limit: int | None = None
+    ) -> list[str]:
+        """Claim free or expired practices up to the fair share; return all held."""
+        with self._tx() as tx:
+            return sqlite_leases.claim(tx, owner, practice_ids, ttl, limit, utcnow())
+
+    def renew_leases(self, owner: str, ttl: dt.timedelta) -> list[str]:
+        """Extend the owner's unexpired leases; return those still held."""
+        with self._tx() as tx:
+            return sqlite_leases.renew(tx, owner, ttl, utcnow())
+
+    def release_leases(self, owner: str, practice_ids: Collection[str] | None = None) -> list[str]:
+        """Free the owner's leases (all, with its heartbeat, when no ids are given)."""
+        with self._tx() as tx:
+            return sqlite_leases.release(tx, owner, practice_ids)
+
+    def lease_holders(self) -> dict[str, list[str]]:
+        """Live instances and the practices each holds."""
+        return sqlite_leases.holders(self._conn(), utcnow())
+
+    # -- copying (``connector state copy``) -------------------------------------------------
+    def export_rows(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every row of ``table`` in key order, timestamps as aware datetimes."""
+        order = "id" if table in ("items", "reviews", "history") else "practice_id, source"
+        sql = f"SELECT * FROM {copy.check_table(table)} ORDER BY {order}"  # noqa: S608 - fixed names
+        for row in self._conn().execute(sql):
+            yield {key: copy.parse_timestamp(key, row[key]) for key in row.keys()}  # noqa: SIM118
+
+    def import_rows(self, tables: Iterable[tuple[str, copy.Rows]]) -> dict[str, int]:
+        """Insert every table's rows in one transaction; the store must hold no items."""
+        counts: dict[str, int] = {}
+        with self._tx() as tx:
+            if tx.execute("SELECT COUNT(*) FROM items").fetchone()[0]:
+                raise PermanentError("the target store is not empty", code="state_not_empty")
+            for table, rows in tables:
+                known = {r[1] for r in tx.execute(f"PRAGMA table_info({copy.check_table(table)})")}
+                counts[table] = 0
+                for row in rows:
+                    columns = [c for c in row if c in known]
+                    values = [_ts(v) if isinstance(v, dt.datetime) else v for v in
+                              (row[c] for c in columns)]  # fmt: skip
+                    tx.execute(
+                        f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608 - checked names
+                        f" VALUES ({', '.join('?' for _ in columns)})",
+                        values,
+                    )
+                    counts[table] += 1
+        return counts
 
 
 def _split_sql(script: str) -> list[str]:

@@ -1,24 +1,25 @@
-"""The SQLite state store: idempotent recording, atomic cursors, review queue, history."""
+"""The state-store contract, run on SQLite and PostgreSQL: idempotent recording, atomic
+cursors, review queue, append-only history, poll states, migrations."""
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from decimal import Decimal
 
 import pytest
 
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.errors import PermanentError
-from connector.store import SQLiteStore
-from connector.store.sqlite import migrations
+from connector.store import StateStore, open_store
+from connector.store.schema import load_migrations
+from tests.store.conftest import RawExecute, db_errors
 
 
 def _payment(key: str, amount: str = "10.00", **kw: object) -> NewItem:
     return NewItem(key, ItemKind.PATIENT_PAYMENT, {"txn": key}, Decimal(amount), **kw)  # type: ignore[arg-type]
 
 
-def test_same_key_twice_is_one_item(store: SQLiteStore) -> None:
+def test_same_key_twice_is_one_item(store: StateStore) -> None:
     """Recording the same external key twice stores one item."""
     first = store.record("p1", "stripe", [_payment("txn_1")])
     second = store.record("p1", "stripe", [_payment("txn_1"), _payment("txn_2")])
@@ -27,14 +28,26 @@ def test_same_key_twice_is_one_item(store: SQLiteStore) -> None:
     assert store.status_counts() == {"p1": {"received": 2}}
 
 
-def test_keys_are_unique_per_practice(store: SQLiteStore) -> None:
+def test_a_key_repeated_within_one_batch_is_stored_once(store: StateStore) -> None:
+    """One page naming a key twice stores it once, with one history row and one review."""
+    review = _payment("txn_r", status=ItemStatus.REVIEW, review_reason="patient_not_found",
+                      review_message="no patient id")  # fmt: skip
+    result = store.record("p1", "stripe", [_payment("a"), review, _payment("a"), review])
+    assert result.new_keys == ("a", "txn_r") and result.duplicates == 2
+    for key in ("a", "txn_r"):
+        item = store.find_item("p1", key)
+        assert item is not None and [h.event for h in store.history(item.id)] == ["item.recorded"]
+    assert [r.item_key for r in store.list_reviews()] == ["txn_r"]
+
+
+def test_keys_are_unique_per_practice(store: StateStore) -> None:
     """Two practices may each have an item with the same key."""
     store.record("p1", "stripe", [_payment("k")])
     store.record("p2", "stripe", [_payment("k")])
     assert store.find_item("p1", "k") is not None and store.find_item("p2", "k") is not None
 
 
-def test_cursor_and_items_are_atomic(store: SQLiteStore) -> None:
+def test_cursor_and_items_are_atomic(store: StateStore) -> None:
     """A failure while recording leaves neither the items nor the cursor."""
     store.record("p1", "stripe", [_payment("txn_0")], cursor={"after": 1})
     broken = NewItem("txn_2", ItemKind.PATIENT_PAYMENT, {"bad": object()}, Decimal("1.00"))
@@ -44,14 +57,14 @@ def test_cursor_and_items_are_atomic(store: SQLiteStore) -> None:
     assert store.get_cursor("p1", "stripe") == {"after": 1}
 
 
-def test_amounts_round_trip_exactly(store: SQLiteStore) -> None:
+def test_amounts_round_trip_exactly(store: StateStore) -> None:
     """Amounts are stored as integer cents and come back as the same Decimal."""
     store.record("p1", "stripe", [_payment("txn_1", "-1234.56")])
     item = store.find_item("p1", "txn_1")
     assert item is not None and item.amount == Decimal("-1234.56")
 
 
-def test_review_items_recorded_up_front_open_a_review(store: SQLiteStore) -> None:
+def test_review_items_recorded_up_front_open_a_review(store: StateStore) -> None:
     """An item recorded with status review has an open review entry with its reason."""
     store.record("p1", "stripe", [_payment("txn_9", status=ItemStatus.REVIEW,
                                            review_reason="patient_not_found",
@@ -61,7 +74,7 @@ def test_review_items_recorded_up_front_open_a_review(store: SQLiteStore) -> Non
     assert store.count_open_reviews() == {"p1": 1}
 
 
-def test_status_lifecycle_and_history(store: SQLiteStore) -> None:
+def test_status_lifecycle_and_history(store: StateStore) -> None:
     """failed → retried when due → posted, each change in the append-only history."""
     store.record("p1", "stripe", [_payment("txn_1")])
     item = store.find_item("p1", "txn_1")
@@ -78,18 +91,18 @@ def test_status_lifecycle_and_history(store: SQLiteStore) -> None:
     assert events == ["item.recorded", "item.failed", "item.posted"]
 
 
-def test_history_is_append_only(store: SQLiteStore) -> None:
-    """History rows cannot be updated or deleted."""
+def test_history_is_append_only(store: StateStore, raw_execute: RawExecute) -> None:
+    """History rows cannot be updated or deleted, even with SQL behind the store's back."""
     store.record("p1", "stripe", [_payment("txn_1")])
-    conn = sqlite3.connect(store.path)
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("UPDATE history SET event = 'x'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("DELETE FROM history")
-    conn.close()
+    with pytest.raises(db_errors(), match="append-only"):
+        raw_execute("UPDATE history SET event = 'x'")
+    with pytest.raises(db_errors(), match="append-only"):
+        raw_execute("DELETE FROM history")
+    item = store.find_item("p1", "txn_1")
+    assert item is not None and [h.event for h in store.history(item.id)] == ["item.recorded"]
 
 
-def test_review_retry_and_resolve(store: SQLiteStore) -> None:
+def test_review_retry_and_resolve(store: StateStore) -> None:
     """retry puts the item back to received; resolve closes the review; neither twice."""
     store.record("p1", "stripe", [_payment("a"), _payment("b")])
     a, b = store.find_item("p1", "a"), store.find_item("p1", "b")
@@ -104,7 +117,7 @@ def test_review_retry_and_resolve(store: SQLiteStore) -> None:
         store.resolve_review(rb, "again")
 
 
-def test_poll_state_counts_consecutive_failures(store: SQLiteStore) -> None:
+def test_poll_state_counts_consecutive_failures(store: StateStore) -> None:
     """Failures count up until a success resets them."""
     assert store.poll_failed("p1", "stripe", "transient", "down") == 1
     assert store.poll_failed("p1", "stripe", "transient", "down") == 2
@@ -113,18 +126,18 @@ def test_poll_state_counts_consecutive_failures(store: SQLiteStore) -> None:
     assert state.consecutive_failures == 0 and state.last_summary == {"recorded": 3}
 
 
-def test_migrations_are_idempotent(tmp_path: object) -> None:
-    """Migrating twice leaves the newest version and no error."""
-    from pathlib import Path
+def test_migrations_are_idempotent(engine: str, empty_url: str) -> None:
+    """Migrating a new store reaches the newest version; opening it again changes nothing."""
+    newest = max(v for v, _ in load_migrations("sqlite" if engine == "sqlite" else "postgres"))
+    first = open_store(empty_url)
+    assert first.migrate() == newest
+    first.close()
+    again = open_store(empty_url)
+    assert again.migrate() == newest
+    again.close()
 
-    db = SQLiteStore(Path(str(tmp_path)) / "s.db")
-    newest = max(v for v, _ in migrations())
-    assert db.migrate() == newest
-    assert db.migrate() == newest
-    db.close()
 
-
-def test_store_is_usable_from_several_threads(store: SQLiteStore) -> None:
+def test_store_is_usable_from_several_threads(store: StateStore) -> None:
     """Each thread gets its own connection; records from threads all land once."""
     import threading
 
@@ -138,3 +151,18 @@ def test_store_is_usable_from_several_threads(store: SQLiteStore) -> None:
     for t in threads:
         t.join()
     assert store.status_counts()["p1"]["received"] == 81
+
+
+def test_items_of_kind_filters_by_kind_and_recording_window(store: StateStore) -> None:
+    """Reports read items by kind within [since, until) of their recording time, oldest first."""
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    store.record("p1", "stripe", [_payment("a"), _payment("b")])
+    store.record("p1", "stripe", [NewItem("r", ItemKind.REFUND, {}, Decimal("-1.00"))])
+    store.record("p2", "stripe", [_payment("other-practice")])
+    after = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    payments = store.items_of_kind("p1", [ItemKind.PATIENT_PAYMENT.value])
+    assert [i.key for i in payments] == ["a", "b"]
+    both = store.items_of_kind("p1", ["patient_payment", "refund"], before, after)
+    assert [i.key for i in both] == ["a", "b", "r"]
+    assert store.items_of_kind("p1", ["patient_payment"], since=after) == []
+    assert store.items_of_kind("p1", ["patient_payment"], until=before) == []
