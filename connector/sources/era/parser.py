@@ -29,7 +29,7 @@ _VERSIONS_5010 = ("005010X221A1", "005010X221")
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while one batch (≤ 1 MiB of text) is parsed.
+    """Pause the cyclic garbage collector while one batch (one chunk of text) is parsed.
 
     The parser creates no reference cycles, so everything it frees is freed by reference
     counting; without the pause the collector re-scans the growing remittance every few
