@@ -12,7 +12,7 @@ APT_PACKAGES := unixodbc unixodbc-dev odbc-mariadb libsqliteodbc sqlite3 \
                 postgresql postgresql-client odbc-postgresql openssl
 PYTEST_ARGS ?=
 
-.PHONY: all test demo lint typecheck pytest system-deps venv bench soak clean
+.PHONY: all test demo lint typecheck pytest system-deps venv bench bench-peers soak clean
 
 all: test
 
@@ -51,6 +51,10 @@ demo: system-deps venv
 
 bench: system-deps venv
 	$(BIN)/python bench/run_all.py
+
+# the ERA parser benchmark's peers (oxedi, pyx12, LinuxForHealth x12, badX12) in their own venv
+bench-peers: venv
+	$(BIN)/python bench/era_parse.py --setup
 
 soak: system-deps venv
 	SOAK=1 $(BIN)/pytest -m slow $(PYTEST_ARGS)

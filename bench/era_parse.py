@@ -1,8 +1,9 @@
 """Benchmark: our 835 parser against oxedi, pyx12, LinuxForHealth x12 and badX12.
 
-Generates balanced dental 835 files (1k, 10k and 50k claims; 5 000 claims per ST, reversal
-pairs and a PLB per ST) with :mod:`connector.sources.era.synth`, then parses each file with every
-parser **in its own subprocess** and reads wall time and peak RSS (``ru_maxrss``) there.
+Generates balanced dental 835 files (1k, 10k and 50k claims; ``--per-st`` claims per ST,
+default 500; reversal pairs and a PLB per ST) with :mod:`connector.sources.era.synth`, then
+parses each file with every parser **in its own subprocess** and reads wall time and peak RSS
+(``ru_maxrss``) there.
 
 * ours: ``parse_stream`` — the full model plus every balancing rule — in this project's venv;
 * peers: in ``bench/.venv-peers`` (created by ``--setup``; never a runtime dependency):
@@ -17,7 +18,7 @@ Usage::
     python bench/era_parse.py                          # all sizes, all parsers, 3 runs each
     python bench/era_parse.py --sizes 1000 --repeat 1 --peers oxedi,pyx12
 
-Prints a Markdown table (median of the runs) and writes JSON to bench/results/era_parse.json.
+Prints a Markdown table (median of the runs) and writes JSON to bench/results/.
 """
 
 from __future__ import annotations
@@ -108,15 +109,15 @@ def peer_versions() -> dict[str, str]:
     return versions
 
 
-def make_files(sizes: list[int], work: Path) -> dict[int, tuple[Path, Path]]:
+def make_files(sizes: list[int], work: Path, per_st: int) -> dict[int, tuple[Path, Path]]:
     """Generate each size once (and a copy without PER for LinuxForHealth)."""
     files = {}
     for size in sizes:
-        path = work / f"dental_{size}.835"
-        noper = work / f"dental_{size}_noper.835"
+        path = work / f"dental_{size}_st{per_st}.835"
+        noper = work / f"dental_{size}_st{per_st}_noper.835"
         if not path.exists():
             with path.open("wb") as out:
-                write(out, SynthOptions(claims=size, claims_per_transaction=5000, seed=1,
+                write(out, SynthOptions(claims=size, claims_per_transaction=per_st, seed=1,
                                         reversal_every=250))  # fmt: skip
         if not noper.exists():
             with path.open("rb") as src, noper.open("wb") as dst:
@@ -161,6 +162,12 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--work", type=Path, default=RESULTS / "files")
+    ap.add_argument(
+        "--per-st",
+        type=int,
+        default=500,
+        help="claims per ST (one check/EFT); memory is bounded by this, not the file",
+    )
     args = ap.parse_args()
     if args.setup:
         setup_peers()
@@ -171,7 +178,7 @@ def main() -> int:
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
-    files = make_files(sizes, args.work)
+    files = make_files(sizes, args.work, args.per_st)
     rows = []
     for size in sizes:
         path, noper = files[size]
@@ -202,10 +209,12 @@ def main() -> int:
         "python": sys.version.split()[0],
         "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPUs",
         "peer_versions": peer_versions() if peers else {},
+        "claims_per_st": args.per_st,
+        "command": " ".join(sys.argv),
         "rows": rows,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "era_parse.json").write_text(json.dumps(report, indent=2))
+    (RESULTS / f"era_parse_st{args.per_st}.json").write_text(json.dumps(report, indent=2))
     _print_table(report)
     return 0
 

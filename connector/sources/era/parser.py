@@ -29,7 +29,7 @@ _VERSIONS_5010 = ("005010X221A1", "005010X221")
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while one batch (≤ 1 MiB of text) is parsed.
+    """Pause the cyclic garbage collector while one batch (one chunk of text) is parsed.
 
     The parser creates no reference cycles, so everything it frees is freed by reference
     counting; without the pause the collector re-scans the growing remittance every few
@@ -121,11 +121,13 @@ def parse_stream(
                     _envelope_segment(env, els, seg_no, tok)
                 i += 1
         seg_no = base + len(batch)
-        for remittance in done:
+        done.reverse()
+        while done:  # pop, so a remittance the caller has dropped is not kept alive here
+            remittance = done.pop()
             if file_sha256 is not None:
-                yield dataclasses.replace(remittance, file_sha256=file_sha256)
-            else:
-                yield remittance
+                remittance = dataclasses.replace(remittance, file_sha256=file_sha256)
+            yield remittance
+            del remittance
     if txn is not None:
         raise env.error(
             "the file ends inside a transaction set (no SE): truncated", seg_no, "ST", None
