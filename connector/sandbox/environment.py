@@ -458,7 +458,7 @@ def _pms_section(spec: PracticeSpec, paths: _Paths, urls: dict[str, str]) -> dic
     }
 
 
-_REFUND_TYPES = {"dentrix": "+Refund", "eaglesoft": "Refund"}
+_REFUND_TYPES = {"dentrix": "Refund", "eaglesoft": "Refund"}
 
 
 def _payments_section(spec: PracticeSpec, paths: _Paths, urls: dict[str, str]) -> dict[str, Any]:
@@ -501,7 +501,7 @@ def _era_section(spec: PracticeSpec, paths: _Paths) -> dict[str, Any]:
     else:
         # Dentrix G publishes no insurance estimate: the adapter reports the fee as expected,
         # so the threshold is a share of the fee here.
-        auto_post.update(min_paid_percent_of_expected=75, payment_type="Online Payment")
+        auto_post.update(min_paid_percent_of_expected=75, payment_type="Check")
     auto_post.update(spec.auto_post)
     return {
         "enabled": True,
