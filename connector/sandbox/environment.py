@@ -356,8 +356,10 @@ class SandboxEnvironment:
     def urls(self) -> dict[str, str]:
         """Base URLs of the running servers (or of the fixed ports before they start)."""
         stripe = self.stripe.url if self.stripe else f"http://127.0.0.1:{self.ports.stripe}"
-        od = self.od_api.base_url if self.od_api else (
-            f"http://127.0.0.1:{self.ports.opendental_api}/api/v1"
+        od = (
+            self.od_api.base_url
+            if self.od_api
+            else (f"http://127.0.0.1:{self.ports.opendental_api}/api/v1")
         )
         return {"stripe": stripe, "opendental_api": od}
 
@@ -495,9 +497,7 @@ def _era_section(spec: PracticeSpec, paths: _Paths) -> dict[str, Any]:
         "post_contracted_writeoffs": True,
     }
     if spec.vendor == "opendental":
-        auto_post.update(
-            payment_type="EFT", payment_types_by_method={"ACH": "EFT", "CHK": "Check"}
-        )
+        auto_post.update(payment_type="EFT", payment_types_by_method={"ACH": "EFT", "CHK": "Check"})
     else:
         # Dentrix G publishes no insurance estimate: the adapter reports the fee as expected,
         # so the threshold is a share of the fee here.

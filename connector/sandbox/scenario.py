@@ -126,3 +126,12 @@ def dentrix_eras(today: dt.date) -> list[EraFile]:
 
 
 ERA_FILES = {"opendental": opendental_eras, "dentrix": dentrix_eras}
+
+
+EXPECTED_REVIEWS = {
+    "opendental": {"patient_not_found", "manual_payout_account", "paid_below_threshold",
+                   "denied", "provider_level_adjustment"},
+    "dentrix": {"patient_not_found", "manual_payout_account", "multiple_plans"},
+    "eaglesoft": {"patient_not_found", "manual_payout_account"},
+}  # fmt: skip
+"""Review reasons each practice's queue holds after the demo (what the scenario leads to)."""
