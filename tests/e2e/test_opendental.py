@@ -180,9 +180,7 @@ def claimprocs(env: SandboxEnvironment, claim_num: int) -> list[tuple[int, D, in
     return [(int(s), D(str(a)), int(c)) for s, a, c in rows]
 
 
-def test_era_remittances_end_where_the_rules_say(
-    fresh: SandboxEnvironment, tmp_path: Path
-) -> None:
+def test_era_remittances_end_where_the_rules_say(fresh: SandboxEnvironment, tmp_path: Path) -> None:
     """Generated 835s: one claim auto-posted, then reversed and corrected; one paid below the
     threshold; one denied; two PLB adjustments; a broken file quarantined — and each
     remittance's amount equals what Open Dental holds plus what waits for a person, less PLB."""
