@@ -9,13 +9,19 @@ person. ``--keep-running`` keeps the sandbox up until Ctrl-C so ``connector run 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from connector.sandbox.demo import run_demo, wait_for_interrupt
 from connector.sandbox.environment import DEMO_PORTS
 
 DEFAULT_CONFIG = "config/demo.yaml"
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +48,7 @@ def handle(args: argparse.Namespace) -> int:
     """Run the demo; exit 1 with the reasons when the story did not end as expected."""
     config = Path(args.config or DEFAULT_CONFIG)
     print(f"Starting the sandbox in {args.work_dir}/ for {config} ...", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the sandbox cleanly too
     try:
         result = run_demo(
             config,
