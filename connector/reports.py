@@ -41,6 +41,7 @@ class PayoutRow:
     fees: Decimal = ZERO
     net: Decimal = ZERO
     posted: Decimal = ZERO
+    paid_out: Decimal = ZERO  # the payout's own debit: what Stripe sent to the bank
     ignored: Decimal = ZERO
     unposted: list[str] = field(default_factory=list)
 
@@ -104,6 +105,9 @@ def payout_report(
                     practice_id, payout, str(item.payload.get("payout_arrival_date") or "") or None
                 ),
             )
+            if item.payload.get("type") == "payout":
+                row.paid_out += -item.amount  # the transfer to the bank, not money in it
+                continue
             row.items += 1
             row.fees += _money(item.payload, "fee")
             row.net += _money(item.payload, "net")

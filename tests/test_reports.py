@@ -144,10 +144,22 @@ def test_report_command_prints_csv(
     path = write_config(tmp_path, [od_practice("p1")])
     db = SQLiteStore(tmp_path / "state.db")
     db.migrate()
-    db.record("p1", "stripe", [_txn("txn_a", ItemKind.PATIENT_PAYMENT, "10.00", "0.59")])
+    payout_debit = NewItem(
+        "txn_po",
+        ItemKind.STRIPE_OTHER,
+        {"type": "payout", "amount": "-9.41", "net": "-9.41", "fee": "0.00"},
+        Decimal("-9.41"),
+        ItemStatus.IGNORED,
+        group_key="po_1",
+    )
+    db.record(
+        "p1",
+        "stripe",
+        [_txn("txn_a", ItemKind.PATIENT_PAYMENT, "10.00", "0.59"), payout_debit],
+    )
     db.close()
     assert main(["--config", str(path), "report", "payouts", "--csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("practice,payout,arrival,items,gross")
-    assert lines[1].startswith("p1,po_1,2026-11-20,1,10.00,0.59,9.41,0.00,10.00")
+    assert lines[0].startswith("practice,payout,arrival,items,gross,fees,net,paid out,posted")
+    assert lines[1].startswith("p1,po_1,2026-11-20,1,10.00,0.59,9.41,9.41,0.00,10.00")
     assert ItemStatus.RECEIVED.value in lines[1]

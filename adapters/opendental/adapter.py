@@ -297,11 +297,12 @@ class OpenDentalLedger:
                 body["procNums"] = [int(p) for p in procs]
                 return None
             return [(int(s.charge_ref or 0), s.amount) for s in plan.splits]
-        raise PermanentError(
-            f"payment {plan.external_ref}: Open Dental's API can only allocate explicitly to "
+        # a person can enter what the API cannot: review, not dead-letter
+        raise DataError(
+            f"Payment {plan.external_ref}: Open Dental's API can only allocate explicitly to "
             "procedures; this plan (adjustments or unearned money) differs from Open Dental's "
             "own oldest-first split",
-            code="plan_not_expressible",
+            code="allocation_not_expressible",
         )
 
     def _allocate(self, pay_num: int, amounts: list[tuple[int, Decimal]]) -> None:

@@ -118,6 +118,15 @@ class InsurancePoster:
                     f"claim {plan.claim_id}: negative amounts on procedure {line.proc_ref}",
                     code="plan_invalid",
                 )
+            if plan.supplemental and line.writeoff < ZERO:
+                # [unverified] modelled on Open Dental's documented 400 for a negative WriteOff;
+                # a reversal that takes back a write-off is entered by a person instead.
+                raise DataError(
+                    f"Claim {plan.claim_id}: the reversal takes back a write-off of "
+                    f"{-line.writeoff} on procedure {line.proc_ref}, which Open Dental's API "
+                    "does not accept (negative WriteOff); nothing was written",
+                    code="writeoff_reversal_unsupported",
+                )
             row = by_proc.get(line.proc_ref)
             if row is None:
                 raise DataError(

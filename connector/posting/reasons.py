@@ -85,6 +85,21 @@ _ALL = (
         "The PMS refused the write: {error} [{error_code}].",
         "Fix the data in the PMS (claim, procedure or patient changed), then retry.",
     ),
+    Reason(
+        "allocation_not_expressible",
+        "the PMS cannot split it this way",
+        "{message}",
+        "Post the payment by hand with the splits shown, then resolve; or switch the practice "
+        "to post_only or turn patient_preferred off.",
+        retry_helps=False,
+    ),
+    Reason(
+        "writeoff_reversal_unsupported",
+        "write-off reversal must be entered by hand",
+        "{message}",
+        "Reverse the claim payment and its write-off by hand in the PMS, then resolve.",
+        retry_helps=False,
+    ),
     # -- reversals and payouts --------------------------------------------------------------
     Reason(
         "reversal_unmatched",

@@ -92,7 +92,7 @@ def stripe_section(
     for row in payout_report(store, [practice.id]):
         if row.payout == "(no payout)":
             continue
-        to_bank = _payout_amount(store, practice.id, row.payout)
+        to_bank = row.paid_out
         story.say(
             f"Payout {row.payout} arrived {row.arrival_date}: patient money {money(row.gross)}, "
             f"Stripe fees {money(row.fees)}, paid to the bank {money(to_bank)}",
@@ -123,14 +123,6 @@ def stripe_section(
             "the bank; its payments are posted once Stripe reports it paid.",
             2,
         )
-
-
-def _payout_amount(store: StateStore, practice_id: str, payout: str) -> Decimal:
-    """The payout's own debit (Stripe's ``payout`` balance transaction), as a positive amount."""
-    for item in store.group_items(practice_id, payout):
-        if item.payload.get("type") == "payout":
-            return -item.amount
-    return ZERO
 
 
 def _stripe_item(story: Story, store: StateStore, item: Item) -> None:

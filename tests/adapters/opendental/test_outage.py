@@ -130,3 +130,24 @@ def test_crash_after_supplemental_row_does_not_duplicate_it(od: OdContext) -> No
                           Ids.CLAIM_ANA_RECEIVED)  # fmt: skip
     assert supplementals == 1
     assert [r.path for r in od.api.requests].count("/claimprocs/Supplemental") == 1
+
+
+def test_reversal_taking_back_a_writeoff_goes_to_a_person(od: OdContext) -> None:
+    """A supplemental reversal with a negative write-off is refused before any write, as a data
+    problem (review), so the claim is never left half reversed."""
+    from adapters.base import marker_for
+    from connector.domain import CheckRecord, InsurancePaymentPlan, ProcedurePayment
+    from connector.errors import DataError
+    from tests.adapters.opendental.helpers import DAY
+
+    plan = InsurancePaymentPlan(
+        "era:rev", marker_for("era:rev", auto=True), str(Ids.CLAIM_ANA_RECEIVED), str(Ids.ANA),
+        (ProcedurePayment(str(Ids.P_ANA_EXAM), D("-40.00"), writeoff=D("-10.00")),), DAY,
+        CheckRecord("EFT78", D("-40.00"), DAY, "Delta Dental of Example"), supplemental=True,
+    )  # fmt: skip
+    before = len(od.api.requests)
+    with pytest.raises(DataError) as info:
+        od.ledger().post_insurance_payment(plan, MemoryJournal())
+    assert info.value.code == "writeoff_reversal_unsupported"
+    assert "nothing was written" in info.value.message
+    assert len(od.api.requests) == before

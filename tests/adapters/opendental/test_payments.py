@@ -7,7 +7,7 @@ import pytest
 from adapters.opendental.adapter import EXPLICIT_TAG
 from adapters.opendental.seed import Ids
 from connector.domain import AllocationMode, Split
-from connector.errors import AuthError, PermanentError, TransientError
+from connector.errors import AuthError, DataError, PermanentError, TransientError
 from tests.adapters.opendental.helpers import D, count, plan, proc_split, writes
 from tests.contract.plans import reversal_plan
 from tests.support.opendental import OdContext
@@ -127,13 +127,14 @@ def test_reversal_larger_than_the_payment_is_refused(od: OdContext) -> None:
 
 
 def test_adjustment_mix_open_dental_cannot_express_is_refused(od: OdContext) -> None:
-    """A plan with an adjustment split that differs from Open Dental's FIFO cannot be written."""
+    """A plan with an adjustment split that differs from Open Dental's FIFO cannot be written;
+    it is a data problem for a person (review), not a dead item."""
     ledger = od.ledger()
     p = plan("txn_adj", "25.00", Split(D("25.00"), str(Ids.ANA), str(Ids.DOC1),
                                         str(Ids.A_ANA_FINANCE), "adjustment"))  # fmt: skip
-    with pytest.raises(PermanentError) as info:
+    with pytest.raises(DataError) as info:
         ledger.post_patient_payment(p)
-    assert info.value.code == "plan_not_expressible"
+    assert info.value.code == "allocation_not_expressible"
     assert writes(od) == []
 
 
