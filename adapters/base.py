@@ -22,12 +22,14 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from connector.domain import (
+    AllocationMode,
     InsurancePaymentPlan,
     PatientNote,
     PatientPaymentPlan,
     PostedEntry,
     ReversalPlan,
 )
+from connector.errors import PermanentError
 
 
 class PatientStatus(StrEnum):
@@ -235,6 +237,36 @@ class Ledger(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+
+
+def check_payment_plan(plan: PatientPaymentPlan) -> None:
+    """Refuse a patient-payment plan that no adapter may write (the same rules for every vendor).
+
+    Raises:
+        PermanentError: ``plan_invalid`` (amount or a split not positive, no splits, post-only
+            with more than one split or an applied one) or ``plan_splits_mismatch`` (the splits
+            do not add up to the amount).
+    """
+    ref = plan.external_ref
+    if plan.amount <= 0 or not plan.splits:
+        raise PermanentError(
+            f"payment {ref}: needs a positive amount and splits (refunds are reversals)",
+            code="plan_invalid",
+        )
+    if any(split.amount <= 0 for split in plan.splits):
+        raise PermanentError(f"payment {ref}: every split must be positive", code="plan_invalid")
+    splits_total = sum((split.amount for split in plan.splits), Decimal("0.00"))
+    if splits_total != plan.amount:
+        raise PermanentError(
+            f"payment {ref}: splits add up to {splits_total}, payment is {plan.amount}",
+            code="plan_splits_mismatch",
+        )
+    if plan.mode is AllocationMode.POST_ONLY and (
+        len(plan.splits) != 1 or plan.splits[0].charge_ref is not None
+    ):
+        raise PermanentError(
+            f"payment {ref}: post-only mode takes one unapplied split", code="plan_invalid"
+        )
 
 
 def marker_for(external_ref: str, *, auto: bool = False) -> str:

@@ -33,6 +33,7 @@ from adapters.base import (
     PmsType,
     StepJournal,
     VendorInfo,
+    check_payment_plan,
     marker_for,
 )
 from adapters.dentrix import claims
@@ -49,7 +50,7 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import DataError, PermanentError
-from connector.money import ZERO, total
+from connector.money import ZERO
 from connector.redaction import Redactor
 
 CHECKNUM_MAX = 15  # [U] length of fullproclog.checknum; we keep the reference's tail
@@ -133,7 +134,7 @@ class DentrixLedger:
 
     def post_patient_payment(self, plan: PatientPaymentPlan) -> PostedEntry:
         """Write the payment rows, their notes and the aging change in one transaction."""
-        _check_splits(plan)
+        check_payment_plan(plan)
         return self.session.write("post_patient_payment", lambda tx: self._pay(tx, plan))
 
     def post_reversal(self, plan: ReversalPlan) -> PostedEntry:
@@ -317,18 +318,6 @@ def _int(value: str | None, what: str) -> int:
     if value is None or not str(value).strip().lstrip("-").isdigit():
         raise PermanentError(f"Dentrix {what} id {value!r} is not a number", code="plan_invalid")
     return int(value)
-
-
-def _check_splits(plan: PatientPaymentPlan) -> None:
-    if plan.amount <= 0 or not plan.splits:
-        raise PermanentError("a payment needs a positive amount and splits", code="plan_invalid")
-    if total(s.amount for s in plan.splits) != plan.amount or any(
-        s.amount <= 0 for s in plan.splits
-    ):
-        raise PermanentError(
-            f"splits add up to {total(s.amount for s in plan.splits)}, not {plan.amount}",
-            code="plan_invalid",
-        )
 
 
 def _group(

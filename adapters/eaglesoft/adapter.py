@@ -31,6 +31,7 @@ from adapters.base import (
     PmsType,
     StepJournal,
     VendorInfo,
+    check_payment_plan,
     marker_for,
 )
 from adapters.eaglesoft import claims
@@ -47,7 +48,7 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import DataError, PermanentError
-from connector.money import ZERO, total
+from connector.money import ZERO
 from connector.redaction import Redactor
 
 
@@ -134,7 +135,7 @@ class EaglesoftLedger:
 
     def post_patient_payment(self, plan: PatientPaymentPlan) -> PostedEntry:
         """Header + detail rows + balances, in one transaction."""
-        _check_splits(plan)
+        check_payment_plan(plan)
         return self.session.write("post_patient_payment", lambda tx: self._pay(tx, plan))
 
     def post_reversal(self, plan: ReversalPlan) -> PostedEntry:
@@ -326,18 +327,6 @@ def _int(value: str | None, what: str) -> int:
     if value is None or not str(value).strip().isdigit():
         raise PermanentError(f"Eaglesoft {what} id {value!r} is not a number", code="plan_invalid")
     return int(value)
-
-
-def _check_splits(plan: PatientPaymentPlan) -> None:
-    if plan.amount <= 0 or not plan.splits:
-        raise PermanentError("a payment needs a positive amount and splits", code="plan_invalid")
-    if total(s.amount for s in plan.splits) != plan.amount or any(
-        s.amount <= 0 for s in plan.splits
-    ):
-        raise PermanentError(
-            f"splits add up to {total(s.amount for s in plan.splits)}, not {plan.amount}",
-            code="plan_invalid",
-        )
 
 
 def _detail_lines(

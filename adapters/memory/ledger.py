@@ -30,6 +30,7 @@ from adapters.base import (
     PmsType,
     StepJournal,
     VendorInfo,
+    check_payment_plan,
     marker_for,
 )
 from adapters.memory.state import MemCheck, MemClaim, MemoryData, MemPayment, read_fixture
@@ -245,8 +246,7 @@ class MemoryLedger(MemoryData):
     def post_patient_payment(self, plan: PatientPaymentPlan) -> PostedEntry:
         """One payment row with exactly the plan's splits."""
         self._enter("post_patient_payment")
-        if total(s.amount for s in plan.splits) != plan.amount or plan.amount <= ZERO:
-            raise PermanentError("the splits do not add up to the payment", code="splits_mismatch")
+        check_payment_plan(plan)
         done = self._marked(plan.marker)
         if done is not None:
             return PostedEntry(plan.external_ref, dict(done.pms_ids), done.amount, True)

@@ -28,6 +28,7 @@ from adapters.base import (
     PmsType,
     StepJournal,
     VendorInfo,
+    check_payment_plan,
     marker_for,
 )
 from adapters.opendental import mapping, queries
@@ -45,7 +46,7 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import DataError, PermanentError
-from connector.money import ZERO, total
+from connector.money import ZERO
 
 log = structlog.get_logger("adapters.opendental")
 
@@ -224,21 +225,7 @@ class OpenDentalLedger:
         return self._posted_payment(plan, pay_num)
 
     def _check_payment_plan(self, plan: PatientPaymentPlan) -> None:
-        if plan.amount <= ZERO:
-            raise PermanentError(
-                f"payment {plan.external_ref}: amount must be positive (refunds are reversals)",
-                code="plan_invalid",
-            )
-        if total(s.amount for s in plan.splits) != plan.amount:
-            raise PermanentError(
-                f"payment {plan.external_ref}: splits add up to "
-                f"{total(s.amount for s in plan.splits)}, payment is {plan.amount}",
-                code="plan_splits_mismatch",
-            )
-        if any(s.amount <= ZERO for s in plan.splits):
-            raise PermanentError(
-                f"payment {plan.external_ref}: every split must be positive", code="plan_invalid"
-            )
+        check_payment_plan(plan)
         types = {t.id: t for t in self.payment_types() if t.category == "payment"}
         chosen = types.get(plan.payment_type_id)
         if chosen is None or chosen.hidden:
@@ -246,13 +233,6 @@ class OpenDentalLedger:
                 f"payment type {plan.payment_type_id} is not an active Open Dental payment "
                 "type (definition category 10)",
                 code="plan_unknown_type",
-            )
-        if plan.mode is AllocationMode.POST_ONLY and (
-            len(plan.splits) != 1 or plan.splits[0].charge_ref is not None
-        ):
-            raise PermanentError(
-                f"payment {plan.external_ref}: post-only mode takes one unapplied split",
-                code="plan_invalid",
             )
 
     def _live_patient(self, patient_ref: str) -> PatientRecord:

@@ -24,10 +24,17 @@ def _same(written: dict[str, object], found: dict[str, object]) -> bool:
 
 def _views(splits: tuple[Split, ...]) -> list[SplitView]:
     return sorted(
-        (SplitView(s.charge_kind or "unearned" if s.charge_ref else "unearned", s.charge_ref,
-                   s.patient_id, s.amount) for s in splits),
+        (
+            SplitView(
+                s.charge_kind or "unearned" if s.charge_ref else "unearned",
+                s.charge_ref,
+                s.patient_id,
+                s.amount,
+            )
+            for s in splits
+        ),
         key=repr,
-    )  # fmt: skip
+    )
 
 
 # -- patients and charges -----------------------------------------------------------------
@@ -106,15 +113,24 @@ def test_allocate_oldest_first_writes_the_planned_splits(harness: Harness, ledge
     patient, charges = _family(ledger, harness)
     amount = D("80.00")  # covers three procedures and part of the same-day adjustment
     splits = oldest_first(charges, amount, sc.guarantor)
-    plan = payment_plan("txn_contract_fifo", sc.guarantor, amount, splits,
-                        payment_type=sc.payment_type, day=sc.today)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_fifo",
+        sc.guarantor,
+        amount,
+        splits,
+        payment_type=sc.payment_type,
+        day=sc.today,
+    )
     entry = ledger.post_patient_payment(plan)
     assert not entry.already_existed and entry.amount == amount
     assert sorted(harness.payment_splits(entry.pms_ids), key=repr) == _views(splits)
     after = {(c.kind.value, c.charge_ref): c.amount_due for c in ledger.family_charges(patient)}
     for split in splits:
-        before = next(c.amount_due for c in charges if c.charge_ref == split.charge_ref
-                      and c.kind.value == split.charge_kind)  # fmt: skip
+        before = next(
+            c.amount_due
+            for c in charges
+            if c.charge_ref == split.charge_ref and c.kind.value == split.charge_kind
+        )
         assert after.get((split.charge_kind or "", split.charge_ref or ""), D("0.00")) == (
             before - split.amount
         )
@@ -132,8 +148,14 @@ def test_allocate_explicit_splits_out_of_order(harness: Harness, ledger: Ledger)
         Split(D("10.00"), second.patient_id, second.provider_id, second.charge_ref, "procedure"),
     )
     amount = D("110.00")
-    plan = payment_plan("txn_contract_explicit", sc.guarantor, amount, splits,
-                        payment_type=sc.payment_type, day=sc.today)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_explicit",
+        sc.guarantor,
+        amount,
+        splits,
+        payment_type=sc.payment_type,
+        day=sc.today,
+    )
     entry = ledger.post_patient_payment(plan)
     assert sorted(harness.payment_splits(entry.pms_ids), key=repr) == _views(splits)
     found = harness.ledger().find_posting("txn_contract_explicit")
@@ -145,9 +167,15 @@ def test_post_only_writes_one_unapplied_split(harness: Harness, ledger: Ledger) 
     balance-forward PMS the family simply owes that much less, oldest charges first)."""
     sc = harness.scenario
     patient, charges = _family(ledger, harness)
-    plan = payment_plan("txn_contract_postonly", sc.family_member, D("55.55"),
-                        (Split(D("55.55"), sc.family_member),), payment_type=sc.payment_type,
-                        day=sc.today, mode=AllocationMode.POST_ONLY)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_postonly",
+        sc.family_member,
+        D("55.55"),
+        (Split(D("55.55"), sc.family_member),),
+        payment_type=sc.payment_type,
+        day=sc.today,
+        mode=AllocationMode.POST_ONLY,
+    )
     entry = ledger.post_patient_payment(plan)
     assert harness.payment_splits(entry.pms_ids) == [
         SplitView("unearned", None, sc.family_member, D("55.55"))
@@ -164,9 +192,14 @@ def test_posting_the_same_plan_twice_writes_once(harness: Harness, ledger: Ledge
     """A second post of the same plan returns the first posting and writes nothing new."""
     sc = harness.scenario
     _patient, charges = _family(ledger, harness)
-    plan = payment_plan("txn_contract_twice", sc.guarantor, D("20.00"),
-                        oldest_first(charges, D("20.00"), sc.guarantor),
-                        payment_type=sc.payment_type, day=sc.today)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_twice",
+        sc.guarantor,
+        D("20.00"),
+        oldest_first(charges, D("20.00"), sc.guarantor),
+        payment_type=sc.payment_type,
+        day=sc.today,
+    )
     first = ledger.post_patient_payment(plan)
     second = ledger.post_patient_payment(plan)
     assert second.already_existed and _same(first.pms_ids, second.pms_ids)
@@ -177,9 +210,14 @@ def test_finds_own_posting_after_a_crash(harness: Harness, ledger: Ledger) -> No
     """After a restart, find_posting by the external key returns what was written."""
     sc = harness.scenario
     _patient, charges = _family(ledger, harness)
-    plan = payment_plan("txn_contract_crash", sc.guarantor, D("33.00"),
-                        oldest_first(charges, D("33.00"), sc.guarantor),
-                        payment_type=sc.payment_type, day=sc.today)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_crash",
+        sc.guarantor,
+        D("33.00"),
+        oldest_first(charges, D("33.00"), sc.guarantor),
+        payment_type=sc.payment_type,
+        day=sc.today,
+    )
     written = ledger.post_patient_payment(plan).pms_ids  # then "crash": forget the result
     restarted = harness.ledger()
     try:
@@ -195,9 +233,12 @@ def test_finds_own_posting_after_a_crash(harness: Harness, ledger: Ledger) -> No
 def test_writes_the_patient_note(harness: Harness, ledger: Ledger) -> None:
     """A note lands on the patient's account with its text and the key's marker, once."""
     sc = harness.scenario
-    note = PatientNote(sc.guarantor, "Online payment 80.00 received (Stripe ch_test).",
-                       when=__import__("datetime").datetime(2026, 1, 5, 10, 30),
-                       external_ref="txn_contract_note")  # fmt: skip
+    note = PatientNote(
+        sc.guarantor,
+        "Online payment 80.00 received (Stripe ch_test).",
+        when=__import__("datetime").datetime(2026, 1, 5, 10, 30),
+        external_ref="txn_contract_note",
+    )
     ids = ledger.add_patient_note(note)
     text = harness.note_text(ids)
     assert note.text in text and marker_for("txn_contract_note") in text
@@ -210,13 +251,24 @@ def test_full_reversal_restores_the_charges(harness: Harness, ledger: Ledger) ->
     refunds are debit adjustments, owes the same total again through a new adjustment)."""
     sc = harness.scenario
     patient, charges = _family(ledger, harness)
-    plan = payment_plan("txn_contract_refunded", sc.guarantor, D("40.00"),
-                        oldest_first(charges, D("40.00"), sc.guarantor),
-                        payment_type=sc.payment_type, day=sc.today)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_refunded",
+        sc.guarantor,
+        D("40.00"),
+        oldest_first(charges, D("40.00"), sc.guarantor),
+        payment_type=sc.payment_type,
+        day=sc.today,
+    )
     posted = ledger.post_patient_payment(plan)
-    reversal = reversal_plan("txn_contract_refund", "txn_contract_refunded", posted.pms_ids,
-                             sc.guarantor, D("40.00"), day=sc.today,
-                             adjustment_type=sc.refund_adjustment_type)  # fmt: skip
+    reversal = reversal_plan(
+        "txn_contract_refund",
+        "txn_contract_refunded",
+        posted.pms_ids,
+        sc.guarantor,
+        D("40.00"),
+        day=sc.today,
+        adjustment_type=sc.refund_adjustment_type,
+    )
     entry = ledger.post_reversal(reversal)
     assert harness.payment_amount(entry.pms_ids) == D("-40.00")
     after = ledger.family_charges(patient)
@@ -238,13 +290,27 @@ def test_full_reversal_restores_the_charges(harness: Harness, ledger: Ledger) ->
 def test_partial_reversal(harness: Harness, ledger: Ledger) -> None:
     """Refunding part of a payment writes a negative entry of that amount."""
     sc = harness.scenario
-    plan = payment_plan("txn_contract_partial", sc.family_member, D("50.00"),
-                        (Split(D("50.00"), sc.family_member),), payment_type=sc.payment_type,
-                        day=sc.today, mode=AllocationMode.POST_ONLY)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_partial",
+        sc.family_member,
+        D("50.00"),
+        (Split(D("50.00"), sc.family_member),),
+        payment_type=sc.payment_type,
+        day=sc.today,
+        mode=AllocationMode.POST_ONLY,
+    )
     posted = ledger.post_patient_payment(plan)
-    entry = ledger.post_reversal(reversal_plan(
-        "txn_contract_partial_refund", "txn_contract_partial", posted.pms_ids, sc.family_member,
-        D("20.00"), day=sc.today, adjustment_type=sc.refund_adjustment_type))  # fmt: skip
+    entry = ledger.post_reversal(
+        reversal_plan(
+            "txn_contract_partial_refund",
+            "txn_contract_partial",
+            posted.pms_ids,
+            sc.family_member,
+            D("20.00"),
+            day=sc.today,
+            adjustment_type=sc.refund_adjustment_type,
+        )
+    )
     assert harness.payment_amount(entry.pms_ids) == D("-20.00")
 
 
@@ -258,8 +324,9 @@ def test_finds_claim_with_lines_and_plan_count(harness: Harness, ledger: Ledger)
     assert claim.plan_count == 2 and claim.has_secondary_plan
     assert len(claim.lines) >= 2
     assert sum((line.fee for line in claim.lines), D("0")) == claim.total_fee
-    by_dates = ledger.find_claim(ClaimMatch(patient_id=sc.open_claim_patient,
-                                            service_from=claim.date_service))  # fmt: skip
+    by_dates = ledger.find_claim(
+        ClaimMatch(patient_id=sc.open_claim_patient, service_from=claim.date_service)
+    )
     assert by_dates is not None and by_dates.claim_id == claim.claim_id
     assert ledger.find_claim(ClaimMatch(claim_identifier="no-such-claim")) is None
 
@@ -271,22 +338,34 @@ def test_insurance_payment_line_by_line(harness: Harness, ledger: Ledger) -> Non
     assert claim is not None
     first, second = claim.lines[0], claim.lines[1]
     lines = (
-        ProcedurePayment(first.proc_ref, paid=D("110.00"), writeoff=D("25.00"),
-                         deductible=D("15.00"), remarks="CO-45 PR-1"),
+        ProcedurePayment(
+            first.proc_ref,
+            paid=D("110.00"),
+            writeoff=D("25.00"),
+            deductible=D("15.00"),
+            remarks="CO-45 PR-1",
+        ),
         ProcedurePayment(second.proc_ref, paid=D("50.00"), writeoff=D("5.00")),
-    )  # fmt: skip
-    plan = insurance_plan("era:T:EFT20260105:160.00:20260105:2/2::1", claim.claim_id,
-                          claim.patient_id, lines, day=sc.today,
-                          payment_type=sc.insurance_payment_type)  # fmt: skip
+    )
+    plan = insurance_plan(
+        "era:T:EFT20260105:160.00:20260105:2/2::1",
+        claim.claim_id,
+        claim.patient_id,
+        lines,
+        day=sc.today,
+        payment_type=sc.insurance_payment_type,
+    )
     journal = harness.journal()
     entry = ledger.post_insurance_payment(plan, journal)
     assert entry.amount == D("160.00") and not entry.already_existed
     state = harness.claim_lines(claim.claim_id)
     assert state[first.proc_ref].received and state[second.proc_ref].received
-    assert (state[first.proc_ref].paid, state[first.proc_ref].writeoff,
-            state[first.proc_ref].deductible) == (D("110.00"), D("25.00"), D("15.00"))  # fmt: skip
-    assert (state[second.proc_ref].paid, state[second.proc_ref].writeoff) == (
-        D("50.00"), D("5.00"))  # fmt: skip
+    assert (
+        state[first.proc_ref].paid,
+        state[first.proc_ref].writeoff,
+        state[first.proc_ref].deductible,
+    ) == (D("110.00"), D("25.00"), D("15.00"))
+    assert (state[second.proc_ref].paid, state[second.proc_ref].writeoff) == (D("50.00"), D("5.00"))
     assert harness.claim_received(claim.claim_id)
     assert harness.claim_checks(claim.claim_id) == [D("160.00")]
     found = harness.ledger().find_posting(plan.external_ref)
@@ -302,9 +381,15 @@ def test_supplemental_insurance_payment(harness: Harness, ledger: Ledger) -> Non
     assert claim is not None and claim.received
     line = claim.lines[0]
     before = harness.claim_lines(claim.claim_id)[line.proc_ref].paid
-    plan = insurance_plan("era:T:EFT2:5.00:20260105:1/1::1", claim.claim_id, claim.patient_id,
-                          (ProcedurePayment(line.proc_ref, paid=D("5.00")),), day=sc.today,
-                          payment_type=sc.insurance_payment_type, supplemental=True)  # fmt: skip
+    plan = insurance_plan(
+        "era:T:EFT2:5.00:20260105:1/1::1",
+        claim.claim_id,
+        claim.patient_id,
+        (ProcedurePayment(line.proc_ref, paid=D("5.00")),),
+        day=sc.today,
+        payment_type=sc.insurance_payment_type,
+        supplemental=True,
+    )
     ledger.post_insurance_payment(plan, harness.journal())
     assert harness.claim_lines(claim.claim_id)[line.proc_ref].paid == before + D("5.00")
     assert D("5.00") in harness.claim_checks(claim.claim_id)
@@ -314,9 +399,15 @@ def test_supplemental_insurance_payment(harness: Harness, ledger: Ledger) -> Non
 def test_refuses_splits_that_do_not_add_up(harness: Harness, ledger: Ledger) -> None:
     """Splits that do not sum to the amount are a PermanentError; nothing is written."""
     sc = harness.scenario
-    plan = payment_plan("txn_contract_bad_sum", sc.guarantor, D("10.00"),
-                        (Split(D("9.99"), sc.guarantor),), payment_type=sc.payment_type,
-                        day=sc.today, mode=AllocationMode.POST_ONLY)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_bad_sum",
+        sc.guarantor,
+        D("10.00"),
+        (Split(D("9.99"), sc.guarantor),),
+        payment_type=sc.payment_type,
+        day=sc.today,
+        mode=AllocationMode.POST_ONLY,
+    )
     with pytest.raises(PermanentError):
         ledger.post_patient_payment(plan)
     assert harness.rows_with_marker(plan.marker) == 0
@@ -325,9 +416,15 @@ def test_refuses_splits_that_do_not_add_up(harness: Harness, ledger: Ledger) -> 
 def test_refuses_unknown_patient(harness: Harness, ledger: Ledger) -> None:
     """A payment for a patient the PMS does not have is a DataError."""
     sc = harness.scenario
-    plan = payment_plan("txn_contract_nobody", sc.unknown_patient, D("10.00"),
-                        (Split(D("10.00"), sc.unknown_patient),), payment_type=sc.payment_type,
-                        day=sc.today, mode=AllocationMode.POST_ONLY)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_nobody",
+        sc.unknown_patient,
+        D("10.00"),
+        (Split(D("10.00"), sc.unknown_patient),),
+        payment_type=sc.payment_type,
+        day=sc.today,
+        mode=AllocationMode.POST_ONLY,
+    )
     with pytest.raises(DataError):
         ledger.post_patient_payment(plan)
 
@@ -337,9 +434,15 @@ def test_refuses_deleted_patient(harness: Harness, ledger: Ledger) -> None:
     sc = harness.scenario
     if sc.deleted_patient is None:
         pytest.skip(f"{harness.name} has no deleted-patient status we know of")
-    plan = payment_plan("txn_contract_deleted", sc.deleted_patient, D("10.00"),
-                        (Split(D("10.00"), sc.deleted_patient),), payment_type=sc.payment_type,
-                        day=sc.today, mode=AllocationMode.POST_ONLY)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_deleted",
+        sc.deleted_patient,
+        D("10.00"),
+        (Split(D("10.00"), sc.deleted_patient),),
+        payment_type=sc.payment_type,
+        day=sc.today,
+        mode=AllocationMode.POST_ONLY,
+    )
     with pytest.raises(DataError):
         ledger.post_patient_payment(plan)
 
@@ -350,9 +453,15 @@ def test_refuses_unusable_payment_type(harness: Harness, ledger: Ledger, which: 
     sc = harness.scenario
     if getattr(sc, which) is None:
         pytest.skip(f"{harness.name} has no {which.replace('_', ' ')}")
-    plan = payment_plan("txn_contract_type", sc.guarantor, D("10.00"),
-                        (Split(D("10.00"), sc.guarantor),), payment_type=getattr(sc, which),
-                        day=sc.today, mode=AllocationMode.POST_ONLY)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_type",
+        sc.guarantor,
+        D("10.00"),
+        (Split(D("10.00"), sc.guarantor),),
+        payment_type=getattr(sc, which),
+        day=sc.today,
+        mode=AllocationMode.POST_ONLY,
+    )
     with pytest.raises(PermanentError):
         ledger.post_patient_payment(plan)
 
@@ -363,10 +472,22 @@ def test_refuses_a_split_larger_than_its_charge(harness: Harness, ledger: Ledger
     _patient, charges = _family(ledger, harness)
     charge = charges[0]
     too_much = charge.amount_due + D("1.00")
-    plan = payment_plan("txn_contract_stale", sc.guarantor, too_much,
-                        (Split(too_much, charge.patient_id, charge.provider_id, charge.charge_ref,
-                               charge.kind.value),), payment_type=sc.payment_type,
-                        day=sc.today)  # fmt: skip
+    plan = payment_plan(
+        "txn_contract_stale",
+        sc.guarantor,
+        too_much,
+        (
+            Split(
+                too_much,
+                charge.patient_id,
+                charge.provider_id,
+                charge.charge_ref,
+                charge.kind.value,
+            ),
+        ),
+        payment_type=sc.payment_type,
+        day=sc.today,
+    )
     with pytest.raises(DataError):
         ledger.post_patient_payment(plan)
 
@@ -376,9 +497,14 @@ def test_refuses_insurance_line_not_on_the_claim(harness: Harness, ledger: Ledge
     sc = harness.scenario
     claim = ledger.find_claim(ClaimMatch(claim_identifier=sc.open_claim_identifier))
     assert claim is not None
-    plan = insurance_plan("era:T:X:1.00:20260105:2/2::1", claim.claim_id, claim.patient_id,
-                          (ProcedurePayment("424242", paid=D("1.00")),), day=sc.today,
-                          payment_type=None)  # fmt: skip
+    plan = insurance_plan(
+        "era:T:X:1.00:20260105:2/2::1",
+        claim.claim_id,
+        claim.patient_id,
+        (ProcedurePayment("424242", paid=D("1.00")),),
+        day=sc.today,
+        payment_type=None,
+    )
     with pytest.raises(DataError):
         ledger.post_insurance_payment(plan, harness.journal())
     assert not any(line.received for line in harness.claim_lines(claim.claim_id).values())
@@ -394,12 +520,23 @@ def test_refuses_insurance_for_unknown_claim_or_other_patient(
     line = (ProcedurePayment(claim.lines[0].proc_ref, paid=D("1.00")),)
     with pytest.raises(DataError):
         ledger.post_insurance_payment(
-            insurance_plan("era:k1", "987654", claim.patient_id, line, day=sc.today,
-                           payment_type=None), harness.journal())  # fmt: skip
+            insurance_plan(
+                "era:k1", "987654", claim.patient_id, line, day=sc.today, payment_type=None
+            ),
+            harness.journal(),
+        )
     with pytest.raises(DataError):
         ledger.post_insurance_payment(
-            insurance_plan("era:k2", claim.claim_id, sc.no_charges_patient, line, day=sc.today,
-                           payment_type=None), harness.journal())  # fmt: skip
+            insurance_plan(
+                "era:k2",
+                claim.claim_id,
+                sc.no_charges_patient,
+                line,
+                day=sc.today,
+                payment_type=None,
+            ),
+            harness.journal(),
+        )
 
 
 def test_refuses_original_payment_on_received_claim(harness: Harness, ledger: Ledger) -> None:
@@ -407,8 +544,46 @@ def test_refuses_original_payment_on_received_claim(harness: Harness, ledger: Le
     sc = harness.scenario
     claim = ledger.find_claim(ClaimMatch(claim_identifier=sc.received_claim_identifier))
     assert claim is not None
-    plan = insurance_plan("era:k3", claim.claim_id, claim.patient_id,
-                          (ProcedurePayment(claim.lines[0].proc_ref, paid=D("1.00")),),
-                          day=sc.today, payment_type=None)  # fmt: skip
+    plan = insurance_plan(
+        "era:k3",
+        claim.claim_id,
+        claim.patient_id,
+        (ProcedurePayment(claim.lines[0].proc_ref, paid=D("1.00")),),
+        day=sc.today,
+        payment_type=None,
+    )
     with pytest.raises(DataError):
         ledger.post_insurance_payment(plan, harness.journal())
+
+
+@pytest.mark.parametrize(
+    ("amounts", "code"),
+    [
+        ((), "plan_invalid"),
+        (("10.00", "-1.00"), "plan_invalid"),
+        (("5.00",), "plan_splits_mismatch"),
+    ],
+)
+def test_shared_plan_rules_give_the_same_codes_everywhere(
+    amounts: tuple[str, ...], code: str
+) -> None:
+    """Every adapter refuses malformed payment plans through one helper with stable codes."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from adapters.base import check_payment_plan, marker_for
+    from connector.domain import AllocationMode, PatientPaymentPlan, Split
+
+    plan = PatientPaymentPlan(
+        "txn_bad",
+        marker_for("txn_bad"),
+        "1",
+        Decimal("9.00"),
+        dt.date(2026, 11, 1),
+        "1",
+        AllocationMode.ALLOCATE_OLDEST_FIRST,
+        tuple(Split(Decimal(a), "1") for a in amounts),
+    )
+    with pytest.raises(PermanentError) as info:
+        check_payment_plan(plan)
+    assert info.value.code == code

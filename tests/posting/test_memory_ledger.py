@@ -26,6 +26,8 @@ def payment(
     type_id: str = "70",
     patient: str = "1",
 ) -> PatientPaymentPlan:
+    splits = splits or (Split(D(amount), patient),)
+    applied = any(split.charge_ref is not None for split in splits)
     return PatientPaymentPlan(
         external_ref="txn_9",
         marker=marker_for("txn_9"),
@@ -33,8 +35,8 @@ def payment(
         amount=D(amount),
         date=dt.date(2026, 11, 18),
         payment_type_id=type_id,
-        mode=AllocationMode.POST_ONLY,
-        splits=splits or (Split(D(amount), patient),),
+        mode=AllocationMode.ALLOCATE_OLDEST_FIRST if applied else AllocationMode.POST_ONLY,
+        splits=splits,
     )
 
 
