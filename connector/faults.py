@@ -2,7 +2,9 @@
 
 Production code calls :func:`kill_point` at the places where a crash is most dangerous (after
 the PMS write and before the store update; after recording items and before the cursor;
-between the steps of an insurance posting; during an SFTP download). It does nothing unless
+between the steps of an insurance posting; during an SFTP download). ``insurance.step_written``
+fires after one step of an insurance posting reached the PMS and before the step journal records
+it; ``insurance.between_steps`` right after the journal recorded it. It does nothing unless
 the environment variable ``CONNECTOR_KILL_AT`` names that point, as ``name`` or ``name:N``
 (die on the N-th time the point is reached, default 1). Then the process kills itself with
 SIGKILL: no cleanup, no ``finally`` blocks, exactly like a power cut.
@@ -22,6 +24,7 @@ KILL_POINTS = (
     "stripe.after_fetch_before_record",
     "posting.after_pms_write",
     "posting.before_pms_write",
+    "insurance.step_written",
     "insurance.between_steps",
     "era.after_parse_before_record",
     "sftp.mid_download",

@@ -49,6 +49,7 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import DataError, PermanentError
+from connector.faults import kill_point
 from connector.money import ZERO, total
 from connector.redaction import Redactor
 
@@ -157,7 +158,9 @@ class DentrixLedger:
             "post_insurance_payment",
             lambda tx: claims.post(self, tx, plan),
         )
+        kill_point("insurance.step_written")
         journal.record(claims.STEP, entry.pms_ids)
+        kill_point("insurance.between_steps")
         return entry
 
     def close(self) -> None:

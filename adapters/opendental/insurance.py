@@ -30,6 +30,7 @@ from adapters.opendental.db import ReadOnlyDb
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
 from connector.domain import InsurancePaymentPlan, PostedEntry, ProcedurePayment
 from connector.errors import ConnectorError, DataError, PermanentError
+from connector.faults import kill_point
 from connector.money import ZERO, total
 
 NOTE_MAX = 255
@@ -90,8 +91,10 @@ class InsurancePoster:
                 )
                 exc.args = (exc.message,)
                 raise
+            kill_point("insurance.step_written")
             journal.record(name, ids)
             done.append(name)
+            kill_point("insurance.between_steps")
         final = journal.done("claimpayment")
         assert final is not None
         return self._entry(plan, journal, int(final["ClaimPaymentNum"]), existed=False)

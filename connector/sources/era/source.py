@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from connector.config import EraSettings, PracticeSettings
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.errors import ConfigError, ConnectorError, DataError, TransientError
+from connector.faults import kill_point
 from connector.sources.base import PollContext
 from connector.sources.era.files import local_io
 from connector.sources.era.folder_inbox import FolderInbox, InboxFile
@@ -159,6 +160,7 @@ class EraSource:
         if ctx.dry_run:
             log.info("era.file.parsed", remittances=len(remittances), items=len(items))
             return
+        kill_point("era.after_parse_before_record")
         result = ctx.store.record(self.practice_id, self.name, items)
         new = set(result.new_keys)
         new_remittances = sum(

@@ -26,6 +26,7 @@ from tenacity.wait import wait_base
 from connector.config import PracticeSettings, StripeSettings
 from connector.domain import ItemStatus, NewItem
 from connector.errors import ConfigError
+from connector.faults import kill_point
 from connector.sources.base import PollContext
 from connector.sources.stripe.classify import (
     classify,
@@ -140,6 +141,7 @@ class StripeSource:
                                 hint="a manual payout cannot be broken down; see the review queue")
             else:
                 items = self._payout_items(api, resolver, payout)
+            kill_point("stripe.after_fetch_before_record")
             cursor = cursor.after_recording(payout, held_at=held_at, keep=keep)
             result = ctx.store.record(self.practice.id, SOURCE, items, cursor.to_json())
             self._count(counts, items, set(result.new_keys), result.duplicates)
