@@ -9,6 +9,12 @@ Failures are classified per item, by what to do about them:
 * :class:`~connector.errors.DataError` → review, with the reason in words;
 * :class:`~connector.errors.AuthError` → propagates: the daemon pauses this practice's job.
 
+A transient error whose code says the PMS itself is unreachable (:data:`PMS_UNAVAILABLE`) is
+not the item's fault: the item is scheduled for retry as usual but never dead-lettered for it,
+and the run stops there (the other items would fail the same way) by raising
+:class:`PmsUnavailable`. The daemon then logs the outage once and the recovery once, and
+``connector status`` shows the posting job failing with that code.
+
 An unexpected exception (a bug) is logged with its traceback and counted as a transient
 failure of that item only, so one bad item cannot block the queue; it dies after the usual
 number of attempts.
@@ -30,7 +36,15 @@ from connector.redaction import Redactor
 from connector.sources.base import PollContext
 
 LedgerFactory = Callable[[PracticeSettings], Ledger]
+PMS_UNAVAILABLE = frozenset({"pms_db_unavailable", "pms_api_unavailable"})
+"""Error codes meaning the PMS (database or API) cannot be reached at all."""
 COUNTS = ("posted", "review", "ignored", "already_posted", "failed", "dead", "deferred")
+
+
+class PmsUnavailable(TransientError):
+    """The PMS stopped answering during a posting run; the run was cut short."""
+
+    code = "pms_unavailable"
 
 
 def backoff(attempt: int, settings: PostingSettings) -> dt.timedelta:
@@ -98,6 +112,8 @@ class PostingJob:
         Raises:
             AuthError: the PMS refused the credentials (nothing more is tried this run).
             ConfigError, NotImplementedYet: the ledger could not be built.
+            PmsUnavailable: the PMS stopped answering; the run was cut short (its code is the
+                adapter's, e.g. ``pms_api_unavailable``).
             TransientError: the state store itself failed.
         """
         dry_run = self.dry_run or ctx.dry_run
@@ -115,7 +131,15 @@ class PostingJob:
                     if fresh is None or fresh.status not in OPEN_STATUSES:
                         continue  # another item's outcome closed it (netting)
                     item = fresh
-                counts[self._one(poster, item, ctx, dry_run=dry_run)] += 1
+                try:
+                    counts[self._one(poster, item, ctx, dry_run=dry_run)] += 1
+                except _Outage as outage:
+                    cause = outage.cause
+                    raise PmsUnavailable(
+                        f"{cause.message} (posting stopped; {counts['posted']} posted before)",
+                        code=cause.code,
+                        context={**cause.context, "item_id": item.id},
+                    ) from cause
                 queue.extend(poster.derived)
                 poster.derived.clear()
         finally:
@@ -134,6 +158,9 @@ class PostingJob:
             if dry_run:
                 log.info("posting.failed", item_id=item.id, error_code=exc.code, dry_run=True)
                 return "failed"
+            if exc.code in PMS_UNAVAILABLE:
+                self._failed(item, exc.code, exc.message, ctx, outage=True)
+                raise _Outage(exc) from exc
             return self._failed(item, exc.code, exc.message, ctx)
         except PermanentError as exc:
             if dry_run:
@@ -155,16 +182,19 @@ class PostingJob:
                 return "failed"
             return self._failed(item, error_code(exc), type(exc).__name__, ctx)
 
-    def _failed(self, item: Item, code: str, message: str, ctx: PollContext) -> str:
+    def _failed(
+        self, item: Item, code: str, message: str, ctx: PollContext, *, outage: bool = False
+    ) -> str:
         attempt = item.attempts + 1
         text = self.redactor.scrub_text(message)
-        if attempt >= self.settings.max_attempts:
+        if attempt >= self.settings.max_attempts and not outage:
             ctx.store.mark_dead(item.id, code, f"gave up after {attempt} attempts: {text}")
             ctx.log.error("posting.dead", item_id=item.id, error_code=code, attempts=attempt)
             return "dead"
         when = ctx.now() + backoff(attempt, self.settings)
         ctx.store.mark_failed(item.id, code, text, when)
-        ctx.log.warning(
+        # an outage is logged once by the daemon (poll.failed), not once per item and run
+        (ctx.log.debug if outage else ctx.log.warning)(
             "posting.failed",
             item_id=item.id,
             error_code=code,
@@ -172,3 +202,11 @@ class PostingJob:
             next_attempt_at=when.isoformat(),
         )
         return "failed"
+
+
+class _Outage(Exception):
+    """Internal: the PMS is unreachable; carries the adapter's error to :meth:`PostingJob.poll`."""
+
+    def __init__(self, cause: TransientError) -> None:
+        super().__init__(cause.code)
+        self.cause = cause
