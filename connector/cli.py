@@ -24,6 +24,7 @@ COMMANDS = [
     "connector.commands.era",
     "connector.commands.review",
     "connector.commands.retry",
+    "connector.commands.replay",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

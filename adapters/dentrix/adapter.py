@@ -32,6 +32,7 @@ from adapters.base import (
     PatientStatus,
     PmsType,
     StepJournal,
+    UnclaimedProcedure,
     VendorInfo,
     marker_for,
 )
@@ -162,6 +163,24 @@ class DentrixLedger:
         journal.record(claims.STEP, entry.pms_ids)
         kill_point("insurance.between_steps")
         return entry
+
+    def unclaimed_procedures(self, start: dt.date, end: dt.date) -> list[UnclaimedProcedure]:
+        """Completed procedures of insured patients on no claim (see ``queries``) [I]."""
+
+        def read(tx: Tx) -> list[UnclaimedProcedure]:
+            return [
+                UnclaimedProcedure(
+                    proc_ref=str(int(r["procid"])),
+                    patient_id=str(int(r["patid"])),
+                    date=m.as_date(r["procdate"]),
+                    code=str(r["adacode"] or "").strip(),
+                    fee=m.money(r["amt"]),
+                    provider_id=m.ident(r["provid"]),
+                )
+                for r in tx.rows(q.UNCLAIMED_PROCEDURES, start, end)
+            ]
+
+        return self.session.read("unclaimed_procedures", read)
 
     def close(self) -> None:
         """Close the connection."""

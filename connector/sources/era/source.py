@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connector.config import EraSettings, PracticeSettings
@@ -123,6 +124,18 @@ class EraSource:
         if download_error is not None:
             raise download_error
         return dict(counts)
+
+    def replay(
+        self,
+        ctx: PollContext,
+        since: dt.datetime,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Record again the files filed in ``processed/`` since ``since`` (see
+        :mod:`connector.sources.era.replay`); the store keeps only what it did not know."""
+        from connector.sources.era.replay import replay_processed  # noqa: PLC0415
+
+        return replay_processed(self, ctx, since, progress)
 
     # -- one file --------------------------------------------------------------------------
     def _process(self, entry: InboxFile, ctx: PollContext, counts: Counter[str]) -> None:

@@ -13,10 +13,16 @@ bank, as far as Stripe knows). One poll:
    item for each one whose payments were already recorded.
 
 ``ctx.stop`` is honoured between payouts; a stopped poll has recorded only whole payouts.
+
+:meth:`StripeSource.replay` re-reads a window chosen by a person (``connector replay``): every
+paid payout that arrived since a date, recorded whole again. The store dedupes by ``txn_…``
+key, so only what was missed is new; the stored cursor is never passed to ``store.record``
+then, so a replay cannot move it backwards (or forwards).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -107,11 +113,7 @@ class StripeSource:
         start_requests = api.requests_made
         counts: Counter[str] = Counter()
         settings = self.settings
-        resolver = PatientResolver(
-            settings.patient_id_metadata_key, settings.metadata_lookup_order,
-            settings.patient_id_pattern,
-            lambda customer_id, platform: api.customer(customer_id, platform=platform),
-        )  # fmt: skip
+        resolver = self._resolver(api)
         now = ctx.now()
         cursor = Cursor.load(ctx.store.get_cursor(self.practice.id, SOURCE), now)
         keep = max(settings.lookback, settings.failed_payout_lookback)
@@ -156,6 +158,60 @@ class StripeSource:
         counts["customer_lookups"] = resolver.customer_calls
         counts["requests"] = api.requests_made - start_requests
         return dict(counts)
+
+    def replay(
+        self,
+        ctx: PollContext,
+        since: dt.datetime,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Re-read every paid payout that arrived at or after ``since``; record what is new.
+
+        Payouts still reconciling or settling are left to the regular poll. The cursor is not
+        read or written. ``progress(done, total)`` is called after each payout.
+
+        Raises:
+            AuthError, TransientError: as :meth:`poll`.
+        """
+        api = self.api(ctx)
+        start_requests = api.requests_made
+        counts: Counter[str] = Counter()
+        resolver = self._resolver(api)
+        now = ctx.now()
+        payouts = sorted(api.payouts(status="paid", arrival_gte=int(since.timestamp())),
+                         key=sort_key)  # fmt: skip
+        counts["payouts_paid"] = len(payouts)
+        for done, payout in enumerate(payouts, start=1):
+            if ctx.stop.is_set():
+                break
+            state = readiness(payout, now, self.settings.settle_delay)
+            if state in (Readiness.NOT_RECONCILED, Readiness.SETTLING):
+                counts["payouts_waiting"] += 1
+            else:
+                items = (
+                    [manual_payout_notice(payout, account=self.settings.account)]
+                    if state is Readiness.MANUAL
+                    else self._payout_items(api, resolver, payout)
+                )
+                result = ctx.store.record(self.practice.id, SOURCE, items)  # no cursor
+                self._count(counts, items, set(result.new_keys), result.duplicates)
+                counts["payouts_replayed"] += 1
+                ctx.log.info("stripe.payout.replayed", payout=payout["id"],
+                             transactions=len(items), new=len(result.new_keys),
+                             duplicates=result.duplicates)  # fmt: skip
+            if progress is not None:
+                progress(done, len(payouts))
+        counts["customer_lookups"] = resolver.customer_calls
+        counts["requests"] = api.requests_made - start_requests
+        return dict(counts)
+
+    def _resolver(self, api: StripeApi) -> PatientResolver:
+        settings = self.settings
+        return PatientResolver(
+            settings.patient_id_metadata_key, settings.metadata_lookup_order,
+            settings.patient_id_pattern,
+            lambda customer_id, platform: api.customer(customer_id, platform=platform),
+        )  # fmt: skip
 
     def _payout_items(
         self, api: StripeApi, resolver: PatientResolver, payout: dict[str, Any]
