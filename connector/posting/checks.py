@@ -42,7 +42,12 @@ def type_problems(practice: PracticeSettings, ledger: Ledger) -> list[str]:
         types += ledger.adjustment_types()
     problems = []
     for path, name, category in wanted:
-        if fields.find_type(types, name, [category]) is None:
+        found = (
+            fields.insurance_payment_type(types, name)
+            if category == "insurance_payment"
+            else fields.find_type(types, name, [category])
+        )
+        if found is None:
             offered = sorted(t.name for t in types if t.category == category and not t.hidden)
             problems.append(
                 f"{path}: the PMS has no {category.replace('_', ' ')} type {name!r}"
