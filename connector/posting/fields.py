@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -87,16 +88,13 @@ def strings(payload: Mapping[str, Any], name: str) -> list[str]:
     return [str(v) for v in value if v not in (None, "")]
 
 
-def find_type(
-    types: Iterable[PmsType], wanted: str, categories: Iterable[str], *, hidden: bool = False
-) -> PmsType | None:
+def find_type(types: Iterable[PmsType], wanted: str, categories: Iterable[str]) -> PmsType | None:
     """The PMS type named ``wanted`` (its id, or its name ignoring case) in ``categories``.
 
-    Hidden types are not offered (``hidden=True`` offers them): the PMS's own screens do not
-    let staff pick them either.
+    Hidden types are not offered: the PMS's own screens do not let staff pick them either.
     """
     allowed = set(categories)
-    candidates = [t for t in types if t.category in allowed and (hidden or not t.hidden)]
+    candidates = [t for t in types if t.category in allowed and not t.hidden]
     for entry in candidates:
         if entry.id == wanted:
             return entry
@@ -107,15 +105,16 @@ def find_type(
     return None
 
 
-def insurance_payment_type(types: Iterable[PmsType], wanted: str) -> PmsType | None:
-    """The type an insurance check/EFT is recorded with.
+def find_insurance_type(types: Iterable[PmsType], wanted: str) -> PmsType | None:
+    """The insurance payment type named ``wanted``.
 
-    A PMS with its own insurance payment types (Open Dental) must have ``wanted`` among them.
-    Dentrix and Eaglesoft keep one list of payment types [U: no separate insurance list is
-    known], so there ``wanted`` is looked up in that list, hidden ones included: "hidden" means
-    not offered on the *patient* payment screen, which is right for an insurance EFT type.
+    Open Dental keeps insurance payment types in their own list (``insurance_payment``).
+    Dentrix G and Eaglesoft have one list of payment types for both, so when the PMS offers no
+    insurance list the name is looked up among its payment types — including those hidden from
+    the patient payment screen, which is where practices keep types such as "Insurance EFT".
     """
     listed = list(types)
     if any(t.category == "insurance_payment" for t in listed):
         return find_type(listed, wanted, ["insurance_payment"])
-    return find_type(listed, wanted, ["payment"], hidden=True)
+    shown = [replace(t, hidden=False) for t in listed if t.category == "payment"]
+    return find_type(shown, wanted, ["payment"])

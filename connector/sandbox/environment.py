@@ -26,7 +26,7 @@ import datetime as dt
 import os
 import secrets
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -95,6 +95,13 @@ DEMO_PRACTICES = (
 
 OD_DEVELOPER_KEY_BYTES = 8
 
+StripeDataBuilder = Callable[[Sequence[DemoPractice], dt.datetime], StripeDataset]
+"""Builds the Stripe data set from the practices (keys, accounts, patient ids) and "now"."""
+
+
+def _demo_data(practices: Sequence[DemoPractice], now: dt.datetime) -> StripeDataset:
+    return demo_dataset(practices, now=now)
+
 
 class SandboxEnvironment:
     """Start the sandbox world in ``work_dir`` (see the module docstring).
@@ -105,6 +112,7 @@ class SandboxEnvironment:
         ports: fixed ports, or 0 for free ones (tests).
         today: the practice's "today" (the Dentrix/Eaglesoft seeds and ERA dates follow it).
         now: the Stripe data set's reference time (payouts arrived a day or two before it).
+        stripe_data: builds the Stripe data set (default: ``stripe_data.demo_dataset``).
     """
 
     def __init__(
@@ -115,6 +123,7 @@ class SandboxEnvironment:
         ports: Ports = Ports(),
         today: dt.date | None = None,
         now: dt.datetime | None = None,
+        stripe_data: StripeDataBuilder | None = None,
     ) -> None:
         vendors = [p.vendor for p in practices]
         unknown = set(vendors) - set(VENDORS)
@@ -139,6 +148,7 @@ class SandboxEnvironment:
             f"sbxDev{secrets.token_hex(OD_DEVELOPER_KEY_BYTES)}",
             f"sbxCust{secrets.token_hex(OD_DEVELOPER_KEY_BYTES)}",
         )
+        self._stripe_builder = stripe_data or _demo_data
         self._started = False
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -248,7 +258,7 @@ class SandboxEnvironment:
             self._secret(spec, "stripe-key", key)
             patients = scenario.STRIPE_PATIENTS[spec.vendor]
             demo.append(DemoPractice(spec.id, key, patients, account=spec.connect_account))
-        self.stripe_dataset = demo_dataset(demo, now=self.now)
+        self.stripe_dataset = self._stripe_builder(demo, self.now)
         self.stripe = StripeSandbox(self.stripe_dataset, port=self.ports.stripe).start()
 
     def _fill_inboxes(self) -> None:
@@ -356,8 +366,10 @@ class SandboxEnvironment:
     def urls(self) -> dict[str, str]:
         """Base URLs of the running servers (or of the fixed ports before they start)."""
         stripe = self.stripe.url if self.stripe else f"http://127.0.0.1:{self.ports.stripe}"
-        od = self.od_api.base_url if self.od_api else (
-            f"http://127.0.0.1:{self.ports.opendental_api}/api/v1"
+        od = (
+            self.od_api.base_url
+            if self.od_api
+            else (f"http://127.0.0.1:{self.ports.opendental_api}/api/v1")
         )
         return {"stripe": stripe, "opendental_api": od}
 
@@ -458,7 +470,7 @@ def _pms_section(spec: PracticeSpec, paths: _Paths, urls: dict[str, str]) -> dic
     }
 
 
-_REFUND_TYPES = {"dentrix": "+Refund", "eaglesoft": "Refund"}
+_REFUND_TYPES = {"dentrix": "Refund", "eaglesoft": "Refund"}
 
 
 def _payments_section(spec: PracticeSpec, paths: _Paths, urls: dict[str, str]) -> dict[str, Any]:
@@ -495,13 +507,11 @@ def _era_section(spec: PracticeSpec, paths: _Paths) -> dict[str, Any]:
         "post_contracted_writeoffs": True,
     }
     if spec.vendor == "opendental":
-        auto_post.update(
-            payment_type="EFT", payment_types_by_method={"ACH": "EFT", "CHK": "Check"}
-        )
+        auto_post.update(payment_type="EFT", payment_types_by_method={"ACH": "EFT", "CHK": "Check"})
     else:
         # Dentrix G publishes no insurance estimate: the adapter reports the fee as expected,
         # so the threshold is a share of the fee here.
-        auto_post.update(min_paid_percent_of_expected=75, payment_type="Online Payment")
+        auto_post.update(min_paid_percent_of_expected=75, payment_type="Check")
     auto_post.update(spec.auto_post)
     return {
         "enabled": True,

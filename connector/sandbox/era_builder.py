@@ -209,4 +209,3 @@ def render(remittance: Remittance, *, interchange: int = 1, usage: str = "P") ->
         f"IEA*1*{control}",
     ]
     return ("~\n".join(segments) + "~\n").encode("ascii")
-

@@ -64,12 +64,12 @@ def opendental_eras(today: dt.date) -> list[EraFile]:
     dan_original = Claim(
         f"{Ids.DAN}/{Ids.CLAIM_DAN_SENT}", "1", "ML2611000401", "JONES", "DAN", "ML22",
         (Line("D0330", D("110.00"), D("88.00"), _date("2025-02-01"),
-              (Adj("CO", "45", D("22.00")),)),),
+              (Adj("PR", "2", D("22.00")),)),),
     )  # fmt: skip
     dan_corrected = Claim(
         dan_original.control, "1", "ML2611000402", "JONES", "DAN", "ML22",
         (Line("D0330", D("110.00"), D("98.00"), _date("2025-02-01"),
-              (Adj("CO", "45", D("12.00")),)),),
+              (Adj("PR", "2", D("12.00")),)),),
     )  # fmt: skip
     ana_crown = Claim(
         f"{Ids.ANA}/{Ids.CLAIM_ANA_CROWN}", "1", "DD2611000777", "SMITH", "ANA", "DX111",
@@ -126,3 +126,12 @@ def dentrix_eras(today: dt.date) -> list[EraFile]:
 
 
 ERA_FILES = {"opendental": opendental_eras, "dentrix": dentrix_eras}
+
+
+EXPECTED_REVIEWS = {
+    "opendental": {"patient_not_found", "manual_payout_account", "paid_below_threshold",
+                   "denied", "provider_level_adjustment"},
+    "dentrix": {"patient_not_found", "manual_payout_account", "multiple_plans"},
+    "eaglesoft": {"patient_not_found", "manual_payout_account"},
+}  # fmt: skip
+"""Review reasons each practice's queue holds after the demo (what the scenario leads to)."""
