@@ -64,3 +64,20 @@ def eaglesoft_files(today: dt.date) -> list[tuple[str, bytes]]:
     remit = Remittance("ESEFT9001", "94276", "DELTA DENTAL OF SOMEWHERE", "HILLTOP SMILES",
                        "1245319599", today - dt.timedelta(days=1), (mary, tim))
     return [("01-delta-ESEFT9001.835", render(remit, interchange=901))]
+
+
+BULK_NAMES = ("QUILLFEATHER", "ZEBEDIAH")
+
+
+def bulk_test_file(today: dt.date, claims: int = 1000) -> tuple[str, bytes]:
+    """A large test file (ISA15 = T, about 150 KB): recorded as ignored, never posted; big
+    enough for a transfer to be cut in the middle of it."""
+    items = tuple(
+        Claim(f"T{n:05d}", "1", f"TST{n:07d}", *BULK_NAMES, f"QF{n:06d}",
+              (Line("D1110", D("100.00"), D("80.00"), today - dt.timedelta(days=9),
+                    (_co("20.00"),)),))
+        for n in range(claims)
+    )  # fmt: skip
+    remit = Remittance("TSTBULK01", "94276", "DELTA DENTAL OF EXAMPLE", "RIVERSIDE FAMILY DENTAL",
+                       "1234567893", today - dt.timedelta(days=4), items)  # fmt: skip
+    return "00-bulk-test-TSTBULK01.835", render(remit, interchange=700, usage="T")

@@ -83,6 +83,7 @@ def _verdict(world: World, reference: dict[str, Any], episode: list[Kill]) -> No
     assert world.open_items() == [], f"{episode}: items left unposted"
     assert world.duplicates() == [], f"{episode}: written twice: {world.duplicates()}"
     assert world.half_written() == [], f"{episode}: half-written: {world.half_written()}"
+    assert world.unbalanced_with_store() == [], f"{episode}: {world.unbalanced_with_store()}"
     snapshot = world.snapshot()
     for part, expected in reference.items():
         assert snapshot[part] == expected, f"{episode}: {part} differs from a clean run"

@@ -10,6 +10,8 @@ what every ledger and the store hold, in a form two runs can be compared by.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -17,6 +19,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +29,8 @@ from typing import Any
 import pyodbc
 import yaml
 
+from adapters.eaglesoft.mapping import has_marker
+from connector.posting.planner import NEVER_WRITTEN
 from connector.sandbox.environment import PracticeSpec, SandboxEnvironment
 from tests.reliability import eras
 from tests.support.logscan import Needles, seeded_needles
@@ -37,6 +42,7 @@ PRACTICES = (
     PracticeSpec(OD, "opendental", "Riverside Family Dental"),
     PracticeSpec(ES, "eaglesoft", "Hilltop Smiles", auto_post={"payment_type": "Insurance EFT"}),
 )
+_NEVER_WRITTEN = frozenset(kind.value for kind in NEVER_WRITTEN)
 _MARKER = re.compile(r"\[connector (?:auto )?([^\]\s]+)\]")
 FAST_POSTING = {"poll_every": "1s", "retry_backoff": "1s", "retry_backoff_max": "2s",
                 "max_attempts": 50}  # fmt: skip
@@ -77,6 +83,7 @@ class World:
         self.es_db = eaglesoft_file(env)
         self.es_snapshot = es_seed
         self.config_path = root / "connector.yaml"
+        self.extra_od_files: list[tuple[str, bytes]] = []  # dropped with the standard ERAs
         self.runs = 0
         self.write_config()
 
@@ -87,9 +94,11 @@ class World:
         sftp_port: int | None = None,
         posting: dict[str, Any] | None = None,
         stripe: dict[str, Any] | None = None,
+        es_busy_ms: int | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Path:
-        """The sandbox's configuration with JSON debug logs, quick retries and our inboxes."""
+        """The sandbox's configuration with JSON debug logs, quick retries and our inboxes
+        (``es_busy_ms``: how long the Eaglesoft ODBC driver waits on a locked database)."""
         doc = self.env.config_document(overrides={ES: {"era": {"enabled": True}}})
         doc["logging"] = {"format": "json", "level": "debug"}
         doc["posting"] = {**FAST_POSTING, **(posting or {})}
@@ -102,6 +111,13 @@ class World:
             era["poll_every"] = "2s"
             if practice["id"] == OD and self.sftp is not None:
                 era["inbox"] = {"sftp": self._sftp_section(sftp_port or self.sftp.port)}
+            if practice["id"] == ES and es_busy_ms is not None:
+                secret = self.env.secrets_dir / f"{ES}-odbc-busy"
+                text = re.sub(r"Timeout=\d+", f"Timeout={es_busy_ms}",
+                              self.env.connection_strings["eaglesoft"])  # fmt: skip
+                secret.write_text(text + "\n", encoding="utf-8")
+                secret.chmod(0o600)
+                practice["pms"]["odbc"]["connection_string"] = {"file": str(secret)}
         doc.update(extra or {})
         self.config_path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
         self.config_path.chmod(0o600)
@@ -156,6 +172,7 @@ class World:
             done.append(result)
             if result.returncode == 0 and not self.open_items():
                 break
+            time.sleep(1)  # failed items wait out their (short) retry backoff
         return done
 
     # -- resetting ----------------------------------------------------------------------------
@@ -182,7 +199,8 @@ class World:
 
     def era_files(self) -> dict[str, list[tuple[str, bytes]]]:
         """The files each practice's inbox starts with."""
-        return {OD: eras.opendental_files(self.env.today), ES: eras.eaglesoft_files(self.env.today)}
+        return {OD: [*self.extra_od_files, *eras.opendental_files(self.env.today)],
+                ES: eras.eaglesoft_files(self.env.today)}  # fmt: skip
 
     # -- reading ------------------------------------------------------------------------------
     def items(self) -> dict[tuple[str, str], str]:
@@ -205,6 +223,15 @@ class World:
         """Rows from the Open Dental database, read as root."""
         assert self.env.od_db is not None
         return self.env.od_db.rows(sql, *params)
+
+    def od_execute(self, sql: str) -> None:
+        """Run one statement as root on the Open Dental server (e.g. ``SET GLOBAL …``)."""
+        assert self.env.od_db is not None
+        conn = self.env.od_db.admin()
+        try:
+            conn.cursor().execute(sql)
+        finally:
+            conn.close()
 
     def es_rows(self, sql: str, *params: Any) -> list[Any]:
         """Rows from the emulated Eaglesoft database (its own SQLite file, read-only)."""
@@ -289,10 +316,68 @@ class World:
         found += [f"ES bulk {d!r} x{n}" for d, n in bulk.items() if n > 1]
         return found
 
+    def unbalanced_with_store(self) -> list[str]:
+        """Keys whose PMS entries disagree with the store: posted in the store but absent from
+        the ledger (lost), or in the ledger but not posted in the store (written behind its
+        back). Kinds that are never written (remittances, fees, notices) are left out."""
+        store = self._store_rows()
+        od_rows = self.od_rows("SELECT PayNote FROM payment") + self.od_rows(
+            "SELECT Note FROM claimpayment")
+        in_od = {m.group(1) for (note,) in od_rows for m in _MARKER.finditer(note or "")}
+        es_descriptions = [d for (d,) in self.es_rows(
+            "SELECT description FROM transactions_header WHERE description LIKE '_X:%'")]
+        problems = []
+        for (practice, key), (kind, status) in store.items():
+            if kind in _NEVER_WRITTEN:
+                continue
+            if practice == OD:
+                written = key in in_od
+            else:
+                written = any(has_marker(d, key) for d in es_descriptions)
+            if written != (status == "posted"):
+                problems.append(f"{practice} {key} ({kind}): {status} in the store, "
+                                f"{'in' if written else 'not in'} the PMS")  # fmt: skip
+        return problems
+
+    def differences(self, reference: dict[str, Any]) -> list[str]:
+        """Items whose final status differs from a clean run, except those the netting rule
+        explains (a payment whose reversal came while it was waiting: both go to one review)."""
+        reviews = self._review_reasons()
+        store = self._store_rows()
+        problems = []
+        for key, expected in reference["items"].items():
+            kind, status = store.get(key, ("?", "missing"))
+            if status == expected:
+                continue
+            netted = (status == "ignored" and kind == "patient_payment") or (
+                status == "review" and reviews.get(key) == "reversal_netted")
+            if not netted:
+                problems.append(f"{key}: {status} (clean run: {expected})")
+        return problems
+
+    def _store_rows(self) -> dict[tuple[str, str], tuple[str, str]]:
+        conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT practice_id, key, kind, status FROM items").fetchall()
+        finally:
+            conn.close()
+        return {(p, k): (kind, s) for p, k, kind, s in rows}
+
+    def _review_reasons(self) -> dict[tuple[str, str], str]:
+        conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT i.practice_id, i.key, r.reason FROM reviews r JOIN items i"
+                " ON i.id = r.item_id").fetchall()
+        finally:
+            conn.close()
+        return {(p, k): reason for p, k, reason in rows}
+
     def needles(self) -> Needles:
         """Everything the logs must not contain: seeded PHI, the ERAs' ids, every secret."""
         needles = seeded_needles()
         needles.add_values(*eras.MEMBER_IDS)
+        needles.add_names(*eras.BULK_NAMES)
         for secret in self.env.secrets_dir.iterdir():
             needles.add_secrets(secret.read_text(encoding="utf-8"))
         mariadb = self.env.mariadb
@@ -301,6 +386,16 @@ class World:
         if self.sftp is not None and self.sftp.password:
             needles.add_secrets(self.sftp.password)
         return needles
+
+    def log_events(self) -> list[dict[str, Any]]:
+        """Every JSON log line the daemon wrote in this world, parsed (other lines skipped)."""
+        events = []
+        for path in self.log_files():
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith("{"):
+                    with contextlib.suppress(ValueError):
+                        events.append(json.loads(line))
+        return events
 
     def log_files(self) -> list[Path]:
         """Every log file the daemon wrote in this world."""
