@@ -343,13 +343,14 @@ class World:
         """Items whose final status differs from a clean run, except those the netting rule
         explains (a payment whose reversal came while it was waiting: both go to one review)."""
         reviews = self._review_reasons()
+        netted_away = self._netted_away()
         store = self._store_rows()
         problems = []
         for key, expected in reference["items"].items():
-            kind, status = store.get(key, ("?", "missing"))
+            _kind, status = store.get(key, ("?", "missing"))
             if status == expected:
                 continue
-            netted = (status == "ignored" and kind == "patient_payment") or (
+            netted = (status == "ignored" and key in netted_away) or (
                 status == "review" and reviews.get(key) == "reversal_netted")
             if not netted:
                 problems.append(f"{key}: {status} (clean run: {expected})")
@@ -362,6 +363,18 @@ class World:
         finally:
             conn.close()
         return {(p, k): (kind, s) for p, k, kind, s in rows}
+
+    def _netted_away(self) -> set[tuple[str, str]]:
+        """Items the netting rule closed into another item's review."""
+        conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
+        try:
+            rows = conn.execute(
+                "SELECT i.practice_id, i.key FROM history h JOIN items i ON i.id = h.item_id"
+                " WHERE h.event = 'item.ignored' AND h.detail LIKE '%netted into review%'"
+            ).fetchall()
+        finally:
+            conn.close()
+        return {(p, k) for p, k in rows}
 
     def _review_reasons(self) -> dict[tuple[str, str], str]:
         conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
