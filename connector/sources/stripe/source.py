@@ -44,6 +44,7 @@ from connector.sources.stripe.client import StripeApi
 from connector.sources.stripe.patients import PatientResolver
 from connector.sources.stripe.payouts import Cursor, Readiness, readiness, sort_key
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
+from connector.sources.stripe.validate import invalid_item, problems
 
 SOURCE = "stripe"
 _REVERSAL_LOOKUP = False  # reversals link to their charge; no customer call just for them
@@ -216,19 +217,26 @@ class StripeSource:
     def _payout_items(
         self, api: StripeApi, resolver: PatientResolver, payout: dict[str, Any]
     ) -> list[NewItem]:
-        items = []
+        items, account = [], self.settings.account
         # Stripe lists newest first; record oldest first, so a dispute's withdrawal is recorded
         # (and posted) before its reinstatement and a refund after its payment.
         txns = list(api.payout_transactions(payout["id"]))
         txns.reverse()
-        txns.sort(key=lambda t: int(t.get("created") or 0))
+        readable = []
         for txn in txns:
+            wrong = problems(txn)
+            if wrong:  # recorded for a person; the payout's other transactions go on
+                items.append(invalid_item(txn, payout, wrong, account=account))
+            else:
+                readable.append(txn)
+        readable.sort(key=lambda t: int(t.get("created") or 0))
+        for txn in readable:
             source = txn.get("source")
             patient = None
             if isinstance(source, dict):
                 allow = needs_patient(txn) or _REVERSAL_LOOKUP
                 patient = resolver.resolve(source, allow_fetch=allow)
-            items.append(classify(txn, payout, account=self.settings.account, patient=patient,
+            items.append(classify(txn, payout, account=account, patient=patient,
                                   patient_key=self.settings.patient_id_metadata_key))  # fmt: skip
         return items
 
