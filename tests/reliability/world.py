@@ -215,6 +215,15 @@ class World:
             conn.close()
         return {(p, k): s for p, k, s in rows}
 
+    def cursors(self) -> dict[tuple[str, str], str]:
+        """``{(practice, source): cursor JSON}`` from the state store."""
+        conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT practice_id, source, value FROM cursors").fetchall()
+        finally:
+            conn.close()
+        return {(p, s): v for p, s, v in rows}
+
     def open_items(self) -> list[tuple[str, str]]:
         """Items still waiting to be posted (received or failed)."""
         return [k for k, s in self.items().items() if s in ("received", "failed")]
