@@ -96,6 +96,6 @@ def _sources(practice: PracticeSettings, wanted: str | None) -> list[Replayable]
             raise ConfigError(f"the {source.name} source of {practice.id} cannot replay")
         chosen.append(source)  # type: ignore[arg-type]  # checked just above
     if not chosen:
-        what = f"a {wanted}" if wanted else "any"
-        raise ConfigError(f"practice {practice.id} has no {what} source enabled")
+        what = f"{wanted} source" if wanted else "source"
+        raise ConfigError(f"practice {practice.id} has no {what} enabled")
     return chosen
