@@ -205,23 +205,28 @@ class World:
     # -- reading ------------------------------------------------------------------------------
     def items(self) -> dict[tuple[str, str], str]:
         """``{(practice, key): status}`` from the state store."""
+        rows = self.store_rows("SELECT practice_id, key, status FROM items")
+        return {(p, k): s for p, k, s in rows}
+
+    def store_rows(self, sql: str) -> list[Any]:
+        """Rows from the state store, read-only; none while the daemon has not created it yet
+        (the file or its tables may not exist at the very start of a run)."""
         path = Path(self.env.work_dir) / "state.db"
         if not path.exists():
-            return {}
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            return []
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         try:
-            rows = conn.execute("SELECT practice_id, key, status FROM items").fetchall()
+            return conn.execute(sql).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise
         finally:
             conn.close()
-        return {(p, k): s for p, k, s in rows}
 
     def cursors(self) -> dict[tuple[str, str], str]:
         """``{(practice, source): cursor JSON}`` from the state store."""
-        conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
-        try:
-            rows = conn.execute("SELECT practice_id, source, value FROM cursors").fetchall()
-        finally:
-            conn.close()
+        rows = self.store_rows("SELECT practice_id, source, value FROM cursors")
         return {(p, s): v for p, s, v in rows}
 
     def open_items(self) -> list[tuple[str, str]]:
@@ -366,33 +371,21 @@ class World:
         return problems
 
     def _store_rows(self) -> dict[tuple[str, str], tuple[str, str]]:
-        conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
-        try:
-            rows = conn.execute("SELECT practice_id, key, kind, status FROM items").fetchall()
-        finally:
-            conn.close()
+        rows = self.store_rows("SELECT practice_id, key, kind, status FROM items")
         return {(p, k): (kind, s) for p, k, kind, s in rows}
 
     def _netted_away(self) -> set[tuple[str, str]]:
         """Items the netting rule closed into another item's review."""
-        conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
-        try:
-            rows = conn.execute(
-                "SELECT i.practice_id, i.key FROM history h JOIN items i ON i.id = h.item_id"
-                " WHERE h.event = 'item.ignored' AND h.detail LIKE '%netted into review%'"
-            ).fetchall()
-        finally:
-            conn.close()
+        rows = self.store_rows(
+            "SELECT i.practice_id, i.key FROM history h JOIN items i ON i.id = h.item_id"
+            " WHERE h.event = 'item.ignored' AND h.detail LIKE '%netted into review%'"
+        )
         return {(p, k) for p, k in rows}
 
     def _review_reasons(self) -> dict[tuple[str, str], str]:
-        conn = sqlite3.connect(f"file:{Path(self.env.work_dir) / 'state.db'}?mode=ro", uri=True)
-        try:
-            rows = conn.execute(
-                "SELECT i.practice_id, i.key, r.reason FROM reviews r JOIN items i"
-                " ON i.id = r.item_id").fetchall()
-        finally:
-            conn.close()
+        rows = self.store_rows(
+            "SELECT i.practice_id, i.key, r.reason FROM reviews r JOIN items i"
+            " ON i.id = r.item_id")  # fmt: skip
         return {(p, k): reason for p, k, reason in rows}
 
     def needles(self) -> Needles:
