@@ -24,7 +24,11 @@ from tests.reliability.conftest import SOAK
 from tests.reliability.world import World
 from tests.support.logscan import describe, scan_files
 
-pytestmark = [pytest.mark.slow, pytest.mark.external_service]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.external_service,
+    pytest.mark.timeout(3600 if SOAK else 300),
+]
 
 Kill = tuple[str, int]
 
