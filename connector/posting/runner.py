@@ -12,8 +12,11 @@ Failures are classified per item, by what to do about them:
 A transient error whose code says the PMS itself is unreachable (:data:`PMS_UNAVAILABLE`) is
 not the item's fault: the item is scheduled for retry as usual but never dead-lettered for it,
 and the run stops there (the other items would fail the same way) by raising
-:class:`PmsUnavailable`. The daemon then logs the outage once and the recovery once, and
-``connector status`` shows the posting job failing with that code.
+:class:`PmsUnavailable`. While the outage lasts, each run probes the PMS with the next waiting
+item even when all of them wait out their backoff, so the job keeps failing until the PMS
+answers instead of seeming to recover on a run that had nothing to do. The daemon then logs the
+outage once and the recovery once, and ``connector status`` shows the posting job failing with
+that code.
 
 An unexpected exception (a bug) is logged with its traceback and counted as a transient
 failure of that item only, so one bad item cannot block the queue; it dies after the usual
@@ -83,6 +86,7 @@ class PostingJob:
         self.dry_run = dry_run
         self.settings = posting or PostingSettings()
         self._ledger_factory = ledger_factory or self._registry_ledger
+        self._outage: TransientError | None = None  # the last run found the PMS unreachable
 
     @classmethod
     def for_practice(
@@ -119,7 +123,13 @@ class PostingJob:
         dry_run = self.dry_run or ctx.dry_run
         counts: Counter[str] = Counter(dict.fromkeys(COUNTS, 0))
         queue = deque(ctx.store.due_items(self.practice.id, ctx.now(), self.settings.batch_size))
+        if not queue and self._outage is not None and not dry_run:
+            # The PMS was unreachable last run and every item now waits out its backoff:
+            # probe with the next one rather than report a recovery nobody has seen.
+            later = ctx.now() + self.settings.retry_backoff_max
+            queue.extend(ctx.store.due_items(self.practice.id, later, 1))
         if not queue:
+            self._outage = None
             return dict(counts)
         ledger = self._ledger_factory(self.practice)
         try:
@@ -134,7 +144,7 @@ class PostingJob:
                 try:
                     counts[self._one(poster, item, ctx, dry_run=dry_run)] += 1
                 except _Outage as outage:
-                    cause = outage.cause
+                    cause = self._outage = outage.cause
                     raise PmsUnavailable(
                         f"{cause.message} (posting stopped; {counts['posted']} posted before)",
                         code=cause.code,
@@ -144,6 +154,7 @@ class PostingJob:
                 poster.derived.clear()
         finally:
             ledger.close()
+        self._outage = None
         if dry_run:
             counts["planned"] = counts.pop("posted")
         return dict(counts)

@@ -71,3 +71,37 @@ def test_outage_is_not_logged_per_item_and_recovery_posts_everything(
     assert counts["posted"] == 3
     assert all(store.get_item(i).status is ItemStatus.POSTED for i in ids)  # type: ignore[union-attr]
     assert len(led.payments) == 3
+
+
+def test_while_the_pms_stays_down_every_run_fails_even_with_nothing_due(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """With every item waiting out its backoff, the job probes the PMS with the next item
+    instead of succeeding on an empty run (which would log a false recovery); once the PMS
+    answers, the probe posts and the job succeeds."""
+    from connector.config import PostingSettings
+    from connector.logging import get_logger
+    from connector.posting.runner import PostingJob
+    from connector.redaction import Redactor
+    from connector.sources.base import PollContext
+    from tests.posting.helpers import practice
+
+    [item_id] = _payments(store, 1)
+    settings = practice()
+    job = PostingJob.for_practice(
+        settings, redactor=Redactor(), ledger_factory=lambda _p: led,
+        posting=PostingSettings.model_validate({"retry_backoff": "1h", "retry_backoff_max": "6h"}),
+    )  # fmt: skip
+
+    def ctx(minutes: int) -> PollContext:
+        return PollContext(practice=settings, store=store, redactor=Redactor(),
+                           log=get_logger("t"), now=lambda: NOW + dt.timedelta(minutes=minutes))
+
+    led.fail("find_patient", _down, times=3)
+    for minute in (0, 1, 2):  # the item's next attempt is an hour away after the first
+        with pytest.raises(PmsUnavailable):
+            job.poll(ctx(minute))
+    assert job.poll(ctx(3))["posted"] == 1
+    assert job.poll(ctx(4))["posted"] == 0
+    item = store.get_item(item_id)
+    assert item is not None and item.status is ItemStatus.POSTED
