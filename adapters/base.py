@@ -269,6 +269,35 @@ def check_payment_plan(plan: PatientPaymentPlan) -> None:
         )
 
 
+@dataclass(frozen=True)
+class UnclaimedProcedure:
+    """A completed procedure of an insured patient that is on no insurance claim."""
+
+    proc_ref: str
+    patient_id: str
+    date: dt.date
+    code: str
+    fee: Decimal
+    provider_id: str | None = None
+
+
+@runtime_checkable
+class ProcedureAudit(Protocol):
+    """Optional capability: the end-of-day check for procedures nobody billed to insurance.
+
+    Adapters that can read procedures and claims implement it; the report command checks with
+    ``isinstance(ledger, ProcedureAudit)`` and says plainly when an adapter cannot.
+    """
+
+    def unclaimed_procedures(self, start: dt.date, end: dt.date) -> list[UnclaimedProcedure]:
+        """Completed procedures dated ``start`` to ``end`` (both included) of patients with
+        dental insurance that no claim carries, oldest first. Ids only, never names.
+
+        Raises:
+            TransientError: the PMS cannot be read now. AuthError: access refused.
+        """
+
+
 def marker_for(external_ref: str, *, auto: bool = False) -> str:
     """The text stored in a PMS row to tie it to its source: ``[connector txn_…]``.
 

@@ -25,6 +25,7 @@ COMMANDS = [
     "connector.commands.review",
     "connector.commands.retry",
     "connector.commands.state",
+    "connector.commands.replay",
     "connector.commands.demo",
 ]
 

@@ -2,10 +2,20 @@
 
 Production code calls :func:`kill_point` at the places where a crash is most dangerous (after
 the PMS write and before the store update; after recording items and before the cursor;
-between the steps of an insurance posting; during an SFTP download). It does nothing unless
-the environment variable ``CONNECTOR_KILL_AT`` names that point, as ``name`` or ``name:N``
-(die on the N-th time the point is reached, default 1). Then the process kills itself with
-SIGKILL: no cleanup, no ``finally`` blocks, exactly like a power cut.
+between the steps of an insurance posting; during an SFTP download):
+
+* ``posting.before_pms_write`` — planned, nothing written yet;
+* ``posting.after_pms_write`` — the adapter returned: the PMS has the entry, the step journal
+  and the store do not (healed by ``find_posting`` / the adapter's marker check on restart);
+* ``posting.before_store_update`` — journal and patient note done, item not yet marked posted;
+* ``insurance.step_written`` — one step of an insurance posting reached the PMS, its journal
+  entry not yet written; ``insurance.between_steps`` — right after the journal recorded it;
+* ``stripe.after_fetch_before_record``, ``era.after_parse_before_record`` — items built, not
+  yet recorded with the cursor; ``sftp.mid_download`` — after each chunk written to ``.part``.
+
+It does nothing unless the environment variable ``CONNECTOR_KILL_AT`` names that point, as
+``name`` or ``name:N`` (die on the N-th time the point is reached, default 1). Then the process
+kills itself with SIGKILL: no cleanup, no ``finally`` blocks, exactly like a power cut.
 """
 
 from __future__ import annotations
@@ -20,8 +30,10 @@ _lock = threading.Lock()
 
 KILL_POINTS = (
     "stripe.after_fetch_before_record",
-    "posting.after_pms_write",
     "posting.before_pms_write",
+    "posting.after_pms_write",
+    "posting.before_store_update",
+    "insurance.step_written",
     "insurance.between_steps",
     "era.after_parse_before_record",
     "sftp.mid_download",

@@ -4,7 +4,9 @@
   difference;
 * remittances — per ERA remittance: BPR amount against posted claims, claims in review or
   elsewhere, and provider-level adjustments (PLB);
-* denials — denied claims by payer and CARC over a date range, to spot patterns.
+* denials — denied claims by payer and CARC over a date range, to spot patterns;
+* unclaimed — completed procedures of insured patients that are on no claim (read from the PMS
+  through the adapter's optional :class:`~adapters.base.ProcedureAudit` capability).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from adapters.base import Ledger, ProcedureAudit, UnclaimedProcedure
 from connector.domain import Item, ItemKind, ItemStatus
+from connector.errors import NotImplementedYet
 from connector.money import ZERO, to_money
 from connector.store import StateStore
 
@@ -189,3 +193,27 @@ def _carcs(claim: Item) -> set[str]:
     for adj in adjustments:
         codes.add(f"{adj.get('group')}-{adj.get('reason')}")
     return codes
+
+
+@dataclass(frozen=True)
+class UnclaimedRow:
+    """One completed procedure not attached to a claim, in one practice."""
+
+    practice_id: str
+    procedure: UnclaimedProcedure
+
+
+def unclaimed_report(
+    practice_id: str, ledger: Ledger, start: dt.date, end: dt.date
+) -> list[UnclaimedRow]:
+    """Completed procedures dated ``start`` to ``end`` (inclusive) that no claim carries.
+
+    Raises:
+        NotImplementedYet: the practice's adapter cannot read procedures and claims.
+        TransientError, AuthError: the PMS cannot be read now.
+    """
+    if not isinstance(ledger, ProcedureAudit):
+        raise NotImplementedYet(
+            f"the {ledger.vendor} adapter cannot list procedures not attached to a claim"
+        )
+    return [UnclaimedRow(practice_id, proc) for proc in ledger.unclaimed_procedures(start, end)]

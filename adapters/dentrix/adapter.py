@@ -32,6 +32,7 @@ from adapters.base import (
     PatientStatus,
     PmsType,
     StepJournal,
+    UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
     marker_for,
@@ -50,6 +51,7 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import DataError, PermanentError
+from connector.faults import kill_point
 from connector.money import ZERO
 from connector.redaction import Redactor
 
@@ -158,8 +160,28 @@ class DentrixLedger:
             "post_insurance_payment",
             lambda tx: claims.post(self, tx, plan),
         )
+        kill_point("insurance.step_written")
         journal.record(claims.STEP, entry.pms_ids)
+        kill_point("insurance.between_steps")
         return entry
+
+    def unclaimed_procedures(self, start: dt.date, end: dt.date) -> list[UnclaimedProcedure]:
+        """Completed procedures of insured patients on no claim (see ``queries``) [I]."""
+
+        def read(tx: Tx) -> list[UnclaimedProcedure]:
+            return [
+                UnclaimedProcedure(
+                    proc_ref=str(int(r["procid"])),
+                    patient_id=str(int(r["patid"])),
+                    date=m.as_date(r["procdate"]),
+                    code=str(r["adacode"] or "").strip(),
+                    fee=m.money(r["amt"]),
+                    provider_id=m.ident(r["provid"]),
+                )
+                for r in tx.rows(q.UNCLAIMED_PROCEDURES, start, end)
+            ]
+
+        return self.session.read("unclaimed_procedures", read)
 
     def close(self) -> None:
         """Close the connection."""

@@ -126,3 +126,14 @@ MARK_CLAIM_RECEIVED = """
 UPDATE admin.claim SET datereceived = ?, totalreceived = COALESCE(totalreceived, 0) + ?
 WHERE claimid = ?
 """  # [V-code] totalreceived; datereceived [I]
+
+UNCLAIMED_PROCEDURES = """
+SELECT l.procid, l.patid, l.procdate, COALESCE(c.adacode, '') AS adacode, l.amt, l.provid
+FROM admin.fullproclog l
+JOIN admin.v_patient p ON p.patient_id = l.patid
+LEFT JOIN admin.proccode c ON c.proccodeid = l.proccodeid
+WHERE l.chartstatus = 102 AND l.proclogclass = 0 AND l.procdate >= ? AND l.procdate <= ?
+  AND COALESCE(l.claimid, 0) = 0
+  AND (COALESCE(p.primdentalinsuredid, 0) <> 0 OR COALESCE(p.secdentalinsuredid, 0) <> 0)
+ORDER BY l.procdate, l.procid
+"""  # [I] completed procedures (chartstatus 102, class 0) of an insured patient, claimid unset

@@ -30,6 +30,7 @@ from adapters.base import (
     PatientStatus,
     PmsType,
     StepJournal,
+    UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
     marker_for,
@@ -153,6 +154,24 @@ class EaglesoftLedger:
     ) -> PostedEntry:
         """Bulk payment for the check (step 1), then the claim's payment (step 2) [U]."""
         return claims.post(self, plan, journal)
+
+    def unclaimed_procedures(self, start: dt.date, end: dt.date) -> list[UnclaimedProcedure]:
+        """Completed procedures of insured patients on no claim (see ``queries``) [I]."""
+
+        def read(tx: Tx) -> list[UnclaimedProcedure]:
+            return [
+                UnclaimedProcedure(
+                    proc_ref=str(int(r["tran_num"])),
+                    patient_id=str(int(r["patient_id"])),
+                    date=m.as_date(r["tran_date"]),
+                    code=str(r["code"] or "").strip(),
+                    fee=m.money(r["amount"]),
+                    provider_id=m.ident(r["provider_id"]),
+                )
+                for r in tx.rows(q.UNCLAIMED_PROCEDURES, start, end)
+            ]
+
+        return self.session.read("unclaimed_procedures", read)
 
     def close(self) -> None:
         """Close the connection."""

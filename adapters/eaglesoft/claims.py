@@ -27,6 +27,7 @@ from adapters.eaglesoft import queries as q
 from adapters.pmssql.session import Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
 from connector.errors import DataError, NotImplementedYet, PermanentError
+from connector.faults import kill_point
 from connector.money import total
 
 if TYPE_CHECKING:
@@ -141,7 +142,9 @@ def post(ledger: EaglesoftLedger, plan: InsurancePaymentPlan, journal: StepJourn
     bulk = journal.done(STEP_BULK)
     if bulk is None:
         bulk = ledger.session.write("bulk_payment", lambda tx: _bulk(tx, plan))
+        kill_point("insurance.step_written")
         journal.record(STEP_BULK, bulk)
+        kill_point("insurance.between_steps")
     done = journal.done(STEP_CLAIM)
     if done is not None:
         ids = {**done, **bulk}
@@ -150,7 +153,9 @@ def post(ledger: EaglesoftLedger, plan: InsurancePaymentPlan, journal: StepJourn
         "post_insurance_payment",
         lambda tx: _claim_payment(ledger, tx, plan, int(bulk["bulk_payment_num"])),
     )
+    kill_point("insurance.step_written")
     journal.record(STEP_CLAIM, entry.pms_ids)
+    kill_point("insurance.between_steps")
     return PostedEntry(
         plan.external_ref,
         {**entry.pms_ids, **bulk},

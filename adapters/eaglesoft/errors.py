@@ -81,7 +81,11 @@ def translate(
             context=context,
         )
     if kind in (Kind.UNREACHABLE, Kind.BUSY, Kind.TIMEOUT, Kind.OTHER):
-        return TransientError(f"{where}: the database is unreachable or busy", context=context)
+        # unreachable = the whole PMS is down (the posting job stops its run); busy = retry
+        code = "pms_db_unavailable" if kind is Kind.UNREACHABLE else None
+        return TransientError(
+            f"{where}: the database is unreachable or busy", code=code, context=context
+        )
     if kind is Kind.SCHEMA:
         return PermanentError(
             f"{where}: the Eaglesoft schema is not what this adapter expects; check the "

@@ -173,3 +173,16 @@ UPDATE patient SET prim_total_paid = COALESCE(prim_total_paid, 0) + ? WHERE pati
 ADD_PATIENT_PAID_SECONDARY = """
 UPDATE patient SET sec_total_paid = COALESCE(sec_total_paid, 0) + ? WHERE patient_id = ?
 """
+
+UNCLAIMED_PROCEDURES = """
+SELECT h.tran_num, d.patient_id, h.tran_date, COALESCE(s.ada_code, h.service_code, '') AS code,
+       h.amount, d.provider_id
+FROM transactions_header h
+JOIN transactions_detail d ON d.tran_num = h.tran_num
+JOIN patient p ON p.patient_id = d.patient_id
+LEFT JOIN services s ON s.service_code = h.service_code
+WHERE h.type = 'S' AND h.status <> 'D' AND h.tran_date >= ? AND h.tran_date <= ?
+  AND COALESCE(h.claim_id, 0) = 0 AND p.status <> 'D'
+  AND (COALESCE(p.prim_employer_id, 0) <> 0 OR COALESCE(p.sec_employer_id, 0) <> 0)
+ORDER BY h.tran_date, h.tran_num
+"""  # [I] a posted service (type S) of a patient with a plan (employer), claim_id unset

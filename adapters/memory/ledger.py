@@ -15,6 +15,7 @@ contract suite. It behaves like a careful real adapter:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,7 @@ from adapters.base import (
     PatientStatus,
     PmsType,
     StepJournal,
+    UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
     marker_for,
@@ -488,6 +490,24 @@ class MemoryLedger(MemoryData):
         self._checkpoint("check", committed=True)
         journal.record("check", {"check_id": check.check_id})
         return check.check_id
+
+    def unclaimed_procedures(self, start: dt.date, end: dt.date) -> list[UnclaimedProcedure]:
+        """Procedure charges dated in the range, of patients with a plan, on no claim (the
+        memory ledger keeps only what is still owed, so ``fee`` is the amount due)."""
+        on_claims = {line.proc_ref for claim in self.claims.values() for line in claim.lines}
+        found = [
+            UnclaimedProcedure(
+                c.charge_ref, c.patient_id, c.date, c.code or "", c.amount_due, c.provider_id
+            )
+            for c in self.charges.values()
+            if c.kind is ChargeKind.PROCEDURE
+            and start <= c.date <= end
+            and c.charge_ref not in on_claims
+            and (patient := self.patients.get(c.patient_id)) is not None
+            and patient.insurance_plan_count > 0
+            and patient.status is not PatientStatus.DELETED
+        ]
+        return sorted(found, key=lambda u: (u.date, u.proc_ref))
 
     def close(self) -> None:
         """Nothing to release; remembered for tests."""

@@ -12,6 +12,7 @@ re-sent once only when it did not.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from adapters.base import (
     PatientStatus,
     PmsType,
     StepJournal,
+    UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
     marker_for,
@@ -497,6 +499,21 @@ class OpenDentalLedger:
     def stats(self) -> dict[str, int]:
         """Round trips so far: ODBC queries and API requests."""
         return {"odbc_queries": self.db.queries_run, "http_requests": self.api.requests_sent}
+
+    def unclaimed_procedures(self, start: dt.date, end: dt.date) -> list[UnclaimedProcedure]:
+        """Completed procedures of insured patients on no claim (see ``queries``), over ODBC."""
+        rows = self.db.fetchall("unclaimed_procedures", queries.UNCLAIMED_PROCEDURES, (start, end))
+        return [
+            UnclaimedProcedure(
+                proc_ref=str(int(r[0])),
+                patient_id=str(int(r[1])),
+                date=mapping.as_date(r[2]),
+                code=str(r[3] or ""),
+                fee=Decimal(r[4]).quantize(Decimal("0.01")),
+                provider_id=str(int(r[5])) if r[5] else None,
+            )
+            for r in rows
+        ]
 
     def close(self) -> None:
         """Close the ODBC connection and the HTTP session."""

@@ -39,6 +39,9 @@ class ReadOnlyDb:
                 self._connection_string, autocommit=True, timeout=max(1, int(self._timeout))
             )
             conn.timeout = max(1, int(self._timeout))
+            # MariaDB's ODBC driver garbles UTF-16 parameters longer than 128 characters, so a
+            # long marker would never be found by LOCATE (and the posting repeated): send UTF-8
+            conn.setencoding(encoding="utf-8")
             conn.cursor().execute(queries.SESSION_READ_ONLY)
         self.queries_run += 1
         return conn

@@ -12,9 +12,11 @@ Steps, in order (the journal key of each in brackets):
    this row exists.
 
 Each step is recorded in the :class:`~adapters.base.StepJournal` right after it succeeds, and
-skipped when already recorded. POSTs look over ODBC before being re-sent (the claim payment by
-its marker; a supplemental row by claim, procedure, amount and "not yet on a check"), so a crash
-between a POST and its journal entry does not duplicate it. When a step fails, the error's
+skipped when already recorded. A claimproc PUT that landed just before a crash (received, not on
+a check, with exactly the plan's amounts) is recognised and sent again (PUT is idempotent).
+POSTs look over ODBC before being re-sent (the claim payment by its marker; a supplemental row
+by claim, procedure, amount and "not yet on a check"), so a crash between a POST and its
+journal entry does not duplicate it. When a step fails, the error's
 ``context`` lists ``steps_done`` and ``steps_remaining`` and its message says what remains.
 """
 
@@ -30,6 +32,7 @@ from adapters.opendental.db import ReadOnlyDb
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
 from connector.domain import InsurancePaymentPlan, PostedEntry, ProcedurePayment
 from connector.errors import ConnectorError, DataError, PermanentError
+from connector.faults import kill_point
 from connector.money import ZERO, total
 
 NOTE_MAX = 255
@@ -90,8 +93,10 @@ class InsurancePoster:
                 )
                 exc.args = (exc.message,)
                 raise
+            kill_point("insurance.step_written")
             journal.record(name, ids)
             done.append(name)
+            kill_point("insurance.between_steps")
         final = journal.done("claimpayment")
         assert final is not None
         return self._entry(plan, journal, int(final["ClaimPaymentNum"]), existed=False)
@@ -151,7 +156,11 @@ class InsurancePoster:
         cp_num, status = int(row[0]), int(row[2])
         if not plan.supplemental:
             name = f"claimproc:{cp_num}"
-            if status != mapping.CP_NOT_RECEIVED and journal.done(name) is None:
+            if (
+                status != mapping.CP_NOT_RECEIVED
+                and journal.done(name) is None
+                and not _landed_before_crash(row, line)
+            ):
                 raise DataError(
                     f"claim {plan.claim_id}: procedure {line.proc_ref} is already received; "
                     "post the money as supplemental",
@@ -304,3 +313,15 @@ class InsurancePoster:
             already_existed=existed,
             steps_done=("claimprocs", "claim", "claimpayment"),
         )
+
+
+def _landed_before_crash(row: Any, line: ProcedurePayment) -> bool:
+    """A received claimproc, not yet on a check, holding exactly this line's amounts: our own
+    PUT that reached Open Dental just before a crash kept it out of the journal. The PUT is
+    idempotent, so the step simply runs again (row: ``queries.CLAIMPROCS_OF_CLAIM``)."""
+    amounts = (Decimal(row[8]), Decimal(row[9]), Decimal(row[10]))
+    return (
+        int(row[2]) == mapping.CP_RECEIVED
+        and int(row[3]) == 0
+        and amounts == (line.paid, line.writeoff, line.deductible)
+    )

@@ -145,3 +145,19 @@ SELECT PayNum, PatNum, PayType, CAST(PayAmt AS DECIMAL(14,2)) AS PayAmt, PayNote
 FROM payment
 WHERE PayNum = ?
 """
+
+# Completed (ProcStatus 2) procedures of patients with an insurance plan (patplan) that no
+# claim carries (no claimproc with a ClaimNum), skipping deleted patients (PatStatus 4) and
+# procedures marked "do not bill to insurance" on an estimate (claimproc.NoBillIns).
+UNCLAIMED_PROCEDURES = """
+SELECT pl.ProcNum, pl.PatNum, pl.ProcDate, COALESCE(pc.ProcCode, '') AS ProcCode,
+       CAST(pl.ProcFee AS DECIMAL(14,2)) AS ProcFee, pl.ProvNum
+FROM procedurelog pl
+JOIN patient p ON p.PatNum = pl.PatNum
+LEFT JOIN procedurecode pc ON pc.CodeNum = pl.CodeNum
+WHERE pl.ProcStatus = 2 AND pl.ProcDate >= ? AND pl.ProcDate <= ? AND p.PatStatus <> 4
+  AND EXISTS (SELECT 1 FROM patplan pp WHERE pp.PatNum = pl.PatNum)
+  AND NOT EXISTS (SELECT 1 FROM claimproc cp WHERE cp.ProcNum = pl.ProcNum AND cp.ClaimNum > 0)
+  AND NOT EXISTS (SELECT 1 FROM claimproc cp WHERE cp.ProcNum = pl.ProcNum AND cp.NoBillIns = 1)
+ORDER BY pl.ProcDate, pl.ProcNum
+"""

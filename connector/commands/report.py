@@ -1,4 +1,10 @@
-"""``connector report payouts|remittances|denials``: reconciliation and denial reports."""
+"""``connector report payouts|remittances|denials|unclaimed``: reconciliation, denial and
+end-of-day reports.
+
+``unclaimed`` reads the PMS itself (completed procedures of insured patients on no claim); its
+dates are procedure dates in the practice's time zone and default to today. The others read the
+state store, by recording date.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,23 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from adapters.registry import create_ledger
 from connector.commands.common import runtime
+from connector.config import PracticeSettings
+from connector.errors import ConnectorError
 from connector.money import fmt
-from connector.reports import denial_report, payout_report, remittance_report
+from connector.redaction import Redactor
+from connector.reports import denial_report, payout_report, remittance_report, unclaimed_report
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` command."""
-    parser = sub.add_parser("report", help="reconciliation and denial reports (table or CSV)")
-    parser.add_argument("kind", choices=["payouts", "remittances", "denials"])
+    parser = sub.add_parser(
+        "report", help="reconciliation, denial and unclaimed-procedure reports (table or CSV)"
+    )
+    parser.add_argument("kind", choices=["payouts", "remittances", "denials", "unclaimed"])
     parser.add_argument("--practice", help="one practice id (default: all)")
     parser.add_argument("--since", type=_date, help="first day (YYYY-MM-DD), by recording date")
     parser.add_argument("--until", type=_date, help="day after the last (YYYY-MM-DD)")
@@ -32,20 +45,63 @@ def _date(text: str) -> dt.datetime:
 def handle(args: argparse.Namespace) -> int:
     """Print the chosen report."""
     rt = runtime(args)
+    failed = False
     try:
         practices = (
             [args.practice] if args.practice else [p.id for p in rt.config.settings.practices]
         )
-        header, rows = _build(args.kind, rt.store, practices, args.since, args.until)
+        if args.kind == "unclaimed":
+            chosen = [p for p in rt.config.settings.practices if p.id in practices]
+            header, rows, failed = unclaimed_rows(chosen, rt.redactor, args.since, args.until)
+        else:
+            header, rows = _build(args.kind, rt.store, practices, args.since, args.until)
     finally:
         rt.store.close()
-    if args.csv:
+    _print(header, rows, as_csv=args.csv)
+    return 1 if failed else 0
+
+
+def unclaimed_rows(
+    practices: Sequence[PracticeSettings],
+    redactor: Redactor,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> tuple[list[str], list[list[str]], bool]:
+    """Rows of the unclaimed-procedures report; a practice whose PMS cannot answer is named
+    on stderr (with its error code) and makes the third value True."""
+    header = ["practice", "date", "patient", "procedure", "code", "fee", "provider"]
+    rows: list[list[str]] = []
+    failed = False
+    for practice in practices:
+        today = dt.datetime.now(ZoneInfo(practice.timezone)).date()
+        start = since.date() if since else today
+        end = (until.date() - dt.timedelta(days=1)) if until else today
+        try:
+            ledger = create_ledger(practice.pms, practice_id=practice.id, redactor=redactor)
+            try:
+                found = unclaimed_report(practice.id, ledger, start, end)
+            finally:
+                ledger.close()
+        except ConnectorError as exc:
+            failed = True
+            print(f"{practice.id}: error [{exc.code}]: {exc.message}", file=sys.stderr)
+            continue
+        rows.extend(
+            [r.practice_id, r.procedure.date.isoformat(), r.procedure.patient_id,
+             r.procedure.proc_ref, r.procedure.code, fmt(r.procedure.fee),
+             r.procedure.provider_id or ""]
+            for r in found
+        )  # fmt: skip
+    return header, rows, failed
+
+
+def _print(header: list[str], rows: list[list[str]], *, as_csv: bool) -> None:
+    if as_csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(header)
         writer.writerows(rows)
     else:
         _table(header, rows)
-    return 0
 
 
 def _build(

@@ -183,17 +183,19 @@ class ItemPoster:
                 else self.ledger.post_patient_payment(plan)
             )
             if done is None:
+                kill_point("posting.after_pms_write")  # in the PMS; neither journal nor store know
                 journal.record("payment", entry.pms_ids)
         elif isinstance(plan, ReversalPlan):
             entry = self.ledger.post_reversal(plan)
+            kill_point("posting.after_pms_write")
         elif isinstance(plan, InsurancePaymentPlan):
             if "plan" not in item.progress:
                 save_plan(self.store, item, summary(plan), inputs)
                 journal = StoreJournal(self.store, self.store.get_item(item.id) or item)
             entry = self.ledger.post_insurance_payment(plan, journal)
+            kill_point("posting.after_pms_write")
         else:  # pragma: no cover - the planners return nothing else
             raise PermanentError(f"cannot execute {type(plan).__name__}", code="unknown_plan")
-        kill_point("posting.after_pms_write")
         detail: dict[str, Any] = {
             "plan": summary(plan),
             "decision": inputs,
@@ -201,6 +203,7 @@ class ItemPoster:
         }
         if isinstance(plan, PatientPaymentPlan):
             detail["note"] = self._note(item, plan.patient_id, journal)
+        kill_point("posting.before_store_update")
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info(
             "posting.posted",

@@ -142,6 +142,14 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "stripe_object_invalid",
+        "unreadable Stripe transaction",
+        "Stripe transaction {txn} in payout {payout} could not be read ({problem}).",
+        "Look it up in the Stripe dashboard; post it by hand if it is a patient's money, then "
+        "resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "manual_payout_account",
         "manual payouts",
         "Payout {payout} of {amount} is a manual payout; Stripe cannot list the payments in it.",

@@ -9,6 +9,15 @@ Failures are classified per item, by what to do about them:
 * :class:`~connector.errors.DataError` → review, with the reason in words;
 * :class:`~connector.errors.AuthError` → propagates: the daemon pauses this practice's job.
 
+A transient error whose code says the PMS itself is unreachable (:data:`PMS_UNAVAILABLE`) is
+not the item's fault: the item is scheduled for retry as usual but never dead-lettered for it,
+and the run stops there (the other items would fail the same way) by raising
+:class:`PmsUnavailable`. While the outage lasts, each run probes the PMS with the next waiting
+item even when all of them wait out their backoff, so the job keeps failing until the PMS
+answers instead of seeming to recover on a run that had nothing to do. The daemon then logs the
+outage once and the recovery once, and ``connector status`` shows the posting job failing with
+that code.
+
 An unexpected exception (a bug) is logged with its traceback and counted as a transient
 failure of that item only, so one bad item cannot block the queue; it dies after the usual
 number of attempts.
@@ -30,7 +39,15 @@ from connector.redaction import Redactor
 from connector.sources.base import PollContext
 
 LedgerFactory = Callable[[PracticeSettings], Ledger]
+PMS_UNAVAILABLE = frozenset({"pms_db_unavailable", "pms_api_unavailable"})
+"""Error codes meaning the PMS (database or API) cannot be reached at all."""
 COUNTS = ("posted", "review", "ignored", "already_posted", "failed", "dead", "deferred")
+
+
+class PmsUnavailable(TransientError):
+    """The PMS stopped answering during a posting run; the run was cut short."""
+
+    code = "pms_unavailable"
 
 
 def backoff(attempt: int, settings: PostingSettings) -> dt.timedelta:
@@ -69,6 +86,7 @@ class PostingJob:
         self.dry_run = dry_run
         self.settings = posting or PostingSettings()
         self._ledger_factory = ledger_factory or self._registry_ledger
+        self._outage: TransientError | None = None  # the last run found the PMS unreachable
 
     @classmethod
     def for_practice(
@@ -98,12 +116,20 @@ class PostingJob:
         Raises:
             AuthError: the PMS refused the credentials (nothing more is tried this run).
             ConfigError, NotImplementedYet: the ledger could not be built.
+            PmsUnavailable: the PMS stopped answering; the run was cut short (its code is the
+                adapter's, e.g. ``pms_api_unavailable``).
             TransientError: the state store itself failed.
         """
         dry_run = self.dry_run or ctx.dry_run
         counts: Counter[str] = Counter(dict.fromkeys(COUNTS, 0))
         queue = deque(ctx.store.due_items(self.practice.id, ctx.now(), self.settings.batch_size))
+        if not queue and self._outage is not None and not dry_run:
+            # The PMS was unreachable last run and every item now waits out its backoff:
+            # probe with the next one rather than report a recovery nobody has seen.
+            later = ctx.now() + self.settings.retry_backoff_max
+            queue.extend(ctx.store.due_items(self.practice.id, later, 1))
         if not queue:
+            self._outage = None
             return dict(counts)
         ledger = self._ledger_factory(self.practice)
         try:
@@ -115,11 +141,20 @@ class PostingJob:
                     if fresh is None or fresh.status not in OPEN_STATUSES:
                         continue  # another item's outcome closed it (netting)
                     item = fresh
-                counts[self._one(poster, item, ctx, dry_run=dry_run)] += 1
+                try:
+                    counts[self._one(poster, item, ctx, dry_run=dry_run)] += 1
+                except _Outage as outage:
+                    cause = self._outage = outage.cause
+                    raise PmsUnavailable(
+                        f"{cause.message} (posting stopped; {counts['posted']} posted before)",
+                        code=cause.code,
+                        context={**cause.context, "item_id": item.id},
+                    ) from cause
                 queue.extend(poster.derived)
                 poster.derived.clear()
         finally:
             ledger.close()
+        self._outage = None
         if dry_run:
             counts["planned"] = counts.pop("posted")
         return dict(counts)
@@ -134,6 +169,9 @@ class PostingJob:
             if dry_run:
                 log.info("posting.failed", item_id=item.id, error_code=exc.code, dry_run=True)
                 return "failed"
+            if exc.code in PMS_UNAVAILABLE:
+                self._failed(item, exc.code, exc.message, ctx, outage=True)
+                raise _Outage(exc) from exc
             return self._failed(item, exc.code, exc.message, ctx)
         except PermanentError as exc:
             if dry_run:
@@ -155,16 +193,19 @@ class PostingJob:
                 return "failed"
             return self._failed(item, error_code(exc), type(exc).__name__, ctx)
 
-    def _failed(self, item: Item, code: str, message: str, ctx: PollContext) -> str:
+    def _failed(
+        self, item: Item, code: str, message: str, ctx: PollContext, *, outage: bool = False
+    ) -> str:
         attempt = item.attempts + 1
         text = self.redactor.scrub_text(message)
-        if attempt >= self.settings.max_attempts:
+        if attempt >= self.settings.max_attempts and not outage:
             ctx.store.mark_dead(item.id, code, f"gave up after {attempt} attempts: {text}")
             ctx.log.error("posting.dead", item_id=item.id, error_code=code, attempts=attempt)
             return "dead"
         when = ctx.now() + backoff(attempt, self.settings)
         ctx.store.mark_failed(item.id, code, text, when)
-        ctx.log.warning(
+        # an outage is logged once by the daemon (poll.failed), not once per item and run
+        (ctx.log.debug if outage else ctx.log.warning)(
             "posting.failed",
             item_id=item.id,
             error_code=code,
@@ -172,3 +213,11 @@ class PostingJob:
             next_attempt_at=when.isoformat(),
         )
         return "failed"
+
+
+class _Outage(Exception):
+    """Internal: the PMS is unreachable; carries the adapter's error to :meth:`PostingJob.poll`."""
+
+    def __init__(self, cause: TransientError) -> None:
+        super().__init__(cause.code)
+        self.cause = cause

@@ -305,6 +305,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         state = self.shared
         if state.conn is None:
             state.conn = pyodbc.connect(state.connection_string, autocommit=False)
+            # UTF-16 parameters longer than 128 characters reach MariaDB's ODBC driver with
+            # their bytes swapped (notes stored as mojibake, markers lost): send UTF-8
+            state.conn.setencoding(encoding="utf-8")
         return state.conn.cursor()
 
     def _transaction(

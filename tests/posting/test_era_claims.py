@@ -355,3 +355,21 @@ def test_reversal_without_our_posting(
         assert isinstance(result.outcome, Defer)
     else:
         assert review_of(result).reason == expected
+
+
+def test_a_pms_without_insurance_payment_types_uses_its_one_list(claims: MemoryLedger) -> None:
+    """Dentrix/Eaglesoft keep one payment type list: the configured insurance type is found
+    there, even when hidden from the patient payment screen."""
+    claims.types = [t for t in claims.types if t.category != "insurance_payment"]
+    claims.add_type("75", "Insurance EFT", "payment", hidden=True)
+    settings = AutoPostSettings(enabled=True, payment_type="Insurance EFT")
+    payload = claim_payload("CLM1", "1", "180.00", "135.00", good_lines())
+    plan = planned(claims, payload, settings=settings).outcome
+    assert isinstance(plan, InsurancePaymentPlan) and plan.check.payment_type_id == "75"
+
+
+def test_a_pms_with_insurance_types_never_takes_a_patient_type(claims: MemoryLedger) -> None:
+    """Where insurance types exist (Open Dental), a patient payment type name is not accepted."""
+    settings = AutoPostSettings(enabled=True, payment_type="Online Payment")
+    payload = claim_payload("CLM1", "1", "180.00", "135.00", good_lines())
+    assert review_of(planned(claims, payload, settings=settings)).reason == "payment_type_unknown"

@@ -44,6 +44,7 @@ from tenacity.wait import wait_base
 
 from connector.config.sources import SftpInbox
 from connector.errors import ConnectorError, TransientError
+from connector.faults import kill_point
 from connector.sources.era.download_log import Download, DownloadLog
 from connector.sources.era.files import candidate_names, local_io, move_unique, sha256_file
 from connector.sources.era.sftp_connect import SftpConnector, remote_folder
@@ -215,6 +216,7 @@ class SftpDownloader:
                         received += len(chunk)
                         if self.on_chunk is not None:
                             self.on_chunk(remote.name, received)
+                        kill_point("sftp.mid_download")
                     after = src.stat()
                 out.flush()
                 os.fsync(out.fileno())

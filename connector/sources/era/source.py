@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connector.config import EraSettings, PracticeSettings
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.errors import ConfigError, ConnectorError, DataError, TransientError
+from connector.faults import kill_point
 from connector.sources.base import PollContext
 from connector.sources.era.files import local_io
 from connector.sources.era.folder_inbox import FolderInbox, InboxFile
@@ -123,6 +125,18 @@ class EraSource:
             raise download_error
         return dict(counts)
 
+    def replay(
+        self,
+        ctx: PollContext,
+        since: dt.datetime,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Record again the files filed in ``processed/`` since ``since`` (see
+        :mod:`connector.sources.era.replay`); the store keeps only what it did not know."""
+        from connector.sources.era.replay import replay_processed  # noqa: PLC0415
+
+        return replay_processed(self, ctx, since, progress)
+
     # -- one file --------------------------------------------------------------------------
     def _process(self, entry: InboxFile, ctx: PollContext, counts: Counter[str]) -> None:
         log = ctx.log.bind(file=entry.name, sha256=entry.sha256)
@@ -159,6 +173,7 @@ class EraSource:
         if ctx.dry_run:
             log.info("era.file.parsed", remittances=len(remittances), items=len(items))
             return
+        kill_point("era.after_parse_before_record")
         result = ctx.store.record(self.practice_id, self.name, items)
         new = set(result.new_keys)
         new_remittances = sum(

@@ -40,6 +40,7 @@ from connector.sources.era.values import AMOUNTS, DATES, ValueProblem, amount, d
 
 # Loop states inside one transaction set.
 START, HEADER, PAYER, PAYEE, LX, CLAIM, LINE, PLB = range(8)
+MAX_ID = 80  # generous: payers overrun X12's lengths; megabytes are corruption
 _LOOP_NAMES = {
     START: "the transaction header (before BPR)", HEADER: "the payment header",
     PAYER: "the payer loop 1000A", PAYEE: "the payee loop 1000B", LX: "the LX header",
@@ -136,6 +137,13 @@ class TransactionBuilder:
         return ParseError(
             message, file=self.file, segment_no=seg_no, segment_id=sid, element=element
         )
+
+    def _not_too_long(self, value: str, seg_no: int, sid: str, element: str) -> None:
+        """Identifiers that become item keys and PMS markers: X12 allows 38 (CLP01) to 50
+        (CLP07, TRN02) characters; anything past :data:`MAX_ID` is corruption, not data."""
+        if len(value) > MAX_ID:
+            raise self.error(f"longer than {MAX_ID} characters ({len(value)})", seg_no, sid,
+                             element)  # fmt: skip
 
     def _amount(self, els: list[str], index: int, seg_no: int) -> Decimal:
         """A required amount element."""
@@ -280,6 +288,8 @@ class TransactionBuilder:
             raise self.error("patient control number is missing", seg_no, "CLP", "CLP01")
         if not status:
             raise self.error("claim status code is missing", seg_no, "CLP", "CLP02")
+        self._not_too_long(pcn, seg_no, "CLP", "CLP01")
+        self._not_too_long(clp[7], seg_no, "CLP", "CLP07")
         charge = AMOUNTS.get(clp[3]) or self._amount(clp, 3, seg_no)
         paid = AMOUNTS.get(clp[4]) or self._amount(clp, 4, seg_no)
         patient = (AMOUNTS.get(clp[5]) or self._amount(clp, 5, seg_no)) if clp[5] else None
@@ -566,6 +576,8 @@ class TransactionBuilder:
                 raise self._wrong_place(els, seg_no, state)
             if len(els) < 4 or not els[2] or not els[3]:
                 raise self.error("TRN needs a trace number and a payer id", seg_no, "TRN")
+            for index in (2, 3):
+                self._not_too_long(els[index], seg_no, "TRN", f"TRN0{index}")
             self.trn = els + [""] * (5 - len(els))
         elif sid == "CUR":
             if state != HEADER:

@@ -13,10 +13,16 @@ bank, as far as Stripe knows). One poll:
    item for each one whose payments were already recorded.
 
 ``ctx.stop`` is honoured between payouts; a stopped poll has recorded only whole payouts.
+
+:meth:`StripeSource.replay` re-reads a window chosen by a person (``connector replay``): every
+paid payout that arrived since a date, recorded whole again. The store dedupes by ``txn_…``
+key, so only what was missed is new; the stored cursor is never passed to ``store.record``
+then, so a replay cannot move it backwards (or forwards).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +32,7 @@ from tenacity.wait import wait_base
 from connector.config import PracticeSettings, StripeSettings
 from connector.domain import ItemStatus, NewItem
 from connector.errors import ConfigError
+from connector.faults import kill_point
 from connector.sources.base import PollContext
 from connector.sources.stripe.classify import (
     classify,
@@ -37,6 +44,7 @@ from connector.sources.stripe.client import StripeApi
 from connector.sources.stripe.patients import PatientResolver
 from connector.sources.stripe.payouts import Cursor, Readiness, readiness, sort_key
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
+from connector.sources.stripe.validate import invalid_item, problems
 
 SOURCE = "stripe"
 _REVERSAL_LOOKUP = False  # reversals link to their charge; no customer call just for them
@@ -106,11 +114,7 @@ class StripeSource:
         start_requests = api.requests_made
         counts: Counter[str] = Counter()
         settings = self.settings
-        resolver = PatientResolver(
-            settings.patient_id_metadata_key, settings.metadata_lookup_order,
-            settings.patient_id_pattern,
-            lambda customer_id, platform: api.customer(customer_id, platform=platform),
-        )  # fmt: skip
+        resolver = self._resolver(api)
         now = ctx.now()
         cursor = Cursor.load(ctx.store.get_cursor(self.practice.id, SOURCE), now)
         keep = max(settings.lookback, settings.failed_payout_lookback)
@@ -140,6 +144,7 @@ class StripeSource:
                                 hint="a manual payout cannot be broken down; see the review queue")
             else:
                 items = self._payout_items(api, resolver, payout)
+            kill_point("stripe.after_fetch_before_record")
             cursor = cursor.after_recording(payout, held_at=held_at, keep=keep)
             result = ctx.store.record(self.practice.id, SOURCE, items, cursor.to_json())
             self._count(counts, items, set(result.new_keys), result.duplicates)
@@ -155,22 +160,83 @@ class StripeSource:
         counts["requests"] = api.requests_made - start_requests
         return dict(counts)
 
+    def replay(
+        self,
+        ctx: PollContext,
+        since: dt.datetime,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, int]:
+        """Re-read every paid payout that arrived at or after ``since``; record what is new.
+
+        Payouts still reconciling or settling are left to the regular poll. The cursor is not
+        read or written. ``progress(done, total)`` is called after each payout.
+
+        Raises:
+            AuthError, TransientError: as :meth:`poll`.
+        """
+        api = self.api(ctx)
+        start_requests = api.requests_made
+        counts: Counter[str] = Counter()
+        resolver = self._resolver(api)
+        now = ctx.now()
+        payouts = sorted(api.payouts(status="paid", arrival_gte=int(since.timestamp())),
+                         key=sort_key)  # fmt: skip
+        counts["payouts_paid"] = len(payouts)
+        for done, payout in enumerate(payouts, start=1):
+            if ctx.stop.is_set():
+                break
+            state = readiness(payout, now, self.settings.settle_delay)
+            if state in (Readiness.NOT_RECONCILED, Readiness.SETTLING):
+                counts["payouts_waiting"] += 1
+            else:
+                items = (
+                    [manual_payout_notice(payout, account=self.settings.account)]
+                    if state is Readiness.MANUAL
+                    else self._payout_items(api, resolver, payout)
+                )
+                result = ctx.store.record(self.practice.id, SOURCE, items)  # no cursor
+                self._count(counts, items, set(result.new_keys), result.duplicates)
+                counts["payouts_replayed"] += 1
+                ctx.log.info("stripe.payout.replayed", payout=payout["id"],
+                             transactions=len(items), new=len(result.new_keys),
+                             duplicates=result.duplicates)  # fmt: skip
+            if progress is not None:
+                progress(done, len(payouts))
+        counts["customer_lookups"] = resolver.customer_calls
+        counts["requests"] = api.requests_made - start_requests
+        return dict(counts)
+
+    def _resolver(self, api: StripeApi) -> PatientResolver:
+        settings = self.settings
+        return PatientResolver(
+            settings.patient_id_metadata_key, settings.metadata_lookup_order,
+            settings.patient_id_pattern,
+            lambda customer_id, platform: api.customer(customer_id, platform=platform),
+        )  # fmt: skip
+
     def _payout_items(
         self, api: StripeApi, resolver: PatientResolver, payout: dict[str, Any]
     ) -> list[NewItem]:
-        items = []
+        items, account = [], self.settings.account
         # Stripe lists newest first; record oldest first, so a dispute's withdrawal is recorded
         # (and posted) before its reinstatement and a refund after its payment.
         txns = list(api.payout_transactions(payout["id"]))
         txns.reverse()
-        txns.sort(key=lambda t: int(t.get("created") or 0))
+        readable = []
         for txn in txns:
+            wrong = problems(txn)
+            if wrong:  # recorded for a person; the payout's other transactions go on
+                items.append(invalid_item(txn, payout, wrong, account=account))
+            else:
+                readable.append(txn)
+        readable.sort(key=lambda t: int(t.get("created") or 0))
+        for txn in readable:
             source = txn.get("source")
             patient = None
             if isinstance(source, dict):
                 allow = needs_patient(txn) or _REVERSAL_LOOKUP
                 patient = resolver.resolve(source, allow_fetch=allow)
-            items.append(classify(txn, payout, account=self.settings.account, patient=patient,
+            items.append(classify(txn, payout, account=account, patient=patient,
                                   patient_key=self.settings.patient_id_metadata_key))  # fmt: skip
         return items
 

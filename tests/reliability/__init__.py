@@ -1,0 +1,1 @@
+"""Reliability, proven: crashes, faults, isolation, hostile input (issue 8)."""
