@@ -44,11 +44,20 @@ PEER_PACKAGES = ["oxedi==0.6.0", "pyx12==4.0.0", "linuxforhealth-x12==0.57.0",
                  "pydantic<2", "badx12==0.2.2"]  # fmt: skip
 RESULTS = ROOT / "bench" / "results"
 
-# Each runner prints one JSON line: claims parsed, seconds, peak RSS (KiB), baseline RSS.
+# Each runner prints one JSON line: claims parsed, seconds, peak RSS (KiB), RSS after imports.
+# Peak RSS is VmHWM from /proc/self/status: ru_maxrss is inherited across fork + exec on
+# Linux, so a child of this (~40 MiB) process would report at least the parent's peak.
 RUNNER = r"""
 import json, resource, sys, time
 parser, path = sys.argv[1], sys.argv[2]
 def rss():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if parser == "ours":
     from connector.sources.era.parser import parse_stream
@@ -179,6 +188,7 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     files = make_files(sizes, args.work, args.per_st)
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = []
     for size in sizes:
         path, noper = files[size]
@@ -210,6 +220,8 @@ def main() -> int:
         "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPUs",
         "peer_versions": peer_versions() if peers else {},
         "claims_per_st": args.per_st,
+        "load_before": load_before,
+        "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "command": " ".join(sys.argv),
         "rows": rows,
     }
@@ -222,20 +234,23 @@ def main() -> int:
 def _print_table(report: dict[str, object]) -> None:
     rows = report["rows"]
     assert isinstance(rows, list)
-    print("\n| claims | parser | wall s | claims/s | peak RSS MiB | ours vs it |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print(f"\nload average {report['load_before']} before, {report['load_after']} after")
+    print("\n| claims | parser | wall s | claims/s | peak RSS MiB | after imports MiB"
+          " | its time ÷ ours |")  # fmt: skip
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for size in sorted({r["size"] for r in rows}):
         mine = next((r for r in rows if r["size"] == size and r["parser"] == "ours"), None)
         for row in (r for r in rows if r["size"] == size):
             if "error" in row:
-                print(f"| {size:,} | {row['parser']} | failed: {row['error']} | | | |")
+                print(f"| {size:,} | {row['parser']} | failed: {row['error']} | | | | |")
                 continue
             ratio = ""
             if mine and "seconds" in mine and row is not mine:
                 ratio = f"{row['seconds'] / mine['seconds']:.2f}x"
             print(
                 f"| {size:,} | {row['parser']} | {row['seconds']:.3f} | "
-                f"{row['claims_per_s']:,.0f} | {row['peak_mib']:.1f} | {ratio} |"
+                f"{row['claims_per_s']:,.0f} | {row['peak_mib']:.1f} | {row['base_mib']:.1f} | "
+                f"{ratio} |"
             )
 
 
