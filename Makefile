@@ -12,7 +12,7 @@ APT_PACKAGES := unixodbc unixodbc-dev odbc-mariadb libsqliteodbc sqlite3 \
                 postgresql postgresql-client odbc-postgresql openssl
 PYTEST_ARGS ?=
 
-.PHONY: all test demo lint typecheck pytest system-deps venv bench bench-peers soak clean
+.PHONY: all test demo lint typecheck pytest system-deps venv era-fast bench bench-peers soak clean
 
 all: test
 
@@ -52,6 +52,11 @@ demo: system-deps venv
 bench: system-deps venv
 	$(BIN)/python bench/run_all.py
 
+# the ERA parser's hot modules compiled with mypyc (optional: the pure-Python modules are used
+# when the extensions are absent or older than their sources); see docs/benchmarks-era.md
+era-fast: venv
+	CONNECTOR_MYPYC=1 $(BIN)/python setup.py -q build_ext --inplace
+
 # the ERA parser benchmark's peers (oxedi, pyx12, LinuxForHealth x12, badX12) in their own venv
 bench-peers: venv
 	$(BIN)/python bench/era_parse.py --setup
@@ -61,3 +66,4 @@ soak: system-deps venv
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
+	rm -f connector/sources/era/*.so connector/sources/era/_compiled.json

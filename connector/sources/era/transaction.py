@@ -37,6 +37,7 @@ from connector.sources.era.model import (
     Remittance,
     ServiceLine,
 )
+from connector.sources.era.segcache import cache_for
 from connector.sources.era.values import AMOUNTS, DATES, ValueProblem, amount, date, quantity
 
 # Loop states inside one transaction set. ``Final`` lets mypyc compile them as constants.
@@ -425,10 +426,27 @@ class TransactionBuilder:
         l_amts, l_dates, c_dates = self.l_amts, self.l_dates, self.c_dates
         amounts, dates, intern = AMOUNTS, DATES, _intern
         zero = ZERO
+        cache = cache_for(elem)
+        dtm_seen = cache.dtm
         n = len(batch)
         i = start
         while i < n:
-            els = batch[i].split(elem)
+            raw = batch[i]
+            # A date segment seen before (segcache): reuse its values when the loop allows them.
+            if raw[0] == "D":
+                dtm_hit = dtm_seen.get(raw)
+                if dtm_hit is not None:
+                    if state == LINE:
+                        slot = _LINE_DATES.get(dtm_hit[0])
+                        if slot is not None:
+                            l_dates[slot] = dtm_hit[1]
+                        i += 1
+                        continue
+                    if state == CLAIM:
+                        c_dates.append(dtm_hit)
+                        i += 1
+                        continue
+            els = raw.split(elem)
             sid = els[0]
             if sid == "CAS":
                 if len(els) == 4 and els[1] and els[2]:  # the common single triple
@@ -459,6 +477,8 @@ class TransactionBuilder:
                 value_date = dates.get(text)
                 if value_date is None:
                     value_date = self._date(text, base + i + 1, "DTM02")
+                elif len(els) == 3:
+                    cache.add_dtm(raw, (intern(els[1]), value_date))
                 if state == LINE:
                     slot = _LINE_DATES.get(els[1])
                     if slot is not None:
