@@ -73,7 +73,7 @@ _NO_DATES: Final[tuple[dt.date | None, dt.date | None, dt.date | None]] = (None,
 _intern: Final = sys.intern
 # SVC01 composites seen in this process (procedure codes repeat on every remittance).
 _PROCEDURES: Final[dict[tuple[str, str], tuple[str, str, tuple[str, ...]]]] = {}
-_PROCEDURES_LIMIT: Final = 4096
+_PROCEDURES_LIMIT = 4096  # not Final: tests lower it
 
 _new_adjustment: Final = fast_constructor(Adjustment)
 _new_reference: Final = fast_constructor(Reference)
