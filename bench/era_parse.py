@@ -59,7 +59,7 @@ def rss():
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-if parser in ("ours", "ours-pure"):
+if parser in ("ours", "ours-pure", "baseline"):
     from connector.sources.era.parser import parse_stream
     base = rss(); t = time.perf_counter(); claims = 0; balanced = True
     with open(path, "rb") as f:
@@ -110,6 +110,8 @@ build = ""
 if parser.startswith("ours"):
     from connector.sources.era import speedups
     build = speedups.build()
+elif parser == "baseline":
+    build = "older code"
 print(json.dumps({"claims": claims, "seconds": seconds, "peak_kib": rss(), "base_kib": base,
                   "build": build}))
 """
@@ -165,17 +167,21 @@ def make_files(sizes: list[int], work: Path, per_st: int) -> dict[int, tuple[Pat
     return files
 
 
-def run_one(parser: str, path: Path, timeout: float) -> dict[str, float] | str:
+def run_one(
+    parser: str, path: Path, timeout: float, baseline: Path | None = None
+) -> dict[str, float] | str:
     """Parse in a fresh subprocess; the measured numbers, or why it failed."""
-    python = sys.executable if parser.startswith("ours") else str(PEER_PYTHON)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    ours = parser.startswith("ours") or parser == "baseline"
+    python = sys.executable if ours else str(PEER_PYTHON)
+    tree = baseline if parser == "baseline" and baseline is not None else ROOT
+    env = dict(os.environ, PYTHONPATH=str(tree))
     env.pop("CONNECTOR_ERA_PURE", None)
     if parser.endswith("-pure"):
         env["CONNECTOR_ERA_PURE"] = "1"
     try:
         command = [python, "-c", RUNNER, parser, str(path)]
         out = subprocess.run(command, check=False, capture_output=True, text=True,
-                             timeout=timeout, env=env, cwd=str(ROOT))  # fmt: skip
+                             timeout=timeout, env=env, cwd=str(tree))  # fmt: skip
     except subprocess.TimeoutExpired:
         return f"timeout after {timeout:.0f} s"
     if out.returncode != 0:
@@ -194,6 +200,11 @@ def main() -> int:
                     help=f"which of our variants to run, from {','.join(OURS)}")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument(
+        "--baseline", type=Path, default=None,
+        help="a source tree of older code (git archive <commit> connector | tar -x -C DIR),"
+        " run as 'baseline' (parse_stream) for a before/after in the same run",
+    )  # fmt: skip
     ap.add_argument("--work", type=Path, default=RESULTS / "files")
     ap.add_argument(
         "--per-st",
@@ -219,9 +230,11 @@ def main() -> int:
     rows = []
     for size in sizes:
         path, noper = files[size]
-        for parser in [*ours, *peers]:
+        baseline = ["baseline"] if args.baseline else []
+        for parser in [*baseline, *ours, *peers]:
             target = noper if parser == "linuxforhealth" else path
-            runs = [run_one(parser, target, args.timeout) for _ in range(args.repeat)]
+            runs = [run_one(parser, target, args.timeout, args.baseline)
+                    for _ in range(args.repeat)]  # fmt: skip
             good = [r for r in runs if isinstance(r, dict)]
             if not good:
                 rows.append({"size": size, "parser": parser, "error": runs[0]})
@@ -267,7 +280,7 @@ def _print_table(report: dict[str, object]) -> None:
           " | its time ÷ ours |")  # fmt: skip
     print("|---:|---|---:|---:|---:|---:|---:|")
     for size in sorted({r["size"] for r in rows}):
-        # ratios against the first of our variants that ran (normally "ours")
+        # ratios against the first of our current variants that ran (normally "ours")
         mine = next((r for r in rows if r["size"] == size and r["parser"].startswith("ours")
                      and "seconds" in r), None)  # fmt: skip
         for row in (r for r in rows if r["size"] == size):
