@@ -8,7 +8,7 @@ the full path. One cache per element separator (a raw text means something else 
 another separator), cleared when it reaches :data:`LIMIT` entries.
 
 (Caching CAS and AMT the same way was measured too: their amounts vary too much — in the
-benchmark files 80 % of CAS segments missed a 4 096-entry cache — and it was slower.)
+benchmark files 70 % of CAS segments missed a 4 096-entry cache — and it was slower.)
 """
 
 from __future__ import annotations
