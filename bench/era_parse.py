@@ -44,18 +44,38 @@ PEER_PACKAGES = ["oxedi==0.6.0", "pyx12==4.0.0", "linuxforhealth-x12==0.57.0",
                  "pydantic<2", "badx12==0.2.2"]  # fmt: skip
 RESULTS = ROOT / "bench" / "results"
 
-# Each runner prints one JSON line: claims parsed, seconds, peak RSS (KiB), baseline RSS.
+# Each runner prints one JSON line: claims parsed, seconds, peak RSS (KiB), RSS after imports.
+# Peak RSS is VmHWM from /proc/self/status: ru_maxrss is inherited across fork + exec on
+# Linux, so a child of this (~40 MiB) process would report at least the parent's peak.
 RUNNER = r"""
 import json, resource, sys, time
 parser, path = sys.argv[1], sys.argv[2]
 def rss():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-if parser == "ours":
+if parser in ("ours", "ours-pure", "baseline"):
     from connector.sources.era.parser import parse_stream
     base = rss(); t = time.perf_counter(); claims = 0; balanced = True
     with open(path, "rb") as f:
         for rem in parse_stream(f, path):
             claims += len(rem.claims); balanced = balanced and rem.balanced
+    assert balanced
+elif parser in ("ours-stream", "ours-stream-pure"):
+    from connector.sources.era.model import ClaimPayment
+    from connector.sources.era.parser import RemittanceEnd, stream_claims
+    base = rss(); t = time.perf_counter(); claims = 0; balanced = True
+    with open(path, "rb") as f:
+        for event in stream_claims(f, path):
+            if isinstance(event, ClaimPayment):
+                claims += 1; balanced = balanced and event.balanced
+            elif isinstance(event, RemittanceEnd):
+                balanced = balanced and event.remittance.balanced
     assert balanced
 elif parser == "oxedi":
     import oxedi
@@ -86,10 +106,20 @@ elif parser == "badx12":
 else:
     raise SystemExit(f"unknown parser {parser}")
 seconds = time.perf_counter() - t
-print(json.dumps({"claims": claims, "seconds": seconds, "peak_kib": rss(), "base_kib": base}))
+build = ""
+if parser.startswith("ours"):
+    from connector.sources.era import speedups
+    build = speedups.build()
+elif parser == "baseline":
+    build = "older code"
+print(json.dumps({"claims": claims, "seconds": seconds, "peak_kib": rss(), "base_kib": base,
+                  "build": build}))
 """
 
 PEERS = ["oxedi", "pyx12", "linuxforhealth", "badx12"]
+# our parser: whole remittances (parse_stream) or claims one by one (stream_claims); "-pure"
+# forces the pure-Python modules even when the compiled ones (make era-fast) are present
+OURS = ["ours", "ours-stream", "ours-pure", "ours-stream-pure"]
 PURE_PYTHON = {"pyx12", "linuxforhealth", "badx12"}
 
 
@@ -137,14 +167,21 @@ def make_files(sizes: list[int], work: Path, per_st: int) -> dict[int, tuple[Pat
     return files
 
 
-def run_one(parser: str, path: Path, timeout: float) -> dict[str, float] | str:
+def run_one(
+    parser: str, path: Path, timeout: float, baseline: Path | None = None
+) -> dict[str, float] | str:
     """Parse in a fresh subprocess; the measured numbers, or why it failed."""
-    python = sys.executable if parser == "ours" else str(PEER_PYTHON)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    ours = parser.startswith("ours") or parser == "baseline"
+    python = sys.executable if ours else str(PEER_PYTHON)
+    tree = baseline if parser == "baseline" and baseline is not None else ROOT
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    env.pop("CONNECTOR_ERA_PURE", None)
+    if parser.endswith("-pure"):
+        env["CONNECTOR_ERA_PURE"] = "1"
     try:
         command = [python, "-c", RUNNER, parser, str(path)]
         out = subprocess.run(command, check=False, capture_output=True, text=True,
-                             timeout=timeout, env=env, cwd=str(ROOT))  # fmt: skip
+                             timeout=timeout, env=env, cwd=str(tree))  # fmt: skip
     except subprocess.TimeoutExpired:
         return f"timeout after {timeout:.0f} s"
     if out.returncode != 0:
@@ -159,8 +196,15 @@ def main() -> int:
     ap.add_argument("--setup", action="store_true", help="create bench/.venv-peers and exit")
     ap.add_argument("--sizes", default="1000,10000,50000")
     ap.add_argument("--peers", default=",".join(PEERS))
+    ap.add_argument("--ours", default=",".join(OURS),
+                    help=f"which of our variants to run, from {','.join(OURS)}")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument(
+        "--baseline", type=Path, default=None,
+        help="a source tree of older code (git archive <commit> connector | tar -x -C DIR),"
+        " run as 'baseline' (parse_stream) for a before/after in the same run",
+    )  # fmt: skip
     ap.add_argument("--work", type=Path, default=RESULTS / "files")
     ap.add_argument(
         "--per-st",
@@ -173,18 +217,24 @@ def main() -> int:
         setup_peers()
         return 0
     peers = [p for p in args.peers.split(",") if p]
+    ours = [p for p in args.ours.split(",") if p]
+    if any(p not in OURS for p in ours):
+        ap.error(f"--ours takes {','.join(OURS)}")
     if peers and not PEER_PYTHON.exists():
         print("bench/.venv-peers is missing: run `python bench/era_parse.py --setup` first")
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     files = make_files(sizes, args.work, args.per_st)
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = []
     for size in sizes:
         path, noper = files[size]
-        for parser in ["ours", *peers]:
+        baseline = ["baseline"] if args.baseline else []
+        for parser in [*baseline, *ours, *peers]:
             target = noper if parser == "linuxforhealth" else path
-            runs = [run_one(parser, target, args.timeout) for _ in range(args.repeat)]
+            runs = [run_one(parser, target, args.timeout, args.baseline)
+                    for _ in range(args.repeat)]  # fmt: skip
             good = [r for r in runs if isinstance(r, dict)]
             if not good:
                 rows.append({"size": size, "parser": parser, "error": runs[0]})
@@ -197,10 +247,11 @@ def main() -> int:
                 "claims_per_s": good[0]["claims"] / seconds,
                 "peak_mib": max(r["peak_kib"] for r in good) / 1024,
                 "base_mib": max(r["base_kib"] for r in good) / 1024, "runs": len(good),
+                "build": good[0].get("build", ""),
             }  # fmt: skip
             rows.append(row)
             print(
-                f"{size:>6} {parser:<15} {seconds:8.3f} s {row['claims_per_s']:>10,.0f} claims/s"
+                f"{size:>6} {parser:<17} {seconds:8.3f} s {row['claims_per_s']:>10,.0f} claims/s"
                 f"  peak {row['peak_mib']:7.1f} MiB (base {row['base_mib']:.1f})",
                 flush=True,
             )
@@ -210,6 +261,8 @@ def main() -> int:
         "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPUs",
         "peer_versions": peer_versions() if peers else {},
         "claims_per_st": args.per_st,
+        "load_before": load_before,
+        "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "command": " ".join(sys.argv),
         "rows": rows,
     }
@@ -222,20 +275,26 @@ def main() -> int:
 def _print_table(report: dict[str, object]) -> None:
     rows = report["rows"]
     assert isinstance(rows, list)
-    print("\n| claims | parser | wall s | claims/s | peak RSS MiB | ours vs it |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print(f"\nload average {report['load_before']} before, {report['load_after']} after")
+    print("\n| claims | parser | wall s | claims/s | peak RSS MiB | after imports MiB"
+          " | its time ÷ ours |")  # fmt: skip
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for size in sorted({r["size"] for r in rows}):
-        mine = next((r for r in rows if r["size"] == size and r["parser"] == "ours"), None)
+        # ratios against the first of our current variants that ran (normally "ours")
+        mine = next((r for r in rows if r["size"] == size and r["parser"].startswith("ours")
+                     and "seconds" in r), None)  # fmt: skip
         for row in (r for r in rows if r["size"] == size):
             if "error" in row:
-                print(f"| {size:,} | {row['parser']} | failed: {row['error']} | | | |")
+                print(f"| {size:,} | {row['parser']} | failed: {row['error']} | | | | |")
                 continue
             ratio = ""
             if mine and "seconds" in mine and row is not mine:
                 ratio = f"{row['seconds'] / mine['seconds']:.2f}x"
+            label = f"{row['parser']} ({row['build']})" if row.get("build") else row["parser"]
             print(
-                f"| {size:,} | {row['parser']} | {row['seconds']:.3f} | "
-                f"{row['claims_per_s']:,.0f} | {row['peak_mib']:.1f} | {ratio} |"
+                f"| {size:,} | {label} | {row['seconds']:.3f} | "
+                f"{row['claims_per_s']:,.0f} | {row['peak_mib']:.1f} | {row['base_mib']:.1f} | "
+                f"{ratio} |"
             )
 
 

@@ -1,11 +1,17 @@
-"""Streaming 835 parser: bytes in, one :class:`Remittance` per ST…SE out.
+"""Streaming 835 parser: bytes in, remittances (or their claims one by one) out.
 
 Only :class:`connector.errors.ParseError` escapes for bad input; it names the file, the
-segment number (1-based position in the file), the segment id and the element. Envelope
-rules checked here (each failure is a ParseError, because a file whose counts disagree was
-cut off or corrupted): ISA13 = IEA02, GS06 = GE02, ST02 = SE02, SE01 = segments in ST…SE,
-GE01 = number of STs, IEA01 = number of GSs, ST01 = 835, and the file must not end inside an
-envelope. Balancing is a verdict on each remittance (see :mod:`connector.sources.era.validate`).
+segment number (1-based position in the file), the segment id and the element. Envelope rules
+are in :mod:`connector.sources.era.envelope`; balancing is a verdict on each remittance (see
+:mod:`connector.sources.era.validate`).
+
+Two ways to read a file, same rules and same objects:
+
+* :func:`parse_stream` / :func:`parse_file` hand out one whole :class:`Remittance` (one ST…SE)
+  at a time: memory grows with the largest transaction set (~3 KB per claim).
+* :func:`stream_claims` hands out each :class:`ClaimPayment` as soon as its loop closes,
+  between a :class:`RemittanceStart` and a :class:`RemittanceEnd`: memory stays flat however
+  many claims one check holds.
 """
 
 from __future__ import annotations
@@ -15,16 +21,43 @@ import dataclasses
 import gc
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from connector.errors import ParseError
-from connector.sources.era.model import Envelope, Remittance
+from connector.sources.era.envelope import EnvelopeState, pad
+from connector.sources.era.model import ClaimPayment, Remittance
 from connector.sources.era.tokenizer import CHUNK_SIZE, Tokenizer
 from connector.sources.era.transaction import TransactionBuilder
-from connector.sources.era.validate import check_control
 
-_VERSIONS_5010 = ("005010X221A1", "005010X221")
+
+@dataclass(frozen=True, slots=True)
+class RemittanceStart:
+    """:func:`stream_claims`: a transaction set begins; its claims follow.
+
+    ``remittance`` holds what the header says (payment, trace, payer, payee, envelope, so
+    ``item_key``, ``test`` and what :meth:`ClaimPayment.to_payload` reads from it) but no
+    claims, PLB, verdicts or warnings yet: those are in the :class:`RemittanceEnd`.
+    """
+
+    remittance: Remittance
+
+
+@dataclass(frozen=True, slots=True)
+class RemittanceEnd:
+    """:func:`stream_claims`: a transaction set ended (its SE was read and checked).
+
+    ``remittance`` is complete (PLB, ``balance_errors`` of every line, claim and the payment,
+    warnings) except that ``claims`` is empty: they were handed out one by one, and
+    ``claim_count`` says how many.
+    """
+
+    remittance: Remittance
+    claim_count: int
+
+
+StreamEvent = RemittanceStart | ClaimPayment | RemittanceEnd
 
 
 @contextlib.contextmanager
@@ -44,27 +77,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _pad(els: list[str], size: int) -> list[str]:
-    return els + [""] * (size - len(els)) if len(els) < size else els
-
-
-class _Envelope:
-    """Where we are in ISA/GS/ST and what each trailer must repeat."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.isa: list[str] | None = None
-        self.gs: list[str] | None = None
-        self.gs_count = 0
-        self.st_count = 0
-        self.component = ":"
-
-    def error(self, message: str, seg_no: int, sid: str, element: str | None = None) -> ParseError:
-        return ParseError(
-            message, file=self.name, segment_no=seg_no, segment_id=sid, element=element
-        )
 
 
 def parse_stream(
@@ -89,21 +101,62 @@ def parse_stream(
     Raises:
         ParseError: the file is not a well-formed 835 (syntax, envelope, control counts).
     """
+    for event in _events(stream, name, file_sha256, chunk_size, streaming=False):
+        assert isinstance(event, Remittance)
+        yield event
+        del event  # a remittance the caller has dropped is not kept alive here
+
+
+def stream_claims(
+    stream: BinaryIO,
+    name: str,
+    *,
+    file_sha256: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[StreamEvent]:
+    """Yield, per transaction set: a :class:`RemittanceStart`, each claim, a :class:`RemittanceEnd`.
+
+    Each :class:`ClaimPayment` is yielded within one chunk of being read, with its own line
+    and claim verdicts, and is not kept: memory does not grow with the number of claims.
+    The rules, objects and errors are those of :func:`parse_stream` (the same code), and the
+    same caution applies: GE/IEA are checked after the claims before them were yielded.
+
+    Raises:
+        ParseError: as :func:`parse_stream`.
+    """
+    for event in _events(stream, name, file_sha256, chunk_size, streaming=True):
+        assert not isinstance(event, Remittance)
+        yield event
+        del event
+
+
+def _events(
+    stream: BinaryIO, name: str, file_sha256: str | None, chunk_size: int, *, streaming: bool
+) -> Iterator[Remittance | StreamEvent]:
+    """The parse loop: remittances (``streaming=False``) or stream events."""
     tok = Tokenizer(stream, name, chunk_size)
-    env = _Envelope(name)
+    env = EnvelopeState(name)
     txn: TransactionBuilder | None = None
+    started = False  # RemittanceStart of txn was emitted
     st: list[str] = []
     st_no = 0
     seg_no = 0
     for batch in tok.batches():
         base = tok.segment_no - len(batch)
-        elem = tok.delimiters.element  # type: ignore[union-attr]
-        done: list[Remittance] = []
+        delims = tok.delimiters
+        assert delims is not None
+        elem = delims.element
+        done: list[Remittance | StreamEvent] = []
         with _collector_paused():
             i, n = 0, len(batch)
             while i < n:
                 if txn is not None:
                     i = txn.consume(batch, i, base, elem)
+                    if streaming and txn.claims:
+                        if not started:
+                            done.append(RemittanceStart(txn.header()))
+                            started = True
+                        done.extend(txn.take_claims())
                     if i >= n:
                         break
                 seg_no = base + i + 1
@@ -112,22 +165,28 @@ def parse_stream(
                 if sid == "SE":
                     if txn is None:
                         raise env.error("SE without ST", seg_no, "SE")
-                    done.append(_close_transaction(env, txn, st, st_no, se=els, se_no=seg_no))
+                    remittance = env.close_transaction(txn, st, st_no, els, seg_no)
+                    if streaming:
+                        if not started:
+                            done.append(RemittanceStart(txn.header()))
+                        done.extend(txn.take_claims())
+                        done.append(RemittanceEnd(remittance, txn.claim_count))
+                    else:
+                        done.append(remittance)
+                    del remittance
                     txn = None
                 elif sid == "ST":
-                    st, st_no = _pad(els, 4), seg_no
-                    txn = _open_transaction(env, st, seg_no, tok)
+                    st, st_no = pad(els, 4), seg_no
+                    txn = env.open_transaction(st, seg_no, delims.component, file_sha256,
+                                               keep_claims=not streaming)  # fmt: skip
+                    started = False
                 else:
-                    _envelope_segment(env, els, seg_no, tok)
+                    env.segment(els, seg_no)
                 i += 1
         seg_no = base + len(batch)
         done.reverse()
-        while done:  # pop, so a remittance the caller has dropped is not kept alive here
-            remittance = done.pop()
-            if file_sha256 is not None:
-                remittance = dataclasses.replace(remittance, file_sha256=file_sha256)
-            yield remittance
-            del remittance
+        while done:  # pop, so an object the caller has dropped is not kept alive here
+            yield done.pop()
     if txn is not None:
         raise env.error(
             "the file ends inside a transaction set (no SE): truncated", seg_no, "ST", None
@@ -136,148 +195,6 @@ def parse_stream(
         raise env.error("the file ends inside a functional group (no GE): truncated", seg_no, "GS")
     if env.isa is not None:
         raise env.error("the file ends inside an interchange (no IEA): truncated", seg_no, "ISA")
-
-
-def _open_transaction(
-    env: _Envelope, st: list[str], seg_no: int, tok: Tokenizer
-) -> TransactionBuilder:
-    if env.gs is None:
-        raise env.error("ST outside a functional group (no GS before it)", seg_no, "ST")
-    if st[1] != "835":
-        raise env.error(f"transaction set {st[1][:6]!r} is not an 835", seg_no, "ST", "ST01")
-    if not st[2]:
-        raise env.error("transaction set control number is missing", seg_no, "ST", "ST02")
-    env.st_count += 1
-    isa, gs = env.isa, env.gs
-    assert isa is not None
-    envelope = Envelope(
-        interchange_control=isa[13],
-        sender_id=isa[6].strip(),
-        receiver_id=isa[8].strip(),
-        usage=isa[15],
-        group_control=gs[6],
-        version=gs[8],
-        transaction_control=st[2],
-    )
-    delims = tok.delimiters
-    assert delims is not None
-    builder = TransactionBuilder(env.name, envelope, seg_no, delims.component)
-    if gs[8] and gs[8] not in _VERSIONS_5010:
-        builder.warnings.append(
-            f"segment {seg_no}: version {gs[8][:16]!r} is not 005010X221A1; read as 5010"
-        )
-    return builder
-
-
-def _close_transaction(
-    env: _Envelope,
-    txn: TransactionBuilder,
-    st: list[str],
-    st_no: int,
-    *,
-    se: list[str],
-    se_no: int,
-) -> Remittance:
-    se = _pad(se, 3)
-    check_control(
-        se[2],
-        st[2],
-        what="SE02 must repeat the ST02 control number",
-        file=env.name,
-        segment_no=se_no,
-        segment_id="SE",
-        element="SE02",
-    )
-    count = str(se_no - st_no + 1)
-    if not (se[1].isascii() and se[1].isdigit()):
-        raise env.error(f"segment count {se[1][:10]!r} is not a number", se_no, "SE", "SE01")
-    check_control(
-        se[1],
-        count,
-        what="SE01 segment count is wrong",
-        file=env.name,
-        segment_no=se_no,
-        segment_id="SE",
-        element="SE01",
-    )
-    return txn.finish(se_no)
-
-
-def _envelope_segment(env: _Envelope, els: list[str], seg_no: int, tok: Tokenizer) -> None:
-    sid = els[0]
-    if sid == "ISA":
-        if env.isa is not None:
-            raise env.error(
-                "ISA inside an interchange (the previous IEA is missing)", seg_no, "ISA"
-            )
-        if len(els) != 17:
-            raise env.error(f"ISA must have 16 elements, not {len(els) - 1}", seg_no, "ISA")
-        if els[15] not in ("P", "T"):
-            raise env.error(
-                f"usage indicator {els[15][:3]!r} is not P or T", seg_no, "ISA", "ISA15"
-            )
-        env.isa = els
-        env.gs_count = 0
-    elif sid == "GS":
-        if env.isa is None or env.gs is not None:
-            raise env.error("GS outside an interchange or inside another group", seg_no, "GS")
-        env.gs = _pad(els, 9)
-        if not env.gs[6]:
-            raise env.error("group control number is missing", seg_no, "GS", "GS06")
-        env.gs_count += 1
-        env.st_count = 0
-    elif sid == "GE":
-        if env.gs is None:
-            raise env.error("GE without GS", seg_no, "GE")
-        ge = _pad(els, 3)
-        check_control(
-            ge[2],
-            env.gs[6],
-            what="GE02 must repeat the GS06 control number",
-            file=env.name,
-            segment_no=seg_no,
-            segment_id="GE",
-            element="GE02",
-        )
-        check_control(
-            ge[1],
-            str(env.st_count),
-            what="GE01 count of transaction sets is wrong",
-            file=env.name,
-            segment_no=seg_no,
-            segment_id="GE",
-            element="GE01",
-        )
-        env.gs = None
-    elif sid == "IEA":
-        if env.isa is None or env.gs is not None:
-            raise env.error("IEA without ISA, or before the GE of its group", seg_no, "IEA")
-        iea = _pad(els, 3)
-        check_control(
-            iea[2],
-            env.isa[13],
-            what="IEA02 must repeat the ISA13 control number",
-            file=env.name,
-            segment_no=seg_no,
-            segment_id="IEA",
-            element="IEA02",
-        )
-        check_control(
-            iea[1],
-            str(env.gs_count),
-            what="IEA01 count of functional groups is wrong",
-            file=env.name,
-            segment_no=seg_no,
-            segment_id="IEA",
-            element="IEA01",
-        )
-        env.isa = None
-    elif sid == "TA1":
-        if env.isa is None or env.gs is not None:
-            raise env.error("TA1 outside an interchange header", seg_no, "TA1")
-    else:
-        where = "outside a transaction set (no ST before it)"
-        raise env.error(f"segment {where}", seg_no, sid[:3])
 
 
 class _HashingReader:

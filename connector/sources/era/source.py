@@ -7,6 +7,10 @@ and a file re-read after a crash records nothing twice (the store dedupes keys).
 moves to ``processed/``. A file that does not parse moves to ``quarantine/`` with a
 ``.error.json``; the other files of the poll are still processed. Test files (ISA15 = ``T``)
 are recorded with status ``ignored`` (reason ``test_file``) and never post.
+
+Files are read with :func:`stream_claims`: each claim becomes its item as it is read and the
+parsed claim is dropped, so memory holds the file's items (which one ``record()`` call
+needs), not also its parsed model.
 """
 
 from __future__ import annotations
@@ -17,21 +21,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connector.config import EraSettings, PracticeSettings
-from connector.domain import ItemKind, ItemStatus, NewItem
+from connector.domain import ItemKind
 from connector.errors import ConfigError, ConnectorError, DataError, TransientError
 from connector.faults import kill_point
 from connector.sources.base import PollContext
 from connector.sources.era.files import local_io
 from connector.sources.era.folder_inbox import FolderInbox, InboxFile
-from connector.sources.era.parser import parse_stream
+from connector.sources.era.items import FileItems, build_items
+from connector.sources.era.model import ClaimPayment
+from connector.sources.era.parser import stream_claims
 
 if TYPE_CHECKING:
-    from connector.sources.era.model import Remittance
+    from connector.redaction import Redactor
     from connector.sources.era.sftp_inbox import SftpDownloader
 
-TEST_FILE = "test_file"
-TEST_FILE_MESSAGE = "test file (ISA15 = T): recorded, never posted"
-TEST_KEY_PREFIX = "test:"
 COUNTERS = ("files", "remittances", "claims", "duplicates", "duplicate_files", "quarantined",
             "waiting", "downloaded")  # fmt: skip
 
@@ -148,7 +151,7 @@ class EraSource:
                 log.info("era.file.duplicate", moved_to=str(moved))
             return
         try:
-            remittances = self._parse(entry)
+            collected = self._parse(entry, ctx.redactor)
         except _FileChanged:
             counts["waiting"] += 1
             log.info("era.file.changed_while_reading")
@@ -166,12 +169,9 @@ class EraSource:
             log.exception("era.file.parser_crashed", error_type=type(exc).__name__)
             self._quarantine(entry, exc, ctx, counts, log)
             return
-        for remittance in remittances:
-            ctx.redactor.register_names(*remittance.patient_names())
-            ctx.redactor.register_values(*remittance.sensitive_values())
-        items = build_items(remittances)
+        items = collected.items
         if ctx.dry_run:
-            log.info("era.file.parsed", remittances=len(remittances), items=len(items))
+            log.info("era.file.parsed", remittances=collected.remittances, items=len(items))
             return
         kill_point("era.after_parse_before_record")
         result = ctx.store.record(self.practice_id, self.name, items)
@@ -184,23 +184,28 @@ class EraSource:
         counts["claims"] += new_claims
         counts["duplicates"] += result.duplicates
         moved = self.inbox.processed(entry, outcome="recorded",
-                                     detail={"remittances": len(remittances)})  # fmt: skip
+                                     detail={"remittances": collected.remittances})  # fmt: skip
         log.info(
-            "era.file.recorded", moved_to=str(moved), remittances=len(remittances),
-            claims=sum(len(r.claims) for r in remittances), new_remittances=new_remittances,
-            new_claims=new_claims, duplicates=result.duplicates,
-            test=any(r.test for r in remittances),
-            unbalanced=sum(1 for r in remittances if not r.balanced),
+            "era.file.recorded", moved_to=str(moved), remittances=collected.remittances,
+            claims=collected.claims, new_remittances=new_remittances,
+            new_claims=new_claims, duplicates=result.duplicates, test=collected.test,
+            unbalanced=collected.unbalanced,
         )  # fmt: skip
 
-    def _parse(self, entry: InboxFile) -> list[Remittance]:
+    def _parse(self, entry: InboxFile, redactor: Redactor) -> FileItems:
+        """The file's items; patient names and ids reach the redactor as claims are read."""
+        collected = FileItems()
         with local_io("read", entry.path), entry.path.open("rb") as stream:
-            remittances = list(parse_stream(stream, entry.name, file_sha256=entry.sha256))
+            for event in stream_claims(stream, entry.name, file_sha256=entry.sha256):
+                if isinstance(event, ClaimPayment):
+                    redactor.register_names(*event.patient_names())
+                    redactor.register_values(*event.sensitive_values())
+                collected.event(event)
         with local_io("stat", entry.path):
             after = entry.path.stat()
         if (after.st_size, after.st_mtime_ns) != (entry.size, entry.mtime_ns):
             raise _FileChanged
-        return remittances
+        return collected
 
     def _quarantine(self, entry: InboxFile, exc: Exception, ctx: PollContext,
                     counts: Counter[str], log: Any) -> None:  # fmt: skip
@@ -219,50 +224,6 @@ class EraSource:
 
 class _FileChanged(Exception):
     """The file changed while it was parsed; it is taken again once stable."""
-
-
-def build_items(remittances: list[Remittance]) -> list[NewItem]:
-    """The store items of one file: per remittance, itself and then each of its claims.
-
-    Keys and payloads come from the model (docs/payloads.md), with two adjustments made here:
-
-    * **Test files** (ISA15 = ``T``) get keys prefixed ``test:`` and status ``ignored``. A
-      clearinghouse may send a test copy of a real remittance; without the prefix, the later
-      production file would share its keys, be taken for a duplicate, and never post.
-    * **Repeated claim keys.** Two claims with the same key in one remittance (same CLP01,
-      CLP07 and CLP02 — e.g. a claim split by the payer) would collapse into one item and lose
-      money; the second and later get ``:2``, ``:3`` … (deterministic, so a re-sent file gets
-      the same keys). The remittance's ``claim_keys`` lists the keys actually used.
-    """
-    items: list[NewItem] = []
-    for remittance in remittances:
-        test = remittance.test
-        prefix = TEST_KEY_PREFIX if test else ""
-        status = ItemStatus.IGNORED if test else ItemStatus.RECEIVED
-        why = {"review_reason": TEST_FILE, "review_message": TEST_FILE_MESSAGE} if test else {}
-        rem_key = prefix + remittance.item_key
-        claim_items: list[NewItem] = []
-        seen: Counter[str] = Counter()
-        for claim in remittance.claims:
-            key = prefix + claim.item_key(remittance)
-            seen[key] += 1
-            if seen[key] > 1:
-                key = f"{key}:{seen[key]}"
-            payload = claim.to_payload(remittance)
-            payload["remittance_key"] = rem_key
-            claim_items.append(
-                NewItem(key=key, kind=ItemKind.ERA_CLAIM, payload=payload, amount=claim.paid,
-                        status=status, group_key=rem_key,
-                        related_key=claim.payer_claim_control or None, **why)
-            )  # fmt: skip
-        payload = remittance.to_payload()
-        payload["claim_keys"] = [item.key for item in claim_items]
-        items.append(
-            NewItem(key=rem_key, kind=ItemKind.ERA_REMITTANCE, payload=payload,
-                    amount=remittance.signed_amount, status=status, group_key=rem_key, **why)
-        )  # fmt: skip
-        items.extend(claim_items)
-    return items
 
 
 __all__ = ["EraSource", "build_items"]

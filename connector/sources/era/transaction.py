@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from decimal import Decimal
+from typing import Final
 
 from connector.errors import ParseError
 from connector.sources.era import validate
@@ -36,12 +37,20 @@ from connector.sources.era.model import (
     Remittance,
     ServiceLine,
 )
+from connector.sources.era.segcache import cache_for
 from connector.sources.era.values import AMOUNTS, DATES, ValueProblem, amount, date, quantity
 
-# Loop states inside one transaction set.
-START, HEADER, PAYER, PAYEE, LX, CLAIM, LINE, PLB = range(8)
-MAX_ID = 80  # generous: payers overrun X12's lengths; megabytes are corruption
-_LOOP_NAMES = {
+# Loop states inside one transaction set. ``Final`` lets mypyc compile them as constants.
+START: Final = 0
+HEADER: Final = 1
+PAYER: Final = 2
+PAYEE: Final = 3
+LX: Final = 4
+CLAIM: Final = 5
+LINE: Final = 6
+PLB: Final = 7
+MAX_ID: Final = 80  # generous: payers overrun X12's lengths; megabytes are corruption
+_LOOP_NAMES: Final = {
     START: "the transaction header (before BPR)", HEADER: "the payment header",
     PAYER: "the payer loop 1000A", PAYEE: "the payee loop 1000B", LX: "the LX header",
     CLAIM: "a claim loop 2100", LINE: "a service line loop 2110",
@@ -49,7 +58,7 @@ _LOOP_NAMES = {
 }  # fmt: skip
 
 # Maximum number of elements per segment (005010X221A1); more means a corrupt segment.
-MAX_ELEMENTS = {
+MAX_ELEMENTS: Final = {
     "BPR": 21, "TRN": 4, "CUR": 21, "REF": 4, "DTM": 6, "N1": 6, "N2": 2, "N3": 2, "N4": 7,
     "PER": 9, "RDM": 7, "LX": 1, "TS3": 24, "TS2": 19, "CLP": 14, "CAS": 19, "NM1": 12,
     "MIA": 24, "MOA": 9, "AMT": 3, "QTY": 4, "SVC": 7, "LQ": 2, "PLB": 14, "SE": 2,
@@ -57,36 +66,60 @@ MAX_ELEMENTS = {
 
 # SVC01/SVC06 product/service id qualifiers (5010), used to accept a composite written with
 # a component separator other than ISA16 (see _composite).
-SVC_QUALIFIERS = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "N6", "NU", "UI", "WK"})
-_NOT_SEPARATORS = frozenset(" -.")
-_LINE_DATES = {"472": 0, "150": 1, "151": 2}
-_MISSING = object()
+SVC_QUALIFIERS: Final = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "N6", "NU", "UI", "WK"})
+_NOT_SEPARATORS: Final = frozenset(" -.")
+_LINE_DATES: Final = {"472": 0, "150": 1, "151": 2}
+_NO_DATES: Final[tuple[dt.date | None, dt.date | None, dt.date | None]] = (None, None, None)
 # Codes and qualifiers repeat on every claim; one shared string each saves ~50 bytes a time.
-_intern = sys.intern
+_intern: Final = sys.intern
+# SVC01 composites seen in this process (procedure codes repeat on every remittance).
+_PROCEDURES: Final[dict[tuple[str, str], tuple[str, str, tuple[str, ...]]]] = {}
+_PROCEDURES_LIMIT = 4096  # not Final: tests lower it
 
-_new_adjustment = fast_constructor(Adjustment)
-_new_reference = fast_constructor(Reference)
-_new_amount = fast_constructor(MonetaryAmount)
-_new_person = fast_constructor(Person)
-_new_line = fast_constructor(ServiceLine)
-_new_claim = fast_constructor(ClaimPayment)
+_new_adjustment: Final = fast_constructor(Adjustment)
+_new_reference: Final = fast_constructor(Reference)
+_new_amount: Final = fast_constructor(MonetaryAmount)
+_new_person: Final = fast_constructor(Person)
+_new_line: Final = fast_constructor(ServiceLine)
+_new_claim: Final = fast_constructor(ClaimPayment)
 
 
 class TransactionBuilder:
     """Accumulates one ST…SE transaction set.
+
+    Closed claims collect in :attr:`claims`. A streaming caller (``keep_claims=False``) takes
+    them with :meth:`take_claims` as they close, and :meth:`finish` returns a remittance
+    without claims; otherwise :meth:`finish` returns them all in the remittance. Balancing uses
+    running totals, so it does not need the claims that were taken.
 
     Args:
         file: file name for errors.
         envelope: ISA/GS/ST control data.
         st_segment_no: file position of the ST segment.
         component: the component separator declared in ISA16.
+        file_sha256: stored on the remittance.
+        keep_claims: False when the caller takes the claims as they close (streaming).
     """
 
-    def __init__(self, file: str, envelope: Envelope, st_segment_no: int, component: str):
+    def __init__(
+        self,
+        file: str,
+        envelope: Envelope,
+        st_segment_no: int,
+        component: str,
+        file_sha256: str | None = None,
+        *,
+        keep_claims: bool = True,
+    ) -> None:
         self.file = file
         self.envelope = envelope
         self.st_no = st_segment_no
         self.component = component
+        self.file_sha256 = file_sha256
+        self.keep_claims = keep_claims
+        self.claim_count = 0
+        self.paid_total = ZERO  # Σ CLP04, in claim order
+        self.claim_errors: list[BalanceError] = []  # line and claim errors, in claim order
         self.state = START
         self.warnings: list[str] = []
         self.bpr: list[str] = []
@@ -172,12 +205,10 @@ class TransactionBuilder:
     def _date(self, text: str, seg_no: int, element: str) -> dt.date | None:
         if not text:
             return None
-        found = DATES.get(text, _MISSING)
-        if found is _MISSING:
-            found = date(text)
+        found = DATES[text] if text in DATES else date(text)
         if found is None:
             self.warnings.append(f"segment {seg_no} {element}: {text[:12]!r} is not a date")
-        return found  # type: ignore[return-value]
+        return found
 
     def _composite(self, value: str, seg_no: int, element: str) -> list[str]:
         """Split a composite; accept another separator after a known qualifier (and warn).
@@ -211,6 +242,21 @@ class TransactionBuilder:
 
     # -- loop closing -----------------------------------------------------------------------
 
+    def _procedure(self, text: str, seg_no: int) -> tuple[str, str, tuple[str, ...]]:
+        """SVC01 as (qualifier, code, modifiers); cached, since codes repeat on every line."""
+        comp = self.component
+        if comp not in text:
+            proc = self._composite(text, seg_no, "SVC01")
+            return _split_procedure(proc)
+        key = (comp, text)
+        found = _PROCEDURES.get(key)
+        if found is None:
+            found = _split_procedure(text.split(comp))
+            if len(_PROCEDURES) >= _PROCEDURES_LIMIT:
+                _PROCEDURES.clear()
+            _PROCEDURES[key] = found
+        return found
+
     def _close_line(self) -> None:
         svc = self.svc
         if svc is None:
@@ -219,33 +265,32 @@ class TransactionBuilder:
         seg_no = self.svc_no
         if len(svc) < 8:
             svc = svc + [""] * (8 - len(svc))
-        comp = self.component
-        proc_text = svc[1]
-        proc = proc_text.split(comp) if comp in proc_text else self._composite(proc_text, seg_no,
-                                                                               "SVC01")  # fmt: skip
-        n_proc = len(proc)
-        if n_proc < 2 or not proc[1]:
+        qualifier, code, modifiers = self._procedure(svc[1], seg_no)
+        if not code:
             self.warnings.append(f"segment {seg_no} SVC01: no procedure code")
-        charge = AMOUNTS.get(svc[2]) or self._amount(svc, 2, seg_no)
-        paid = AMOUNTS.get(svc[3]) or self._amount(svc, 3, seg_no)
+        amounts = AMOUNTS
+        charge = amounts.get(svc[2]) or self._amount(svc, 2, seg_no)
+        paid = amounts.get(svc[3]) or self._amount(svc, 3, seg_no)
         original = self._composite(svc[6], seg_no, "SVC06") if svc[6] else None
         cas = self.l_cas
-        adjustments = tuple(self.l_adj)
+        l_dates = self.l_dates
         line = _new_line(
             seg_no,
-            _intern(proc[0]),
-            _intern(proc[1]) if n_proc > 1 else "",
-            tuple(m for m in proc[2:6] if m) if n_proc > 2 else (),
+            qualifier,
+            code,
+            modifiers,
             charge,
             paid,
             svc[4],
             self._quantity(svc, 5, seg_no) if svc[5] else None,
             original[0] if original else None,
             original[1] if original and len(original) > 1 else None,
-            tuple(m for m in original[2:6] if m) if original else (),
+            tuple([m for m in original[2:6] if m]) if original else (),
             self._quantity(svc, 7, seg_no) if svc[7] else None,
-            *self.l_dates,
-            adjustments,
+            l_dates[0],
+            l_dates[1],
+            l_dates[2],
+            tuple(self.l_adj),
             tuple(self.l_refs),
             tuple(self.l_amts),
             tuple(self.l_qtys),
@@ -253,7 +298,8 @@ class TransactionBuilder:
         )
         self.c_lines.append(line)
         if charge - cas != paid:
-            pcn = self.clp[1] if self.clp else ""
+            clp = self.clp
+            pcn = clp[1] if clp else ""
             self.errors.append(
                 BalanceError(
                     "line", "line_balance", seg_no, "SVC", "SVC03", charge - cas, paid, pcn
@@ -271,7 +317,7 @@ class TransactionBuilder:
             self.l_qtys.clear()
         if self.l_remarks:
             self.l_remarks.clear()
-        self.l_dates[:] = (None, None, None)
+        l_dates[:] = _NO_DATES
         self.l_cas = ZERO
 
     def _close_claim(self) -> None:
@@ -290,9 +336,10 @@ class TransactionBuilder:
             raise self.error("claim status code is missing", seg_no, "CLP", "CLP02")
         self._not_too_long(pcn, seg_no, "CLP", "CLP01")
         self._not_too_long(clp[7], seg_no, "CLP", "CLP07")
-        charge = AMOUNTS.get(clp[3]) or self._amount(clp, 3, seg_no)
-        paid = AMOUNTS.get(clp[4]) or self._amount(clp, 4, seg_no)
-        patient = (AMOUNTS.get(clp[5]) or self._amount(clp, 5, seg_no)) if clp[5] else None
+        amounts = AMOUNTS
+        charge = amounts.get(clp[3]) or self._amount(clp, 3, seg_no)
+        paid = amounts.get(clp[4]) or self._amount(clp, 4, seg_no)
+        patient = (amounts.get(clp[5]) or self._amount(clp, 5, seg_no)) if clp[5] else None
         errors = self.errors
         expected = charge - self.c_cas - self.c_line_cas
         if expected != paid:
@@ -317,6 +364,11 @@ class TransactionBuilder:
                 tuple(self.c_remarks), tuple(self.c_lines), tuple(errors), warnings,
             )
         )  # fmt: skip
+        self.claim_count += 1
+        self.paid_total += paid
+        if errors:
+            self.claim_errors.extend(errors)
+            self.errors = []
         if self.c_adj:
             self.c_adj.clear()
         if self.c_people:
@@ -334,10 +386,9 @@ class TransactionBuilder:
         if self.c_lines:
             self.c_lines.clear()
         groups.clear()
-        self.errors = []
         self.c_cas = self.c_line_cas = self.c_line_paid = self.c_pr = ZERO
 
-    def _cas(self, els: list[str], seg_no: int) -> tuple[list[Adjustment], Decimal, Decimal]:
+    def _cas(self, els: list[str], seg_no: int) -> tuple[tuple[Adjustment, ...], Decimal, Decimal]:
         """All triples of a CAS segment, their total and their PR total."""
         n = len(els)
         if n < 4:
@@ -347,7 +398,7 @@ class TransactionBuilder:
         group = els[1]
         if not group:
             raise self.error("adjustment group code is missing", seg_no, "CAS", "CAS01")
-        result = []
+        result: list[Adjustment] = []
         total = ZERO
         for index in range(2, n, 3):
             reason = els[index]
@@ -367,7 +418,7 @@ class TransactionBuilder:
             total += value
         if not result:
             raise self.error("adjustment without any reason code", seg_no, "CAS", "CAS02")
-        return result, total, (total if group == "PR" else ZERO)
+        return tuple(result), total, (total if group == "PR" else ZERO)
 
     # -- segment dispatch -----------------------------------------------------------------
 
@@ -383,20 +434,40 @@ class TransactionBuilder:
         state = self.state
         l_adj, c_adj, l_refs, c_refs = self.l_adj, self.c_adj, self.l_refs, self.c_refs
         l_amts, l_dates, c_dates = self.l_amts, self.l_dates, self.c_dates
-        amounts_get, dates_get = AMOUNTS.get, DATES.get
+        amounts, dates, intern = AMOUNTS, DATES, _intern
+        zero = ZERO
+        cache = cache_for(elem)
+        dtm_seen = cache.dtm
         n = len(batch)
         i = start
         while i < n:
-            els = batch[i].split(elem)
+            raw = batch[i]
+            # A date segment seen before (segcache): reuse its values when the loop allows them.
+            if raw[0] == "D":
+                dtm_hit = dtm_seen.get(raw)
+                if dtm_hit is not None:
+                    if state == LINE:
+                        slot = _LINE_DATES.get(dtm_hit[0])
+                        if slot is not None:
+                            l_dates[slot] = dtm_hit[1]
+                        i += 1
+                        continue
+                    if state == CLAIM:
+                        c_dates.append(dtm_hit)
+                        i += 1
+                        continue
+            els = raw.split(elem)
             sid = els[0]
             if sid == "CAS":
                 if len(els) == 4 and els[1] and els[2]:  # the common single triple
-                    value = amounts_get(els[3]) or self._amount(els, 3, base + i + 1)
-                    adj = _new_adjustment(_intern(els[1]), _intern(els[2]), value, None)
-                    pr = value if els[1] == "PR" else ZERO
-                    adjs = (adj,)
+                    group = els[1]
+                    value = amounts.get(els[3]) or self._amount(els, 3, base + i + 1)
+                    adjs: tuple[Adjustment, ...] = (
+                        _new_adjustment(intern(group), intern(els[2]), value, None),
+                    )
+                    pr = value if group == "PR" else zero
                 else:
-                    adjs, value, pr = self._cas(els, base + i + 1)  # type: ignore[assignment]
+                    adjs, value, pr = self._cas(els, base + i + 1)
                 if state == LINE:
                     l_adj.extend(adjs)
                     self.l_cas += value
@@ -413,17 +484,19 @@ class TransactionBuilder:
                     raise self.error("DTM needs a qualifier and a date (at most 6 elements)",
                                      base + i + 1, "DTM")  # fmt: skip
                 text = els[2]
-                value_date = dates_get(text, _MISSING)
-                if value_date is _MISSING or value_date is None:
+                value_date = dates.get(text)
+                if value_date is None:
                     value_date = self._date(text, base + i + 1, "DTM02")
+                elif len(els) == 3:
+                    cache.add_dtm(raw, (intern(els[1]), value_date))
                 if state == LINE:
                     slot = _LINE_DATES.get(els[1])
                     if slot is not None:
-                        l_dates[slot] = value_date  # type: ignore[call-overload]
+                        l_dates[slot] = value_date
                 elif state == CLAIM:
-                    c_dates.append((_intern(els[1]), value_date))  # type: ignore[arg-type]
+                    c_dates.append((intern(els[1]), value_date))
                 elif state == HEADER:
-                    self.dates.append((els[1], value_date))  # type: ignore[arg-type]
+                    self.dates.append((els[1], value_date))
                 else:
                     raise self._wrong_place(els, base + i + 1, state)
             elif sid == "SVC":
@@ -441,7 +514,7 @@ class TransactionBuilder:
                 if len(els) > 5:
                     raise self.error("too many elements", base + i + 1, "REF")
                 ref = _new_reference(
-                    _intern(els[1]) if len(els) > 1 else "", els[2] if len(els) > 2 else ""
+                    intern(els[1]) if len(els) > 1 else "", els[2] if len(els) > 2 else ""
                 )
                 if state == LINE:
                     l_refs.append(ref)
@@ -454,7 +527,7 @@ class TransactionBuilder:
                     raise self.error("AMT needs a qualifier and an amount (at most 3 elements)",
                                      base + i + 1, "AMT")  # fmt: skip
                 amt = _new_amount(
-                    _intern(els[1]), amounts_get(els[2]) or self._amount(els, 2, base + i + 1)
+                    intern(els[1]), amounts.get(els[2]) or self._amount(els, 2, base + i + 1)
                 )
                 if state == LINE:
                     l_amts.append(amt)
@@ -478,7 +551,7 @@ class TransactionBuilder:
                     raise self.error("too many elements", base + i + 1, "NM1")
                 e = els + [""] * (13 - len(els))
                 self.c_people.append(
-                    _new_person(_intern(e[1]), _intern(e[2]), e[3], e[4], e[5], _intern(e[8]), e[9])
+                    _new_person(intern(e[1]), intern(e[2]), e[3], e[4], e[5], intern(e[8]), e[9])
                 )
             elif sid == "SE":
                 break
@@ -624,6 +697,22 @@ class TransactionBuilder:
 
     # -- end of transaction ---------------------------------------------------------------
 
+    def take_claims(self) -> list[ClaimPayment]:
+        """The claims closed since the last call; they will not be in :meth:`finish`'s result."""
+        taken = self.claims
+        self.claims = []
+        return taken
+
+    def header(self) -> Remittance:
+        """The remittance as known from its header (BPR, TRN, payer, payee), before any claim.
+
+        Only valid once a claim has been read (the 835 order guarantees the header then).
+        ``claims``, ``plb``, ``balance_errors`` and ``warnings`` are empty: :meth:`finish`
+        gives them.
+        """
+        bpr = self.bpr
+        return self._remittance(date(bpr[16]) if bpr[16] else None, (), (), (), ())
+
     def finish(self, se_no: int) -> Remittance:
         """Close open loops, check balancing and return the remittance.
 
@@ -637,23 +726,36 @@ class TransactionBuilder:
                               ("a payee (N1*PE)", self.payee)):  # fmt: skip
             if not present:
                 raise self.error(f"the transaction has no {what}", se_no, "SE")
-        bpr, trn = self.bpr, self.trn
-        credit_debit = bpr[3]
+        bpr = self.bpr
         paid = amount(bpr[2])
-        signed = -paid if credit_debit == "D" else paid
-        errors = [e for claim in self.claims for e in claim.balance_errors]
-        errors.extend(validate.transaction_errors(self.bpr_no, signed, self.claims, self.plb))
+        signed = -paid if bpr[3] == "D" else paid
+        errors = self.claim_errors
+        errors.extend(validate.transaction_error(self.bpr_no, signed, self.paid_total, self.plb))
         pay_date = self._date(bpr[16], self.bpr_no, "BPR16")
         if not bpr[16]:
             self.warnings.append(f"segment {self.bpr_no} BPR16: payment date is missing")
+        claims = tuple(self.claims) if self.keep_claims else ()
+        return self._remittance(
+            pay_date, claims, tuple(self.plb), tuple(errors), tuple(self.warnings)
+        )
+
+    def _remittance(
+        self,
+        pay_date: dt.date | None,
+        claims: tuple[ClaimPayment, ...],
+        plb: tuple[ProviderAdjustment, ...],
+        errors: tuple[BalanceError, ...],
+        warnings: tuple[str, ...],
+    ) -> Remittance:
+        bpr, trn = self.bpr, self.trn
         payer, payee = self.payer + [""] * 5, self.payee + [""] * 5
         return Remittance(
             file=self.file,
             segment_no=self.st_no,
             envelope=self.envelope,
             handling=bpr[1],
-            amount=paid,
-            credit_debit=credit_debit,
+            amount=amount(bpr[2]),
+            credit_debit=bpr[3],
             method=bpr[4],
             payment_format=bpr[5],
             payment_date=pay_date,
@@ -673,11 +775,22 @@ class TransactionBuilder:
                 tuple(self.payer_contacts),
             ),
             payee=Party("PE", payee[2], payee[3], payee[4], tuple(self.payee_refs)),
-            claims=tuple(self.claims),
-            plb=tuple(self.plb),
-            balance_errors=tuple(errors),
-            warnings=tuple(self.warnings),
+            claims=claims,
+            plb=plb,
+            balance_errors=errors,
+            warnings=warnings,
+            file_sha256=self.file_sha256,
         )
+
+
+def _split_procedure(proc: list[str]) -> tuple[str, str, tuple[str, ...]]:
+    """Qualifier, code and non-empty modifiers of a split SVC01/SVC06 composite."""
+    n_proc = len(proc)
+    return (
+        _intern(proc[0]),
+        _intern(proc[1]) if n_proc > 1 else "",
+        tuple([m for m in proc[2:6] if m]) if n_proc > 2 else (),
+    )
 
 
 def _el(els: list[str], index: int) -> str:

@@ -138,9 +138,17 @@ def transaction_errors(
     plb: Sequence[ProviderAdjustment],
 ) -> list[BalanceError]:
     """``BPR02 = Σ CLP04 - Σ PLB`` (BPR02 negative when BPR03 = D)."""
-    expected = ZERO
+    paid = ZERO
     for claim in claims:
-        expected += claim.paid
+        paid += claim.paid
+    return transaction_error(segment_no, signed_amount, paid, plb)
+
+
+def transaction_error(
+    segment_no: int, signed_amount: Decimal, claims_paid: Decimal, plb: Sequence[ProviderAdjustment]
+) -> list[BalanceError]:
+    """``BPR02 = Σ CLP04 - Σ PLB``, given ``Σ CLP04`` (summed while the claims were read)."""
+    expected = claims_paid
     for adj in plb:
         expected -= adj.amount
     if expected == signed_amount:

@@ -37,9 +37,34 @@ def amount(text: str) -> Decimal:
     found = AMOUNTS.get(text)
     if found is not None:
         return found
-    # Only digits, "." and "-" may appear; Decimal() then rejects misplaced signs and dots.
-    if not text or len(text) > 18 or text.strip(_R_CHARS) or "_" in text:
+    # Only digits, "." and "-" may appear (and at least one digit); Decimal() then rejects
+    # misplaced signs and dots.
+    if not text or len(text) > 18 or text.strip(_R_CHARS) or not text.strip("-."):
         raise ValueProblem(f"not an amount: {text[:20]!r}")
+    # Pad to exactly two places so Decimal() gives the final value (no quantize): appending
+    # zeros never turns text without a digit, or with a misplaced sign or dot, into a number.
+    dot = text.find(".")
+    places = len(text) - dot - 1 if dot >= 0 else -1
+    if places == 2:
+        padded = text
+    elif places < 0:
+        padded = text + ".00"
+    elif places < 2:
+        padded = text + ("0" if places == 1 else "00")
+    else:
+        return _amount_more_places(text)
+    try:
+        value = Decimal(padded)
+    except InvalidOperation:
+        raise ValueProblem(f"not an amount: {text[:20]!r}") from None
+    if len(AMOUNTS) >= _CACHE_LIMIT:
+        AMOUNTS.clear()
+    AMOUNTS[text] = value
+    return value
+
+
+def _amount_more_places(text: str) -> Decimal:
+    """An amount written with more than two decimals: accepted only when they are zeros."""
     try:
         value = Decimal(text)
         rounded = value.quantize(_CENT)

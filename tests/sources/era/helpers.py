@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
+from decimal import Decimal
 from pathlib import Path
 
+from connector.errors import ParseError
 from connector.sources.era.model import Remittance
 from connector.sources.era.parser import parse_stream
 
@@ -34,3 +37,23 @@ def samples_dir() -> Path | None:
 def parse_bytes(data: bytes, name: str = "test.835", chunk_size: int = 1 << 20) -> list[Remittance]:
     """Parse an in-memory file completely."""
     return list(parse_stream(io.BytesIO(data), name, chunk_size=chunk_size))
+
+
+def canonical(value: object) -> object:
+    """A comparable, picklable form of a parse result, hidden (``repr=False``) fields included."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [(f.name, canonical(getattr(value, f.name))) for f in dataclasses.fields(value)]
+        return (type(value).__name__, *fields)
+    if isinstance(value, tuple | list):
+        return tuple(canonical(item) for item in value)
+    if isinstance(value, Decimal):
+        return ("Decimal", str(value))
+    return value
+
+
+def outcome(data: bytes, name: str = "test.835", chunk_size: int = 1 << 16) -> object:
+    """The canonical parse result of ``data``, or the located ParseError it raises."""
+    try:
+        return canonical(parse_bytes(data, name, chunk_size))
+    except ParseError as exc:
+        return ("ParseError", str(exc), exc.segment_no, exc.segment_id, exc.element)

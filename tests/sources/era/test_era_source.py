@@ -199,14 +199,14 @@ def test_parser_crash_quarantines_and_continues(
     """An unexpected exception from the parser quarantines that file; the next file is recorded."""
     import connector.sources.era.source as source_module
 
-    real = source_module.parse_stream
+    real = source_module.stream_claims
 
     def flaky(stream: Any, name: str, **kw: Any) -> Any:
         if name == "crash.835":
             raise RuntimeError("parser bug")
         return real(stream, name, **kw)
 
-    monkeypatch.setattr(source_module, "parse_stream", flaky)
+    monkeypatch.setattr(source_module, "stream_claims", flaky)
     source = folder_source(tmp_path / "in")
     (source.inbox.path / "crash.835").write_bytes(make_835(good_claims("X"), trace="X"))
     (source.inbox.path / "fine.835").write_bytes(make_835(good_claims(), trace="FINE"))

@@ -1,0 +1,117 @@
+"""The store items of an ERA file (docs/payloads.md), built as its claims are read.
+
+:class:`FileItems` takes a file's remittances either whole (:meth:`FileItems.add`, for
+:func:`parse_stream`'s remittances) or as :func:`stream_claims` hands them out (start, each
+claim, end), and gives the same items either way. Per remittance: the remittance item, then
+one item per claim. Streaming keeps only the items, never the parsed claims, in memory.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any, Final
+
+from connector.domain import ItemKind, ItemStatus, NewItem
+from connector.sources.era.model import ClaimPayment, Remittance
+from connector.sources.era.parser import RemittanceEnd, RemittanceStart, StreamEvent
+
+TEST_FILE: Final = "test_file"
+TEST_FILE_MESSAGE: Final = "test file (ISA15 = T): recorded, never posted"
+TEST_KEY_PREFIX: Final = "test:"
+
+
+class FileItems:
+    """Collects the items of one file.
+
+    Keys and payloads come from the model (docs/payloads.md), with two adjustments made here:
+
+    * **Test files** (ISA15 = ``T``) get keys prefixed ``test:`` and status ``ignored``. A
+      clearinghouse may send a test copy of a real remittance; without the prefix, the later
+      production file would share its keys, be taken for a duplicate, and never post.
+    * **Repeated claim keys.** Two claims with the same key in one remittance (same CLP01,
+      CLP07 and CLP02 — e.g. a claim split by the payer) would collapse into one item and lose
+      money; the second and later get ``:2``, ``:3`` … (deterministic, so a re-sent file gets
+      the same keys). The remittance's ``claim_keys`` lists the keys actually used.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[NewItem] = []
+        self.remittances = 0
+        self.claims = 0
+        self.test = False
+        self.unbalanced = 0
+        self._header: Remittance | None = None
+        # the open remittance's claims: key, payload, amount, related key
+        self._claims: list[tuple[str, dict[str, Any], Decimal, str | None]] = []
+        self._seen: Counter[str] = Counter()
+
+    def add(self, remittance: Remittance) -> None:
+        """A whole remittance with its claims."""
+        self.start(remittance)
+        for claim in remittance.claims:
+            self.claim(claim)
+        self.end(remittance)
+
+    def event(self, event: StreamEvent) -> None:
+        """One event of :func:`stream_claims`."""
+        if isinstance(event, RemittanceStart):
+            self.start(event.remittance)
+        elif isinstance(event, RemittanceEnd):
+            self.end(event.remittance)
+        else:
+            self.claim(event)
+
+    def start(self, header: Remittance) -> None:
+        """A remittance begins (its header is enough: claims and verdicts come later)."""
+        self._header = header
+        self._claims = []
+        self._seen = Counter()
+
+    def claim(self, claim: ClaimPayment) -> None:
+        """One claim of the open remittance."""
+        header = self._header
+        assert header is not None, "claim before its remittance"
+        prefix = TEST_KEY_PREFIX if header.test else ""
+        key = prefix + claim.item_key(header)
+        self._seen[key] += 1
+        if self._seen[key] > 1:
+            key = f"{key}:{self._seen[key]}"
+        payload = claim.to_payload(header)
+        payload["remittance_key"] = prefix + header.item_key
+        self._claims.append((key, payload, claim.paid, claim.payer_claim_control or None))
+
+    def end(self, remittance: Remittance) -> None:
+        """The open remittance ends: ``remittance`` has its verdicts (claims may be empty)."""
+        test = remittance.test
+        prefix = TEST_KEY_PREFIX if test else ""
+        status = ItemStatus.IGNORED if test else ItemStatus.RECEIVED
+        why = {"review_reason": TEST_FILE, "review_message": TEST_FILE_MESSAGE} if test else {}
+        rem_key = prefix + remittance.item_key
+        payload = remittance.to_payload()
+        payload["claim_keys"] = [key for key, *_ in self._claims]
+        self.items.append(
+            NewItem(key=rem_key, kind=ItemKind.ERA_REMITTANCE, payload=payload,
+                    amount=remittance.signed_amount, status=status, group_key=rem_key, **why)
+        )  # fmt: skip
+        balanced = remittance.balanced
+        for key, claim_payload, paid, related in self._claims:
+            claim_payload["remittance_balanced"] = balanced
+            self.items.append(
+                NewItem(key=key, kind=ItemKind.ERA_CLAIM, payload=claim_payload, amount=paid,
+                        status=status, group_key=rem_key, related_key=related, **why)
+            )  # fmt: skip
+        self.remittances += 1
+        self.claims += len(self._claims)
+        self.test = self.test or test
+        self.unbalanced += 0 if balanced else 1
+        self._header = None
+        self._claims = []
+
+
+def build_items(remittances: list[Remittance]) -> list[NewItem]:
+    """The store items of a file's remittances (see :class:`FileItems`)."""
+    collected = FileItems()
+    for remittance in remittances:
+        collected.add(remittance)
+    return collected.items

@@ -1,0 +1,106 @@
+"""Chooses between the compiled (mypyc) and the pure-Python ERA parser modules.
+
+``make era-fast`` compiles :data:`HOT_MODULES` into C extensions next to their sources
+(setup.py). Python prefers an extension over the ``.py`` of the same name, so nothing else
+changes when they are present. :func:`install` (run by the package ``__init__``, before any of
+these modules is imported) makes the import system load the pure ``.py`` files instead when:
+
+* ``CONNECTOR_ERA_PURE=1`` is set (tests and benchmarks compare the two this way), or
+* the extensions are stale: ``_compiled.json``, written by the build, does not match the
+  current sources (an edited module must never be shadowed by an old compiled copy).
+
+Both builds run the same source, so they give the same results
+(tests/sources/era/test_speedups.py checks that on the sample and generated files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Final
+
+PACKAGE: Final = "connector.sources.era"
+HOT_MODULES: Final = ("segcache", "values", "validate", "tokenizer", "transaction", "envelope",
+                      "parser")  # fmt: skip
+PURE_ENV: Final = "CONNECTOR_ERA_PURE"
+_HERE: Final = Path(__file__).resolve().parent
+STAMP: Final = _HERE / "_compiled.json"
+
+
+class _PureFinder(importlib.abc.MetaPathFinder):
+    """Finds the hot modules as ``.py`` sources, ahead of their compiled extensions."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        """A source spec for a hot module, None for anything else."""
+        package, _, name = fullname.rpartition(".")
+        if package != PACKAGE or name not in HOT_MODULES:
+            return None
+        return importlib.util.spec_from_file_location(fullname, _HERE / f"{name}.py")
+
+
+def extensions_present() -> bool:
+    """True when a compiled extension of every hot module sits next to its source."""
+    return all(_has_extension(name) for name in HOT_MODULES)
+
+
+def extensions_current() -> bool:
+    """True when the extensions were built from the sources as they are now."""
+    try:
+        stamp = json.loads(STAMP.read_text())
+        return all(
+            stamp.get(name) == hashlib.sha256((_HERE / f"{name}.py").read_bytes()).hexdigest()
+            for name in HOT_MODULES
+        )
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def install() -> None:
+    """Make the pure modules load when asked to, or when the compiled ones are unusable."""
+    if any(isinstance(finder, _PureFinder) for finder in sys.meta_path):
+        return
+    some = any(_has_extension(name) for name in HOT_MODULES)
+    present = some and extensions_present()
+    if use_pure(os.environ.get(PURE_ENV) == "1", some, present, present and extensions_current()):
+        sys.meta_path.insert(0, _PureFinder())
+
+
+def use_pure(forced: bool, some_compiled: bool, all_present: bool, current: bool) -> bool:
+    """Whether the pure modules must be loaded instead of the extensions next to them."""
+    return forced or (some_compiled and not (all_present and current))
+
+
+def _has_extension(name: str) -> bool:
+    return any(
+        (_HERE / f"{name}{suffix}").exists() for suffix in importlib.machinery.EXTENSION_SUFFIXES
+    )
+
+
+def compiled_modules() -> list[str]:
+    """The hot modules that are running compiled (empty: the pure-Python parser)."""
+    found = []
+    for name in HOT_MODULES:
+        module = sys.modules.get(f"{PACKAGE}.{name}")
+        if module is None:
+            module = importlib.import_module(f"{PACKAGE}.{name}")
+        if not (module.__file__ or "").endswith(".py"):
+            found.append(name)
+    return found
+
+
+def build() -> str:
+    """``"compiled"``, ``"pure"`` or ``"mixed"`` (some modules compiled), for reports."""
+    compiled = compiled_modules()
+    if not compiled:
+        return "pure"
+    return "compiled" if len(compiled) == len(HOT_MODULES) else "mixed"

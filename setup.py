@@ -1,0 +1,58 @@
+"""Optional compiled (mypyc) build of the ERA parser's hot modules.
+
+A normal ``pip install -e .`` builds nothing here: the project is pure Python and the
+metadata is in pyproject.toml. With ``CONNECTOR_MYPYC=1`` the modules in ``ERA_HOT_MODULES``
+are compiled to C extensions with mypyc (part of mypy, a test dependency) and placed next to
+their sources, where Python's import system prefers them; ``connector.sources.era.speedups``
+falls back to the pure modules when the extensions are missing or older than the sources.
+
+    make era-fast                                      # = the line below
+    CONNECTOR_MYPYC=1 .venv/bin/python setup.py build_ext --inplace
+    CONNECTOR_MYPYC=1 .venv/bin/pip install --no-build-isolation -e .   # same, via pip
+
+See docs/benchmarks-era.md for what it gains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from setuptools import setup  # type: ignore[import-untyped]
+
+ROOT = Path(__file__).resolve().parent
+ERA = ROOT / "connector" / "sources" / "era"
+# Keep in sync with connector.sources.era.speedups.HOT_MODULES (a test checks it).
+ERA_HOT_MODULES = ("segcache", "values", "validate", "tokenizer", "transaction", "envelope",
+                   "parser")  # fmt: skip
+STAMP = ERA / "_compiled.json"
+
+
+def _ext_modules() -> list[object]:
+    if os.environ.get("CONNECTOR_MYPYC") != "1":
+        return []
+    from mypyc.build import mypycify  # noqa: PLC0415 - only the compiled build needs mypy
+
+    sources = [ERA / f"{name}.py" for name in ERA_HOT_MODULES]
+    # The stamp records which source each extension was built from; an extension whose
+    # source changed since is ignored at import (connector.sources.era.speedups).
+    STAMP.write_text(json.dumps(
+        {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in sources}, indent=1
+    ))  # fmt: skip
+    # mypyc type-checks what it compiles. Not with the project's [tool.mypy] settings: those
+    # check every package (strict, and `make typecheck` does that), which would make the build
+    # fail on an unrelated module whose dependency is not installed. Imported modules are
+    # read for their types only.
+    config = Path(tempfile.mkdtemp()) / "mypyc.ini"
+    config.write_text("[mypy]\npython_version = 3.11\nfollow_imports = silent\n"
+                      "ignore_missing_imports = True\n")  # fmt: skip
+    # separate=True: one self-contained extension per module, inside the package directory
+    # (a shared library would land at the top of sys.path, outside the editable install).
+    paths = ["--config-file", str(config), *(str(p.relative_to(ROOT)) for p in sources)]
+    return list(mypycify(paths, opt_level="3", separate=True))
+
+
+setup(ext_modules=_ext_modules())
