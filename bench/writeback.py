@@ -31,14 +31,10 @@ import pyodbc
 from adapters.base import marker_for
 from adapters.opendental import seed
 from connector.domain import AllocationMode, PatientPaymentPlan, Split
+from connector.sandbox.mariadb import running_server
 from connector.sandbox.opendental_api import OpenDentalApiDouble
-from tests.support.mariadb import running_server
-from tests.support.opendental import (
-    CUSTOMER_KEY,
-    DEVELOPER_KEY,
-    OdContext,
-    build_database,
-)
+from connector.sandbox.opendental_db import build_database
+from tests.support.opendental import CUSTOMER_KEY, DEVELOPER_KEY, OdContext
 
 
 def load_families(admin_cs: str, families: int) -> list[int]:

@@ -25,6 +25,7 @@ COMMANDS = [
     "connector.commands.review",
     "connector.commands.retry",
     "connector.commands.state",
+    "connector.commands.demo",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -13,11 +13,13 @@ from typing import Any
 from adapters.registry import create_ledger
 from connector.commands.common import load
 from connector.config import LoadedConfig, PracticeSettings
+from connector.config.loader import iter_secrets
 from connector.errors import (
     AuthError,
     ConfigError,
     ConnectorError,
     NotImplementedYet,
+    SecretNotFound,
     TransientError,
 )
 from connector.logging import get_logger
@@ -49,12 +51,22 @@ def classify(exc: BaseException) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Validate (exit 2 on problems), then check connections (exit 1 when any fails)."""
-    loaded = load(args)
+    """Validate (exit 2 on problems), then check connections (exit 1 when any fails).
+
+    ``--offline`` validates the file only: a secret that cannot be read yet is listed as a note,
+    not an error (the demo's secrets appear when its sandbox starts); ``connector run`` still
+    refuses to start without them.
+    """
+    loaded = load(args, resolve_secrets=not args.offline)
     print(f"{loaded.path}: configuration is valid ({len(loaded.settings.practices)} practices)")
     for warning in loaded.warnings:
         print(f"warning: {warning}")
     if args.offline:
+        for path, ref in iter_secrets(loaded.settings):
+            try:
+                ref.resolve()
+            except SecretNotFound as exc:
+                print(f"note: {path}: {exc.message} (needed when the connector starts)")
         return 0
     redactor = Redactor(loaded.secret_values())
     failed = 0

@@ -42,8 +42,15 @@ def type_problems(practice: PracticeSettings, ledger: Ledger) -> list[str]:
         types += ledger.adjustment_types()
     problems = []
     for path, name, category in wanted:
-        if fields.find_type(types, name, [category]) is None:
-            offered = sorted(t.name for t in types if t.category == category and not t.hidden)
+        if category == "insurance_payment":
+            found = fields.find_insurance_type(types, name)
+        else:
+            found = fields.find_type(types, name, [category])
+        if found is None:
+            listed = category
+            if category == "insurance_payment" and not any(t.category == category for t in types):
+                listed = "payment"  # Dentrix, Eaglesoft: one list for both
+            offered = sorted(t.name for t in types if t.category == listed and not t.hidden)
             problems.append(
                 f"{path}: the PMS has no {category.replace('_', ' ')} type {name!r}"
                 f" (it has: {', '.join(offered) or 'none'})"

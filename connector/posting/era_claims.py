@@ -191,7 +191,7 @@ class _Claim:
         """The finished plan, with its check/EFT record; or ``payment_type_unknown``."""
         claim, settings = self.claim, self.settings
         wanted = settings.payment_types_by_method.get(claim.method or "", settings.payment_type)
-        pay_type = fields.find_type(self.ledger.payment_types(), wanted, ["insurance_payment"])
+        pay_type = fields.find_insurance_type(self.ledger.payment_types(), wanted)
         if pay_type is None:
             return self.reviewed(
                 "payment_type_unknown", category="insurance payment", wanted=wanted

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -102,3 +103,18 @@ def find_type(types: Iterable[PmsType], wanted: str, categories: Iterable[str]) 
         if entry.name.strip().casefold() == folded:
             return entry
     return None
+
+
+def find_insurance_type(types: Iterable[PmsType], wanted: str) -> PmsType | None:
+    """The insurance payment type named ``wanted``.
+
+    Open Dental keeps insurance payment types in their own list (``insurance_payment``).
+    Dentrix G and Eaglesoft have one list of payment types for both, so when the PMS offers no
+    insurance list the name is looked up among its payment types — including those hidden from
+    the patient payment screen, which is where practices keep types such as "Insurance EFT".
+    """
+    listed = list(types)
+    if any(t.category == "insurance_payment" for t in listed):
+        return find_type(listed, wanted, ["insurance_payment"])
+    shown = [replace(t, hidden=False) for t in listed if t.category == "payment"]
+    return find_type(shown, wanted, ["payment"])

@@ -1,8 +1,8 @@
 """Open Dental test fixtures: the emulated database on the real MariaDB, the API double, ledgers.
 
-* ``opendental_db`` (session): database ``opendental`` with ``schema.sql`` and the seed, a
-  read-write user (API double) and a SELECT-only user (adapter); ``reset()`` restores the seed
-  in ~50 ms from a template database (TRUNCATE + INSERT … SELECT per table).
+* ``opendental_db`` (session): database ``opendental`` with ``schema.sql`` and the seed, built
+  by :mod:`connector.sandbox.opendental_db` (a read-write user for the API double, a
+  SELECT-only user for the adapter); ``reset()`` restores the seed in ~50 ms from a template.
 * ``od_api`` (session): the API double on a free loopback port.
 * ``od`` (function): resets the data, the double's faults and request log; builds ledgers.
 """
@@ -13,76 +13,31 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pyodbc
 import pytest
 
 from adapters.opendental import OpenDentalLedger
-from adapters.opendental import seed as od_seed
 from connector.config.pms import OpenDentalPms
 from connector.redaction import Redactor
+from connector.sandbox.mariadb import MariaDBServer
 from connector.sandbox.opendental_api import OpenDentalApiDouble
-from tests.support.mariadb import DatabaseUsers, MariaDBServer
+from connector.sandbox.opendental_db import TEMPLATE, WRITTEN_TABLES, OpenDentalDb, build_database
+
+__all__ = [
+    "CUSTOMER_KEY",
+    "DEVELOPER_KEY",
+    "TEMPLATE",
+    "WRITTEN_TABLES",
+    "OdContext",
+    "OpenDentalDb",
+    "build_database",
+    "od",
+    "od_api",
+    "opendental_db",
+    "settings_for",
+]
 
 DEVELOPER_KEY = "devKeyForTests01"
 CUSTOMER_KEY = "custKeyForTests02"
-TEMPLATE = "opendental_template"
-# Tables the API double writes; the others are only read and need no reset between tests.
-WRITTEN_TABLES = ("payment", "paysplit", "commlog", "claimproc", "claim", "claimpayment")
-
-
-@dataclass
-class OpenDentalDb:
-    """The emulated Open Dental database and its users."""
-
-    server: MariaDBServer
-    users: DatabaseUsers
-
-    def admin(self) -> Any:
-        """A root connection to the database (tests' own verification reads)."""
-        return pyodbc.connect(self.users.admin, autocommit=True)
-
-    def rows(self, sql: str, *params: Any) -> list[Any]:
-        """Run a query as root and return its rows."""
-        conn = self.admin()
-        try:
-            return list(conn.cursor().execute(sql, *params).fetchall())
-        finally:
-            conn.close()
-
-    def reset(self, *, full: bool = False) -> None:
-        """Restore the seeded practice: the tables the API writes, or every table (``full``).
-
-        Auto-increment counters keep counting (DELETE, not TRUNCATE, for speed), so tests
-        never rely on the number a new row gets.
-        """
-        conn = self.admin()
-        try:
-            cur = conn.cursor()
-            for table in od_seed.TABLES if full else WRITTEN_TABLES:
-                cur.execute(f"DELETE FROM {table}")
-                cur.execute(f"INSERT INTO {table} SELECT * FROM {TEMPLATE}.{table}")
-        finally:
-            conn.close()
-
-
-def build_database(server: MariaDBServer, name: str = "opendental") -> OpenDentalDb:
-    """Create the database, its users, the template with the seed, and load it."""
-    users = server.create_database(name)
-    conn = pyodbc.connect(server.admin_connection_string(), autocommit=True)
-    try:
-        cur = conn.cursor()
-        cur.execute(f"CREATE DATABASE {TEMPLATE} CHARACTER SET utf8mb4")
-        for database in (name, TEMPLATE):
-            cur.execute(f"USE {database}")
-            for statement in od_seed.schema_statements():
-                cur.execute(statement)
-        cur.execute(f"USE {TEMPLATE}")
-        od_seed.load(cur, od_seed.practice_rows())
-    finally:
-        conn.close()
-    db = OpenDentalDb(server, users)
-    db.reset(full=True)
-    return db
 
 
 def settings_for(

@@ -159,7 +159,12 @@ class StripeSource:
         self, api: StripeApi, resolver: PatientResolver, payout: dict[str, Any]
     ) -> list[NewItem]:
         items = []
-        for txn in api.payout_transactions(payout["id"]):
+        # Stripe lists newest first; record oldest first, so a dispute's withdrawal is recorded
+        # (and posted) before its reinstatement and a refund after its payment.
+        txns = list(api.payout_transactions(payout["id"]))
+        txns.reverse()
+        txns.sort(key=lambda t: int(t.get("created") or 0))
+        for txn in txns:
             source = txn.get("source")
             patient = None
             if isinstance(source, dict):
