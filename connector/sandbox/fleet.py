@@ -10,6 +10,9 @@ demo). The multi-instance test and the end-to-end benchmark need tens of practic
 * one :class:`~connector.sandbox.opendental_api.OpenDentalApiDouble` per database;
 * one Stripe sandbox serving every practice's own account: ``payments`` cleared card payments
   per practice over ``payouts`` paid automatic payouts, each naming a generated patient;
+* optionally ``history`` earlier payments per database (front-desk checks and cards with
+  ordinary notes, no splits): a practice's payment table after a few years, which every
+  lookup that scans ``payment.PayNote`` has to read;
 * optionally the scenario's Open Dental remittances (:mod:`connector.sandbox.scenario`) in
   each practice's ERA inbox;
 * secrets as files and a configuration written with the environment's
@@ -27,6 +30,7 @@ import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -45,6 +49,7 @@ from connector.sandbox.stripe_server import StripeSandbox
 
 MARKER = re.compile(r"\[connector (?:auto )?([^\]]+)\]")
 FIRST_GENERATED_PATIENT = 10_000
+HISTORY_FIRST_PAYNUM = 100_000
 
 
 @dataclass
@@ -69,6 +74,7 @@ class OpenDentalFleet:
         payouts: paid automatic payouts per practice (payments spread evenly over them).
         families: generated families per practice database (1-3 patients each).
         era: put the scenario's Open Dental remittances in each practice's inbox.
+        history: earlier (non-connector) payments per practice database.
         now / today: reference time of the Stripe data and the practices' date.
     """
 
@@ -81,6 +87,7 @@ class OpenDentalFleet:
         payouts: int = 5,
         families: int = 200,
         era: bool = False,
+        history: int = 0,
         now: dt.datetime | None = None,
         today: dt.date | None = None,
     ) -> None:
@@ -92,6 +99,7 @@ class OpenDentalFleet:
         self.payouts_each = payouts
         self.families = families
         self.era = era
+        self.history = history
         self.now = now or dt.datetime.now(dt.UTC)
         self.today = today or dt.date.today()  # noqa: DTZ011 - the practices' local date
         self.keys = (f"fleetDev{secrets.token_hex(6)}", f"fleetCust{secrets.token_hex(6)}")
@@ -147,6 +155,7 @@ class OpenDentalFleet:
         """Database ``od00`` through :func:`build_database` (which also fills the template),
         the others copied from that template; returns the generated patients' ids."""
         generated = od_seed.generated_practice(self.families, first_id=FIRST_GENERATED_PATIENT)
+        generated["payment"].extend(_history(self.history, generated["patient"]))
 
         def add_families(rows: od_seed.Rows) -> None:
             for table, extra in generated.items():
@@ -255,6 +264,21 @@ class OpenDentalFleet:
                 for key in MARKER.findall(str(note)):
                     found[kind][key] += 1
         return found
+
+
+def _history(count: int, patients: list[od_seed.Row]) -> list[od_seed.Row]:
+    """``count`` earlier payments over the generated patients, with front-desk notes."""
+    rows = []
+    day = dt.date(2019, 1, 2)
+    for n in range(count):
+        rows.append({
+            "PayNum": HISTORY_FIRST_PAYNUM + n, "PayType": od_seed.Ids.PAY_CHECK,
+            "PayDate": day + dt.timedelta(days=n % 2000), "PayAmt": Decimal(25 + n % 300),
+            "CheckNum": str(4000 + n), "PatNum": patients[n % len(patients)]["PatNum"],
+            "DateEntry": day + dt.timedelta(days=n % 2000),
+            "PayNote": f"Paid at front desk, receipt {n:06d}",
+        })  # fmt: skip
+    return rows
 
 
 def _copy_template(server: MariaDBServer, name: str) -> OpenDentalDb:
