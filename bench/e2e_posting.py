@@ -171,9 +171,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def profile(
-    practices: int, payments: int, history: int, work: Path, out: Path
-) -> dict[str, Any]:
+def profile(practices: int, payments: int, history: int, work: Path, out: Path) -> dict[str, Any]:
     """``connector run --once`` under cProfile (everything on the main thread)."""
     with _fleet(practices, payments, history, work) as fleet:
         config = fleet.write_config(
