@@ -42,7 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
+    _config_after_command(sub)
     return parser
+
+
+def _config_after_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Accept ``--config`` after the command too (``connector run --once --config FILE``)."""
+    for command in sub.choices.values():
+        command.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _config_after_command(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

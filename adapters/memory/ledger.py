@@ -16,6 +16,7 @@ contract suite. It behaves like a careful real adapter:
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from adapters.base import (
@@ -183,13 +184,13 @@ class MemoryLedger(MemoryData):
             ]
         elif match.payer_claim_control:
             found = [c for c in claims if c.payer_claim_control == match.payer_claim_control]
-        elif match.service_from and match.total_charge is not None:
+        elif match.service_from and (match.total_charge is not None or match.patient_id):
             last = match.service_to or match.service_from
             found = [
                 c
                 for c in claims
                 if match.service_from <= c.date_service <= last
-                and c.total_fee == match.total_charge
+                and match.total_charge in (None, c.total_fee)
                 and match.patient_id in (None, c.patient_id)
             ]
         else:
@@ -231,9 +232,15 @@ class MemoryLedger(MemoryData):
     def _type(self, type_id: str | None, categories: tuple[str, ...]) -> PmsType:
         for entry in self.types:
             if entry.id == type_id and entry.category in categories:
+                if entry.hidden:
+                    raise PermanentError(f"type {type_id!r} is hidden", code="unknown_type")
                 return entry
         wanted = "/".join(categories)
         raise PermanentError(f"unknown {wanted} type {type_id!r}", code="unknown_type")
+
+    def _marked(self, marker: str) -> MemPayment | None:
+        """The row already written under ``marker`` (look before writing, like the adapters)."""
+        return next((p for p in self.payments if marker in p.note), None)
 
     def _live_patient(self, patient_id: str) -> None:
         row = self.patients.get(patient_id)
@@ -245,6 +252,9 @@ class MemoryLedger(MemoryData):
         self._enter("post_patient_payment")
         if total(s.amount for s in plan.splits) != plan.amount or plan.amount <= ZERO:
             raise PermanentError("the splits do not add up to the payment", code="splits_mismatch")
+        done = self._marked(plan.marker)
+        if done is not None:
+            return PostedEntry(plan.external_ref, dict(done.pms_ids), done.amount, True)
         self._type(plan.payment_type_id, ("payment",))
         self._live_patient(plan.patient_id)
         for split in plan.splits:
@@ -286,7 +296,8 @@ class MemoryLedger(MemoryData):
         return PostedEntry(plan.external_ref, dict(row.pms_ids), plan.amount)
 
     def post_reversal(self, plan: ReversalPlan) -> PostedEntry:
-        """A negative, unallocated payment linked to the original (Open Dental's way)."""
+        """A negative payment linked to the original that reopens what it paid, last split
+        first (Open Dental's refund); idempotent by marker, never more than the original."""
         self._enter("post_reversal")
         original = next(
             (
@@ -301,10 +312,20 @@ class MemoryLedger(MemoryData):
                 f"original payment of {plan.original_external_ref} is not in the PMS",
                 code="original_missing",
             )
-        self._type(plan.payment_type_id, ("payment",))
+        done = self._marked(plan.marker)
+        if done is not None:
+            return PostedEntry(plan.external_ref, dict(done.pms_ids), done.amount, True)
+        if plan.amount <= ZERO or plan.amount > original.amount:
+            raise PermanentError(
+                f"reversal {plan.external_ref}: {plan.amount} does not fit payment "
+                f"{original.payment_id}",
+                code="plan_invalid",
+            )
+        if plan.payment_type_id is not None:
+            self._type(plan.payment_type_id, ("payment",))
         if plan.adjustment_type_id is not None:
             self._type(plan.adjustment_type_id, ("adjustment",))
-        self.credit[plan.patient_id] = self.credit.get(plan.patient_id, ZERO) - plan.amount
+        self._reopen(original, plan.amount)
         pay_id = self.next_id("PAY")
         row = MemPayment(
             pay_id,
@@ -319,6 +340,24 @@ class MemoryLedger(MemoryData):
         self._checkpoint("post_reversal", committed=True)
         return PostedEntry(plan.external_ref, dict(row.pms_ids), -plan.amount)
 
+    def _reopen(self, original: MemPayment, amount: Decimal) -> None:
+        """Undo the original's splits, last first, up to ``amount`` (Open Dental's refund)."""
+        left = amount
+        for split in reversed(original.splits):
+            part = min(left, split["amount"])
+            if part <= ZERO:
+                break
+            ref = split["charge_ref"]
+            if ref is None or ref not in self.charges:
+                patient = split["patient_id"]
+                self.credit[patient] = self.credit.get(patient, ZERO) - part
+            else:
+                self.charges[ref].amount_due += part
+            left -= part
+        if left > ZERO:
+            patient = original.patient_id
+            self.credit[patient] = self.credit.get(patient, ZERO) - left
+
     def add_patient_note(self, note: PatientNote) -> dict[str, Any]:
         """Add a note (once per external reference)."""
         self._enter("add_patient_note")
@@ -332,6 +371,7 @@ class MemoryLedger(MemoryData):
                 "note_id": note_id,
                 "patient_id": note.patient_id,
                 "text": note.text,
+                "marker": marker_for(note.external_ref) if note.external_ref else "",
                 "when": note.when,
                 "external_ref": note.external_ref,
             }
@@ -347,7 +387,15 @@ class MemoryLedger(MemoryData):
         claim = self.claims.get(plan.claim_id)
         if claim is None:
             raise DataError(f"claim {plan.claim_id} is not in the PMS", code="claim_changed")
-        self._type(plan.check.payment_type_id, ("insurance_payment",))
+        if claim.patient_id != plan.patient_id:
+            raise DataError(
+                f"claim {plan.claim_id} belongs to another patient", code="claim_patient_mismatch"
+            )
+        done = self._marked(plan.marker)
+        if done is not None:
+            return PostedEntry(plan.external_ref, dict(done.pms_ids), done.amount, True)
+        if plan.check.payment_type_id is not None:
+            self._type(plan.check.payment_type_id, ("insurance_payment",))
         lines = {ln.proc_ref: ln for ln in claim.lines}
         if any(p.proc_ref not in lines for p in plan.lines):
             raise DataError(f"claim {plan.claim_id} lost a procedure", code="claim_changed")

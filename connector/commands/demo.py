@@ -9,10 +9,16 @@ person. ``--keep-running`` keeps the sandbox up until Ctrl-C so ``connector run 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 DEFAULT_CONFIG = "config/demo.yaml"
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,6 +50,7 @@ def handle(args: argparse.Namespace) -> int:
     mariadb_port = DEMO_PORTS.mariadb if args.mariadb_port is None else args.mariadb_port
     config = Path(args.config or DEFAULT_CONFIG)
     print(f"Starting the sandbox in {args.work_dir}/ for {config} ...", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the sandbox cleanly too
     try:
         result = run_demo(
             config,

@@ -11,6 +11,7 @@ the reasons the scenario leads to. The daemon's own log goes to ``<work>/connect
 from __future__ import annotations
 
 import shutil
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from connector.sandbox.story import practice_story
 from connector.store import StateStore, open_store
 
 MARKER = ".connector-demo"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -213,8 +215,14 @@ def wait_for_interrupt(env: SandboxEnvironment, out: TextIO) -> None:
     )
     out.flush()
     stop = threading.Event()
+    # Ctrl-C, and also SIGTERM (`kill`), stop the sandbox cleanly: no server is left behind.
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     try:
         while not stop.wait(3600):
             pass
     except KeyboardInterrupt:
-        out.write("stopping the sandbox\n")
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    out.write("stopping the sandbox\n")

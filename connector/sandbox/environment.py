@@ -26,7 +26,7 @@ import datetime as dt
 import os
 import secrets
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -95,6 +95,13 @@ DEMO_PRACTICES = (
 
 OD_DEVELOPER_KEY_BYTES = 8
 
+StripeDataBuilder = Callable[[Sequence[DemoPractice], dt.datetime], StripeDataset]
+"""Builds the Stripe data set from the practices (keys, accounts, patient ids) and "now"."""
+
+
+def _demo_data(practices: Sequence[DemoPractice], now: dt.datetime) -> StripeDataset:
+    return demo_dataset(practices, now=now)
+
 
 class SandboxEnvironment:
     """Start the sandbox world in ``work_dir`` (see the module docstring).
@@ -105,6 +112,7 @@ class SandboxEnvironment:
         ports: fixed ports, or 0 for free ones (tests).
         today: the practice's "today" (the Dentrix/Eaglesoft seeds and ERA dates follow it).
         now: the Stripe data set's reference time (payouts arrived a day or two before it).
+        stripe_data: builds the Stripe data set (default: ``stripe_data.demo_dataset``).
     """
 
     def __init__(
@@ -115,6 +123,7 @@ class SandboxEnvironment:
         ports: Ports = Ports(),
         today: dt.date | None = None,
         now: dt.datetime | None = None,
+        stripe_data: StripeDataBuilder | None = None,
     ) -> None:
         vendors = [p.vendor for p in practices]
         unknown = set(vendors) - set(VENDORS)
@@ -139,6 +148,7 @@ class SandboxEnvironment:
             f"sbxDev{secrets.token_hex(OD_DEVELOPER_KEY_BYTES)}",
             f"sbxCust{secrets.token_hex(OD_DEVELOPER_KEY_BYTES)}",
         )
+        self._stripe_builder = stripe_data or _demo_data
         self._started = False
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -248,7 +258,7 @@ class SandboxEnvironment:
             self._secret(spec, "stripe-key", key)
             patients = scenario.STRIPE_PATIENTS[spec.vendor]
             demo.append(DemoPractice(spec.id, key, patients, account=spec.connect_account))
-        self.stripe_dataset = demo_dataset(demo, now=self.now)
+        self.stripe_dataset = self._stripe_builder(demo, self.now)
         self.stripe = StripeSandbox(self.stripe_dataset, port=self.ports.stripe).start()
 
     def _fill_inboxes(self) -> None:

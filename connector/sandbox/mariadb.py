@@ -44,6 +44,11 @@ def _which(*names: str) -> str | None:
     return None
 
 
+def server_installed() -> bool:
+    """True when the MariaDB server binaries are on this machine."""
+    return bool(_which("mariadbd", "mysqld") and _which("mariadb-install-db", "mysql_install_db"))
+
+
 def odbc_driver_name() -> str:
     """The MariaDB ODBC driver's name as registered in odbcinst.ini."""
     override = os.environ.get("MARIADB_ODBC_DRIVER")

@@ -34,7 +34,14 @@ def _eaglesoft(request: Any) -> Harness:
     return EaglesoftHarness(fresh_database("eaglesoft", request))
 
 
+def _memory(request: Any) -> Harness:
+    from tests.contract.memory_harness import MemoryHarness
+
+    return MemoryHarness()
+
+
 FACTORIES: dict[str, HarnessFactory] = {
+    "memory": _memory,
     "opendental": _opendental,
     "dentrix": _dentrix,
     "eaglesoft": _eaglesoft,
