@@ -9,8 +9,9 @@ Usage::
 
     .venv/bin/python bench/run_all.py                       # everything (about 30-40 min)
     .venv/bin/python bench/run_all.py --only e2e,idle       # some of them
-    .venv/bin/python bench/run_all.py --before a31ffd4      # also the end-to-end benchmark at
-                                                            # that commit: the before/after table
+    .venv/bin/python bench/run_all.py --before HEAD-1a097f9 # also the end-to-end benchmark
+                                                            # without that commit (or at a
+                                                            # commit): the before/after tables
     .venv/bin/python bench/run_all.py --quick               # small sizes, to try the runner
 
 ``make bench`` runs the first form. The ERA parser comparison needs the peers' venv once:
@@ -128,8 +129,12 @@ def e2e(quick: bool, before: str | None) -> dict[str, str]:
     if before:
         with tempfile.TemporaryDirectory(prefix="bench-before-") as tmp:
             tree = Path(tmp) / "tree"
-            subprocess.run(["git", "worktree", "add", "--detach", str(tree), before], cwd=ROOT,
+            base, _, reverted = before.partition("-")
+            subprocess.run(["git", "worktree", "add", "--detach", str(tree), base], cwd=ROOT,
                            check=True, capture_output=True)  # fmt: skip
+            if reverted:  # HEAD-<commit>: this tree without that one commit
+                subprocess.run(["git", "revert", "--no-commit", reverted], cwd=tree, check=True,
+                               capture_output=True)  # fmt: skip
             try:
                 old = _e2e_at(tree, size, "e2e_posting_before")
                 new = _e2e_at(ROOT, size, "e2e_posting_after")
@@ -346,7 +351,11 @@ def main() -> int:
     """Run the chosen benchmarks, then rewrite their tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated: e2e," + ",".join(BENCHES))
-    parser.add_argument("--before", help="also run the end-to-end benchmark at this commit")
+    parser.add_argument(
+        "--before",
+        help="also run the end-to-end benchmark at this commit, or at HEAD-<commit> (this "
+        "tree without that commit)",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes (tries the runner)")
     parser.add_argument("--doc", type=Path, default=DOC)
     args = parser.parse_args()
