@@ -48,6 +48,15 @@ RUNNER = r"""
 import json, resource, sys, time
 parser, path = sys.argv[1], sys.argv[2]
 def rss():
+    # VmHWM: this process's own peak. ru_maxrss is not: Linux carries it over from the parent
+    # across fork + exec, so every child would report at least the benchmark runner's size.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if parser == "ours":
     from connector.sources.era.parser import parse_stream
