@@ -95,8 +95,8 @@ def machine() -> str:
         ["MariaDB", _version(["mariadbd", "--version"], "/usr/sbin/mariadbd")],
         ["PostgreSQL", _version(["pg_ctl", "--version"], _pg_ctl())],
         ["packages", ", ".join(versions)],
-        ["run", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-         + f", commit {_git('rev-parse', '--short', 'HEAD')}"],
+        ["last run", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+         + f", commit {_git('rev-parse', '--short', 'HEAD')} (each table says when it ran)"],
     ]  # fmt: skip
     return _table(["", ""], rows)
 
@@ -372,6 +372,9 @@ def main() -> int:
         except (RuntimeError, subprocess.CalledProcessError, KeyError, ValueError) as exc:
             print(f"  {name}: {exc}", flush=True)
             failed.append(name)
+    stamp = (f"\n\n<sub>{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit "
+             f"{_git('rev-parse', '--short', 'HEAD')}</sub>")  # fmt: skip
+    sections = {k: v if k == "machine" else v + stamp for k, v in sections.items()}
     missing = rewrite(args.doc, sections)
     if missing:
         print(f"no markers in {args.doc} for: {', '.join(missing)}")
