@@ -188,8 +188,16 @@ class Ledger(Protocol):
     def adjustment_types(self) -> list[PmsType]:
         """Adjustment types with their sign."""
 
-    def find_posting(self, external_ref: str) -> PostedEntry | None:
+    def find_posting(
+        self, external_ref: str, *, patient_id: str | None = None
+    ) -> PostedEntry | None:
         """What we already wrote for this external key, read from the PMS rows' marker.
+
+        ``patient_id`` is a hint from a caller that knows any posting of this key is a patient
+        payment written for that PMS patient: the adapter may then search only that patient's
+        payments (Open Dental: its indexed ``PatNum`` instead of scanning every payment note),
+        and must still find every posting of the key written for that patient. Without it
+        the whole ledger is searched.
 
         Raises:
             TransientError.

@@ -51,6 +51,8 @@ RUNNER = r"""
 import json, resource, sys, time
 parser, path = sys.argv[1], sys.argv[2]
 def rss():
+    # VmHWM: this process's own peak. ru_maxrss is not: Linux carries it over from the parent
+    # across fork + exec, so every child would report at least the benchmark runner's size.
     try:
         with open("/proc/self/status") as status:
             for line in status:

@@ -124,8 +124,11 @@ class DentrixLedger:
         rows = self.session.read("adjustment_types", lambda tx: tx.rows(q.DEFINITIONS, 9))
         return [m.pms_type(row, "adjustment") for row in rows]
 
-    def find_posting(self, external_ref: str) -> PostedEntry | None:
-        """Rows whose transaction note carries this key's marker."""
+    def find_posting(
+        self, external_ref: str, *, patient_id: str | None = None
+    ) -> PostedEntry | None:
+        """Rows whose transaction note carries this key's marker (``patient_id`` is not used:
+        the note lookup does not read a patient's rows first)."""
         return self.session.read("find_posting", lambda tx: claims.posted(tx, external_ref))
 
     def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:

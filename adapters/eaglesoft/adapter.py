@@ -124,8 +124,11 @@ class EaglesoftLedger:
         rows = self.session.read("adjustment_types", lambda tx: tx.rows(q.ADJUSTMENT_TYPES))
         return [m.adjustment_type(row) for row in rows]
 
-    def find_posting(self, external_ref: str) -> PostedEntry | None:
-        """Headers whose description starts with this key's compact marker."""
+    def find_posting(
+        self, external_ref: str, *, patient_id: str | None = None
+    ) -> PostedEntry | None:
+        """Headers whose description starts with this key's compact marker (``patient_id`` is
+        not used: the description lookup does not read a patient's rows first)."""
         return self.session.read("find_posting", lambda tx: claims.posted(tx, external_ref))
 
     def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:

@@ -159,11 +159,16 @@ class MemoryLedger(MemoryData):
         self._enter("adjustment_types")
         return [t for t in self.types if t.category == "adjustment"]
 
-    def find_posting(self, external_ref: str) -> PostedEntry | None:
-        """The finished posting whose note holds the key's marker, or None."""
+    def find_posting(
+        self, external_ref: str, *, patient_id: str | None = None
+    ) -> PostedEntry | None:
+        """The finished posting whose note holds the key's marker, or None; with
+        ``patient_id``, only that patient's payments are searched (as Open Dental does)."""
         self._enter("find_posting")
         markers = (marker_for(external_ref), marker_for(external_ref, auto=True))
         for row in self.payments:
+            if patient_id is not None and row.patient_id != patient_id:
+                continue
             if any(m in row.note for m in markers):
                 return PostedEntry(
                     external_ref, dict(row.pms_ids), row.amount, already_existed=True

@@ -122,14 +122,29 @@ class OpenDentalLedger:
                 return int(def_num)
         return None
 
-    def find_posting(self, external_ref: str) -> PostedEntry | None:
+    def find_posting(
+        self, external_ref: str, *, patient_id: str | None = None
+    ) -> PostedEntry | None:
         """A complete posting carrying this key's marker, read back over ODBC.
 
+        With ``patient_id`` only that patient's payments are read (the ``PatNum`` index);
+        otherwise every payment note and insurance check note is scanned (no index can
+        serve a search inside ``PayNote``: its cost grows with the table).
         An explicitly allocated payment whose allocation did not finish is *not* reported:
         :meth:`post_patient_payment` finishes it when called again for the same plan.
         """
         marks = (marker_for(external_ref), marker_for(external_ref, auto=True))
-        rows = self.db.fetchall("postings_by_marker", queries.POSTINGS_BY_MARKER, (*marks, *marks))
+        pat_num = mapping.key(patient_id)
+        if pat_num is not None:
+            rows = self.db.fetchall(
+                "patient_postings_by_marker",
+                queries.PATIENT_POSTINGS_BY_MARKER,
+                (pat_num, *marks),
+            )
+        else:
+            rows = self.db.fetchall(
+                "postings_by_marker", queries.POSTINGS_BY_MARKER, (*marks, *marks)
+            )
         payments = [r for r in rows if r[0] == "payment"]
         checks = [r for r in rows if r[0] == "claimpayment"]
         if payments:

@@ -86,6 +86,15 @@ WHERE p.PatNum = ? AND LOCATE(?, p.PayNote) > 0
 ORDER BY p.PayNum
 """
 
+# find_posting with a patient hint: both marker forms, that patient's payments only.
+PATIENT_POSTINGS_BY_MARKER = """
+SELECT 'payment' AS Kind, p.PayNum AS Num, p.PatNum, CAST(p.PayAmt AS DECIMAL(14,2)) AS Amount,
+       p.PayNote AS Note
+FROM payment p
+WHERE p.PatNum = ? AND (LOCATE(?, p.PayNote) > 0 OR LOCATE(?, p.PayNote) > 0)
+ORDER BY p.PayNum
+"""
+
 SPLITS_OF_PAYMENT = """
 SELECT SplitNum, PatNum, ProvNum, ProcNum, AdjNum, UnearnedType,
        CAST(SplitAmt AS DECIMAL(14,2)) AS SplitAmt

@@ -14,9 +14,6 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from connector.sandbox.demo import run_demo, wait_for_interrupt
-from connector.sandbox.environment import DEMO_PORTS
-
 DEFAULT_CONFIG = "config/demo.yaml"
 
 
@@ -38,14 +35,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--mariadb-port",
         type=int,
-        default=DEMO_PORTS.mariadb,
-        help="MariaDB port (0: any free port; default: %(default)s)",
+        default=None,
+        help="MariaDB port (0: any free port; default: the one config/demo.yaml names)",
     )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Run the demo; exit 1 with the reasons when the story did not end as expected."""
+    # The sandbox (MariaDB, PMS drivers, servers) loads only for this command, never for `run`.
+    from connector.sandbox.demo import run_demo, wait_for_interrupt  # noqa: PLC0415
+    from connector.sandbox.environment import DEMO_PORTS  # noqa: PLC0415
+
+    mariadb_port = DEMO_PORTS.mariadb if args.mariadb_port is None else args.mariadb_port
     config = Path(args.config or DEFAULT_CONFIG)
     print(f"Starting the sandbox in {args.work_dir}/ for {config} ...", flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the sandbox cleanly too
@@ -54,7 +56,7 @@ def handle(args: argparse.Namespace) -> int:
             config,
             Path(args.work_dir),
             out=sys.stdout,
-            mariadb_port=args.mariadb_port,
+            mariadb_port=mariadb_port,
             keep_running=(lambda env: wait_for_interrupt(env, sys.stdout))
             if args.keep_running
             else None,

@@ -40,7 +40,7 @@ from connector.faults import kill_point
 from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
 from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
 from connector.posting.patient_payments import patient_note
-from connector.posting.planner import NEVER_WRITTEN, plan_item, writeback_of
+from connector.posting.planner import NEVER_WRITTEN, PATIENT_OVERRIDE, plan_item, writeback_of
 from connector.posting.reasons import REASONS, review
 from connector.store import StateStore
 
@@ -90,6 +90,23 @@ def data_review(exc: DataError, scrub: Callable[[str], str] = str) -> ReviewDeci
     return review("pms_rejected", error=message, error_code=exc.code, **exc.context)
 
 
+def posting_patient(item: Item) -> str | None:
+    """The PMS patient any posting of ``item`` was written for, when that is certain.
+
+    A patient payment is written for its payload's ``patient_ref`` (the planner looks that id
+    up and posts to it), so the ledger may search that patient's rows only. Not for a payment
+    whose patient staff chose by hand (``retry --patient``; an earlier attempt may have used
+    the payload's), nor for other kinds (a dispute win, a reversal, an insurance payment):
+    those search the whole ledger.
+    """
+    if item.kind is not ItemKind.PATIENT_PAYMENT or item.progress.get(PATIENT_OVERRIDE):
+        return None
+    ref = item.payload.get("patient_ref")  # read as the planner reads it (fields.text)
+    if isinstance(ref, bool) or not isinstance(ref, str | int) or ref == "":
+        return None
+    return str(ref)
+
+
 class ItemPoster:
     """Posts items of one practice through one ledger, recording results in the store."""
 
@@ -120,7 +137,7 @@ class ItemPoster:
             turns :class:`DataError` into a review itself).
         """
         if item.kind not in NEVER_WRITTEN:
-            existing = self.ledger.find_posting(item.key)
+            existing = self.ledger.find_posting(item.key, patient_id=posting_patient(item))
             if existing is not None:
                 return self._already(item, existing)
         saved = item.progress.get("plan")

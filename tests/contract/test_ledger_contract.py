@@ -230,6 +230,27 @@ def test_finds_own_posting_after_a_crash(harness: Harness, ledger: Ledger) -> No
         restarted.close()
 
 
+def test_finds_own_posting_with_the_patient_hint(harness: Harness, ledger: Ledger) -> None:
+    """find_posting given the payment's patient finds exactly what the full search finds."""
+    sc = harness.scenario
+    _patient, charges = _family(ledger, harness)
+    plan = payment_plan("txn_contract_hinted", sc.guarantor, D("21.00"),
+                        oldest_first(charges, D("21.00"), sc.guarantor),
+                        payment_type=sc.payment_type, day=sc.today)  # fmt: skip
+    written = ledger.post_patient_payment(plan).pms_ids
+    restarted = harness.ledger()
+    try:
+        hinted = restarted.find_posting("txn_contract_hinted", patient_id=sc.guarantor)
+        full = restarted.find_posting("txn_contract_hinted")
+        assert hinted is not None and full is not None and hinted.already_existed
+        assert _same(written, hinted.pms_ids) and hinted.pms_ids == full.pms_ids
+        assert hinted.amount == full.amount == D("21.00")
+        missing = restarted.find_posting("txn_contract_never_hinted", patient_id=sc.guarantor)
+        assert missing is None
+    finally:
+        restarted.close()
+
+
 def test_writes_the_patient_note(harness: Harness, ledger: Ledger) -> None:
     """A note lands on the patient's account with its text and the key's marker, once."""
     sc = harness.scenario
