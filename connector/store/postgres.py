@@ -32,6 +32,7 @@ from connector.store import copy, postgres_leases
 from connector.store import postgres_rows as pgrows
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
 from connector.store.postgres_errors import translate
+from connector.store.rows import item_from_row, review_from_row
 from connector.store.schema import load_migrations
 
 Row = dict[str, Any]
@@ -185,7 +186,7 @@ class PostgresStore:
     def _items(self, query: LiteralString, args: Sequence[Any]) -> list[Item]:
         with self._read() as cur:
             cur.execute(query, args)
-            return [pgrows.item(row) for row in cur.fetchall()]
+            return [item_from_row(row) for row in cur.fetchall()]
 
     def due_items(self, practice_id: str, now: dt.datetime, limit: int) -> list[Item]:
         """Received items, and failed ones whose retry time has come, oldest first."""
@@ -388,14 +389,14 @@ class PostgresStore:
             query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
         with self._read() as cur:
             cur.execute(query + sql.SQL(" ORDER BY r.id DESC"), args)
-            return [pgrows.review(row) for row in cur.fetchall()]
+            return [review_from_row(row) for row in cur.fetchall()]
 
     def get_review(self, review_id: int) -> Review | None:
         """One review entry."""
         with self._read() as cur:
             cur.execute(_REVIEW_SELECT + " WHERE r.id = %s", (review_id,))
             row = cur.fetchone()
-        return pgrows.review(row) if row else None
+        return review_from_row(row) if row else None
 
     @staticmethod
     def _open_review(cur: Cur, review_id: int) -> Row:

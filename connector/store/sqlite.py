@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from connector import jsonutil
-from connector.domain import Item, ItemKind, ItemStatus, NewItem
+from connector.domain import Item, ItemStatus, NewItem
 from connector.errors import PermanentError, TransientError
-from connector.money import from_cents, to_cents
+from connector.money import to_cents
 from connector.store import copy, sqlite_leases
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
+from connector.store.rows import item_from_row, review_from_row, when, when_or_none
 from connector.store.schema import load_migrations
 
 
@@ -26,10 +27,6 @@ def utcnow() -> dt.datetime:
 
 def _ts(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat() if value is not None else None
-
-
-def _parse_ts(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -198,12 +195,12 @@ class SQLiteStore:
             )
             .fetchall()
         )
-        return [_item(row) for row in rows]
+        return [item_from_row(row) for row in rows]
 
     def get_item(self, item_id: int) -> Item | None:
         """One item by id."""
         row = self._conn().execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
-        return _item(row) if row else None
+        return item_from_row(row) if row else None
 
     def find_item(self, practice_id: str, key: str) -> Item | None:
         """One item by external key."""
@@ -212,7 +209,7 @@ class SQLiteStore:
             .execute("SELECT * FROM items WHERE practice_id = ? AND key = ?", (practice_id, key))
             .fetchone()
         )
-        return _item(row) if row else None
+        return item_from_row(row) if row else None
 
     def related_items(self, practice_id: str, related_key: str) -> list[Item]:
         """Items naming ``related_key``."""
@@ -224,7 +221,7 @@ class SQLiteStore:
             )
             .fetchall()
         )
-        return [_item(row) for row in rows]
+        return [item_from_row(row) for row in rows]
 
     def group_items(self, practice_id: str, group_key: str) -> list[Item]:
         """Items of one payout or remittance."""
@@ -236,7 +233,7 @@ class SQLiteStore:
             )
             .fetchall()
         )
-        return [_item(row) for row in rows]
+        return [item_from_row(row) for row in rows]
 
     def items_of_kind(
         self,
@@ -256,7 +253,7 @@ class SQLiteStore:
             sql += " AND created_at < ?"
             args.append(_ts(until))
         rows = self._conn().execute(sql + " ORDER BY id", args).fetchall()
-        return [_item(row) for row in rows]
+        return [item_from_row(row) for row in rows]
 
     # -- status changes -------------------------------------------------------------------
     def _set_status(
@@ -390,7 +387,7 @@ class SQLiteStore:
                 id=r["id"],
                 item_id=r["item_id"],
                 practice_id=r["practice_id"],
-                at=_parse_ts(r["at"]) or utcnow(),
+                at=when(r["at"]),
                 event=r["event"],
                 from_status=r["from_status"],
                 to_status=r["to_status"],
@@ -455,12 +452,12 @@ class SQLiteStore:
             args.append(reason)
         sql = self._REVIEW_SELECT + (" WHERE " + " AND ".join(where) if where else "")
         rows = self._conn().execute(sql + " ORDER BY r.id DESC", args).fetchall()
-        return [_review(row) for row in rows]
+        return [review_from_row(row) for row in rows]
 
     def get_review(self, review_id: int) -> Review | None:
         """One review entry."""
         row = self._conn().execute(self._REVIEW_SELECT + " WHERE r.id = ?", (review_id,)).fetchone()
-        return _review(row) if row else None
+        return review_from_row(row) if row else None
 
     def resolve_review(self, review_id: int, note: str) -> None:
         """Close as handled by staff."""
@@ -557,9 +554,9 @@ class SQLiteStore:
             PollState(
                 practice_id=r["practice_id"],
                 source=r["source"],
-                last_started_at=_parse_ts(r["last_started_at"]),
-                last_ok_at=_parse_ts(r["last_ok_at"]),
-                last_error_at=_parse_ts(r["last_error_at"]),
+                last_started_at=when_or_none(r["last_started_at"]),
+                last_ok_at=when_or_none(r["last_ok_at"]),
+                last_error_at=when_or_none(r["last_error_at"]),
                 last_error_code=r["last_error_code"],
                 last_error=r["last_error"],
                 consecutive_failures=r["consecutive_failures"],
@@ -655,43 +652,3 @@ def _split_sql(script: str) -> list[str]:
     if "".join(current).strip():
         statements.append("\n".join(current).strip())
     return statements
-
-
-def _item(row: sqlite3.Row) -> Item:
-    return Item(
-        id=row["id"],
-        practice_id=row["practice_id"],
-        source=row["source"],
-        key=row["key"],
-        kind=ItemKind(row["kind"]),
-        status=ItemStatus(row["status"]),
-        payload=jsonutil.loads(row["payload"]),
-        amount=from_cents(row["amount_cents"]),
-        group_key=row["group_key"],
-        related_key=row["related_key"],
-        attempts=row["attempts"],
-        next_attempt_at=_parse_ts(row["next_attempt_at"]),
-        last_error_code=row["last_error_code"],
-        pms_ids=jsonutil.loads(row["pms_ids"]),
-        progress=jsonutil.loads(row["progress"]),
-        created_at=_parse_ts(row["created_at"]) or utcnow(),
-        updated_at=_parse_ts(row["updated_at"]) or utcnow(),
-    )
-
-
-def _review(row: sqlite3.Row) -> Review:
-    return Review(
-        id=row["id"],
-        item_id=row["item_id"],
-        practice_id=row["practice_id"],
-        reason=row["reason"],
-        message=row["message"],
-        details=jsonutil.loads(row["details"]),
-        state=row["state"],
-        created_at=_parse_ts(row["created_at"]) or utcnow(),
-        closed_at=_parse_ts(row["closed_at"]),
-        resolution_note=row["resolution_note"],
-        item_key=row["item_key"],
-        item_kind=row["item_kind"],
-        amount=str(from_cents(row["amount_cents"])),
-    )
