@@ -21,13 +21,15 @@ import os
 import tempfile
 from pathlib import Path
 
-from setuptools import setup  # type: ignore[import-untyped]
+from setuptools import Extension, setup  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parent
 ERA = ROOT / "connector" / "sources" / "era"
 # Keep in sync with connector.sources.era.speedups.HOT_MODULES (a test checks it).
-ERA_HOT_MODULES = ("segcache", "values", "validate", "tokenizer", "transaction", "envelope",
-                   "parser")  # fmt: skip
+ERA_HOT_MODULES = ("segcache", "values", "validate", "tokenizer", "segments", "claimloop",
+                   "transaction", "envelope", "parser")  # fmt: skip
+# Keep in sync with connector.sources.era.speedups.C_MODULES (a test checks it).
+ERA_C_MODULES = ("_claimloop",)
 STAMP = ERA / "_compiled.json"
 
 
@@ -40,7 +42,8 @@ def _ext_modules() -> list[object]:
     # The stamp records which source each extension was built from; an extension whose
     # source changed since is ignored at import (connector.sources.era.speedups).
     STAMP.write_text(json.dumps(
-        {p.stem: hashlib.sha256(p.read_bytes()).hexdigest() for p in sources}, indent=1
+        {p.stem: hashlib.sha256(p.read_bytes()).hexdigest()
+         for p in [*sources, *(ERA / f"{name}.c" for name in ERA_C_MODULES)]}, indent=1
     ))  # fmt: skip
     # mypyc type-checks what it compiles. Not with the project's [tool.mypy] settings: those
     # check every package (strict, and `make typecheck` does that), which would make the build
@@ -52,7 +55,14 @@ def _ext_modules() -> list[object]:
     # separate=True: one self-contained extension per module, inside the package directory
     # (a shared library would land at the top of sys.path, outside the editable install).
     paths = ["--config-file", str(config), *(str(p.relative_to(ROOT)) for p in sources)]
-    return list(mypycify(paths, opt_level="3", separate=True))
+    # The hand-written C claim loop (same behaviour as claimloop.py; see its header).
+    claimloop = Extension(
+        "connector.sources.era._claimloop",
+        [str((ERA / "_claimloop.c").relative_to(ROOT))],
+        extra_compile_args=["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter",
+                            "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
+    )  # fmt: skip
+    return [*mypycify(paths, opt_level="3", separate=True), claimloop]
 
 
 setup(ext_modules=_ext_modules())

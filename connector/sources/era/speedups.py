@@ -28,9 +28,13 @@ from types import ModuleType
 from typing import Final
 
 PACKAGE: Final = "connector.sources.era"
-HOT_MODULES: Final = ("segcache", "values", "validate", "tokenizer", "transaction", "envelope",
-                      "parser")  # fmt: skip
+HOT_MODULES: Final = ("segcache", "values", "validate", "tokenizer", "segments", "claimloop",
+                      "transaction", "envelope", "parser")  # fmt: skip
+# Hand-written C extensions (``<name>.c`` next to this file), built by the same command.
+C_MODULES: Final = ("_claimloop",)
 PURE_ENV: Final = "CONNECTOR_ERA_PURE"
+# Set to 1 to run without the C claim loop but with the mypyc modules (benchmarks, tests).
+NO_C_ENV: Final = "CONNECTOR_ERA_NO_C"
 _HERE: Final = Path(__file__).resolve().parent
 STAMP: Final = _HERE / "_compiled.json"
 
@@ -57,12 +61,14 @@ def extensions_current() -> bool:
     """True when the extensions were built from the sources as they are now."""
     try:
         stamp = json.loads(STAMP.read_text())
-        return all(
-            stamp.get(name) == hashlib.sha256((_HERE / f"{name}.py").read_bytes()).hexdigest()
-            for name in HOT_MODULES
-        )
+        return all(stamp.get(name) == _source_hash(name) for name in HOT_MODULES)
     except (OSError, ValueError, AttributeError):
         return False
+
+
+def _source_hash(name: str) -> str:
+    suffix = ".c" if name in C_MODULES else ".py"
+    return hashlib.sha256((_HERE / f"{name}{suffix}").read_bytes()).hexdigest()
 
 
 def install() -> None:
@@ -104,3 +110,39 @@ def build() -> str:
     if not compiled:
         return "pure"
     return "compiled" if len(compiled) == len(HOT_MODULES) else "mixed"
+
+
+_C_LOOP: list[type | None] = []  # resolved once per process
+
+
+def c_claim_loop() -> type | None:
+    """The C claim loop (``_claimloop.ClaimLoop``), or None to use the Python one.
+
+    None when the pure path is forced (:data:`PURE_ENV`), the C loop is switched off
+    (:data:`NO_C_ENV`), or the extension is missing or was built from another ``.c`` source.
+    """
+    if _C_LOOP:
+        return _C_LOOP[0]
+    found: type | None = None
+    if (
+        os.environ.get(PURE_ENV) != "1"
+        and os.environ.get(NO_C_ENV) != "1"
+        and _c_current("_claimloop")
+    ):
+        try:
+            module = importlib.import_module(f"{PACKAGE}._claimloop")
+            found = module.ClaimLoop
+        except ImportError:
+            found = None
+    _C_LOOP.append(found)
+    return found
+
+
+def _c_current(name: str) -> bool:
+    if not _has_extension(name):
+        return False
+    try:
+        stamp = json.loads(STAMP.read_text())
+        return bool(stamp.get(name) == _source_hash(name))
+    except (OSError, ValueError, AttributeError):
+        return False

@@ -21,7 +21,7 @@ _CACHE_LIMIT = 8192
 # Caches, read directly by the parser's hot path (a miss falls back to the functions below).
 AMOUNTS: dict[str, Decimal] = {}
 DATES: dict[str, dt.date | None] = {}
-_quantities: dict[str, Decimal] = {}
+QUANTITIES: dict[str, Decimal] = {}
 
 
 class ValueProblem(ValueError):
@@ -84,15 +84,15 @@ def quantity(text: str) -> Decimal:
     Raises:
         ValueProblem: not a number.
     """
-    found = _quantities.get(text)
+    found = QUANTITIES.get(text)
     if found is not None:
         return found
     if not _NUMBER.fullmatch(text) or len(text) > 15:
         raise ValueProblem(f"not a quantity: {text[:20]!r}")
     value = Decimal(text)
-    if len(_quantities) >= _CACHE_LIMIT:
-        _quantities.clear()
-    _quantities[text] = value
+    if len(QUANTITIES) >= _CACHE_LIMIT:
+        QUANTITIES.clear()
+    QUANTITIES[text] = value
     return value
 
 

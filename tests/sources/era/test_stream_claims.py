@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from connector.errors import ParseError
-from connector.sources.era import segcache, transaction, values
+from connector.sources.era import segcache, segments, values
 from connector.sources.era.items import FileItems, build_items
 from connector.sources.era.model import ClaimPayment
 from connector.sources.era.parser import (
@@ -120,7 +120,7 @@ def test_memory_is_flat_however_many_claims_one_check_holds(
     # Peaks also move by about 0.3 MiB between runs with where the chunks end.
     monkeypatch.setattr(values, "_CACHE_LIMIT", 64)
     monkeypatch.setattr(segcache, "LIMIT", 64)
-    monkeypatch.setattr(transaction, "_PROCEDURES_LIMIT", 64)
+    monkeypatch.setattr(segments, "PROCEDURES_LIMIT", 64)
     small, large = tmp_path / "small.835", tmp_path / "large.835"
     for path, claims in ((small, 1_000), (large, 16_000)):
         with path.open("wb") as out:
