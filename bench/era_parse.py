@@ -61,14 +61,14 @@ def rss():
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-if parser in ("ours", "ours-pure", "baseline"):
+if parser in ("ours", "ours-pure", "ours-noc", "baseline"):
     from connector.sources.era.parser import parse_stream
     base = rss(); t = time.perf_counter(); claims = 0; balanced = True
     with open(path, "rb") as f:
         for rem in parse_stream(f, path):
             claims += len(rem.claims); balanced = balanced and rem.balanced
     assert balanced
-elif parser in ("ours-stream", "ours-stream-pure"):
+elif parser in ("ours-stream", "ours-stream-pure", "ours-stream-noc"):
     from connector.sources.era.model import ClaimPayment
     from connector.sources.era.parser import RemittanceEnd, stream_claims
     base = rss(); t = time.perf_counter(); claims = 0; balanced = True
@@ -111,7 +111,7 @@ seconds = time.perf_counter() - t
 build = ""
 if parser.startswith("ours"):
     from connector.sources.era import speedups
-    build = speedups.build()
+    build = speedups.build() + (" + C loop" if speedups.c_claim_loop() else "")
 elif parser == "baseline":
     build = "older code"
 print(json.dumps({"claims": claims, "seconds": seconds, "peak_kib": rss(), "base_kib": base,
@@ -120,8 +120,9 @@ print(json.dumps({"claims": claims, "seconds": seconds, "peak_kib": rss(), "base
 
 PEERS = ["oxedi", "pyx12", "linuxforhealth", "badx12"]
 # our parser: whole remittances (parse_stream) or claims one by one (stream_claims); "-pure"
-# forces the pure-Python modules even when the compiled ones (make era-fast) are present
-OURS = ["ours", "ours-stream", "ours-pure", "ours-stream-pure"]
+# forces the pure-Python modules even when the compiled ones (make era-fast) are present;
+# "-noc" keeps the mypyc modules but not the C claim loop
+OURS = ["ours", "ours-stream", "ours-noc", "ours-stream-noc", "ours-pure", "ours-stream-pure"]
 PURE_PYTHON = {"pyx12", "linuxforhealth", "badx12"}
 
 
@@ -178,8 +179,11 @@ def run_one(
     tree = baseline if parser == "baseline" and baseline is not None else ROOT
     env = dict(os.environ, PYTHONPATH=str(tree))
     env.pop("CONNECTOR_ERA_PURE", None)
+    env.pop("CONNECTOR_ERA_NO_C", None)
     if parser.endswith("-pure"):
         env["CONNECTOR_ERA_PURE"] = "1"
+    if parser.endswith("-noc"):
+        env["CONNECTOR_ERA_NO_C"] = "1"
     try:
         command = [python, "-c", RUNNER, parser, str(path)]
         out = subprocess.run(command, check=False, capture_output=True, text=True,
@@ -198,8 +202,11 @@ def main() -> int:
     ap.add_argument("--setup", action="store_true", help="create bench/.venv-peers and exit")
     ap.add_argument("--sizes", default="1000,10000,50000")
     ap.add_argument("--peers", default=",".join(PEERS))
-    ap.add_argument("--ours", default=",".join(OURS),
-                    help=f"which of our variants to run, from {','.join(OURS)}")
+    ap.add_argument(
+        "--ours",
+        default=",".join(OURS),
+        help=f"which of our variants to run, from {','.join(OURS)}",
+    )
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument(
@@ -268,16 +275,62 @@ def main() -> int:
         "command": " ".join(sys.argv),
         "rows": rows,
     }
+    report["goals"] = goals(rows)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"era_parse_st{args.per_st}.json").write_text(json.dumps(report, indent=2))
     _print_table(report)
     return 0
 
 
+GOAL_OXEDI = 1.0  # our claims/s ÷ oxedi's, at least
+GOAL_PURE_PEER = 5.0  # our claims/s ÷ the fastest pure-Python peer's, at least
+GOAL_PEAK_MIB = 32.0  # peak RSS while streaming, at most
+
+
+def goals(rows: list[dict[str, object]]) -> list[str]:
+    """The issue's goals, checked on this run's rows (ours = the best of our compiled rows)."""
+
+    def seconds(row: dict[str, object]) -> float:
+        value = row["seconds"]
+        assert isinstance(value, float)
+        return value
+
+    lines = []
+    for size in sorted({int(str(r["size"])) for r in rows}):
+        done = [r for r in rows if r["size"] == size and "seconds" in r]
+        mine = [r for r in done if r["parser"] in ("ours", "ours-stream")]
+        if not mine:
+            continue
+        best = min(mine, key=seconds)
+        oxedi = next((r for r in done if r["parser"] == "oxedi"), None)
+        pure = [r for r in done if r["parser"] in PURE_PYTHON]
+        if oxedi:
+            ratio = seconds(oxedi) / seconds(best)
+            verdict = "met" if ratio >= GOAL_OXEDI else "NOT met"
+            lines.append(f"{size:,} claims: {best['parser']} = {ratio:.2f}x oxedi's throughput"
+                         f" (goal >= {GOAL_OXEDI}x): {verdict}")  # fmt: skip
+        if pure:
+            fastest = min(pure, key=seconds)
+            ratio = seconds(fastest) / seconds(best)
+            verdict = "met" if ratio >= GOAL_PURE_PEER else "NOT met"
+            lines.append(f"{size:,} claims: {best['parser']} = {ratio:.2f}x {fastest['parser']}'s"
+                         f" throughput (goal >= {GOAL_PURE_PEER}x): {verdict}")  # fmt: skip
+        stream = next((r for r in done if r["parser"] == "ours-stream"), None)
+        if stream:
+            peak = stream["peak_mib"]
+            assert isinstance(peak, float)
+            verdict = "met" if peak <= GOAL_PEAK_MIB else "NOT met"
+            lines.append(f"{size:,} claims: ours-stream peak RSS {peak:.1f} MiB"
+                         f" (goal <= {GOAL_PEAK_MIB:.0f} MiB): {verdict}")  # fmt: skip
+    return lines
+
+
 def _print_table(report: dict[str, object]) -> None:
     rows = report["rows"]
     assert isinstance(rows, list)
     print(f"\nload average {report['load_before']} before, {report['load_after']} after")
+    for line in report.get("goals", []):  # type: ignore[attr-defined]
+        print(f"goal: {line}")
     print("\n| claims | parser | wall s | claims/s | peak RSS MiB | after imports MiB"
           " | its time ÷ ours |")  # fmt: skip
     print("|---:|---|---:|---:|---:|---:|---:|")

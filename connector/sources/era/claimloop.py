@@ -168,7 +168,7 @@ class ClaimLoop:
             if state < CLAIM and sid != "CLP":  # after the payee or an LX: only a claim starts
                 break
             if sid == "CAS":
-                if len(els) == 4 and els[1] and els[2]:  # the common single triple
+                if len(els) == 4 and els[1] and els[2] and els[3]:  # the common single triple
                     group = els[1]
                     value = amounts.get(els[3]) or reader.amount(els, 3, seg_no)
                     adjs: tuple[Adjustment, ...] = (
