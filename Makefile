@@ -59,7 +59,7 @@ bench: system-deps venv
 # changed; ~30 s on 2 cores. See docs/benchmarks-era.md.
 ERA_HOT := segcache values validate tokenizer segments claimloop transaction envelope parser
 ERA_STAMP := connector/sources/era/_compiled.json
-$(ERA_STAMP): $(patsubst %,connector/sources/era/%.py,$(ERA_HOT)) connector/sources/era/_claimloop.c setup.py | venv
+$(ERA_STAMP): $(patsubst %,connector/sources/era/%.py,$(ERA_HOT)) connector/sources/era/_claimloop.c connector/sources/era/_segsplit.c setup.py | venv
 	CONNECTOR_MYPYC=1 $(BIN)/python setup.py -q build_ext --inplace || { rm -f $@; exit 1; }
 
 era-fast: system-deps $(ERA_STAMP)

@@ -29,7 +29,7 @@ ERA = ROOT / "connector" / "sources" / "era"
 ERA_HOT_MODULES = ("segcache", "values", "validate", "tokenizer", "segments", "claimloop",
                    "transaction", "envelope", "parser")  # fmt: skip
 # Keep in sync with connector.sources.era.speedups.C_MODULES (a test checks it).
-ERA_C_MODULES = ("_claimloop",)
+ERA_C_MODULES = ("_claimloop", "_segsplit")
 STAMP = ERA / "_compiled.json"
 
 
@@ -56,13 +56,18 @@ def _ext_modules() -> list[object]:
     # (a shared library would land at the top of sys.path, outside the editable install).
     paths = ["--config-file", str(config), *(str(p.relative_to(ROOT)) for p in sources)]
     # The hand-written C claim loop (same behaviour as claimloop.py; see its header).
-    claimloop = Extension(
-        "connector.sources.era._claimloop",
-        [str((ERA / "_claimloop.c").relative_to(ROOT))],
-        extra_compile_args=["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter",
-                            "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
-    )  # fmt: skip
-    return [*mypycify(paths, opt_level="3", separate=True), claimloop]
+    # Hand-written C: the claim loop and the segment splitter (same behaviour as
+    # claimloop.py and tokenizer.split_segments; see the header of each .c file).
+    hand_written = [
+        Extension(
+            f"connector.sources.era.{name}",
+            [str((ERA / f"{name}.c").relative_to(ROOT))],
+            extra_compile_args=["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter",
+                                "-Wno-missing-field-initializers", "-Wno-cast-function-type"],
+        )  # fmt: skip
+        for name in ERA_C_MODULES
+    ]
+    return [*mypycify(paths, opt_level="3", separate=True), *hand_written]
 
 
 setup(ext_modules=_ext_modules())

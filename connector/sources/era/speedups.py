@@ -25,13 +25,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Final
+from typing import Any, Final
 
 PACKAGE: Final = "connector.sources.era"
 HOT_MODULES: Final = ("segcache", "values", "validate", "tokenizer", "segments", "claimloop",
                       "transaction", "envelope", "parser")  # fmt: skip
 # Hand-written C extensions (``<name>.c`` next to this file), built by the same command.
-C_MODULES: Final = ("_claimloop",)
+C_MODULES: Final = ("_claimloop", "_segsplit")
 PURE_ENV: Final = "CONNECTOR_ERA_PURE"
 # Set to 1 to run without the C claim loop but with the mypyc modules (benchmarks, tests).
 NO_C_ENV: Final = "CONNECTOR_ERA_NO_C"
@@ -113,29 +113,40 @@ def build() -> str:
 
 
 _C_LOOP: list[type | None] = []  # resolved once per process
+_C_FUNCTIONS: dict[tuple[str, str], Any] = {}
 
 
 def c_claim_loop() -> type | None:
     """The C claim loop (``_claimloop.ClaimLoop``), or None to use the Python one.
 
-    None when the pure path is forced (:data:`PURE_ENV`), the C loop is switched off
+    None when the pure path is forced (:data:`PURE_ENV`), the C code is switched off
     (:data:`NO_C_ENV`), or the extension is missing or was built from another ``.c`` source.
     """
-    if _C_LOOP:
-        return _C_LOOP[0]
-    found: type | None = None
-    if (
-        os.environ.get(PURE_ENV) != "1"
-        and os.environ.get(NO_C_ENV) != "1"
-        and _c_current("_claimloop")
-    ):
-        try:
-            module = importlib.import_module(f"{PACKAGE}._claimloop")
-            found = module.ClaimLoop
-        except ImportError:
-            found = None
-    _C_LOOP.append(found)
-    return found
+    if not _C_LOOP:
+        found: type | None = c_function("_claimloop", "ClaimLoop")
+        _C_LOOP.append(found)
+    return _C_LOOP[0]
+
+
+def c_function(module_name: str, name: str) -> Any:
+    """``name`` from the C extension ``module_name`` (one of :data:`C_MODULES`), or None.
+
+    None under the same conditions as :func:`c_claim_loop`. Resolved once per process.
+    """
+    key = (module_name, name)
+    if key not in _C_FUNCTIONS:
+        found: Any = None
+        if (
+            os.environ.get(PURE_ENV) != "1"
+            and os.environ.get(NO_C_ENV) != "1"
+            and _c_current(module_name)
+        ):
+            try:
+                found = getattr(importlib.import_module(f"{PACKAGE}.{module_name}"), name)
+            except (ImportError, AttributeError):
+                found = None
+        _C_FUNCTIONS[key] = found
+    return _C_FUNCTIONS[key]
 
 
 def _c_current(name: str) -> bool:

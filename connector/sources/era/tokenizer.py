@@ -23,11 +23,12 @@ point on (every byte is a character, so nothing is lost and no decode error can 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from connector.errors import ParseError
+from connector.sources.era import speedups
 
 CHUNK_SIZE = 1 << 16
 _ISA_ELEMENTS = 16
@@ -61,6 +62,46 @@ class _Decoder:
             pending, _ = self._utf8.getstate()
             self.latin1 = True
             return (pending + data).decode("latin-1")
+
+
+def split_segments(text: str, term: str, elem: str, strip_newlines: bool) -> tuple[list[str], int]:
+    """Split text read so far at the segment terminator.
+
+    Returns the complete segments (every CR removed, every LF too when ``strip_newlines``,
+    empty segments dropped) followed by the unfinished rest of the text, and the index of the
+    first ``IEA`` segment, or -1. ``_segsplit.c`` does the same in one pass over the text
+    (tests/sources/era/test_tokenizer.py compares them).
+    """
+    if strip_newlines:
+        if "\n" in text or "\r" in text:
+            text = text.replace("\r", "").replace("\n", "")
+    elif "\r" in text:
+        text = text.replace("\r", "")
+    batch = text.split(term)
+    rest = batch.pop()
+    if "" in batch:
+        batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
+    iea_at = -1
+    iea = "IEA" + elem
+    if "IEA" in text:  # a bare "IEA" segment counts too
+        for index, raw in enumerate(batch):
+            if raw.startswith(iea) or raw == "IEA":
+                iea_at = index
+                break
+    batch.append(rest)
+    return batch, iea_at
+
+
+Splitter = Callable[[str, str, str, bool], tuple[list[str], int]]
+
+
+def segment_splitter() -> Splitter:
+    """The C splitter (``_segsplit.split_segments``) when built and current, else the Python one."""
+    found = speedups.c_function("_segsplit", "split_segments")
+    if found is None:
+        return split_segments
+    splitter: Splitter = found
+    return splitter
 
 
 class Tokenizer:
@@ -186,26 +227,15 @@ class Tokenizer:
             assert delims is not None
             term, elem = delims.segment, delims.element
             strip_newlines = term not in "\r\n"
-            iea = "IEA" + elem
+            split = segment_splitter()
             restart: str | None = None
             while True:
-                if strip_newlines:
-                    if "\n" in text or "\r" in text:
-                        text = text.replace("\r", "").replace("\n", "")
-                elif "\r" in text:
-                    text = text.replace("\r", "")
-                has_iea = iea in text
-                batch = text.split(term)
+                batch, iea_at = split(text, term, elem, strip_newlines)
                 text = batch.pop()
-                if "" in batch:
-                    batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
-                if has_iea:
-                    for index, raw in enumerate(batch):
-                        if raw.startswith(iea) or raw == "IEA":
-                            # re-join what follows: the next ISA may use other delimiters
-                            restart = "".join(r + term for r in batch[index + 1 :]) + text
-                            del batch[index + 1 :]
-                            break
+                if iea_at >= 0:
+                    # re-join what follows: the next ISA may use other delimiters
+                    restart = "".join(r + term for r in batch[iea_at + 1 :]) + text
+                    del batch[iea_at + 1 :]
                 if batch:
                     self.segment_no += len(batch)
                     yield batch
