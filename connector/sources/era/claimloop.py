@@ -53,6 +53,7 @@ _LINE_DATES: Final = {"472": 0, "150": 1, "151": 2}
 _NO_DATES: Final[tuple[dt.date | None, dt.date | None, dt.date | None]] = (None, None, None)
 _intern: Final = sys.intern
 
+_new_adjustment: Final = fast_constructor(Adjustment)
 _new_line: Final = fast_constructor(ServiceLine)
 _new_claim: Final = fast_constructor(ClaimPayment)
 
@@ -312,9 +313,6 @@ class ClaimLoop:
                 kept.clear()
         groups.clear()
         self.c_cas = self.c_line_cas = self.c_line_paid = self.c_pr = ZERO
-
-
-_new_adjustment: Final = fast_constructor(Adjustment)
 
 
 def new_claim_loop(reader: SegmentReader) -> ClaimLoopLike:

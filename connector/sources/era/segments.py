@@ -16,10 +16,16 @@ from typing import Final
 
 from connector.errors import ParseError
 from connector.sources.era._fast import fast_constructor
-from connector.sources.era.model import Adjustment, MonetaryAmount, Person, Quantity, Reference
+from connector.sources.era.model import (
+    ZERO,
+    Adjustment,
+    MonetaryAmount,
+    Person,
+    Quantity,
+    Reference,
+)
 from connector.sources.era.values import AMOUNTS, DATES, ValueProblem, amount, date, quantity
 
-ZERO_AMOUNT: Final = Decimal("0.00")
 MAX_ID: Final = 80  # generous: payers overrun X12's lengths; megabytes are corruption
 # Maximum number of elements of the rarer claim-loop segments (005010X221A1).
 CLAIM_LIMITS: Final = {"LQ": 2, "QTY": 4, "MOA": 9, "MIA": 24, "PER": 9}
@@ -212,7 +218,7 @@ class SegmentReader:
         if not group:
             raise self.error("adjustment group code is missing", seg_no, "CAS", "CAS01")
         result: list[Adjustment] = []
-        total = ZERO_AMOUNT
+        total = ZERO
         for index in range(2, n, 3):
             reason = els[index]
             amt_text = els[index + 1] if index + 1 < n else ""
@@ -231,7 +237,7 @@ class SegmentReader:
             total += value
         if not result:
             raise self.error("adjustment without any reason code", seg_no, "CAS", "CAS02")
-        return tuple(result), total, (total if group == "PR" else ZERO_AMOUNT)
+        return tuple(result), total, (total if group == "PR" else ZERO)
 
     def dtm(self, els: list[str], seg_no: int) -> tuple[str, dt.date | None]:
         """A DTM segment: (qualifier, date or None with a warning)."""

@@ -11,6 +11,12 @@ these modules is imported) makes the import system load the pure ``.py`` files i
 
 Both builds run the same source, so they give the same results
 (tests/sources/era/test_speedups.py checks that on the sample and generated files).
+
+The same build also compiles the hand-written C files :data:`C_MODULES` (the claim loop and
+the segment splitter). They are not the same source as their Python twins, so they are used
+only through :func:`c_claim_loop` / :func:`c_function`, which fall back to the Python code when
+the pure path is forced, ``CONNECTOR_ERA_NO_C=1`` is set, or the extension is missing or stale
+(tests/sources/era/test_claimloop.py and test_tokenizer.py compare each with its twin).
 """
 
 from __future__ import annotations
