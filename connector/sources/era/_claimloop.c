@@ -666,6 +666,20 @@ call_reader(ClaimLoop *self, PyObject *method, const Seg *g, PyObject *elem, PyO
     return r;
 }
 
+/* reader.<method>(els, seg_no), which must return a tuple of `size` items (new reference). */
+static PyObject *
+reader_tuple(ClaimLoop *self, PyObject *method, const Seg *g, PyObject *elem, PyObject *seg_no,
+             Py_ssize_t size)
+{
+    PyObject *r = call_reader(self, method, g, elem, seg_no, NULL);
+    if (r != NULL && (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != size)) {
+        Py_DECREF(r);
+        PyErr_Format(PyExc_TypeError, "SegmentReader.%U returned an unexpected value", method);
+        return NULL;
+    }
+    return r;
+}
+
 /* The CAS triples in the fast shape: (adjustments tuple, total); NULL + no error = not fast. */
 static PyObject *
 cas_fast(const Seg *g, PyObject **total)
@@ -733,14 +747,9 @@ read_cas(ClaimLoop *self, const Seg *g, PyObject *elem, PyObject *seg_no)
     else {
         if (PyErr_Occurred())
             return -1;
-        PyObject *r = call_reader(self, S_cas, g, elem, seg_no, NULL);
+        PyObject *r = reader_tuple(self, S_cas, g, elem, seg_no, 3);
         if (r == NULL)
             return -1;
-        if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 3) {
-            Py_DECREF(r);
-            PyErr_SetString(PyExc_TypeError, "SegmentReader.cas returned an unexpected value");
-            return -1;
-        }
         adjs = Py_NewRef(PyTuple_GET_ITEM(r, 0));
         total = Py_NewRef(PyTuple_GET_ITEM(r, 1));
         pr = Py_NewRef(PyTuple_GET_ITEM(r, 2));
@@ -791,14 +800,9 @@ read_dtm(ClaimLoop *self, const Seg *g, PyObject *elem, PyObject *seg_no)
             goto fail;
     }
     else {
-        PyObject *r = call_reader(self, S_dtm, g, elem, seg_no, NULL);
+        PyObject *r = reader_tuple(self, S_dtm, g, elem, seg_no, 2);
         if (r == NULL)
             return -1;
-        if (!PyTuple_Check(r) || PyTuple_GET_SIZE(r) != 2) {
-            Py_DECREF(r);
-            PyErr_SetString(PyExc_TypeError, "SegmentReader.dtm returned an unexpected value");
-            return -1;
-        }
         qualifier = Py_NewRef(PyTuple_GET_ITEM(r, 0));
         date = Py_NewRef(PyTuple_GET_ITEM(r, 1));
         Py_DECREF(r);
@@ -949,14 +953,9 @@ read_svc(ClaimLoop *self, const Seg *g, PyObject *elem, PyObject *seg_no, Py_ssi
     if (values == NULL) {
         if (PyErr_Occurred())
             return -1;
-        values = call_reader(self, S_svc, g, elem, seg_no, NULL);
+        values = reader_tuple(self, S_svc, g, elem, seg_no, 11);
         if (values == NULL)
             return -1;
-        if (!PyTuple_Check(values) || PyTuple_GET_SIZE(values) != 11) {
-            Py_DECREF(values);
-            PyErr_SetString(PyExc_TypeError, "SegmentReader.svc returned an unexpected value");
-            return -1;
-        }
     }
     if (close_line(self) < 0) {
         Py_DECREF(values);
@@ -1074,14 +1073,9 @@ read_clp(ClaimLoop *self, const Seg *g, PyObject *elem, PyObject *seg_no, Py_ssi
     if (values == NULL) {
         if (PyErr_Occurred())
             return -1;
-        values = call_reader(self, S_clp, g, elem, seg_no, NULL);
+        values = reader_tuple(self, S_clp, g, elem, seg_no, 9);
         if (values == NULL)
             return -1;
-        if (!PyTuple_Check(values) || PyTuple_GET_SIZE(values) != 9) {
-            Py_DECREF(values);
-            PyErr_SetString(PyExc_TypeError, "SegmentReader.clp returned an unexpected value");
-            return -1;
-        }
     }
     if (close_claim(self) < 0) {
         Py_DECREF(values);

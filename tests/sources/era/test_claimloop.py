@@ -9,14 +9,12 @@ and segments in the wrong loop. Skipped when the C loop is not built (``make era
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import gc
 import os
 import random
 import tracemalloc
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,7 +24,7 @@ from connector.errors import ParseError
 from connector.sources.era import claimloop, speedups
 from connector.sources.era.segments import SegmentReader
 from connector.sources.era.synth import SynthOptions, to_bytes
-from tests.sources.era.helpers import REPO, outcome, parse_bytes
+from tests.sources.era.helpers import outcome, parse_bytes
 
 _DEFAULT = "200" if os.environ.get("CI") == "true" else "800"
 EXAMPLES = int(os.environ.get("ERA_FUZZ_EXAMPLES", _DEFAULT))
@@ -159,20 +157,6 @@ def test_c_loop_is_used_when_built() -> None:
     loop = claimloop.new_claim_loop(SegmentReader("x.835", ":", []))
     assert type(loop).__module__ == "connector.sources.era._claimloop"
     assert not isinstance(loop, claimloop.ClaimLoop)
-
-
-def test_setup_builds_exactly_the_c_modules() -> None:
-    """setup.py's C extension list is the one the import switch knows about."""
-    tree = ast.parse((REPO / "setup.py").read_text())
-    listed = next(
-        ast.literal_eval(node.value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id == "ERA_C_MODULES" for t in node.targets)
-    )
-    assert tuple(listed) == speedups.C_MODULES
-    for name in listed:
-        assert (Path(speedups.__file__).parent / f"{name}.c").is_file()
 
 
 def _traced_after(data: bytes, runs: int) -> int:

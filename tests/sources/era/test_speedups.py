@@ -112,15 +112,21 @@ def test_pure_path_is_chosen_when_forced_or_when_the_build_is_unusable(
     assert speedups.use_pure(pure_env, some, present, current) is expected
 
 
-def test_setup_compiles_exactly_the_hot_modules() -> None:
-    """setup.py's module list is the one the import switch knows about."""
+@pytest.mark.parametrize(
+    ("setup_name", "known", "suffix"),
+    [("ERA_HOT_MODULES", speedups.HOT_MODULES, ".py"), ("ERA_C_MODULES", speedups.C_MODULES, ".c")],
+)
+def test_setup_builds_exactly_the_modules_the_switch_knows(
+    setup_name: str, known: tuple[str, ...], suffix: str
+) -> None:
+    """setup.py's mypyc and C module lists are the ones the import switch knows about."""
     tree = ast.parse((REPO / "setup.py").read_text())
     listed = next(
         ast.literal_eval(node.value)
         for node in ast.walk(tree)
         if isinstance(node, ast.Assign)
-        and any(isinstance(t, ast.Name) and t.id == "ERA_HOT_MODULES" for t in node.targets)
+        and any(isinstance(t, ast.Name) and t.id == setup_name for t in node.targets)
     )
-    assert tuple(listed) == speedups.HOT_MODULES
+    assert tuple(listed) == known
     for name in listed:
-        assert (Path(speedups.__file__).parent / f"{name}.py").is_file()
+        assert (Path(speedups.__file__).parent / f"{name}{suffix}").is_file()
