@@ -1,8 +1,9 @@
 """``connector diagnostics``: a redacted bundle for support (safe to attach to a ticket).
 
-Contains: versions, the configuration with every secret replaced by where it comes from,
-per practice the last polls, cursors, item counts and recent errors by code. It contains no
-patient data: the store holds none in the fields shown, and everything passes the redactor.
+Contains: versions (and which ERA parser build runs), the configuration with every secret
+replaced by where it comes from, per practice the last polls, cursors, item counts and recent
+errors by code. It contains no patient data: the store holds none in the fields shown, and
+everything passes the redactor.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def _redact(value: Any) -> Any:
     return str(value)
 
 
+def era_parser_build() -> dict[str, Any]:
+    """Which ERA parser build runs here (``make era-fast`` or plain Python), for support."""
+    from connector.sources.era import speedups  # noqa: PLC0415 - only this command needs it
+
+    c_code = {name: speedups.c_function(name, "__name__") is not None
+              for name in speedups.C_MODULES}  # fmt: skip
+    return {"modules": speedups.build(), "c_code": c_code}
+
+
 def handle(args: argparse.Namespace) -> int:
     """Print or write the bundle."""
     rt = runtime(args)
@@ -71,6 +81,7 @@ def handle(args: argparse.Namespace) -> int:
             "status": status,
             "cursors": cursors,
             "recent_errors_by_code": _errors_by_code(status),
+            "era_parser": era_parser_build(),
         }
     finally:
         rt.store.close()
