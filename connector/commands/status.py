@@ -18,7 +18,9 @@ SHOWN = 20
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``status`` command."""
-    parser = sub.add_parser("status", help="show polls, item counts and review queue per practice")
+    parser = sub.add_parser(
+        "status", help="show polls, item counts, review queue and dead or failed items per practice"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=handle)
 

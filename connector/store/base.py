@@ -126,9 +126,7 @@ class StateStore(Protocol):
     ) -> list[Item]:
         """Items of the given kinds recorded in ``[since, until)``, oldest first (for reports)."""
 
-    def items_with_status(
-        self, status: ItemStatus, practice_id: str | None = None
-    ) -> list[Item]:
+    def items_with_status(self, status: ItemStatus, practice_id: str | None = None) -> list[Item]:
         """Items in ``status`` (of one practice, or all), by practice then oldest first."""
 
     # -- status changes (posting) ---------------------------------------------------------

@@ -237,9 +237,7 @@ class PostgresStore:
             (practice_id, list(kinds), since, since, until, until),
         )
 
-    def items_with_status(
-        self, status: ItemStatus, practice_id: str | None = None
-    ) -> list[Item]:
+    def items_with_status(self, status: ItemStatus, practice_id: str | None = None) -> list[Item]:
         """Items in ``status`` (of one practice, or all), by practice then oldest first."""
         return self._items(
             "SELECT * FROM items WHERE status = %s"

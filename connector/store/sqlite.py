@@ -255,9 +255,7 @@ class SQLiteStore:
         rows = self._conn().execute(sql + " ORDER BY id", args).fetchall()
         return [item_from_row(row) for row in rows]
 
-    def items_with_status(
-        self, status: ItemStatus, practice_id: str | None = None
-    ) -> list[Item]:
+    def items_with_status(self, status: ItemStatus, practice_id: str | None = None) -> list[Item]:
         """Items in ``status`` (of one practice, or all), by practice then oldest first."""
         sql, args = "SELECT * FROM items WHERE status = ?", [status.value]
         if practice_id is not None:
