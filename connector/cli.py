@@ -24,6 +24,7 @@ COMMANDS = [
     "connector.commands.era",
     "connector.commands.review",
     "connector.commands.retry",
+    "connector.commands.requeue",
     "connector.commands.state",
     "connector.commands.replay",
     "connector.commands.demo",

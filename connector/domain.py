@@ -105,6 +105,7 @@ class Item:
     progress: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
+    last_error: str | None = None  # words of the last failure (ids and codes only, scrubbed)
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,26 @@
-"""``connector status``: per practice, last polls, item counts by status, review queue size."""
+"""``connector status``: per practice, last polls, item counts by status, review queue size, and
+the dead and failed items (id, kind, key, error) that ``connector requeue`` takes."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+from collections import defaultdict
 from typing import Any
 
 from connector.commands.common import runtime
-from connector.domain import ItemStatus
+from connector.domain import Item, ItemStatus
+
+SHOWN = 20
+"""Dead or failed items listed per practice in the text output (``--json`` lists all)."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``status`` command."""
-    parser = sub.add_parser("status", help="show polls, item counts and review queue per practice")
+    parser = sub.add_parser(
+        "status", help="show polls, item counts, review queue and dead or failed items per practice"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=handle)
 
@@ -24,6 +31,8 @@ def collect(rt: Any) -> dict[str, Any]:
     reviews = rt.store.count_open_reviews()
     polls = rt.store.poll_states()
     lease_owner = {p: owner for owner, held in rt.store.lease_holders().items() for p in held}
+    stuck = {status: _by_practice(rt.store.items_with_status(status))
+             for status in (ItemStatus.DEAD, ItemStatus.FAILED)}  # fmt: skip
     practices = {}
     for practice in rt.config.settings.practices:
         pid = practice.id
@@ -33,6 +42,8 @@ def collect(rt: Any) -> dict[str, Any]:
             "items": {s.value: counts.get(pid, {}).get(s.value, 0) for s in ItemStatus},
             "open_reviews": reviews.get(pid, 0),
             "lease_owner": lease_owner.get(pid),
+            "dead_items": [_stuck(i) for i in stuck[ItemStatus.DEAD].get(pid, [])],
+            "failed_items": [_stuck(i) for i in stuck[ItemStatus.FAILED].get(pid, [])],
             "polls": {
                 p.source: {
                     "last_ok_at": _iso(p.last_ok_at),
@@ -48,6 +59,29 @@ def collect(rt: Any) -> dict[str, Any]:
             },
         }
     return {"practices": practices}
+
+
+def _by_practice(items: list[Item]) -> dict[str, list[Item]]:
+    grouped: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        grouped[item.practice_id].append(item)
+    return grouped
+
+
+def _stuck(item: Item) -> dict[str, Any]:
+    """A dead or failed item as support needs it: ids, codes and words, no payload."""
+    return {
+        "item_id": item.id,
+        "practice_id": item.practice_id,
+        "kind": item.kind.value,
+        "key": item.key,
+        "amount": str(item.amount),
+        "error_code": item.last_error_code,
+        "error": item.last_error,
+        "attempts": item.attempts,
+        "next_attempt_at": _iso(item.next_attempt_at),
+        "updated_at": _iso(item.updated_at),
+    }
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -78,7 +112,32 @@ def handle(args: argparse.Namespace) -> int:
                     f" [{poll['last_error_code']}] {poll['last_error']}"
                 )
             print(line)
+        _print_stuck(
+            info["dead_items"],
+            f"dead items (fix the cause, then `connector requeue ITEM_ID` or "
+            f"`connector requeue --dead --practice {pid}`)",
+        )
+        _print_stuck(
+            info["failed_items"],
+            "failed items (retried automatically; `connector requeue ITEM_ID` retries now)",
+        )
     return 0
+
+
+def _print_stuck(items: list[dict[str, Any]], title: str) -> None:
+    if not items:
+        return
+    print(f"  {title}:")
+    for entry in items[:SHOWN]:
+        line = (
+            f"    #{entry['item_id']} {entry['kind']} {entry['key']} {entry['amount']}"
+            f" [{entry['error_code'] or '-'}] {entry['error'] or ''}"
+        ).rstrip()
+        if entry["next_attempt_at"]:
+            line += f" (next attempt {entry['next_attempt_at']})"
+        print(line)
+    if len(items) > SHOWN:
+        print(f"    … and {len(items) - SHOWN} more (connector status --json lists them all)")
 
 
 def _iso(value: dt.datetime | None) -> str | None:

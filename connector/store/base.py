@@ -6,7 +6,8 @@ Invariants every implementation keeps:
 * :meth:`StateStore.record` writes the new items, their review rows, their history and the
   source cursor in **one** transaction: either all of it is stored or none;
 * history is append-only;
-* status changes go through the ``mark_*`` methods, each of which writes history;
+* status changes go through the ``mark_*`` methods (and ``retry_review``, ``requeue_item``),
+  each of which writes history;
 * a practice lease has at most one live owner; only that owner renews or releases it, and a
   claim takes a practice only when its lease is free or expired (by the store's clock).
 """
@@ -125,6 +126,9 @@ class StateStore(Protocol):
     ) -> list[Item]:
         """Items of the given kinds recorded in ``[since, until)``, oldest first (for reports)."""
 
+    def items_with_status(self, status: ItemStatus, practice_id: str | None = None) -> list[Item]:
+        """Items in ``status`` (of one practice, or all), by practice then oldest first."""
+
     # -- status changes (posting) ---------------------------------------------------------
     def mark_posted(self, item_id: int, pms_ids: dict[str, Any], detail: dict[str, Any]) -> None:
         """The item is in the PMS; remember what was written."""
@@ -144,6 +148,20 @@ class StateStore(Protocol):
 
     def mark_ignored(self, item_id: int, reason: str) -> None:
         """Record that the item will never be posted (and why)."""
+
+    def requeue_item(self, item_id: int) -> Item:
+        """Put a ``dead`` or ``failed`` item back in the posting queue, in one transaction.
+
+        The item becomes ``received`` with no next attempt time, no error and an attempt
+        count of 0 (the full ``posting.max_attempts`` again); its progress (finished steps of
+        a multi-step write) is kept so nothing is written twice. The history gets an
+        ``item.requeued`` event with the previous status, error code and message.
+
+        Raises:
+            PermanentError: no such item (``item_not_found``), or its status does not allow
+                it (``item_posted``, ``item_in_review`` naming the open review,
+                ``item_queued``, ``item_ignored``; see :mod:`connector.store.requeue`).
+        """
 
     def save_progress(self, item_id: int, progress: dict[str, Any]) -> None:
         """Remember the finished steps of a multi-step write, so a retry resumes."""

@@ -28,7 +28,7 @@ from connector import jsonutil
 from connector.domain import Item, ItemStatus, NewItem
 from connector.errors import PermanentError
 from connector.money import to_cents
-from connector.store import copy, postgres_leases
+from connector.store import copy, postgres_leases, requeue
 from connector.store import postgres_rows as pgrows
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
 from connector.store.postgres_errors import translate
@@ -237,6 +237,14 @@ class PostgresStore:
             (practice_id, list(kinds), since, since, until, until),
         )
 
+    def items_with_status(self, status: ItemStatus, practice_id: str | None = None) -> list[Item]:
+        """Items in ``status`` (of one practice, or all), by practice then oldest first."""
+        return self._items(
+            "SELECT * FROM items WHERE status = %s"
+            " AND (%s::text IS NULL OR practice_id = %s) ORDER BY practice_id, id",
+            (status.value, practice_id, practice_id),
+        )
+
     # -- status changes -------------------------------------------------------------------
     @staticmethod
     def _set_status(
@@ -333,6 +341,37 @@ class PostgresStore:
         """Never to be posted."""
         with self._tx() as cur:
             self._set_status(cur, item_id, ItemStatus.IGNORED, "item.ignored", {"reason": reason})
+
+    def requeue_item(self, item_id: int) -> Item:
+        """Put a dead or failed item back to ``received`` (see the protocol); the item row is
+        locked first, so a concurrent posting run or requeue cannot interleave."""
+        with self._tx() as cur:
+            cur.execute("SELECT * FROM items WHERE id = %s FOR UPDATE", (item_id,))
+            row = cur.fetchone()
+            if row is None:
+                raise PermanentError(f"no item with id {item_id}", code="item_not_found")
+            item = item_from_row(row)
+            cur.execute(
+                "SELECT MAX(id) AS id FROM reviews WHERE item_id = %s AND state = 'open'",
+                (item_id,),
+            )
+            refused = requeue.refusal(item, _one(cur)["id"])
+            if refused is not None:
+                raise refused
+            self._set_status(
+                cur,
+                item_id,
+                ItemStatus.RECEIVED,
+                requeue.EVENT,
+                requeue.requeued_detail(item),
+                attempts=0,
+                next_attempt_at=None,
+                last_error_code=None,
+                last_error=None,
+            )
+        found = self.get_item(item_id)
+        assert found is not None
+        return found
 
     def save_progress(self, item_id: int, progress: dict[str, Any]) -> None:
         """Remember finished steps of a multi-step write."""

@@ -50,6 +50,7 @@ def item_from_row(row: RowLike) -> Item:
         attempts=row["attempts"],
         next_attempt_at=when_or_none(row["next_attempt_at"]),
         last_error_code=row["last_error_code"],
+        last_error=row["last_error"],
         pms_ids=jsonutil.loads(row["pms_ids"]),
         progress=jsonutil.loads(row["progress"]),
         created_at=when(row["created_at"]),

@@ -14,7 +14,7 @@ from connector import jsonutil
 from connector.domain import Item, ItemStatus, NewItem
 from connector.errors import PermanentError, TransientError
 from connector.money import to_cents
-from connector.store import copy, sqlite_leases
+from connector.store import copy, requeue, sqlite_leases
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
 from connector.store.rows import item_from_row, review_from_row, when, when_or_none
 from connector.store.schema import load_migrations
@@ -255,6 +255,14 @@ class SQLiteStore:
         rows = self._conn().execute(sql + " ORDER BY id", args).fetchall()
         return [item_from_row(row) for row in rows]
 
+    def items_with_status(self, status: ItemStatus, practice_id: str | None = None) -> list[Item]:
+        """Items in ``status`` (of one practice, or all), by practice then oldest first."""
+        sql, args = "SELECT * FROM items WHERE status = ?", [status.value]
+        if practice_id is not None:
+            sql, args = sql + " AND practice_id = ?", [*args, practice_id]
+        rows = self._conn().execute(sql + " ORDER BY practice_id, id", args).fetchall()
+        return [item_from_row(row) for row in rows]
+
     # -- status changes -------------------------------------------------------------------
     def _set_status(
         self,
@@ -348,6 +356,34 @@ class SQLiteStore:
         """Never to be posted."""
         with self._tx() as tx:
             self._set_status(tx, item_id, ItemStatus.IGNORED, "item.ignored", {"reason": reason})
+
+    def requeue_item(self, item_id: int) -> Item:
+        """Put a dead or failed item back to ``received`` (see the protocol)."""
+        with self._tx() as tx:
+            row = tx.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise PermanentError(f"no item with id {item_id}", code="item_not_found")
+            item = item_from_row(row)
+            review = tx.execute(
+                "SELECT MAX(id) FROM reviews WHERE item_id = ? AND state = 'open'", (item_id,)
+            ).fetchone()[0]
+            refused = requeue.refusal(item, review)
+            if refused is not None:
+                raise refused
+            self._set_status(
+                tx,
+                item_id,
+                ItemStatus.RECEIVED,
+                requeue.EVENT,
+                requeue.requeued_detail(item),
+                attempts=0,
+                next_attempt_at=None,
+                last_error_code=None,
+                last_error=None,
+            )
+        found = self.get_item(item_id)
+        assert found is not None
+        return found
 
     def save_progress(self, item_id: int, progress: dict[str, Any]) -> None:
         """Remember finished steps of a multi-step write."""
