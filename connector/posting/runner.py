@@ -43,7 +43,14 @@ from adapters.base import Ledger, ServicesPing
 from adapters.registry import create_ledger
 from connector.config import PostingSettings, PracticeSettings
 from connector.domain import OPEN_STATUSES, Item
-from connector.errors import AuthError, DataError, PermanentError, TransientError, error_code
+from connector.errors import (
+    AuthError,
+    ConnectorError,
+    DataError,
+    PermanentError,
+    TransientError,
+    error_code,
+)
 from connector.posting.executor import ItemPoster, data_review
 from connector.redaction import Redactor
 from connector.sources.base import PollContext
@@ -253,8 +260,11 @@ def _pms_answers(ledger: Ledger, item: Item, ctx: PollContext) -> bool:
     probe = ledger.ping_services if isinstance(ledger, ServicesPing) else ledger.ping
     try:
         probe()
-    except Exception as exc:  # noqa: BLE001 - see above: any failure means "treat as outage"
-        ctx.log.debug("posting.probe_failed", item_id=item.id, error_code=error_code(exc))
+    except ConnectorError as exc:
+        ctx.log.debug("posting.probe_failed", item_id=item.id, error_code=exc.code)
+        return False
+    except Exception as exc:  # a bug in the probe: still "treat as outage"
+        ctx.log.exception("posting.probe_crashed", item_id=item.id, error=type(exc).__name__)
         return False
     return True
 

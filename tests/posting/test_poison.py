@@ -114,8 +114,12 @@ def test_any_probe_failure_keeps_the_outage_behaviour(
         monkeypatch.setattr(led, "ping", _crash)
     else:
         led.fail("ping", probe_error, times=1)
-    with pytest.raises(PmsUnavailable) as caught:
+    with capture_logs() as logs, pytest.raises(PmsUnavailable) as caught:
         run(store, led, posting={**FAST, "max_attempts": 1})
+    probe_events = [e["event"] for e in logs if e["event"].startswith("posting.probe")]
+    assert probe_events == [
+        "posting.probe_crashed" if probe_error is None else "posting.probe_failed"
+    ]
     assert caught.value.code == "pms_api_unavailable"
     assert isinstance(caught.value.__cause__, TransientError)
     assert led.calls.count("find_patient") == 1
