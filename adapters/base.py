@@ -247,6 +247,24 @@ class Ledger(Protocol):
         """Release connections."""
 
 
+@runtime_checkable
+class ServicesPing(Protocol):
+    """Optional capability: a ping that reaches *every* service the adapter posts through.
+
+    :meth:`Ledger.ping` reaches the PMS the way reads do. An adapter whose writes go elsewhere
+    (Open Dental: reads over ODBC, writes through the REST API) implements this too, with
+    read-only requests, so the posting job can tell "the PMS is down" from "the PMS refused
+    this one request". The job uses ``ping`` for adapters without it.
+    """
+
+    def ping_services(self) -> VendorInfo:
+        """Reach every service posting uses, with reads only, and report the version.
+
+        Raises:
+            AuthError: credentials refused. TransientError: a service is unreachable.
+        """
+
+
 def check_payment_plan(plan: PatientPaymentPlan) -> None:
     """Refuse a patient-payment plan that no adapter may write (the same rules for every vendor).
 

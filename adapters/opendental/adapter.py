@@ -84,6 +84,21 @@ class OpenDentalLedger:
         server, version = (row[0], row[1]) if row else (None, None)
         return VendorInfo(vendor=self.vendor, version=version, detail={"database": server})
 
+    def ping_services(self) -> VendorInfo:
+        """:meth:`ping`, then one read-only API request (``GET /preferences``): both services
+        posting goes through answer (the :class:`~adapters.base.ServicesPing` capability).
+
+        Unverified: whether an office's API key always includes the free read permission; if
+        it does not, the request is refused (AuthError) and the posting job treats it as an
+        outage, which is what it did before it probed at all.
+
+        Raises:
+            AuthError: credentials refused. TransientError: the database or the API is down.
+        """
+        info = self.ping()
+        self.api.preferences("DataBaseVersion")
+        return VendorInfo(info.vendor, info.version, {**info.detail, "api": "answered"})
+
     def find_patient(self, patient_ref: str) -> PatientRecord | None:
         """The patient with PatNum ``patient_ref`` (deleted ones included), else None."""
         pat_num = mapping.key(patient_ref)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import urllib.parse
 from decimal import Decimal
 from typing import Any
 
@@ -88,6 +89,11 @@ class OpenDentalApi:
             return response.json(parse_float=Decimal)
 
     # -- endpoints ------------------------------------------------------------------------
+    def preferences(self, pref_name: str) -> list[dict[str, Any]]:
+        """``GET /preferences?PrefName=…`` (21.1+): a read-only request, used as a probe."""
+        path = f"preferences?{urllib.parse.urlencode({'PrefName': pref_name})}"
+        return list(self.call("GET", path, None, step="preferences_get") or [])
+
     def create_payment(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /payments`` (21.2+): a patient payment, auto-split by Open Dental."""
         return dict(self.call("POST", "payments", body, step="payments_post"))

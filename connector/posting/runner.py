@@ -9,14 +9,24 @@ Failures are classified per item, by what to do about them:
 * :class:`~connector.errors.DataError` → review, with the reason in words;
 * :class:`~connector.errors.AuthError` → propagates: the daemon pauses this practice's job.
 
-A transient error whose code says the PMS itself is unreachable (:data:`PMS_UNAVAILABLE`) is
-not the item's fault: the item is scheduled for retry as usual but never dead-lettered for it,
-and the run stops there (the other items would fail the same way) by raising
-:class:`PmsUnavailable`. While the outage lasts, each run probes the PMS with the next waiting
-item even when all of them wait out their backoff, so the job keeps failing until the PMS
-answers instead of seeming to recover on a run that had nothing to do. The daemon then logs the
-outage once and the recovery once, and ``connector status`` shows the posting job failing with
-that code.
+A transient error whose code says the PMS itself is unreachable (:data:`PMS_UNAVAILABLE`) may
+be an outage or the PMS choking on this one item (Open Dental's API can answer HTTP 5xx to one
+payload while everything else works). The job asks the PMS with a cheap read-only probe
+(:class:`~adapters.base.ServicesPing` where the adapter has it, else ``ledger.ping()``):
+
+* **the probe fails too** (any exception: the PMS has not shown it is up) → an **outage**: the
+  item is scheduled for retry as usual but never dead-lettered for it, and the run stops there
+  (the other items would fail the same way) by raising :class:`PmsUnavailable`. While the
+  outage lasts, each run probes the PMS with the next waiting item even when all of them wait
+  out their backoff, so the job keeps failing until the PMS answers instead of seeming to
+  recover on a run that had nothing to do. The daemon then logs the outage once and the
+  recovery once, and ``connector status`` shows the posting job failing with that code.
+* **the probe answers** → the failure is the item's own: an ordinary transient failure of that
+  item (attempts + 1, backoff, ``dead`` after ``posting.max_attempts``), stored with a message
+  saying the PMS answered other requests and logged as ``posting.failed`` with ``pms_up=True``;
+  the run goes on with the other items, and the practice is not in an outage (so the probing
+  above does not pick the same item forever). The probe only reads; the item is not retried
+  within the run.
 
 An unexpected exception (a bug) is logged with its traceback and counted as a transient
 failure of that item only, so one bad item cannot block the queue; it dies after the usual
@@ -29,11 +39,18 @@ import datetime as dt
 from collections import Counter, deque
 from collections.abc import Callable
 
-from adapters.base import Ledger
+from adapters.base import Ledger, ServicesPing
 from adapters.registry import create_ledger
 from connector.config import PostingSettings, PracticeSettings
 from connector.domain import OPEN_STATUSES, Item
-from connector.errors import AuthError, DataError, PermanentError, TransientError, error_code
+from connector.errors import (
+    AuthError,
+    ConnectorError,
+    DataError,
+    PermanentError,
+    TransientError,
+    error_code,
+)
 from connector.posting.executor import ItemPoster, data_review
 from connector.redaction import Redactor
 from connector.sources.base import PollContext
@@ -41,6 +58,8 @@ from connector.sources.base import PollContext
 LedgerFactory = Callable[[PracticeSettings], Ledger]
 PMS_UNAVAILABLE = frozenset({"pms_db_unavailable", "pms_api_unavailable"})
 """Error codes meaning the PMS (database or API) cannot be reached at all."""
+PMS_UP_NOTE = "the PMS answered other requests, so only this item's request fails"
+"""Appended to the stored error of an item whose PMS_UNAVAILABLE failure was its own."""
 COUNTS = ("posted", "review", "ignored", "already_posted", "failed", "dead", "deferred")
 
 
@@ -142,7 +161,7 @@ class PostingJob:
                         continue  # another item's outcome closed it (netting)
                     item = fresh
                 try:
-                    counts[self._one(poster, item, ctx, dry_run=dry_run)] += 1
+                    counts[self._one(poster, ledger, item, ctx, dry_run=dry_run)] += 1
                 except _Outage as outage:
                     cause = self._outage = outage.cause
                     raise PmsUnavailable(
@@ -159,7 +178,9 @@ class PostingJob:
             counts["planned"] = counts.pop("posted")
         return dict(counts)
 
-    def _one(self, poster: ItemPoster, item: Item, ctx: PollContext, *, dry_run: bool) -> str:
+    def _one(
+        self, poster: ItemPoster, ledger: Ledger, item: Item, ctx: PollContext, *, dry_run: bool
+    ) -> str:
         log = ctx.log
         try:
             return poster.post(item)
@@ -170,8 +191,12 @@ class PostingJob:
                 log.info("posting.failed", item_id=item.id, error_code=exc.code, dry_run=True)
                 return "failed"
             if exc.code in PMS_UNAVAILABLE:
-                self._failed(item, exc.code, exc.message, ctx, outage=True)
-                raise _Outage(exc) from exc
+                if not _pms_answers(ledger, item, ctx):
+                    self._failed(item, exc.code, exc.message, ctx, outage=True)
+                    raise _Outage(exc) from exc
+                self._outage = None  # the PMS answered: this practice is not in an outage
+                message = f"{exc.message}; {PMS_UP_NOTE}"
+                return self._failed(item, exc.code, message, ctx, pms_up=True)
             return self._failed(item, exc.code, exc.message, ctx)
         except PermanentError as exc:
             if dry_run:
@@ -194,13 +219,23 @@ class PostingJob:
             return self._failed(item, error_code(exc), type(exc).__name__, ctx)
 
     def _failed(
-        self, item: Item, code: str, message: str, ctx: PollContext, *, outage: bool = False
+        self,
+        item: Item,
+        code: str,
+        message: str,
+        ctx: PollContext,
+        *,
+        outage: bool = False,
+        pms_up: bool = False,
     ) -> str:
         attempt = item.attempts + 1
         text = self.redactor.scrub_text(message)
+        extra = {"pms_up": True} if pms_up else {}
         if attempt >= self.settings.max_attempts and not outage:
             ctx.store.mark_dead(item.id, code, f"gave up after {attempt} attempts: {text}")
-            ctx.log.error("posting.dead", item_id=item.id, error_code=code, attempts=attempt)
+            ctx.log.error(
+                "posting.dead", item_id=item.id, error_code=code, attempts=attempt, **extra
+            )
             return "dead"
         when = ctx.now() + backoff(attempt, self.settings)
         ctx.store.mark_failed(item.id, code, text, when)
@@ -211,8 +246,27 @@ class PostingJob:
             error_code=code,
             attempts=attempt,
             next_attempt_at=when.isoformat(),
+            **extra,
         )
         return "failed"
+
+
+def _pms_answers(ledger: Ledger, item: Item, ctx: PollContext) -> bool:
+    """True only when the PMS answered a read-only probe after ``item`` failed as unreachable.
+
+    Any failure of the probe, even a bug, counts as "not shown up": the caller then keeps the
+    outage behaviour, so the probe can neither hide an outage nor raise a new kind of error.
+    """
+    probe = ledger.ping_services if isinstance(ledger, ServicesPing) else ledger.ping
+    try:
+        probe()
+    except ConnectorError as exc:
+        ctx.log.debug("posting.probe_failed", item_id=item.id, error_code=exc.code)
+        return False
+    except Exception as exc:  # a bug in the probe: still "treat as outage"
+        ctx.log.exception("posting.probe_crashed", item_id=item.id, error=type(exc).__name__)
+        return False
+    return True
 
 
 class _Outage(Exception):

@@ -6,8 +6,14 @@ documented rules (``opendental_payments`` / ``opendental_claims``) to the same t
 adapter reads, through its own read-write database user. Errors are Open Dental-style plain
 text with 400/404. One request runs at a time, in one database transaction.
 
+The one read endpoint is ``GET /preferences[?PrefName=…]`` (what the adapter's reachability
+probe asks); every other GET is a 404.
+
 Fault injection for tests (:class:`Faults`): answer 5xx, drop the connection, or hang, for the
-next N matching requests, optionally after letting the write happen first.
+next N matching requests, optionally after letting the write happen first. A fault matches by
+method, by path and, with ``body``, by a regular expression searched in the raw request body:
+``faults.fail(POISON, status=500, body=r"txn_123")`` makes the double choke on one item's
+requests only (the payload Open Dental cannot digest) while answering everything else.
 
 Used by the adapter tests, the contract suite, ``bench/writeback.py`` and the demo.
 """
@@ -20,6 +26,7 @@ import re
 import socket
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,10 +37,11 @@ import pyodbc
 
 from connector.sandbox import opendental_claims as claims
 from connector.sandbox import opendental_payments as payments
-from connector.sandbox.opendental_common import ApiFault
+from connector.sandbox.opendental_common import ApiFault, get_preferences
 
-Handler = Callable[..., tuple[int, dict[str, Any]]]
+Handler = Callable[..., tuple[int, Any]]
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
+    ("GET", re.compile(r"^/preferences$"), get_preferences),
     ("POST", re.compile(r"^/payments/Refund$"), payments.refund_payment),
     ("PUT", re.compile(r"^/payments/(\d+)/Partial$"), payments.allocate_payment),
     ("PUT", re.compile(r"^/payments/(\d+)$"), payments.update_payment),
@@ -45,6 +53,8 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("POST", re.compile(r"^/claimpayments$"), claims.create_claimpayment),
 ]
 PREFIX = "/api/v1"
+POISON = 1_000_000
+"""A fault ``count`` that never runs out in a test: every matching request fails."""
 
 
 @dataclass
@@ -61,11 +71,14 @@ class Fault:
     path: str | None = None  # regular expression on the path after /api/v1
     seconds: float = 5.0
     after_write: bool = False
+    body: str | None = None  # regular expression searched in the raw request body
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, body: str = "") -> bool:
         """True when this fault applies to the request."""
-        return (self.method is None or self.method == method) and (
-            self.path is None or re.search(self.path, path) is not None
+        return (
+            (self.method is None or self.method == method)
+            and (self.path is None or re.search(self.path, path) is not None)
+            and (self.body is None or re.search(self.body, body) is not None)
         )
 
 
@@ -99,11 +112,11 @@ class Faults:
         with self._lock:
             self._faults.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
-        """The fault for this request, if any (counts it)."""
+    def take(self, method: str, path: str, body: str = "") -> Fault | None:
+        """The fault for this request (``body``: its raw text), if any (counts it)."""
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(method, path):
+                if not fault.matches(method, path, body):
                     continue
                 if fault.skip > 0:
                     fault.skip -= 1
@@ -259,14 +272,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._handle("PUT")
 
     def do_GET(self) -> None:
-        """Dispatch a GET (no read endpoints: 404)."""
+        """Dispatch a GET (only ``/preferences``; its query string becomes the body)."""
         self._handle("GET")
 
     def _handle(self, method: str) -> None:
         state = self.shared
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         path = path[len(PREFIX) :] if path.startswith(PREFIX) else path
         entry = LoggedRequest(method, path, None, None)
         state.log.append(entry)
@@ -278,8 +291,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(entry, 400, "Request body is not valid JSON.")
             return
+        if method == "GET" and isinstance(body, dict):
+            body.update(urllib.parse.parse_qsl(query))
         entry.body = body if isinstance(body, dict) else None
-        fault = state.faults.take(method, path)
+        fault = state.faults.take(method, path, raw.decode("utf-8", "replace"))
         if fault is not None and not fault.after_write:
             self._fail(entry, fault)
             return

@@ -133,3 +133,21 @@ def definition(cur: Any, def_num: int, category: int) -> dict[str, Any] | None:
     )
     row = cur.fetchone()
     return row_dict(cur, row) if row else None
+
+
+PREFERENCES_PAGE = 100
+
+
+def get_preferences(cur: Any, body: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
+    """``GET /preferences`` (21.1+): the one named by ``PrefName``, else a page from ``Offset``.
+
+    Open Dental answers a list either way (an unknown name gives an empty list).
+    """
+    columns = "SELECT PrefNum, PrefName, ValueString FROM preference"
+    name = body.get("PrefName")
+    if name:
+        cur.execute(f"{columns} WHERE PrefName = ? ORDER BY PrefNum", str(name))
+    else:
+        offset = int_field(body, "Offset") or 0
+        cur.execute(f"{columns} ORDER BY PrefNum LIMIT ? OFFSET ?", PREFERENCES_PAGE, offset)
+    return 200, [row_dict(cur, row) for row in cur.fetchall()]

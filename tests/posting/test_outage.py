@@ -1,5 +1,8 @@
 """A PMS outage during a posting run: the run stops, nothing is dead-lettered for it, and the
-job fails with the adapter's code (so the daemon logs it once)."""
+job fails with the adapter's code (so the daemon logs it once).
+
+An outage here is what it is for real: the PMS refuses the item's read *and* the job's
+reachability probe (``ping``); tests/posting/test_poison.py covers a PMS that is up."""
 
 from __future__ import annotations
 
@@ -29,13 +32,19 @@ def _down() -> TransientError:
     return TransientError("Open Dental API unreachable", code="pms_api_unavailable")
 
 
+def _outage(led: MemoryLedger, times: int) -> None:
+    """The PMS is down for ``times`` calls of each kind: the item's read and the probe fail."""
+    led.fail("find_patient", _down, times=times)
+    led.fail("ping", _down, times=times)
+
+
 def test_outage_stops_the_run_and_fails_the_job_with_the_adapter_code(
     store: SQLiteStore, led: MemoryLedger
 ) -> None:
     """The first unreachable error ends the run: later items are not tried, the job raises
     PmsUnavailable carrying ``pms_api_unavailable``."""
     first, second, third = _payments(store, 3)
-    led.fail("find_patient", _down, times=1)
+    _outage(led, 1)
     with pytest.raises(PmsUnavailable) as caught:
         run(store, led)
     assert caught.value.code == "pms_api_unavailable"
@@ -48,7 +57,7 @@ def test_outage_stops_the_run_and_fails_the_job_with_the_adapter_code(
 def test_an_outage_never_dead_letters_an_item(store: SQLiteStore, led: MemoryLedger) -> None:
     """Past max_attempts an item failing only because the PMS is down stays failed (retried)."""
     [item_id] = _payments(store, 1)
-    led.fail("find_patient", _down, times=99)
+    _outage(led, 99)
     posting = {"max_attempts": 2, "retry_backoff": "1s", "retry_backoff_max": "1s"}
     for n in range(4):
         with pytest.raises(PmsUnavailable):
@@ -63,7 +72,7 @@ def test_outage_is_not_logged_per_item_and_recovery_posts_everything(
     """Item-level failure lines during an outage are debug only; once the PMS answers again
     every item posts exactly once."""
     ids = _payments(store, 3)
-    led.fail("find_patient", _down, times=1)
+    _outage(led, 1)
     with capture_logs() as logs, pytest.raises(PmsUnavailable):
         run(store, led)
     assert [e["log_level"] for e in logs if e["event"] == "posting.failed"] == ["debug"]
@@ -97,7 +106,7 @@ def test_while_the_pms_stays_down_every_run_fails_even_with_nothing_due(
         return PollContext(practice=settings, store=store, redactor=Redactor(),
                            log=get_logger("t"), now=lambda: NOW + dt.timedelta(minutes=minutes))
 
-    led.fail("find_patient", _down, times=3)
+    _outage(led, 3)
     for minute in (0, 1, 2):  # the item's next attempt is an hour away after the first
         with pytest.raises(PmsUnavailable):
             job.poll(ctx(minute))

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from adapters.opendental.seed import Ids
+from connector.sandbox.opendental_api import POISON
 from tests.support.opendental import CUSTOMER_KEY, DEVELOPER_KEY, OdContext
 
 pytestmark = pytest.mark.external_service
@@ -256,6 +257,33 @@ def test_faults_fail_drop_and_write_first(od: OdContext) -> None:
     assert pay(od, PayAmt="6.00", PatNum=Ids.ANA, PayNote="late").status_code == 502
     assert od.db.rows("SELECT COUNT(*) FROM payment WHERE PayNote = 'late'")[0][0] == 1
     assert call(od, "GET", "payments").status_code == 404
+
+
+def test_preferences_get_is_the_one_read_endpoint(od: OdContext) -> None:
+    """GET /preferences?PrefName= answers Open Dental's list of matching preferences (empty for
+    an unknown name), needs the keys like any request, and writes nothing."""
+    resp = requests.get(f"{od.api.base_url}/preferences", params={"PrefName": "DataBaseVersion"},
+                        headers=AUTH, timeout=10)  # fmt: skip
+    assert resp.status_code == 200
+    sql = "SELECT ValueString FROM preference WHERE PrefName = 'DataBaseVersion'"
+    ((found,),) = od.db.rows(sql)
+    assert [(p["PrefName"], p["ValueString"]) for p in resp.json()] == [("DataBaseVersion", found)]
+    unknown = requests.get(f"{od.api.base_url}/preferences?PrefName=NoSuchPref", headers=AUTH,
+                           timeout=10)  # fmt: skip
+    assert unknown.status_code == 200 and unknown.json() == []
+    assert requests.get(f"{od.api.base_url}/preferences", timeout=10).status_code == 401
+
+
+def test_a_body_fault_chokes_on_one_payload_only(od: OdContext) -> None:
+    """A fault with ``body`` answers 5xx to every request whose body matches (a poison
+    payload) and lets every other request through, however many come."""
+    od.api.faults.fail(POISON, status=500, method="POST", path="^/payments$", body="poison-note")
+    for _ in range(3):
+        assert pay(od, PayAmt="5.00", PatNum=Ids.ANA, PayNote="poison-note").status_code == 500
+        assert pay(od, PayAmt="5.00", PatNum=Ids.ANA, PayNote="fine").status_code == 201
+    assert call(od, "GET", "preferences?PrefName=DataBaseVersion").status_code == 200
+    assert od.db.rows("SELECT COUNT(*) FROM payment WHERE PayNote = 'poison-note'")[0][0] == 0
+    assert od.db.rows("SELECT COUNT(*) FROM payment WHERE PayNote = 'fine'")[0][0] == 3
 
 
 def test_stop_and_start_on_the_same_port(od: OdContext) -> None:
