@@ -15,7 +15,9 @@ payload while everything else works). The job asks the PMS with a cheap read-onl
 (:class:`~adapters.base.ServicesPing` where the adapter has it, else ``ledger.ping()``):
 
 * **the probe fails too** (any exception: the PMS has not shown it is up) → an **outage**: the
-  item is scheduled for retry as usual but never dead-lettered for it, and the run stops there
+  item is scheduled for retry, but the failure is not counted against its attempt budget (so
+  it is never dead-lettered for an outage, and a long outage followed by one refused request
+  cannot kill it either), and the run stops there
   (the other items would fail the same way) by raising :class:`PmsUnavailable`. While the
   outage lasts, each run probes the PMS with the next waiting item even when all of them wait
   out their backoff, so the job keeps failing until the PMS answers instead of seeming to
@@ -238,7 +240,8 @@ class PostingJob:
             )
             return "dead"
         when = ctx.now() + backoff(attempt, self.settings)
-        ctx.store.mark_failed(item.id, code, text, when)
+        # an outage is not this item's failure: it keeps its whole attempt budget for its own
+        ctx.store.mark_failed(item.id, code, text, when, count_attempt=not outage)
         # an outage is logged once by the daemon (poll.failed), not once per item and run
         (ctx.log.debug if outage else ctx.log.warning)(
             "posting.failed",

@@ -139,9 +139,16 @@ class StateStore(Protocol):
         """Send the item to the review queue; returns the review id."""
 
     def mark_failed(
-        self, item_id: int, code: str, message: str, next_attempt_at: dt.datetime
+        self,
+        item_id: int,
+        code: str,
+        message: str,
+        next_attempt_at: dt.datetime,
+        *,
+        count_attempt: bool = True,
     ) -> None:
-        """A transient failure: count the attempt and schedule the next one."""
+        """A transient failure: count the attempt (unless told not to: a PMS outage is not the
+        item's failure) and schedule the next one."""
 
     def mark_dead(self, item_id: int, code: str, message: str) -> None:
         """Give up on the item; it shows in status and diagnostics."""

@@ -306,11 +306,18 @@ class PostgresStore:
             return _insert_review(cur, item_id, practice, reason, message, details or {})
 
     def mark_failed(
-        self, item_id: int, code: str, message: str, next_attempt_at: dt.datetime
+        self,
+        item_id: int,
+        code: str,
+        message: str,
+        next_attempt_at: dt.datetime,
+        *,
+        count_attempt: bool = True,
     ) -> None:
-        """Count an attempt and schedule the next one."""
+        """Count an attempt (unless ``count_attempt`` is False) and schedule the next one."""
         with self._tx() as cur:
-            cur.execute("UPDATE items SET attempts = attempts + 1 WHERE id = %s", (item_id,))
+            if count_attempt:
+                cur.execute("UPDATE items SET attempts = attempts + 1 WHERE id = %s", (item_id,))
             self._set_status(
                 cur,
                 item_id,

@@ -321,11 +321,18 @@ class SQLiteStore:
             )
 
     def mark_failed(
-        self, item_id: int, code: str, message: str, next_attempt_at: dt.datetime
+        self,
+        item_id: int,
+        code: str,
+        message: str,
+        next_attempt_at: dt.datetime,
+        *,
+        count_attempt: bool = True,
     ) -> None:
-        """Count an attempt and schedule the next one."""
+        """Count an attempt (unless ``count_attempt`` is False) and schedule the next one."""
         with self._tx() as tx:
-            tx.execute("UPDATE items SET attempts = attempts + 1 WHERE id = ?", (item_id,))
+            if count_attempt:
+                tx.execute("UPDATE items SET attempts = attempts + 1 WHERE id = ?", (item_id,))
             self._set_status(
                 tx,
                 item_id,

@@ -55,7 +55,8 @@ def test_outage_stops_the_run_and_fails_the_job_with_the_adapter_code(
 
 
 def test_an_outage_never_dead_letters_an_item(store: SQLiteStore, led: MemoryLedger) -> None:
-    """Past max_attempts an item failing only because the PMS is down stays failed (retried)."""
+    """An item failing only because the PMS is down stays failed (retried), however often,
+    and keeps its whole attempt budget for failures of its own."""
     [item_id] = _payments(store, 1)
     _outage(led, 99)
     posting = {"max_attempts": 2, "retry_backoff": "1s", "retry_backoff_max": "1s"}
@@ -63,7 +64,8 @@ def test_an_outage_never_dead_letters_an_item(store: SQLiteStore, led: MemoryLed
         with pytest.raises(PmsUnavailable):
             run(store, led, posting=posting, now=NOW + dt.timedelta(seconds=5 * n))
     item = store.get_item(item_id)
-    assert item is not None and item.status is ItemStatus.FAILED and item.attempts == 4
+    assert item is not None and item.status is ItemStatus.FAILED and item.attempts == 0
+    assert item.last_error_code == "pms_api_unavailable"
 
 
 def test_outage_is_not_logged_per_item_and_recovery_posts_everything(

@@ -91,6 +91,24 @@ def test_status_lifecycle_and_history(store: StateStore) -> None:
     assert events == ["item.recorded", "item.failed", "item.posted"]
 
 
+def test_a_failure_may_leave_the_attempt_count_alone(store: StateStore) -> None:
+    """``count_attempt=False`` (a PMS outage) schedules the retry and keeps the failure in the
+    history, but does not use up an attempt; the default counts it."""
+    store.record("p1", "stripe", [_payment("txn_1")])
+    item = store.find_item("p1", "txn_1")
+    assert item is not None
+    later = dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC)
+    store.mark_failed(item.id, "pms_api_unavailable", "down", later, count_attempt=False)
+    store.mark_failed(item.id, "pms_api_unavailable", "down", later, count_attempt=False)
+    again = store.get_item(item.id)
+    assert again is not None and again.status is ItemStatus.FAILED and again.attempts == 0
+    assert again.next_attempt_at == later
+    assert [h.event for h in store.history(item.id)].count("item.failed") == 2
+    store.mark_failed(item.id, "timeout", "slow", later)
+    counted = store.get_item(item.id)
+    assert counted is not None and counted.attempts == 1
+
+
 def test_history_is_append_only(store: StateStore, raw_execute: RawExecute) -> None:
     """History rows cannot be updated or deleted, even with SQL behind the store's back."""
     store.record("p1", "stripe", [_payment("txn_1")])
