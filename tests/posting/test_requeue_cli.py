@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,15 +29,6 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     return write_config(tmp_path, [od_practice(PRACTICE), od_practice(OTHER)])
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    """The state store the configuration names (the CLI opens it by its URL)."""
-    db = SQLiteStore(tmp_path / "state.db")
-    db.migrate()
-    yield db
-    db.close()
 
 
 def settings(config: Path) -> PracticeSettings:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -67,15 +65,6 @@ def ana_payment(store: SQLiteStore, key: str) -> Item:
     [item] = record(store, new_stripe(ItemKind.PATIENT_PAYMENT, key, "40.00",
                                       patient_ref=str(Ids.ANA), charge=f"ch_{key}"))  # fmt: skip
     return item
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
-    """A migrated SQLite state store."""
-    db = SQLiteStore(tmp_path / "state.db")
-    db.migrate()
-    yield db
-    db.close()
 
 
 def test_write_landed_but_answer_was_an_error(od: OdContext, store: SQLiteStore) -> None:
