@@ -128,16 +128,59 @@ class ClaimRecord:
     carrier_name: str | None = None
 
 
+MAX_CLAIMS = 20
+"""At most this many claims come back from :meth:`Ledger.find_claims` (the engine only needs to
+know "one", "several" or "none", and a review lists the candidates a person checks)."""
+
+
 @dataclass(frozen=True)
 class ClaimMatch:
-    """What an 835 claim offers to find its PMS claim, in the order the engine tries them."""
+    """One criterion to look PMS claims up by: exactly one of a claim identifier (CLP01), a
+    payer claim control number (CLP07), or a service window ``[service_from, service_to]``
+    (inclusive; ``service_to`` defaults to ``service_from``) narrowed by an optional total
+    charge and an optional PMS patient id.
+
+    The engine (:mod:`connector.posting.era_claims`) decides what a match means; an adapter
+    only translates the one criterion given to its vendor's schema.
+
+    Raises:
+        ValueError: not exactly one criterion, or a charge/patient/end date without a window.
+    """
 
     claim_identifier: str | None = None  # CLP01
     payer_claim_control: str | None = None  # CLP07, for reversals/corrections
-    patient_id: str | None = None
     service_from: dt.date | None = None
     service_to: dt.date | None = None
     total_charge: Decimal | None = None
+    patient_id: str | None = None
+
+    def __post_init__(self) -> None:
+        given = [self.claim_identifier, self.payer_claim_control, self.service_from]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("a claim match takes exactly one criterion")
+        narrowing = (self.service_to, self.total_charge, self.patient_id)
+        if self.service_from is None and any(v is not None for v in narrowing):
+            raise ValueError("service_to, total_charge and patient_id narrow a service window")
+        if self.service_from is not None and self.window[1] < self.service_from:
+            raise ValueError("service_to is before service_from")
+
+    @property
+    def window(self) -> tuple[dt.date, dt.date]:
+        """The service window, first and last day inclusive (service criterion only)."""
+        assert self.service_from is not None, "not a service-window criterion"
+        return self.service_from, self.service_to or self.service_from
+
+    def fits(self, record: ClaimRecord) -> bool:
+        """True when ``record`` satisfies a service-window criterion: its date of service
+        (:attr:`ClaimRecord.date_service`, its earliest procedure) lies in the window, and its
+        total fee and patient are the ones named, when named. For adapters that filter in
+        Python after a coarser query."""
+        first, last = self.window
+        return (
+            first <= record.date_service <= last
+            and self.total_charge in (None, record.total_fee)
+            and self.patient_id in (None, record.patient_id)
+        )
 
 
 class StepJournal(Protocol):
@@ -226,8 +269,15 @@ class Ledger(Protocol):
             PermanentError, TransientError.
         """
 
-    def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:
-        """The PMS claim an 835 claim refers to, or None.
+    def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
+        """Every PMS claim that satisfies the one criterion given, ordered by claim id
+        (numerically where the PMS's ids are numbers), at most :data:`MAX_CLAIMS`.
+
+        No fallback to another criterion and no "only if exactly one": deciding what the
+        claims found mean is the posting engine's job. A criterion the vendor's schema cannot
+        express (no stored payer claim number, say) gives ``[]``, as written in that vendor's
+        docs. An identifier that cannot name a claim in this PMS (not a number where claim
+        ids are numbers) gives ``[]``.
 
         Raises:
             TransientError.

@@ -131,9 +131,9 @@ class DentrixLedger:
         the note lookup does not read a patient's rows first)."""
         return self.session.read("find_posting", lambda tx: claims.posted(tx, external_ref))
 
-    def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:
-        """The claim by id (what we assume Dentrix sends as CLP01 [U]) or by patient/date."""
-        return self.session.read("find_claim", lambda tx: claims.find(tx, match))
+    def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
+        """The claims one criterion names (see :func:`claims.find`)."""
+        return self.session.read("find_claims", lambda tx: claims.find(tx, match))
 
     # --- writes ----------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, marker_for
+from adapters.base import MAX_CLAIMS, ClaimLine, ClaimMatch, ClaimRecord, marker_for
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.pmssql.session import Tx
@@ -56,34 +56,29 @@ def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
     return PostedEntry(external_ref, ids, amount, already_existed=True)
 
 
-def find(tx: Tx, match: ClaimMatch) -> ClaimRecord | None:
-    """The claim by its id (CLP01 [U]), else the single claim of the patient that fits."""
-    ident = (match.claim_identifier or "").strip()
-    if ident.isdigit():
-        row = tx.one(q.CLAIM, int(ident))
-        if row is not None:  # the id names a claim: it is that one, or none at all
-            same = match.patient_id in (None, str(row["patid"]))
-            return _record(tx, row) if same else None
-    has_facts = match.service_from or match.service_to or match.total_charge is not None
-    if not (match.patient_id or "").isdigit() or not has_facts:
-        return None
-    found = []
-    for claim in tx.rows(q.CLAIMS_OF_PATIENT, int(str(match.patient_id))):
+def find(tx: Tx, match: ClaimMatch) -> list[ClaimRecord]:
+    """Claims for one criterion (see ``Ledger.find_claims``): the claim whose id is CLP01
+    [U] (an identifier that is not a number names none), or the claims whose earliest
+    service is in the window (with the total fee and patient, when named); by claim id.
+    No payer claim control number is stored that we know of [U]: that criterion gives []."""
+    if match.claim_identifier is not None:
+        ident = match.claim_identifier.strip()
+        row = tx.one(q.CLAIM, int(ident)) if ident.isdigit() else None
+        return [_record(tx, row)] if row is not None else []
+    if match.service_from is None:
+        return []
+    first, last = match.window
+    found: list[ClaimRecord] = []
+    for claim in tx.rows(q.CLAIMS_SERVED_BETWEEN, first, last, first):
         row = tx.one(q.CLAIM, int(claim["claimid"]))
-        if row is not None:
-            record = _record(tx, row)
-            if _fits(record, match):
-                found.append(record)
-    return found[0] if len(found) == 1 else None
-
-
-def _fits(record: ClaimRecord, match: ClaimMatch) -> bool:
-    dates = [line.date for line in record.lines] or [record.date_service]
-    if match.service_from and max(dates) < match.service_from:
-        return False
-    if match.service_to and min(dates) > match.service_to:
-        return False
-    return match.total_charge is None or match.total_charge == record.total_fee
+        if row is None or match.patient_id not in (None, str(row["patid"])):
+            continue
+        record = _record(tx, row)
+        if match.fits(record):
+            found.append(record)
+            if len(found) == MAX_CLAIMS:
+                break
+    return found
 
 
 def _record(tx: Tx, row: Mapping[str, Any]) -> ClaimRecord:

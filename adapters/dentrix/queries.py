@@ -46,9 +46,15 @@ SELECT claimid, patid, insuredid, claimtype, status, dateofclaim, datereceived, 
 FROM admin.claim WHERE claimid = ?
 """  # [V-code] admin.claim (patid, totalreceived); the other columns are [I]
 
-CLAIMS_OF_PATIENT = """
-SELECT claimid FROM admin.claim WHERE patid = ? ORDER BY claimid
-"""
+CLAIMS_SERVED_BETWEEN = """
+SELECT l.claimid FROM admin.fullproclog l
+WHERE l.chartstatus = 102 AND l.claimid IN (
+    SELECT s.claimid FROM admin.fullproclog s
+    WHERE s.chartstatus = 102 AND s.procdate >= ? AND s.procdate <= ?
+      AND COALESCE(s.claimid, 0) <> 0)
+GROUP BY l.claimid HAVING MIN(l.procdate) >= ?
+ORDER BY l.claimid
+"""  # [I] a claim's date of service is its earliest procedure (admin.claim has no such column)
 
 CLAIM_LINES = """
 SELECT l.procid, l.patid, l.provid, l.procdate, l.amt, l.amtpriminspaid, l.amtsecinspaid,

@@ -82,7 +82,15 @@ SELECT claim_id, patient_id, date_created, prim_employer_id, prim_insurance_comp
 FROM insurance_claim WHERE claim_id = ?
 """  # [V-code]
 
-CLAIMS_OF_PATIENT = "SELECT claim_id FROM insurance_claim WHERE patient_id = ? ORDER BY claim_id"
+CLAIMS_SERVED_BETWEEN = """
+SELECT h.claim_id FROM transactions_header h
+WHERE h.type = 'S' AND h.status <> 'D' AND h.claim_id IN (
+    SELECT s.claim_id FROM transactions_header s
+    WHERE s.type = 'S' AND s.status <> 'D' AND s.tran_date >= ? AND s.tran_date <= ?
+      AND COALESCE(s.claim_id, 0) <> 0)
+GROUP BY h.claim_id HAVING MIN(h.tran_date) >= ?
+ORDER BY h.claim_id
+"""  # [I] a claim's date of service is its earliest service (insurance_claim has none)
 
 CLAIM_LINES = """
 SELECT h.tran_num, h.tran_date, h.amount, h.est_primary, h.est_secondary, h.paid_primary,

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import (
+    MAX_CLAIMS,
     ChargeKind,
     ClaimLine,
     ClaimMatch,
@@ -89,7 +90,7 @@ class MemoryLedger(MemoryData):
     ) -> None:
         """Raise ``error()`` the next ``times`` times ``point`` is reached.
 
-        Points: a method name (``post_patient_payment``, ``find_claim`` …) or an insurance step
+        Points: a method name (``post_patient_payment``, ``find_claims`` …) or an insurance step
         (``procedure:<proc_ref>``, ``claim``, ``check``). With ``after_commit`` the write
         happens first, then the error: what a crash after the PMS commit looks like.
         """
@@ -175,30 +176,23 @@ class MemoryLedger(MemoryData):
                 )
         return None
 
-    def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:
-        """By identifier (exact, then its first 15 characters, as Open Dental matches), by
-        payer claim number, or by service dates + total fee when exactly one claim fits."""
-        self._enter("find_claim")
-        claims = list(self.claims.values())
-        if match.claim_identifier:
-            ident = match.claim_identifier
-            found = [c for c in claims if c.claim_identifier == ident] or [
-                c for c in claims if c.claim_identifier[:15] == ident[:15]
-            ]
-        elif match.payer_claim_control:
-            found = [c for c in claims if c.payer_claim_control == match.payer_claim_control]
-        elif match.service_from and (match.total_charge is not None or match.patient_id):
-            last = match.service_to or match.service_from
-            found = [
-                c
-                for c in claims
-                if match.service_from <= c.date_service <= last
-                and match.total_charge in (None, c.total_fee)
-                and match.patient_id in (None, c.patient_id)
-            ]
-        else:
-            found = []
-        return self._record(found[0]) if len(found) == 1 else None
+    def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
+        """The claims with exactly this identifier, or this payer claim number, or whose date
+        of service is in the window (and fee and patient, when named); by claim id."""
+        self._enter("find_claims")
+        claims = sorted(self.claims.values(), key=lambda c: (len(c.claim_id), c.claim_id))
+        found: list[ClaimRecord] = []
+        for claim in claims:
+            record = self._record(claim)
+            if match.claim_identifier is not None:
+                hit = claim.claim_identifier == match.claim_identifier
+            elif match.payer_claim_control is not None:
+                hit = claim.payer_claim_control == match.payer_claim_control
+            else:
+                hit = match.fits(record)
+            if hit:
+                found.append(record)
+        return found[:MAX_CLAIMS]
 
     @staticmethod
     def _record(claim: MemClaim) -> ClaimRecord:

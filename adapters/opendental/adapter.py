@@ -188,31 +188,40 @@ class OpenDentalLedger:
             )
         return None
 
-    def find_claim(self, match: ClaimMatch) -> ClaimRecord | None:
-        """The claim by ClaimIdentifier (CLP01), else by patient + service dates (+ total fee).
+    def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
+        """Claims whose ClaimIdentifier is exactly CLP01, or whose DateService is in the window
+        (with ClaimFee and PatNum when named); by ClaimNum.
 
-        Ambiguous matches return None (a person decides).
+        Open Dental stores no payer claim control number on a claim (``OrigRefNum`` is the
+        *original's* number on a replacement claim [U]), so that criterion gives ``[]``.
+        Open Dental's own ERA import also accepts a 15-character prefix of ClaimIdentifier
+        (see docs/vendors/opendental.md, [U]); we match it exactly.
         """
-        candidates: list[Any] = []
-        if match.claim_identifier:
-            candidates = self.db.fetchall(
+        if match.claim_identifier is not None:
+            rows = self.db.fetchall(
                 "claims_by_identifier", queries.CLAIMS_BY_IDENTIFIER, (match.claim_identifier,)
             )
-        pat_num = mapping.key(match.patient_id)
-        if not candidates and pat_num and match.service_from:
-            until = match.service_to or match.service_from
-            candidates = self.db.fetchall(
-                "claims_by_patient",
-                queries.CLAIMS_BY_PATIENT_AND_DATES,
-                (pat_num, match.service_from, until),
+        elif match.service_from is not None:
+            params: list[Any] = list(match.window)
+            if match.patient_id is not None:
+                pat_num = mapping.key(match.patient_id)
+                if pat_num is None:
+                    return []
+                params.append(pat_num)
+            if match.total_charge is not None:
+                params.append(match.total_charge)
+            sql = queries.claims_in_window(
+                by_patient=match.patient_id is not None, by_fee=match.total_charge is not None
             )
-        if match.total_charge is not None and len(candidates) > 1:
-            candidates = [c for c in candidates if Decimal(c[5]) == match.total_charge]
-        if len(candidates) != 1:
-            return None
-        claim = candidates[0]
-        lines = self.db.fetchall("claimprocs_of_claim", queries.CLAIMPROCS_OF_CLAIM, (claim[0],))
-        return mapping.claim_record(claim, lines)
+            rows = self.db.fetchall("claims_in_window", sql, params)
+        else:
+            return []
+        return [
+            mapping.claim_record(
+                row, self.db.fetchall("claimprocs_of_claim", queries.CLAIMPROCS_OF_CLAIM, (row[0],))
+            )
+            for row in rows
+        ]
 
     # -- patient payments -----------------------------------------------------------------
     def post_patient_payment(self, plan: PatientPaymentPlan) -> PostedEntry:

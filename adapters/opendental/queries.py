@@ -6,6 +6,8 @@ pyodbc hands Python a ``Decimal`` and no float ever reaches the connector.
 
 from __future__ import annotations
 
+from adapters.base import MAX_CLAIMS
+
 SERVER_VERSION = """
 SELECT VERSION(),
        (SELECT ValueString FROM preference WHERE PrefName = 'DataBaseVersion' LIMIT 1)
@@ -126,13 +128,21 @@ LEFT JOIN carrier ca ON ca.CarrierNum = ip.CarrierNum
 
 CLAIM_BY_NUM = _CLAIM_COLUMNS + "WHERE c.ClaimNum = ?"
 
-CLAIMS_BY_IDENTIFIER = _CLAIM_COLUMNS + "WHERE c.ClaimIdentifier = ? ORDER BY c.ClaimNum"
-
-CLAIMS_BY_PATIENT_AND_DATES = (
-    _CLAIM_COLUMNS
-    + "WHERE c.PatNum = ? AND c.DateService BETWEEN ? AND ? AND c.ClaimType <> 'PreAuth' "
-    "ORDER BY c.ClaimNum"
+CLAIMS_BY_IDENTIFIER = (
+    _CLAIM_COLUMNS + "WHERE c.ClaimIdentifier = ? ORDER BY c.ClaimNum LIMIT " + str(MAX_CLAIMS)
 )
+
+
+def claims_in_window(*, by_patient: bool, by_fee: bool) -> str:
+    """Claims whose DateService is in ``[?, ?]``, then ``PatNum = ?`` and ``ClaimFee = ?``
+    when asked, by ClaimNum, at most :data:`MAX_CLAIMS` (the engine decides what they mean)."""
+    where = "WHERE c.DateService BETWEEN ? AND ?"
+    if by_patient:
+        where += " AND c.PatNum = ?"
+    if by_fee:
+        where += " AND CAST(c.ClaimFee AS DECIMAL(14,2)) = ?"
+    return f"{_CLAIM_COLUMNS}{where} ORDER BY c.ClaimNum LIMIT {MAX_CLAIMS}"
+
 
 CLAIMPROCS_OF_CLAIM = """
 SELECT cp.ClaimProcNum, cp.ProcNum, cp.Status, cp.ClaimPaymentNum, cp.ProcDate,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from adapters.base import ClaimMatch, ClaimRecord, Ledger, marker_for
+from adapters.base import MAX_CLAIMS, ClaimMatch, ClaimRecord, Ledger, marker_for
 from connector.config import AutoPostSettings
 from connector.domain import (
     CheckRecord,
@@ -57,33 +57,49 @@ MATCH_IDENTIFIER, MATCH_PAYER_CONTROL, MATCH_SERVICE = (
 )
 
 
-def find_claim(ledger: Ledger, claim: EraClaim) -> tuple[ClaimRecord | None, str | None]:
-    """The PMS claim and how it was found: CLP01, then CLP07, then service dates + charge.
+_MATCH_WORDS = {
+    MATCH_IDENTIFIER: "claim id (CLP01)",
+    MATCH_PAYER_CONTROL: "payer claim number (CLP07)",
+    MATCH_SERVICE: "service date and charge",
+}
 
-    Raises:
-        TransientError: from the ledger.
-    """
-    attempts = [(MATCH_IDENTIFIER, ClaimMatch(claim_identifier=claim.patient_control))]
+
+def claim_criteria(claim: EraClaim) -> list[tuple[str, ClaimMatch]]:
+    """The criteria to look the claim up by, in order: CLP01, CLP07, service dates + charge."""
+    criteria = [(MATCH_IDENTIFIER, ClaimMatch(claim_identifier=claim.patient_control))]
     if claim.payer_claim_control:
-        attempts.append(
+        criteria.append(
             (MATCH_PAYER_CONTROL, ClaimMatch(payer_claim_control=claim.payer_claim_control))
         )
     if claim.service_from:
-        attempts.append(
+        criteria.append(
             (
                 MATCH_SERVICE,
                 ClaimMatch(
                     service_from=claim.service_from,
-                    service_to=claim.service_to or claim.service_from,
+                    service_to=max(claim.service_to or claim.service_from, claim.service_from),
                     total_charge=abs(claim.charge),
                 ),
             )
         )
-    for how, match in attempts:
-        found = ledger.find_claim(match)
-        if found is not None:
-            return found, how
-    return None, None
+    return criteria
+
+
+def find_claims(ledger: Ledger, claim: EraClaim) -> tuple[str | None, list[ClaimRecord]]:
+    """How the claim was found and the PMS claims the first criterion with any found: CLP01,
+    then CLP07, then service dates + charge (predeterminations are not candidates there).
+    ``(None, [])`` when no criterion finds a claim.
+
+    Raises:
+        TransientError: from the ledger.
+    """
+    for how, match in claim_criteria(claim):
+        found = ledger.find_claims(match)
+        if how == MATCH_SERVICE:
+            found = [c for c in found if c.claim_type != "preauth"]
+        if found:
+            return how, found
+    return None, []
 
 
 def denial_words(claim: EraClaim) -> str:
@@ -169,23 +185,35 @@ class _Claim:
         return matches, amounts, payments
 
     def matched_claim(self) -> ClaimRecord | Planned:
-        """The PMS claim, or the ``claim_not_found`` review (a date-and-charge-only match is
-        offered as a candidate, never posted to)."""
-        record, how = find_claim(self.ledger, self.claim)
+        """The one PMS claim the remittance names by CLP01 or CLP07; else the review:
+        ``claim_ambiguous`` when a criterion fits several claims, ``claim_not_found`` when
+        none fits or only one does by date and charge (offered as a candidate, never posted
+        to: the remittance carries no patient identity the connector may use)."""
+        how, found = find_claims(self.ledger, self.claim)
+        ids = [c.claim_id for c in found]
         self.decision["match"] = how
-        if record is None or how == MATCH_SERVICE:
-            candidate = (
-                ""
-                if record is None
-                else (
-                    f"; PMS claim {record.claim_id} matches only"
-                    " by date and charge: confirm it by hand"
-                )
+        self.decision["candidate_claim_ids"] = ids
+        self.decision["candidate_claim_id"] = None
+        if len(found) > 1:
+            assert how is not None
+            shown = ", ".join(ids) + (" and maybe more" if len(ids) >= MAX_CLAIMS else "")
+            return self.reviewed(
+                "claim_ambiguous",
+                claim_count=f"at least {len(ids)}" if len(ids) >= MAX_CLAIMS else len(ids),
+                matched_by=_MATCH_WORDS[how],
+                candidates=shown,
+                candidate_claim_ids=ids,
             )
-            self.decision["candidate_claim_id"] = record.claim_id if record else None
+        if not found or how == MATCH_SERVICE:
+            candidate = (
+                f"; PMS claim {ids[0]} matches only by date and charge: confirm it by hand"
+                if found
+                else ""
+            )
+            self.decision["candidate_claim_id"] = ids[0] if found else None
             return self.reviewed("claim_not_found", candidate=candidate)
-        self.decision["claim_id"] = record.claim_id
-        return record
+        self.decision["claim_id"] = found[0].claim_id
+        return found[0]
 
     def plan(self, record: ClaimRecord, payments: tuple[ProcedurePayment, ...]) -> Planned:
         """The finished plan, with its check/EFT record; or ``payment_type_unknown``."""

@@ -165,6 +165,15 @@ _ALL = (
         "Find the claim in the PMS and post the payment by hand (or fix and retry).",
     ),
     Reason(
+        "claim_ambiguous",
+        "more than one claim fits",
+        "Claim {patient_control} (payer claim {payer_claim_control}, service {service_from}, "
+        "charge {charge}) fits {claim_count} PMS claims by {matched_by}: {candidates}. "
+        "The connector does not guess which one was paid.",
+        "Find the claim the payer paid among those listed and post the payment by hand "
+        "(or give the claims distinct ids and retry).",
+    ),
+    Reason(
         "line_not_matched",
         "procedure not matched",
         "Claim {patient_control}: {unmatched} of the remittance's service lines match no "

@@ -7,6 +7,7 @@ those notes — the same text a person sees in the Dentrix ledger.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
@@ -162,3 +163,22 @@ class DentrixHarness:
             int(claim_id),
         )
         return [-_money(r["amt"]) for r in rows]
+
+    def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
+        """A completed procedure (chartstatus 102) on a new admin.claim row."""
+        (ids,) = self._rows(
+            "SELECT (SELECT MAX(claimid) + 1 FROM admin.claim) AS claimid, "
+            "(SELECT guar_id FROM admin.v_patient WHERE patient_id = ?) AS guarid",
+            int(patient_id),
+        )
+        self._rows(
+            "INSERT INTO admin.fullproclog (patid, guarid, chartstatus, procdate, proclogclass, "
+            "proccodeid, provid, amt, claimid) VALUES (?, ?, 102, ?, 0, 1, 'DDS1', ?, ?)",
+            int(patient_id), ids["guarid"], day, fee, ids["claimid"],
+        )  # fmt: skip
+        self._rows(
+            "INSERT INTO admin.claim (claimid, patid, insuredid, claimtype, status, dateofclaim, "
+            "totalfee, totalreceived) VALUES (?, ?, 7001, 0, 1, ?, ?, 0)",
+            ids["claimid"], int(patient_id), day, fee,
+        )  # fmt: skip
+        return str(ids["claimid"])

@@ -7,6 +7,7 @@ note the adapter writes in ``operatory_notes``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any
@@ -156,3 +157,31 @@ class EaglesoftHarness:
             "bulk_payment_num FROM transactions_header WHERE claim_id = ? AND type = 'I') "
             "ORDER BY b.bulk_payment_num", int(claim_id))  # fmt: skip
         return [_money(r["amount"]) for r in rows]
+
+    def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
+        """A service (type S header + detail) on a new insurance_claim row."""
+        (ids,) = self._rows(
+            "SELECT (SELECT MAX(claim_id) + 1 FROM insurance_claim) AS claim_id, "
+            "(SELECT MAX(tran_num) + 1 FROM transactions_header) AS tran_num, "
+            "(SELECT MAX(detail_id) + 1 FROM transactions_detail) AS detail_id, "
+            "(SELECT responsible_party FROM patient WHERE patient_id = ?) AS resp",
+            int(patient_id),
+        )
+        claim, tran = ids["claim_id"], ids["tran_num"]
+        self._rows(
+            "INSERT INTO transactions_header (tran_num, user_id, type, tran_date, resp_party_id, "
+            "amount, service_code, fee, description, impacts, status, claim_id, aging_date) "
+            "VALUES (?, 'FD', 'S', ?, ?, ?, '0120', ?, '0120', 'P', 'A', ?, ?)",
+            tran, day, ids["resp"], fee, fee, claim, day,
+        )  # fmt: skip
+        self._rows(
+            "INSERT INTO transactions_detail (detail_id, tran_num, user_id, provider_id, "
+            "patient_id, amount) VALUES (?, ?, 'FD', 'DDS1', ?, ?)",
+            ids["detail_id"], tran, int(patient_id), fee,
+        )  # fmt: skip
+        self._rows(
+            "INSERT INTO insurance_claim (claim_id, patient_id, date_created, claim_type, "
+            "prim_submitted_total, prim_total_paid, sec_total_paid) VALUES (?, ?, ?, 'P', ?, 0, 0)",
+            claim, int(patient_id), day, fee,
+        )  # fmt: skip
+        return str(claim)

@@ -66,6 +66,9 @@ class Scenario:
     open_claim_patient: str
     received_claim_identifier: str
     received_claim_patient: str
+    # The payer claim number (CLP07) stored on the open claim; None: the PMS stores none that
+    # we know of, so finding claims by it gives [] (written in docs/vendors/<vendor>.md).
+    open_claim_payer_control: str | None = None
     today: dt.date = field(default_factory=lambda: dt.date(2026, 1, 5))
     # Vendor differences the suite must allow (defaults describe Open Dental):
     refund_adjustment_type: str | None = None  # refunds are debit adjustments of this type
@@ -108,6 +111,10 @@ class Harness(Protocol):
 
     def claim_checks(self, claim_id: str) -> list[Decimal]:
         """Amounts of the insurance checks attached to the claim."""
+
+    def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
+        """Seed one more sent claim for the patient: one new procedure of ``fee`` on ``day``;
+        returns its claim id (higher than every seeded one)."""
 
 
 HarnessFactory = Callable[[Any], Harness]

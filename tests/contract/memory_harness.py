@@ -8,6 +8,7 @@ find the same PMS.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,7 @@ SCENARIO = Scenario(
     open_claim_patient="2",
     received_claim_identifier="1/1",
     received_claim_patient="1",
+    open_claim_payer_control="PCN-2",
 )
 
 
@@ -75,6 +77,7 @@ def seeded() -> MemoryLedger:
         patient="2",
         identifier="2/2",
         date="2025-02-14",
+        payer_claim_control="PCN-2",
         plan_count=2,
         has_secondary_plan=True,
         lines=[
@@ -155,3 +158,17 @@ class MemoryHarness:
     def claim_checks(self, claim_id: str) -> list[Decimal]:
         """Amounts of the checks the claim is attached to."""
         return [c.amount for c in self.led.checks.values() if claim_id in c.claim_ids]
+
+    def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
+        """A new charge and a sent claim on it."""
+        claim_id = str(max(int(c) for c in self.led.claims) + 1)
+        ref = f"PX{claim_id}"
+        self.led.add_charge(ref, patient=patient_id, date=day, amount=fee, provider="1")
+        self.led.add_claim(
+            claim_id,
+            patient=patient_id,
+            identifier=f"{patient_id}/{claim_id}",
+            date=day,
+            lines=[{"proc_ref": ref, "code": "D0120", "fee": fee, "expected": "0.00"}],
+        )
+        return claim_id

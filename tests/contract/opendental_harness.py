@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from adapters.base import Ledger, StepJournal
+from adapters.opendental import seed
 from adapters.opendental.seed import Ids
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.journal import MemoryJournal
@@ -127,3 +129,33 @@ class OpenDentalHarness:
             int(claim_id),
         )
         return [Decimal(r[0]) for r in rows]
+
+    def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
+        """procedurelog + claim + claimproc rows, with the seed's own row builders."""
+        ((proc, claim, claimproc, code),) = self.od.db.rows(
+            "SELECT (SELECT MAX(ProcNum) + 1 FROM procedurelog), (SELECT MAX(ClaimNum) + 1 "
+            "FROM claim), (SELECT MAX(ClaimProcNum) + 1 FROM claimproc), "
+            "(SELECT MIN(CodeNum) FROM procedurecode)"
+        )
+        pat, text, amount = int(patient_id), day.isoformat(), str(fee)
+        rows: seed.Rows = {
+            "procedurelog": [seed._proc(proc, pat, text, amount, Ids.DOC1, code)],
+            "claim": [_sent_claim(claim, pat, text, amount)],
+            "claimproc": [_claimproc(claimproc, proc, claim, pat, text, amount)],
+        }
+        conn = self.od.db.admin()
+        try:
+            seed.load(conn.cursor(), rows)
+        finally:
+            conn.close()
+        return str(claim)
+
+
+def _sent_claim(claim: int, pat: int, day: str, fee: str) -> seed.Row:
+    return seed._claim(claim, pat, day, "S", fee, "0.00", "0.00", "0.00",
+                       Ids.PLAN_DELTA, 1, Ids.DOC1)  # fmt: skip
+
+
+def _claimproc(num: int, proc: int, claim: int, pat: int, day: str, fee: str) -> seed.Row:
+    return seed._claimproc(num, proc, claim, pat, Ids.DOC1, fee, "0.00", 0, "0.00", "0.00",
+                           Ids.PLAN_DELTA, 1, day, "D0120")  # fmt: skip

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from adapters.base import ClaimMatch, Ledger, PatientStatus, marker_for
+from adapters.base import ClaimMatch, ClaimRecord, Ledger, PatientStatus, marker_for
 from connector.domain import AllocationMode, PatientNote, ProcedurePayment, Split
 from connector.errors import DataError, PermanentError
 from tests.contract.harness import Harness, SplitView
@@ -337,26 +338,107 @@ def test_partial_reversal(harness: Harness, ledger: Ledger) -> None:
 
 # -- insurance ----------------------------------------------------------------------------
 def test_finds_claim_with_lines_and_plan_count(harness: Harness, ledger: Ledger) -> None:
-    """A claim is found by its identifier with its procedure lines and the plan count."""
+    """A claim is found by its identifier with its procedure lines and the plan count; an
+    identifier no claim has finds nothing."""
     sc = harness.scenario
-    claim = ledger.find_claim(ClaimMatch(claim_identifier=sc.open_claim_identifier))
-    assert claim is not None
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier=sc.open_claim_identifier))
     assert claim.patient_id == sc.open_claim_patient and not claim.received
     assert claim.plan_count == 2 and claim.has_secondary_plan
     assert len(claim.lines) >= 2
     assert sum((line.fee for line in claim.lines), D("0")) == claim.total_fee
-    by_dates = ledger.find_claim(
-        ClaimMatch(patient_id=sc.open_claim_patient, service_from=claim.date_service)
+    assert ledger.find_claims(ClaimMatch(claim_identifier="no-such-claim")) == []
+    assert ledger.find_claims(ClaimMatch(claim_identifier="987654")) == []
+
+
+def test_finds_claims_by_payer_claim_number_where_stored(harness: Harness, ledger: Ledger) -> None:
+    """A payer claim number (CLP07) finds the claim it is stored on; a PMS that stores none
+    finds nothing by it (documented per vendor), and an unknown number finds nothing."""
+    sc = harness.scenario
+    assert ledger.find_claims(ClaimMatch(payer_claim_control="NO-SUCH-PCN")) == []
+    if sc.open_claim_payer_control is None:
+        assert ledger.find_claims(ClaimMatch(payer_claim_control=sc.open_claim_identifier)) == []
+        return
+    (claim,) = ledger.find_claims(ClaimMatch(payer_claim_control=sc.open_claim_payer_control))
+    assert claim.patient_id == sc.open_claim_patient
+
+
+def _open_claim(harness: Harness, ledger: Ledger) -> ClaimRecord:
+    (claim,) = ledger.find_claims(
+        ClaimMatch(claim_identifier=harness.scenario.open_claim_identifier)
     )
-    assert by_dates is not None and by_dates.claim_id == claim.claim_id
-    assert ledger.find_claim(ClaimMatch(claim_identifier="no-such-claim")) is None
+    return claim
+
+
+def test_finds_claims_by_service_window_with_and_without_charge(
+    harness: Harness, ledger: Ledger
+) -> None:
+    """A service window finds the claims whose date of service is in it; a total charge and
+    a patient narrow it; a day outside it or another charge finds nothing."""
+    claim = _open_claim(harness, ledger)
+    day = claim.date_service
+    one_day = ledger.find_claims(ClaimMatch(service_from=day))
+    assert claim.claim_id in [c.claim_id for c in one_day]
+    assert all(c.date_service == day for c in one_day)
+    by_charge = ledger.find_claims(ClaimMatch(service_from=day, total_charge=claim.total_fee))
+    assert [c.claim_id for c in by_charge] == [claim.claim_id]
+    by_patient = ledger.find_claims(
+        ClaimMatch(service_from=day, patient_id=claim.patient_id, total_charge=claim.total_fee)
+    )
+    assert [c.claim_id for c in by_patient] == [claim.claim_id]
+    wide = ledger.find_claims(
+        ClaimMatch(
+            service_from=day - dt.timedelta(days=3),
+            service_to=day + dt.timedelta(days=3),
+            total_charge=claim.total_fee,
+        )
+    )
+    assert [c.claim_id for c in wide] == [claim.claim_id]
+    assert (
+        ledger.find_claims(ClaimMatch(service_from=day, total_charge=claim.total_fee + D("0.01")))
+        == []
+    )
+    after = day + dt.timedelta(days=1)
+    assert claim.claim_id not in [
+        c.claim_id for c in ledger.find_claims(ClaimMatch(service_from=after))
+    ]
+
+
+def test_service_window_naming_another_patient_finds_nothing(
+    harness: Harness, ledger: Ledger
+) -> None:
+    """A window and charge that fit a claim, but naming another patient, find nothing."""
+    claim = _open_claim(harness, ledger)
+    other = harness.scenario.received_claim_patient
+    assert other != claim.patient_id
+    found = ledger.find_claims(
+        ClaimMatch(service_from=claim.date_service, total_charge=claim.total_fee, patient_id=other)
+    )
+    assert found == []
+
+
+def test_two_claims_on_one_day_are_both_found(harness: Harness, ledger: Ledger) -> None:
+    """Two claims with the same date of service and charge both come back, by claim id; the
+    patient tells them apart when named."""
+    claim = _open_claim(harness, ledger)
+    other = harness.scenario.received_claim_patient
+    added = harness.add_claim(other, claim.date_service, claim.total_fee)
+    fresh = harness.ledger()
+    try:
+        match = ClaimMatch(service_from=claim.date_service, total_charge=claim.total_fee)
+        assert [c.claim_id for c in fresh.find_claims(match)] == [claim.claim_id, added]
+        mine = ClaimMatch(
+            service_from=claim.date_service, total_charge=claim.total_fee, patient_id=other
+        )
+        (found,) = fresh.find_claims(mine)
+        assert (found.claim_id, found.patient_id) == (added, other)
+    finally:
+        fresh.close()
 
 
 def test_insurance_payment_line_by_line(harness: Harness, ledger: Ledger) -> None:
     """Paid, write-off and deductible land per line; claim received; one check for the sum."""
     sc = harness.scenario
-    claim = ledger.find_claim(ClaimMatch(claim_identifier=sc.open_claim_identifier))
-    assert claim is not None
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier=sc.open_claim_identifier))
     first, second = claim.lines[0], claim.lines[1]
     lines = (
         ProcedurePayment(
@@ -398,8 +480,8 @@ def test_insurance_payment_line_by_line(harness: Harness, ledger: Ledger) -> Non
 def test_supplemental_insurance_payment(harness: Harness, ledger: Ledger) -> None:
     """Money on an already received claim is added as supplemental with its own check."""
     sc = harness.scenario
-    claim = ledger.find_claim(ClaimMatch(claim_identifier=sc.received_claim_identifier))
-    assert claim is not None and claim.received
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier=sc.received_claim_identifier))
+    assert claim.received
     line = claim.lines[0]
     before = harness.claim_lines(claim.claim_id)[line.proc_ref].paid
     plan = insurance_plan(
@@ -516,8 +598,7 @@ def test_refuses_a_split_larger_than_its_charge(harness: Harness, ledger: Ledger
 def test_refuses_insurance_line_not_on_the_claim(harness: Harness, ledger: Ledger) -> None:
     """An insurance line for a procedure that is not on the claim is a DataError; no write."""
     sc = harness.scenario
-    claim = ledger.find_claim(ClaimMatch(claim_identifier=sc.open_claim_identifier))
-    assert claim is not None
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier=sc.open_claim_identifier))
     plan = insurance_plan(
         "era:T:X:1.00:20260105:2/2::1",
         claim.claim_id,
@@ -536,8 +617,7 @@ def test_refuses_insurance_for_unknown_claim_or_other_patient(
 ) -> None:
     """An unknown claim, or a claim of another patient, is a DataError."""
     sc = harness.scenario
-    claim = ledger.find_claim(ClaimMatch(claim_identifier=sc.open_claim_identifier))
-    assert claim is not None
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier=sc.open_claim_identifier))
     line = (ProcedurePayment(claim.lines[0].proc_ref, paid=D("1.00")),)
     with pytest.raises(DataError):
         ledger.post_insurance_payment(
@@ -563,8 +643,7 @@ def test_refuses_insurance_for_unknown_claim_or_other_patient(
 def test_refuses_original_payment_on_received_claim(harness: Harness, ledger: Ledger) -> None:
     """Posting original (not supplemental) money on a received claim is a DataError."""
     sc = harness.scenario
-    claim = ledger.find_claim(ClaimMatch(claim_identifier=sc.received_claim_identifier))
-    assert claim is not None
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier=sc.received_claim_identifier))
     plan = insurance_plan(
         "era:k3",
         claim.claim_id,

@@ -65,8 +65,8 @@ def test_from_settings_loads_a_yaml_fixture(tmp_path: Path) -> None:
     assert [c.charge_ref for c in ledger.family_charges(guarantor)] == ["P1"]
     child = ledger.find_patient("2")
     assert child is not None and child.status is PatientStatus.ARCHIVED
-    claim = ledger.find_claim(ClaimMatch(claim_identifier="CLM1"))
-    assert claim is not None and claim.total_fee == D("80.00")
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier="CLM1"))
+    assert claim.total_fee == D("80.00")
     (tmp_path / "bad.yaml").write_text("- not a mapping\n", encoding="utf-8")
     with pytest.raises(ConfigError):
         MemoryLedger.from_settings(
@@ -99,18 +99,18 @@ def test_find_posting_reads_the_marker_back(led: MemoryLedger) -> None:
     assert led.find_posting("txn_8") is None
 
 
-def test_claim_lookup_by_truncated_identifier_and_unique_service_match(led: MemoryLedger) -> None:
-    """CLP01 may be cut to 15 characters; date+charge matches only when exactly one claim fits."""
+def test_claim_lookup_is_exact_and_returns_every_fit(led: MemoryLedger) -> None:
+    """A cut-down CLP01 names no claim (exact match, as the Open Dental adapter does); a
+    service window returns every claim that fits, for the engine to judge."""
     lines = [{"proc_ref": "P", "code": "D1110", "fee": "90.00", "expected": "70.00"}]
     led.add_claim(
         "C1", patient="1", identifier="1234567890ABCDEF-1", date="2026-03-01", lines=lines
     )
-    found = led.find_claim(ClaimMatch(claim_identifier="1234567890ABCDE"))
-    assert found is not None and found.claim_id == "C1"
+    assert led.find_claims(ClaimMatch(claim_identifier="1234567890ABCDE")) == []
     by_service = ClaimMatch(service_from=dt.date(2026, 3, 1), total_charge=D("90.00"))
-    assert led.find_claim(by_service) is not None
+    assert [c.claim_id for c in led.find_claims(by_service)] == ["C1"]
     led.add_claim("C2", patient="3", identifier="X", date="2026-03-01", lines=lines)
-    assert led.find_claim(by_service) is None  # two claims fit: no guess
+    assert [c.claim_id for c in led.find_claims(by_service)] == ["C1", "C2"]
 
 
 def test_notes_are_added_once_per_reference(led: MemoryLedger) -> None:

@@ -62,8 +62,8 @@ def test_claim_payment_writes_class3_row_paid_amounts_writeoffs_and_receipt(
     assert all(n["notetext"].startswith(marker_for(KEY, auto=True)) for n in notes)
     assert "deductible 10.00" in notes[0]["notetext"]
     assert journal.done("dentrix_claim_payment") == entry.pms_ids
-    record = ledger.find_claim(ClaimMatch(claim_identifier="5001"))
-    assert record is not None and record.received
+    (record,) = ledger.find_claims(ClaimMatch(claim_identifier="5001"))
+    assert record.received
     assert [line.paid for line in record.lines] == [D("80.00"), D("50.00")]
 
 

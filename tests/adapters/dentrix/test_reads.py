@@ -81,19 +81,21 @@ def test_ping_reports_the_data_version(ledger: DentrixLedger):
     assert (info.vendor, info.version) == ("dentrix", "G7.5 (emulated)")
 
 
-def test_find_claim_by_id_and_by_patient_and_dates(ledger: DentrixLedger):
-    """A claim is found by its id, or by patient + service dates + total when unique."""
-    by_id = ledger.find_claim(ClaimMatch(claim_identifier="5001"))
-    assert by_id is not None
+def test_find_claims_by_id_and_by_service_window(ledger: DentrixLedger):
+    """A claim is found by its id, or by its earliest procedure date in the window (+ total,
+    patient); an identifier that is not a claim id, or a payer claim number, finds nothing."""
+    (by_id,) = ledger.find_claims(ClaimMatch(claim_identifier="5001"))
     assert [line.proc_ref for line in by_id.lines] == ["2002", "2003"]
     assert (by_id.total_fee, by_id.plan_count, by_id.received) == (D("190.00"), 1, False)
     assert by_id.carrier_name == "Delta Dental of Somewhere"
-    by_match = ledger.find_claim(ClaimMatch(
+    (by_match,) = ledger.find_claims(ClaimMatch(
         patient_id="1003", service_from=TODAY - dt.timedelta(days=10),
         service_to=TODAY - dt.timedelta(days=10), total_charge=D("265.00")))  # fmt: skip
-    assert by_match is not None and by_match.claim_id == "5002" and by_match.has_secondary_plan
-    assert ledger.find_claim(ClaimMatch(claim_identifier="5001", patient_id="1003")) is None
-    assert ledger.find_claim(ClaimMatch(patient_id="1003", total_charge=D("1.00"))) is None
+    assert by_match.claim_id == "5002" and by_match.has_secondary_plan
+    wide = ClaimMatch(service_from=TODAY - dt.timedelta(days=45), service_to=TODAY)
+    assert [c.claim_id for c in ledger.find_claims(wide)] == ["5001", "5002", "5003"]
+    assert ledger.find_claims(ClaimMatch(claim_identifier="2/2")) == []
+    assert ledger.find_claims(ClaimMatch(payer_claim_control="5001")) == []
 
 
 def test_patient_note_is_a_contact_log_entry_written_once(ledger: DentrixLedger, db: Db):

@@ -63,8 +63,8 @@ def test_claim_payment_links_claim_bulk_payment_and_services(ledger: EaglesoftLe
     assert db.money("SELECT current_bal FROM patient WHERE patient_id = 102") == D("20.00")
     due = {c.charge_ref: c.amount_due for c in ledger.family_charges(ledger.find_patient("102"))}  # type: ignore[arg-type]
     assert (due["1002"], due["1003"]) == (D("10.00"), D("10.00"))
-    claim = ledger.find_claim(ClaimMatch(claim_identifier="501"))
-    assert claim is not None and claim.received
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier="501"))
+    assert claim.received
 
 
 def test_two_claims_on_one_check_share_one_bulk_payment(ledger: EaglesoftLedger, db: Db):

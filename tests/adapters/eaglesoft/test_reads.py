@@ -65,20 +65,23 @@ def test_ping_reports_the_version(ledger: EaglesoftLedger):
     assert (info.version, info.detail["write_authentication"]) == ("21.20 (emulated)", True)
 
 
-def test_find_claim_by_id_and_by_facts(ledger: EaglesoftLedger):
-    """A claim by id carries its services with estimates; by patient it needs dates or total."""
-    claim = ledger.find_claim(ClaimMatch(claim_identifier="501"))
-    assert claim is not None
+def test_find_claims_by_id_and_by_service_window(ledger: EaglesoftLedger):
+    """A claim by id carries its services with estimates; by service window (+ total, patient)
+    every claim that fits comes back; a payer claim number finds nothing."""
+    (claim,) = ledger.find_claims(ClaimMatch(claim_identifier="501"))
     assert [(line.proc_ref, line.fee, line.expected_insurance) for line in claim.lines] == [
         ("1002", D("120.00"), D("96.00")), ("1003", D("70.00"), D("56.00")),
     ]  # fmt: skip
     assert (claim.total_fee, claim.received, claim.carrier_name) == (
         D("190.00"), False, "Delta Dental of Somewhere",
     )  # fmt: skip
-    by_facts = ledger.find_claim(ClaimMatch(patient_id="103", total_charge=D("155.00")))
-    assert by_facts is not None and by_facts.claim_id == "502" and by_facts.has_secondary_plan
-    assert ledger.find_claim(ClaimMatch(patient_id="103")) is None
-    assert ledger.find_claim(ClaimMatch(claim_identifier="501", patient_id="103")) is None
+    window = {"service_from": TODAY - dt.timedelta(days=45), "service_to": TODAY}
+    (by_facts,) = ledger.find_claims(
+        ClaimMatch(patient_id="103", total_charge=D("155.00"), **window)
+    )
+    assert by_facts.claim_id == "502" and by_facts.has_secondary_plan
+    assert [c.claim_id for c in ledger.find_claims(ClaimMatch(**window))] == ["501", "502", "503"]
+    assert ledger.find_claims(ClaimMatch(payer_claim_control="501")) == []
 
 
 def test_patient_note_goes_to_operatory_notes_once(ledger: EaglesoftLedger, db: Db):
