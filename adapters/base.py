@@ -144,7 +144,8 @@ class ClaimMatch:
     only translates the one criterion given to its vendor's schema.
 
     Raises:
-        ValueError: not exactly one criterion, or a charge/patient/end date without a window.
+        ValueError: not exactly one criterion, an empty identifier, or a charge/patient/end
+            date without a window (or ending before it starts).
     """
 
     claim_identifier: str | None = None  # CLP01
@@ -158,6 +159,8 @@ class ClaimMatch:
         given = [self.claim_identifier, self.payer_claim_control, self.service_from]
         if sum(value is not None for value in given) != 1:
             raise ValueError("a claim match takes exactly one criterion")
+        if "" in (self.claim_identifier, self.payer_claim_control):
+            raise ValueError("an empty identifier names no claim")
         narrowing = (self.service_to, self.total_charge, self.patient_id)
         if self.service_from is None and any(v is not None for v in narrowing):
             raise ValueError("service_to, total_charge and patient_id narrow a service window")

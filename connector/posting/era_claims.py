@@ -65,8 +65,11 @@ _MATCH_WORDS = {
 
 
 def claim_criteria(claim: EraClaim) -> list[tuple[str, ClaimMatch]]:
-    """The criteria to look the claim up by, in order: CLP01, CLP07, service dates + charge."""
-    criteria = [(MATCH_IDENTIFIER, ClaimMatch(claim_identifier=claim.patient_control))]
+    """The criteria to look the claim up by, in order: CLP01, CLP07, service dates + charge
+    (each only when the remittance gives it)."""
+    criteria: list[tuple[str, ClaimMatch]] = []
+    if claim.patient_control:
+        criteria.append((MATCH_IDENTIFIER, ClaimMatch(claim_identifier=claim.patient_control)))
     if claim.payer_claim_control:
         criteria.append(
             (MATCH_PAYER_CONTROL, ClaimMatch(payer_claim_control=claim.payer_claim_control))

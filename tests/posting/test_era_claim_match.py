@@ -133,6 +133,8 @@ def test_a_predetermination_is_never_a_service_date_candidate(led: MemoryLedger)
     [
         {},
         {"claim_identifier": "A", "payer_claim_control": "B"},
+        {"claim_identifier": ""},
+        {"payer_claim_control": ""},
         {"claim_identifier": "A", "service_from": dt.date(2026, 1, 1)},
         {"claim_identifier": "A", "total_charge": D("1.00")},
         {"payer_claim_control": "B", "patient_id": "1"},
