@@ -131,15 +131,16 @@ class OpenDentalHarness:
         return [Decimal(r[0]) for r in rows]
 
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
-        """procedurelog + claim + claimproc rows, with the seed's own row builders."""
-        ((proc, claim, claimproc, code),) = self.od.db.rows(
-            "SELECT (SELECT MAX(ProcNum) + 1 FROM procedurelog), (SELECT MAX(ClaimNum) + 1 "
-            "FROM claim), (SELECT MAX(ClaimProcNum) + 1 FROM claimproc), "
-            "(SELECT MIN(CodeNum) FROM procedurecode)"
+        """claim + claimproc rows (the tables the ``od`` fixture restores before every test)
+        on one of the patient's seeded procedures, billed at ``fee`` on ``day``; no
+        procedurelog row is added, so nothing outlives the test."""
+        ((proc, claim, claimproc),) = self.od.db.rows(
+            "SELECT (SELECT MIN(ProcNum) FROM procedurelog WHERE PatNum = ?), "
+            "(SELECT MAX(ClaimNum) + 1 FROM claim), (SELECT MAX(ClaimProcNum) + 1 FROM claimproc)",
+            int(patient_id),
         )
         pat, text, amount = int(patient_id), day.isoformat(), str(fee)
         rows: seed.Rows = {
-            "procedurelog": [seed._proc(proc, pat, text, amount, Ids.DOC1, code)],
             "claim": [_sent_claim(claim, pat, text, amount)],
             "claimproc": [_claimproc(claimproc, proc, claim, pat, text, amount)],
         }
@@ -149,7 +150,6 @@ class OpenDentalHarness:
         finally:
             conn.close()
         return str(claim)
-
 
 def _sent_claim(claim: int, pat: int, day: str, fee: str) -> seed.Row:
     return seed._claim(claim, pat, day, "S", fee, "0.00", "0.00", "0.00",
