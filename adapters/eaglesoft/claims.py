@@ -21,9 +21,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from adapters.base import MAX_CLAIMS, ClaimLine, ClaimMatch, ClaimRecord, StepJournal
+from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, StepJournal
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
+from adapters.pmssql.claims import ClaimQueries, find_claims
 from adapters.pmssql.session import Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
 from connector.errors import DataError, NotImplementedYet, PermanentError
@@ -63,29 +64,12 @@ def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
     return PostedEntry(external_ref, ids, amount, already_existed=True)
 
 
+_QUERIES = ClaimQueries(q.CLAIM, q.CLAIMS_SERVED_BETWEEN, "claim_id", "patient_id")
+
+
 def find(tx: Tx, match: ClaimMatch) -> list[ClaimRecord]:
-    """Claims for one criterion (see ``Ledger.find_claims``): the claim whose id is CLP01
-    (an identifier that is not a number names none), or the claims whose earliest
-    service is in the window (with the total fee and patient, when named); by claim id.
-    No payer claim control number is stored that we know of [U]: that criterion gives []."""
-    if match.claim_identifier is not None:
-        ident = match.claim_identifier.strip()
-        row = tx.one(q.CLAIM, int(ident)) if ident.isdigit() else None
-        return [_record(tx, row)] if row is not None else []
-    if match.service_from is None:
-        return []
-    first, last = match.window
-    found: list[ClaimRecord] = []
-    for claim in tx.rows(q.CLAIMS_SERVED_BETWEEN, first, last, first):
-        row = tx.one(q.CLAIM, int(claim["claim_id"]))
-        if row is None or match.patient_id not in (None, str(row["patient_id"])):
-            continue
-        record = _record(tx, row)
-        if match.fits(record):
-            found.append(record)
-            if len(found) == MAX_CLAIMS:
-                break
-    return found
+    """Claims for one criterion (see ``Ledger.find_claims`` and adapters/pmssql/claims.py)."""
+    return find_claims(tx, match, _QUERIES, _record)
 
 
 def _secondary(row: Mapping[str, Any]) -> bool:
