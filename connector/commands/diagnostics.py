@@ -56,8 +56,7 @@ def era_parser_build() -> dict[str, Any]:
     """Which ERA parser build runs here (``make era-fast`` or plain Python), for support."""
     from connector.sources.era import speedups  # noqa: PLC0415 - only this command needs it
 
-    c_code = {name: speedups.c_function(name, "__name__") is not None
-              for name in speedups.C_MODULES}  # fmt: skip
+    c_code = {name: speedups.c_module(name) is not None for name in speedups.C_MODULES}
     return {"modules": speedups.build(), "c_code": c_code}
 
 

@@ -14,9 +14,10 @@ Both builds run the same source, so they give the same results
 
 The same build also compiles the hand-written C files :data:`C_MODULES` (the claim loop and
 the segment splitter). They are not the same source as their Python twins, so they are used
-only through :func:`c_claim_loop` / :func:`c_function`, which fall back to the Python code when
-the pure path is forced, ``CONNECTOR_ERA_NO_C=1`` is set, or the extension is missing or stale
-(tests/sources/era/test_claimloop.py and test_tokenizer.py compare each with its twin).
+only through :func:`c_module` (and :func:`c_function`, :func:`c_claim_loop`), which give None
+(so the Python code runs) when the pure path is forced, ``CONNECTOR_ERA_NO_C=1`` is set, or
+the extension is missing or stale (tests/sources/era/test_claimloop.py and test_tokenizer.py
+compare each with its twin).
 """
 
 from __future__ import annotations
@@ -118,41 +119,35 @@ def build() -> str:
     return "compiled" if len(compiled) == len(HOT_MODULES) else "mixed"
 
 
-_C_LOOP: list[type | None] = []  # resolved once per process
-_C_FUNCTIONS: dict[tuple[str, str], Any] = {}
+_C_MODULES_LOADED: dict[str, ModuleType | None] = {}  # resolved once per process
 
 
-def c_claim_loop() -> type | None:
-    """The C claim loop (``_claimloop.ClaimLoop``), or None to use the Python one.
+def c_module(name: str) -> ModuleType | None:
+    """The C extension ``name`` (one of :data:`C_MODULES`), or None to use its Python twin.
 
     None when the pure path is forced (:data:`PURE_ENV`), the C code is switched off
     (:data:`NO_C_ENV`), or the extension is missing or was built from another ``.c`` source.
     """
-    if not _C_LOOP:
-        found: type | None = c_function("_claimloop", "ClaimLoop")
-        _C_LOOP.append(found)
-    return _C_LOOP[0]
+    if name not in _C_MODULES_LOADED:
+        found: ModuleType | None = None
+        if os.environ.get(PURE_ENV) != "1" and os.environ.get(NO_C_ENV) != "1" and _c_current(name):
+            try:
+                found = importlib.import_module(f"{PACKAGE}.{name}")
+            except ImportError:
+                found = None
+        _C_MODULES_LOADED[name] = found
+    return _C_MODULES_LOADED[name]
 
 
 def c_function(module_name: str, name: str) -> Any:
-    """``name`` from the C extension ``module_name`` (one of :data:`C_MODULES`), or None.
+    """``name`` from the C extension ``module_name``, or None (see :func:`c_module`)."""
+    return getattr(c_module(module_name), name, None)
 
-    None under the same conditions as :func:`c_claim_loop`. Resolved once per process.
-    """
-    key = (module_name, name)
-    if key not in _C_FUNCTIONS:
-        found: Any = None
-        if (
-            os.environ.get(PURE_ENV) != "1"
-            and os.environ.get(NO_C_ENV) != "1"
-            and _c_current(module_name)
-        ):
-            try:
-                found = getattr(importlib.import_module(f"{PACKAGE}.{module_name}"), name)
-            except (ImportError, AttributeError):
-                found = None
-        _C_FUNCTIONS[key] = found
-    return _C_FUNCTIONS[key]
+
+def c_claim_loop() -> type | None:
+    """The C claim loop (``_claimloop.ClaimLoop``), or None to use the Python one."""
+    found: type | None = c_function("_claimloop", "ClaimLoop")
+    return found
 
 
 def _c_current(name: str) -> bool:

@@ -36,12 +36,12 @@ needs_c = pytest.mark.skipif(
 
 def _python_outcome(data: bytes, chunk_size: int) -> object:
     """``outcome`` with the Python claim loop (the C one switched off for this call)."""
-    saved = list(speedups._C_LOOP)
-    speedups._C_LOOP[:] = [None]
+    saved = speedups.c_module("_claimloop")  # resolved before it is switched off
+    speedups._C_MODULES_LOADED["_claimloop"] = None
     try:
         return outcome(data, chunk_size=chunk_size)
     finally:
-        speedups._C_LOOP[:] = saved
+        speedups._C_MODULES_LOADED["_claimloop"] = saved
 
 
 def _both(data: bytes, chunk_size: int = 1 << 16) -> tuple[object, object]:
