@@ -680,9 +680,10 @@ reader_tuple(ClaimLoop *self, PyObject *method, const Seg *g, PyObject *elem, Py
     return r;
 }
 
-/* The CAS triples in the fast shape: (adjustments tuple, total); NULL + no error = not fast. */
+/* The CAS triples in the fast shape: the adjustments tuple, with their total and the
+ * interned group in *total and *group_out (new references); NULL + no error = not fast. */
 static PyObject *
-cas_fast(const Seg *g, PyObject **total)
+cas_fast(const Seg *g, PyObject **total, PyObject **group_out)
 {
     int n = g->n, err = 0;
     if (g->overflow || n < 4 || n > 20 || is_empty(g, 1))
@@ -694,7 +695,7 @@ cas_fast(const Seg *g, PyObject **total)
     PyObject *group = interned(g, 1);
     if (group == NULL)
         return NULL;
-    PyObject *adjs = PyTuple_New((n - 2 + 2) / 3);
+    PyObject *adjs = PyTuple_New(n / 3); /* triples at 2, 5, 8 ... below n */
     PyObject *sum = NULL;
     if (adjs == NULL)
         goto fail;
@@ -722,7 +723,7 @@ cas_fast(const Seg *g, PyObject **total)
             goto fail;
         PyTuple_SET_ITEM(adjs, k, adj);
     }
-    Py_DECREF(group);
+    *group_out = group;
     *total = sum;
     return adjs;
 fail:
@@ -736,13 +737,9 @@ static int
 read_cas(ClaimLoop *self, const Seg *g, PyObject *elem, PyObject *seg_no)
 {
     PyObject *total = NULL, *pr = NULL, *group = NULL;
-    PyObject *adjs = cas_fast(g, &total);
+    PyObject *adjs = cas_fast(g, &total, &group);
     if (adjs != NULL) {
-        group = interned(g, 1);
-        if (group == NULL)
-            goto fail;
-        int is_pr = PyUnicode_CompareWithASCIIString(group, "PR") == 0;
-        pr = Py_NewRef(is_pr ? total : ZERO);
+        pr = Py_NewRef(group == S_PR ? total : ZERO); /* both interned */
     }
     else {
         if (PyErr_Occurred())
