@@ -17,8 +17,8 @@ payload while everything else works). The job asks the PMS with a cheap read-onl
 * **the probe fails too** (any exception: the PMS has not shown it is up) → an **outage**: the
   item is scheduled for retry, but the failure is not counted against its attempt budget (so
   it is never dead-lettered for an outage, and a long outage followed by one refused request
-  cannot kill it either), and the run stops there
-  (the other items would fail the same way) by raising :class:`PmsUnavailable`. While the
+  cannot kill it either), and the run stops there (the other items would fail the same
+  way) by raising :class:`PmsUnavailable`. While the
   outage lasts, each run probes the PMS with the next waiting item even when all of them wait
   out their backoff, so the job keeps failing until the PMS answers instead of seeming to
   recover on a run that had nothing to do. The daemon then logs the outage once and the
@@ -247,7 +247,7 @@ class PostingJob:
             "posting.failed",
             item_id=item.id,
             error_code=code,
-            attempts=attempt,
+            attempts=item.attempts if outage else attempt,  # as stored
             next_attempt_at=when.isoformat(),
             **extra,
         )

@@ -187,4 +187,5 @@ def test_a_real_api_outage_keeps_todays_behaviour(
     events = [e["event"] for e in logs]
     assert events.count("poll.failed") == 1 and events.count("poll.recovered") == 1
     assert [e["log_level"] for e in logs if e["event"] == "posting.failed"] == ["debug"] * 5
+    assert {e["attempts"] for e in logs if e["event"] == "posting.failed"} == {0}  # as stored
     assert not [e for e in logs if e.get("pms_up")]
