@@ -147,7 +147,8 @@ class ClaimLoop:
         l_dates, c_dates, c_groups = self.l_dates, self.c_dates, self.c_groups
         amounts = AMOUNTS
         zero = ZERO
-        dtm_seen = cache_for(elem).dtm
+        dates_seen = cache_for(elem)
+        dtm_seen = dates_seen.dtm
         n = len(batch)
         i = start
         while i < n:
@@ -190,7 +191,7 @@ class ClaimLoop:
             elif sid == "DTM":
                 qualifier, value_date = reader.dtm(els, seg_no)
                 if value_date is not None and len(els) == 3:
-                    dtm_seen[raw] = (qualifier, value_date)
+                    dates_seen.add_dtm(raw, (qualifier, value_date))  # bounded
                 if state == LINE:
                     slot = _LINE_DATES.get(qualifier)
                     if slot is not None:

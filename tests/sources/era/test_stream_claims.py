@@ -130,3 +130,20 @@ def test_memory_is_flat_however_many_claims_one_check_holds(
     assert (small_claims, large_claims) == (1_000, 16_000)
     assert large_peak < small_peak + 1024 * 1024
     assert large_peak < 4 * 1024 * 1024
+
+
+def test_the_python_loop_keeps_the_date_segment_cache_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The Python claim loop remembers date segments through ``add_dtm``, never past LIMIT."""
+    from connector.sources.era import claimloop
+    from connector.sources.era.segcache import cache_for
+    from connector.sources.era.segments import SegmentReader
+
+    monkeypatch.setattr(segcache, "LIMIT", 8)
+    cache_for("*").dtm.clear()
+    loop = claimloop.ClaimLoop(SegmentReader("t.835", ":", []))
+    loop.state = claimloop.LX
+    batch = ["CLP*P1*1*10*10**12*C1*11*1"] + [f"DTM*232*202610{day:02d}" for day in range(1, 29)]
+    assert loop.consume(batch, 0, 0, "*") == len(batch)
+    assert 0 < len(cache_for("*").dtm) <= 8
