@@ -10,11 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connector.sources.era import speedups
-
-# Compiled (mypyc) or pure-Python parser modules: decided before any of them is imported.
-speedups.install()
-
 if TYPE_CHECKING:
     from connector.sources.era.source import EraSource as EraSource
 
