@@ -8,6 +8,7 @@ Every reader validates the whole segment before anything is kept, and raises a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from decimal import Decimal
 from typing import Final
@@ -32,9 +33,6 @@ SVC_QUALIFIERS: Final = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "N6", "NU
 _NOT_SEPARATORS: Final = frozenset(" -.")
 # Codes and qualifiers repeat on every claim; one shared string each saves ~50 bytes a time.
 _intern: Final = sys.intern
-# SVC01 composites seen in this process (procedure codes repeat on every remittance).
-_PROCEDURES: Final[dict[tuple[str, str], tuple[str, str, tuple[str, ...]]]] = {}
-PROCEDURES_LIMIT = 4096  # not Final: tests lower it
 
 # What SegmentReader.clp and .svc return (plain tuples, taken apart by the claim loop).
 # CLP: (CLP01, CLP02, CLP03, CLP04, CLP05 or None, CLP06, CLP07, CLP08, CLP09)
@@ -146,14 +144,7 @@ class SegmentReader:
         comp = self.component
         if comp not in text:
             return split_procedure(self.composite(text, seg_no, "SVC01"))
-        key = (comp, text)
-        found = _PROCEDURES.get(key)
-        if found is None:
-            found = split_procedure(text.split(comp))
-            if len(_PROCEDURES) >= PROCEDURES_LIMIT:
-                _PROCEDURES.clear()
-            _PROCEDURES[key] = found
-        return found
+        return procedure_code(text, comp)
 
     # -- one reader per segment ----------------------------------------------------------------
 
@@ -286,3 +277,9 @@ def split_procedure(proc: list[str]) -> tuple[str, str, tuple[str, ...]]:
         _intern(proc[1]) if n_proc > 1 else "",
         tuple([m for m in proc[2:6] if m]) if n_proc > 2 else (),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def procedure_code(text: str, component: str) -> tuple[str, str, tuple[str, ...]]:
+    """SVC01 text with its component separator as (qualifier, code, modifiers)."""
+    return split_procedure(text.split(component))
