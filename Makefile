@@ -33,7 +33,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,postgres,oracles]'
 	touch $@
 
+# its recipe deletes what the removed compiled ERA build (make era-fast) left behind:
+# an extension module next to a .py file would be imported instead of it
 venv: $(VENV)/.installed
+	@rm -f connector/sources/era/*.so connector/sources/era/*.pyd connector/sources/era/_compiled.json
 
 lint: venv
 	$(BIN)/ruff check connector adapters tests bench
@@ -61,3 +64,4 @@ soak: system-deps venv
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
+	rm -f connector/sources/era/*.so connector/sources/era/*.pyd connector/sources/era/_compiled.json

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,13 @@ def test_model_is_frozen() -> None:
         rem.claims[0].paid = Decimal("1")  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         rem.claims[0].lines[0].paid = Decimal("1")  # type: ignore[misc]
+
+
+def test_leftover_compiled_modules_are_found(tmp_path: Path) -> None:
+    """A .so left by the removed compiled build is named (importing the package refuses it)."""
+    from connector.sources.era import stale_compiled_files
+
+    (tmp_path / "claimloop.py").write_text("")
+    assert stale_compiled_files(str(tmp_path)) == []
+    (tmp_path / "claimloop.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    assert stale_compiled_files(str(tmp_path)) == ["claimloop.cpython-311-x86_64-linux-gnu.so"]
