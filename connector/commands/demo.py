@@ -1,9 +1,11 @@
 """``connector demo``: the whole connector against a local sandbox, told in plain words.
 
-Starts the sandbox for ``config/demo.yaml`` (or ``--config``) in ``./demo-state/`` (emptied
-first), runs two daemon cycles and prints what was recorded, posted, reversed and left for a
-person. ``--keep-running`` keeps the sandbox up until Ctrl-C so ``connector run --once``,
-``status`` and ``review`` can be tried against it. Exit 0 when the story ended as expected.
+Starts the sandbox for ``config/demo.yaml`` (or ``--config``) in ``./demo-state/`` (or
+``--work-dir``, emptied first: in another folder than the configuration names, the daemon uses
+the configuration the sandbox writes there), runs two daemon cycles and prints what was
+recorded, posted, reversed and left for a person. ``--keep-running`` keeps the sandbox up
+until Ctrl-C so ``connector run --once``, ``status`` and ``review`` can be tried against it.
+Exit 0 when the story ended as expected.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def handle(args: argparse.Namespace) -> int:
             Path(args.work_dir),
             out=sys.stdout,
             mariadb_port=mariadb_port,
-            keep_running=(lambda env: wait_for_interrupt(env, sys.stdout))
+            keep_running=(lambda env, used: wait_for_interrupt(env, sys.stdout, used))
             if args.keep_running
             else None,
         )

@@ -83,13 +83,29 @@ def fresh_folder(work_dir: Path) -> None:
     (work_dir / MARKER).write_text("made by connector demo; emptied on every run\n")
 
 
+def config_in(config_path: Path, config: LoadedConfig, env: SandboxEnvironment) -> Path:
+    """The configuration the daemon runs with in ``env``'s work folder.
+
+    ``config_path`` itself when its state store lies in that folder (``config/demo.yaml`` and
+    ``demo-state/``); otherwise the one the sandbox wrote there (``<work>/connector.yaml``:
+    the same practices, ports and settings, with the paths of that folder), so
+    ``--work-dir DIR`` works although ``config/demo.yaml`` names ``demo-state/``.
+    """
+    url = config.settings.state.url
+    if url.startswith("sqlite:///"):
+        state = Path(url.removeprefix("sqlite:///")).resolve()
+        if state.parent == env.work_dir.resolve():
+            return config_path
+    return env.config_path
+
+
 def run_demo(
     config_path: Path,
     work_dir: Path,
     *,
     out: TextIO,
     mariadb_port: int = DEMO_PORTS.mariadb,
-    keep_running: Callable[[SandboxEnvironment], None] | None = None,
+    keep_running: Callable[[SandboxEnvironment, Path], None] | None = None,
     clock: Clock = SYSTEM,
 ) -> DemoResult:
     """Start the sandbox, run two daemon cycles, print and check the story.
@@ -102,6 +118,7 @@ def run_demo(
     env = sandbox_for(unresolved, work_dir, mariadb_port, clock)
     result = DemoResult()
     with env:
+        config_path = config_in(config_path, unresolved, env)
         config = load_config(config_path)
         redactor = Redactor(config.secret_values())
         with (work_dir / "connector.log").open("a", encoding="utf-8") as log:
@@ -128,7 +145,7 @@ def run_demo(
                 store.close()
         _print(result, first, second, out)
         if keep_running is not None:
-            keep_running(env)
+            keep_running(env, config_path)
     return result
 
 
@@ -206,14 +223,16 @@ def _print(
         line("Everything ended where the rules say. To explore: docs/demo.md.")
 
 
-def wait_for_interrupt(env: SandboxEnvironment, out: TextIO) -> None:
-    """Keep the sandbox up until Ctrl-C, printing how to explore it."""
+def wait_for_interrupt(
+    env: SandboxEnvironment, out: TextIO, config: Path = Path("config/demo.yaml")
+) -> None:
+    """Keep the sandbox up until Ctrl-C, printing how to explore it with ``config``."""
     out.write(
         "\nThe sandbox keeps running (Ctrl-C stops it). From another terminal, in this folder:\n"
-        "  .venv/bin/connector run --once --config config/demo.yaml\n"
-        "  .venv/bin/connector status --config config/demo.yaml\n"
-        "  .venv/bin/connector review --config config/demo.yaml\n"
-        "  .venv/bin/connector review show ID --config config/demo.yaml\n"
+        f"  .venv/bin/connector run --once --config {config}\n"
+        f"  .venv/bin/connector status --config {config}\n"
+        f"  .venv/bin/connector review --config {config}\n"
+        f"  .venv/bin/connector review show ID --config {config}\n"
         f"Stripe sandbox: {env.urls()['stripe']}\n"
         f"Open Dental API: {env.urls()['opendental_api']}\n"
     )

@@ -137,3 +137,35 @@ def test_demo_tells_the_story_and_keeps_running_for_the_admin(tmp_path: Path) ->
                 demo.stdout.close()
     assert demo.returncode == 0
     assert _processes_mentioning(str(tmp_path / "demo-state")) == []
+
+
+def test_the_demo_runs_in_another_work_folder_from_a_fresh_clone(tmp_path: Path) -> None:
+    """`connector demo --work-dir DIR` (config/demo.yaml names demo-state/) tells the same story:
+    the daemon runs with the configuration the sandbox wrote in DIR, and says so."""
+    require_mariadb()
+    _demo_copy(tmp_path)
+    done = subprocess.run(
+        [*CLI, "demo", "--work-dir", "elsewhere/demo", "--mariadb-port", "0"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+        text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "cannot read secret file" not in done.stdout + done.stderr
+    assert "Everything ended where the rules say" in done.stdout
+    assert (tmp_path / "elsewhere" / "demo" / "state.db").is_file()
+    assert not (tmp_path / "demo-state").exists()
+
+
+def test_the_demo_uses_the_given_configuration_in_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config/demo.yaml in demo-state/ is used as is; in another folder, the sandbox's file."""
+    from connector.config import load_config
+    from connector.sandbox.demo import config_in
+
+    config = load_config(DEMO_YAML, resolve_secrets=False)
+    monkeypatch.chdir(REPO)  # config/demo.yaml's paths are relative to the repository
+    own = SandboxEnvironment(REPO / "demo-state", ports=DEMO_PORTS)
+    assert config_in(DEMO_YAML, config, own) == DEMO_YAML
+    other = SandboxEnvironment(tmp_path / "demo", ports=DEMO_PORTS)
+    assert config_in(DEMO_YAML, config, other) == other.config_path
