@@ -36,7 +36,7 @@ $(VENV)/.installed: pyproject.toml
 venv: $(VENV)/.installed
 
 lint: venv
-	$(BIN)/ruff check connector adapters tests bench
+	$(BIN)/ruff check connector adapters workshop tests bench
 
 typecheck: venv
 	$(BIN)/mypy
@@ -54,7 +54,7 @@ pytest-shifted: system-deps venv
 test: system-deps venv lint typecheck pytest pytest-shifted
 
 demo: system-deps venv
-	$(BIN)/connector demo
+	$(BIN)/python -m workshop demo
 
 bench: system-deps venv
 	$(BIN)/python bench/run_all.py

@@ -28,7 +28,6 @@ COMMANDS = [
     "connector.commands.requeue",
     "connector.commands.state",
     "connector.commands.replay",
-    "connector.commands.demo",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -34,7 +34,7 @@ OPTIONAL = [
     "adapters.eaglesoft",
     "requests",
     "apscheduler",  # run_forever only
-    "connector.sandbox",  # never at run time
+    "workshop.sandbox",  # never at run time
     "connector.health",  # health.enabled only
 ]
 
@@ -107,4 +107,4 @@ def test_practices_load_only_the_parts_they_configure(tmp_path: Path) -> None:
     loaded = _loaded(BUILD_DAEMON.format(config=str(config)), tmp_path)
     assert "paramiko" in loaded
     assert "stripe" in loaded
-    assert not {"psycopg", "pyodbc", "adapters.opendental", "connector.sandbox"} & set(loaded)
+    assert not {"psycopg", "pyodbc", "adapters.opendental", "workshop.sandbox"} & set(loaded)

@@ -1,4 +1,5 @@
-"""``config/demo.yaml`` and ``connector demo``: the static file matches the sandbox, validates
+"""``config/demo.yaml`` and ``python -m workshop demo``: the static file matches the sandbox,
+validates
 offline, and the demo tells its story; with ``--keep-running`` an admin can run a cycle and
 see it in ``status`` from another terminal, and Ctrl-C leaves no server behind."""
 
@@ -16,13 +17,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from connector.sandbox.environment import DEMO_PORTS, SandboxEnvironment
-from connector.sandbox.mariadb import free_port
 from tests.e2e.conftest import require_mariadb
 from tests.support.paths import REPO
+from workshop.sandbox.environment import DEMO_PORTS, SandboxEnvironment
+from workshop.sandbox.mariadb import free_port
 
 DEMO_YAML = REPO / "config" / "demo.yaml"
 CLI = [sys.executable, "-m", "connector.cli"]
+WORKSHOP = [sys.executable, "-m", "workshop"]
 
 
 def test_demo_yaml_is_what_the_sandbox_generates() -> None:
@@ -70,13 +72,13 @@ def _processes_mentioning(text: str) -> list[str]:
 
 
 def test_demo_tells_the_story_and_keeps_running_for_the_admin(tmp_path: Path) -> None:
-    """`connector demo --keep-running` exits 0 after Ctrl-C; meanwhile `run --once --config
+    """`python -m workshop demo --keep-running` exits 0 after Ctrl-C; meanwhile `run --once --config
     config/demo.yaml` completes a cycle and `status` shows it."""
     require_mariadb()
     _demo_copy(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     demo = subprocess.Popen(
-        [*CLI, "demo", "--keep-running", "--mariadb-port", "0"],
+        [*WORKSHOP, "demo", "--keep-running", "--mariadb-port", "0"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     lines: list[str] = []

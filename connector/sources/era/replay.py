@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connector.errors import DataError
-from connector.sources.base import PollContext
+from connector.jobs import PollContext
 from connector.sources.era.files import local_io, sha256_file
 from connector.sources.era.parser import parse_stream
 

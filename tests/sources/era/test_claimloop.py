@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from connector.errors import ParseError
 from connector.sources.era import claimloop, speedups
 from connector.sources.era.segments import SegmentReader
-from connector.sources.era.synth import SynthOptions, to_bytes
 from tests.sources.era.helpers import outcome, parse_bytes
+from workshop.era_synth import SynthOptions, to_bytes
 
 _DEFAULT = "200" if os.environ.get("CI") == "true" else "800"
 EXAMPLES = int(os.environ.get("ERA_FUZZ_EXAMPLES", _DEFAULT))

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from connector.sources.era import speedups
-from connector.sources.era.synth import SynthOptions, to_bytes
 from tests.sources.era.helpers import FILES, REPO, outcome, samples_dir
+from workshop.era_synth import SynthOptions, to_bytes
 
 SYNTH = [
     SynthOptions(claims=60, claims_per_transaction=25, reversal_every=9, seed=5),

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from connector.errors import ParseError
 from connector.sources.era import speedups
-from connector.sources.era.synth import SynthOptions, to_bytes
 from connector.sources.era.tokenizer import Tokenizer, segment_splitter, split_segments
 from tests.sources.era.helpers import FILES, parse_bytes
+from workshop.era_synth import SynthOptions, to_bytes
 
 EXAMPLES = int(
     os.environ.get("ERA_FUZZ_EXAMPLES", "300" if os.environ.get("CI") == "true" else "1000")
