@@ -39,7 +39,7 @@ venv: $(VENV)/.installed
 	@rm -f connector/sources/era/*.so connector/sources/era/*.pyd connector/sources/era/_compiled.json
 
 lint: venv
-	$(BIN)/ruff check connector adapters tests bench
+	$(BIN)/ruff check connector adapters workshop tests bench
 
 typecheck: venv
 	$(BIN)/mypy
@@ -55,7 +55,7 @@ pytest-shifted: system-deps venv
 test: system-deps venv lint typecheck pytest pytest-shifted
 
 demo: system-deps venv
-	$(BIN)/connector demo
+	$(BIN)/python -m workshop demo
 
 bench: system-deps venv
 	$(BIN)/python bench/run_all.py

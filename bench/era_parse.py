@@ -1,7 +1,7 @@
 """Benchmark: our 835 parser against oxedi, pyx12, LinuxForHealth x12 and badX12.
 
 Generates balanced dental 835 files (1k, 10k and 50k claims; ``--per-st`` claims per ST,
-default 500; reversal pairs and a PLB per ST) with :mod:`connector.sources.era.synth`, then
+default 500; reversal pairs and a PLB per ST) with :mod:`workshop.era_synth`, then
 parses each file with every parser **in its own subprocess** and reads wall time and peak RSS
 (``VmHWM``) there. Then it times ``connector era inspect`` of a 100-claim file from a cold
 start (a new interpreter each time, as a person at a terminal runs it).
@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connector.sources.era.synth import SynthOptions, write  # noqa: E402
+from workshop.era_synth import SynthOptions, write  # noqa: E402
 
 PEER_VENV = ROOT / "bench" / ".venv-peers"
 PEER_PYTHON = PEER_VENV / "bin" / "python"

@@ -31,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyodbc
 
 from adapters.base import marker_for
-from adapters.opendental import seed
 from connector.domain import AllocationMode, PatientPaymentPlan, Split
-from connector.sandbox.mariadb import running_server
-from connector.sandbox.opendental_api import OpenDentalApiDouble
-from connector.sandbox.opendental_db import build_database
 from tests.support.opendental import CUSTOMER_KEY, DEVELOPER_KEY, OdContext
+from workshop.emulated.opendental import seed
+from workshop.sandbox.mariadb import running_server
+from workshop.sandbox.opendental_api import OpenDentalApiDouble
+from workshop.sandbox.opendental_db import build_database
 
 
 def load_families(admin_cs: str, families: int) -> list[int]:

@@ -31,7 +31,6 @@ COMMANDS = {
     "requeue": "connector.commands.requeue",
     "state": "connector.commands.state",
     "replay": "connector.commands.replay",
-    "demo": "connector.commands.demo",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

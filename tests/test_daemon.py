@@ -15,8 +15,8 @@ from structlog.testing import capture_logs
 from connector.config import PracticeSettings, load_config
 from connector.daemon import Daemon
 from connector.errors import AuthError, TransientError
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import SQLiteStore
 from tests.support.configs import od_practice, write_config
 from tests.support.paths import REPO

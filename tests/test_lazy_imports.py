@@ -36,7 +36,7 @@ OPTIONAL = [
     "adapters.eaglesoft",
     "requests",
     "apscheduler",  # run_forever only
-    "connector.sandbox",  # never at run time
+    "workshop.sandbox",  # never at run time
     "connector.health",  # health.enabled only
 ]
 
@@ -109,7 +109,7 @@ def test_practices_load_only_the_parts_they_configure(tmp_path: Path) -> None:
     loaded = _loaded(BUILD_DAEMON.format(config=str(config)), tmp_path)
     assert "paramiko" in loaded
     assert "stripe" in loaded
-    assert not {"psycopg", "pyodbc", "adapters.opendental", "connector.sandbox"} & set(loaded)
+    assert not {"psycopg", "pyodbc", "adapters.opendental", "workshop.sandbox"} & set(loaded)
 
 
 def test_era_inspect_imports_only_what_it_runs(tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_era_inspect_imports_only_what_it_runs(tmp_path: Path) -> None:
     sample = REPO / "tests" / "sources" / "era" / "files" / "crlf.835"
     watched = ["pydantic", "pydantic_settings", "yaml", "structlog", "connector.config",
                "connector.store", "connector.daemon", "connector.posting",
-               "connector.commands.run", "connector.commands.status", "connector.sources.base",
+               "connector.commands.run", "connector.commands.status", "connector.jobs",
                "connector.sources.era.source", *OPTIONAL]  # fmt: skip
     body = (
         "import contextlib, io\nfrom connector.cli import main\n"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from connector.errors import DataError
-from connector.sources.base import PollContext
+from connector.jobs import PollContext
 from connector.sources.era.files import local_io, sha256_file
 from connector.sources.era.items import build_items
 from connector.sources.era.parser import parse_stream

@@ -24,7 +24,7 @@ from connector.config import EraSettings, PracticeSettings
 from connector.domain import ItemKind
 from connector.errors import ConfigError, ConnectorError, DataError, TransientError
 from connector.faults import kill_point
-from connector.sources.base import PollContext
+from connector.jobs import PollContext
 from connector.sources.era.files import local_io
 from connector.sources.era.folder_inbox import FolderInbox, InboxFile
 from connector.sources.era.items import FileItems, build_items

@@ -7,12 +7,12 @@ import dataclasses
 import pytest
 
 from adapters.opendental.adapter import EXPLICIT_TAG
-from adapters.opendental.seed import Ids
 from connector.domain import AllocationMode, Split
 from connector.errors import AuthError, DataError, PermanentError, TransientError
 from tests.adapters.opendental.helpers import D, count, plan, proc_split, writes
 from tests.contract.plans import reversal_plan
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental.seed import Ids
 
 pytestmark = pytest.mark.external_service
 

@@ -21,8 +21,8 @@ from connector.sources.era.parser import (
     parse_stream,
     stream_claims,
 )
-from connector.sources.era.synth import SynthOptions, to_bytes, write
 from tests.sources.era.helpers import FILES, canonical, samples_dir
+from workshop.era_synth import SynthOptions, to_bytes, write
 
 
 def _inputs() -> list[tuple[str, bytes]]:

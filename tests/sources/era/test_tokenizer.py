@@ -7,9 +7,9 @@ import io
 import pytest
 
 from connector.errors import ParseError
-from connector.sources.era.synth import SynthOptions, to_bytes
 from connector.sources.era.tokenizer import Tokenizer, split_segments
 from tests.sources.era.helpers import FILES, parse_bytes
+from workshop.era_synth import SynthOptions, to_bytes
 
 
 def _segments(data: bytes, chunk_size: int = 1 << 20) -> list[list[str]]:

@@ -1,6 +1,6 @@
 """The demo: start the sandbox for ``config/demo.yaml``, run the daemon twice, tell the story.
 
-:func:`run_demo` is what ``connector demo`` (and ``make demo``) runs. The sandbox's Stripe and
+:func:`run_demo` is what ``python -m workshop demo`` (``make demo``) runs. The sandbox's Stripe and
 Open Dental API ports are read from the configuration (so the file stays the single source);
 its work folder (``demo-state/``) is emptied first. The first cycle records and posts; the
 second must find nothing new and post nothing (exactly once). The result is checked: every
@@ -26,10 +26,10 @@ from connector.daemon import Daemon, JobOutcome
 from connector.errors import ConfigError
 from connector.logging import configure_logging
 from connector.redaction import Redactor
-from connector.sandbox.environment import DEMO_PORTS, Ports, PracticeSpec, SandboxEnvironment
-from connector.sandbox.scenario import EXPECTED_REVIEWS
-from connector.sandbox.story import practice_story
 from connector.store import StateStore, open_store
+from workshop.sandbox.environment import DEMO_PORTS, Ports, PracticeSpec, SandboxEnvironment
+from workshop.sandbox.scenario import EXPECTED_REVIEWS
+from workshop.sandbox.story import practice_story
 
 MARKER = ".connector-demo"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -80,7 +80,7 @@ def fresh_folder(work_dir: Path) -> None:
             )
         shutil.rmtree(work_dir)
     work_dir.mkdir(parents=True)
-    (work_dir / MARKER).write_text("made by connector demo; emptied on every run\n")
+    (work_dir / MARKER).write_text("made by python -m workshop demo; emptied on every run\n")
 
 
 def config_in(config_path: Path, config: LoadedConfig, env: SandboxEnvironment) -> Path:
