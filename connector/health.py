@@ -23,7 +23,7 @@ from prometheus_client.exposition import ThreadingWSGIServer
 
 from connector.clock import SYSTEM, Clock
 from connector.metrics import Metrics
-from connector.store import StateStore
+from connector.store import PollLog
 
 
 class HealthServer:
@@ -44,7 +44,7 @@ class HealthServer:
         host: str,
         port: int,
         *,
-        store: StateStore,
+        store: PollLog,
         metrics: Metrics,
         expected: dict[tuple[str, str], dt.timedelta],
         alive: Callable[[], bool],
