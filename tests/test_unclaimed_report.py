@@ -19,6 +19,7 @@ from adapters.eaglesoft.connection import StaticConnectionProvider as EsProvider
 from adapters.eaglesoft.dialect import authentication_text
 from adapters.eaglesoft.seed import DEMO_AUTH
 from adapters.memory import MemoryLedger
+from adapters.opendental.crud_rows import insert_row
 from adapters.opendental.seed import Ids
 from connector.cli import main
 from connector.errors import NotImplementedYet
@@ -62,12 +63,8 @@ def test_opendental_claimed_or_do_not_bill_procedures_drop_out(od: OdContext) ->
     conn = od.db.admin()
     try:
         cur = conn.cursor()
-        cur.execute(
-            "INSERT INTO claimproc (ProcNum, ClaimNum, PatNum, Status, NoBillIns) "
-            "VALUES (?, 0, ?, 6, 1)",
-            Ids.P_DAN_SRP,
-            Ids.DAN,
-        )
+        insert_row(cur, "claimproc", {"ProcNum": Ids.P_DAN_SRP, "ClaimNum": 0,
+                                      "PatNum": Ids.DAN, "Status": 6, "NoBillIns": 1})  # fmt: skip
         ledger = od.ledger()
         assert ledger.unclaimed_procedures(*YEAR_2025) == []
         cur.execute("UPDATE claimproc SET NoBillIns = 0, ClaimNum = ? WHERE ProcNum = ?",

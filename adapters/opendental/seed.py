@@ -27,6 +27,8 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any
 
+from adapters.opendental.crud_rows import crud_row
+
 Row = dict[str, Any]
 Rows = dict[str, list[Row]]
 
@@ -278,7 +280,8 @@ def insert_statements(rows: Rows) -> Iterable[tuple[str, list[Sequence[Any]]]]:
     """``(INSERT … VALUES (?, …), parameter rows)`` per table and column set, in load order."""
     for table in TABLES:
         groups: dict[tuple[str, ...], list[Sequence[Any]]] = {}
-        for row in rows.get(table, []):
+        for given in rows.get(table, []):
+            row = crud_row(table, given)  # every column, as Open Dental's CRUD writes it
             groups.setdefault(tuple(row), []).append(tuple(row.values()))
         for columns, params in groups.items():
             marks = ", ".join("?" for _ in columns)
@@ -320,7 +323,8 @@ def _proc(num: int, pat: int, date: str, fee: str, prov: int, code: int, *, stat
     return {"ProcNum": num, "PatNum": pat, "ProcDate": day, "ProcFee": _m(fee),
             "ProcStatus": status, "ProvNum": prov, "CodeNum": code, "ToothNum": tooth,
             "UnitQty": 1, "BaseUnits": 0, "DateEntryC": day if done else EMPTY_DATE,
-            "DateComplete": day if done else EMPTY_DATE, "SecDateEntry": day}  # fmt: skip
+            "DateComplete": day if done else EMPTY_DATE,
+            "SecDateEntry": dt.datetime.combine(day, dt.time(9))}  # fmt: skip
 
 
 def _payment(num: int, pay_type: int, date: str, amount: str, pat: int, check: str) -> Row:

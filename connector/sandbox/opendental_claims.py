@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from adapters.opendental.crud_rows import EMPTY_DATE, insert_row
 from connector.money import ZERO
 from connector.sandbox.opendental_common import (
     ApiFault,
     bad,
     date_field,
+    db_now,
     definition,
     int_field,
     local_today,
@@ -25,6 +26,7 @@ STATUS_NAMES = {0: "NotReceived", 1: "Received", 2: "Preauth", 3: "Adjustment",
                 8: "CapEstimate", 9: "InsHist"}  # fmt: skip
 SETTABLE = {"NotReceived": 0, "Received": 1, "Preauth": 2, "Supplemental": 4, "Estimate": 6}
 NOT_EDITABLE = (3, 5, 7, 8, 9)
+SERVER_SET = ("ClaimProcNum", "SecDateTEdit")  # the new key and MySQL's timestamp
 CLAIM_STATUSES = ("U", "H", "W", "S", "R")
 AMOUNTS = ("FeeBilled", "InsPayEst", "DedApplied", "InsPayAmt", "WriteOff")
 CLAIMPROC_SQL = (
@@ -123,17 +125,17 @@ def create_supplemental(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, 
         raise bad("ClaimProc must have a Status of Received.")
     paid = money_field(body, "InsPayAmt") or ZERO
     today = local_today()
-    cur.execute(
-        "INSERT INTO claimproc (ProcNum, ClaimNum, PatNum, ProvNum, Status, InsPayAmt, PlanNum, "
-        "CodeSent, ProcDate, DateEntry, DateCP, ClinicNum, InsSubNum, SecDateEntry, "
-        "DateSuppReceived, Percentage, BaseEst, InsEstTotal) "
-        "VALUES (?, ?, ?, ?, 4, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        row["ProcNum"], row["ClaimNum"], row["PatNum"], row["ProvNum"], paid, row["PlanNum"],
-        row["CodeSent"], row["ProcDate"], today, today, row["ClinicNum"], row["InsSubNum"],
-        today, today, row["Percentage"], row["BaseEst"], row["InsEstTotal"],
-    )  # fmt: skip
-    cur.execute("SELECT LAST_INSERT_ID()")
-    new = int(cur.fetchone()[0])
+    # Open Dental copies the received claimproc (ClaimProcs.CreateSuppClaimProcs: Copy(), then
+    # a fresh status, amounts and dates); every column of the copy is written.
+    copy = {k: v for k, v in row.items() if not k.startswith("d") and k not in SERVER_SET}
+    copy.update({
+        "Status": 4, "InsPayAmt": paid, "DedApplied": ZERO, "WriteOff": ZERO, "InsPayEst": ZERO,
+        "ClaimPaymentNum": 0, "Remarks": "", "ClaimAdjReasonCodes": "", "DateEntry": today,
+        "DateCP": today, "DateSuppReceived": today, "DateInsFinalized": EMPTY_DATE,
+        "SecDateEntry": db_now(cur).date(), "SecUserNumEntry": 0, "PaymentRow": 0,
+        "SecurityHash": "", "IsOverpay": 0, "FeeBilled": ZERO,
+    })  # fmt: skip
+    new = insert_row(cur, "claimproc", copy)
     _recompute_claim(cur, int(row["ClaimNum"]))
     return 201, claimproc_json(cur, new)
 
@@ -212,18 +214,17 @@ def create_claimpayment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, 
         carrier = found[0] if found else ""
     check_date = date_field(body, "CheckDate") or local_today()
     clinic = int_field(body, "ClinicNum")
-    cur.execute(
-        "INSERT INTO claimpayment (CheckDate, CheckAmt, CheckNum, BankBranch, Note, ClinicNum, "
-        "CarrierName, DateIssued, IsPartial, PayType, SecDateEntry, PayGroup) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-        check_date, amount, str(body.get("CheckNum") or "")[:25],
-        str(body.get("BankBranch") or "")[:25], str(body.get("Note") or "")[:255],
-        int(claim["ClinicNum"]) if clinic is None else clinic, str(carrier)[:255],
-        date_field(body, "DateIssued") or dt.date(1, 1, 1), pay_type, local_today(),
-        int_field(body, "PayGroup") or 0,
-    )  # fmt: skip
-    cur.execute("SELECT LAST_INSERT_ID()")
-    num = int(cur.fetchone()[0])
+    num = insert_row(cur, "claimpayment", {
+        "CheckDate": check_date, "CheckAmt": amount,
+        "CheckNum": str(body.get("CheckNum") or "")[:25],
+        "BankBranch": str(body.get("BankBranch") or "")[:25],
+        "Note": str(body.get("Note") or "")[:255],
+        "ClinicNum": int(claim["ClinicNum"]) if clinic is None else clinic,
+        "CarrierName": str(carrier)[:255],
+        "DateIssued": date_field(body, "DateIssued") or EMPTY_DATE,
+        "IsPartial": 0, "PayType": pay_type, "SecDateEntry": db_now(cur).date(),
+        "PayGroup": int_field(body, "PayGroup") or 0,
+    })  # fmt: skip
     cur.execute(
         "UPDATE claimproc SET ClaimPaymentNum = ?, DateCP = ?, "
         "DateInsFinalized = CASE WHEN DateInsFinalized = '0001-01-01' THEN CURDATE() "

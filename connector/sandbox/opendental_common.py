@@ -22,6 +22,13 @@ def local_today() -> dt.date:
     return local_now().date()
 
 
+def db_now(cur: Any) -> dt.datetime:
+    """The database server's ``NOW()``: what Open Dental's CRUD writes in its entry-date columns."""
+    cur.execute("SELECT NOW()")
+    value = cur.fetchone()[0]
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
 class ApiFault(Exception):
     """An Open Dental-style error answer: HTTP status and a plain-text explanation."""
 
