@@ -210,6 +210,9 @@ class CheckRecord:
     payer_name: str
     payment_type_id: str | None = None
     method: str | None = None  # BPR04: CHK, ACH, BOP, FWT, NON
+    # the remittance (era_remittance item key) this check pays: every claim plan of one
+    # remittance carries the same key, so an adapter can write one check for all of them
+    remittance_key: str | None = None
 
 
 @dataclass(frozen=True)

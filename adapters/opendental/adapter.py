@@ -33,12 +33,13 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.opendental import mapping, queries
+from adapters.opendental import mapping, queries, remittance_check, versions
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
 from adapters.opendental.db import ReadOnlyDb
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
+from adapters.opendental.versions import REMITTANCE_CHECK, Version
 from connector.domain import (
     AllocationMode,
     InsurancePaymentPlan,
@@ -48,7 +49,7 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import DataError, PermanentError
-from connector.money import ZERO
+from connector.money import ZERO, total
 
 log = structlog.get_logger("adapters.opendental")
 
@@ -75,7 +76,13 @@ class OpenDentalLedger:
         self.api = api
         self.practice_id = practice_id
         self._defs: tuple[float, list[Any]] | None = None
-        self._insurance = InsurancePoster(db, api, log=log.bind(practice_id=practice_id))
+        self._version: tuple[float, Version | None] | None = None
+        self._insurance = InsurancePoster(
+            db,
+            api,
+            log=log.bind(practice_id=practice_id),
+            remittance_checks=lambda: versions.has(self.office_version(), *REMITTANCE_CHECK),
+        )
 
     # -- reads ----------------------------------------------------------------------------
     def ping(self) -> VendorInfo:
@@ -83,6 +90,15 @@ class OpenDentalLedger:
         row = self.db.fetchone("server_version", queries.SERVER_VERSION)
         server, version = (row[0], row[1]) if row else (None, None)
         return VendorInfo(vendor=self.vendor, version=version, detail={"database": server})
+
+    def office_version(self) -> Version | None:
+        """The office's Open Dental version (pref ``DataBaseVersion``), cached for a while;
+        None when it cannot be read as a version."""
+        now = time.monotonic()
+        if self._version is None or now - self._version[0] > DEFINITIONS_TTL:
+            row = self.db.fetchone("server_version", queries.SERVER_VERSION)
+            self._version = (now, versions.parse_version(row[1] if row else None))
+        return self._version[1]
 
     def ping_services(self) -> VendorInfo:
         """:meth:`ping`, then one read-only API request (``GET /preferences``): both services
@@ -170,6 +186,23 @@ class OpenDentalLedger:
             if EXPLICIT_TAG in str(note) and any(int(s[5]) for s in splits):
                 return None
             return self._payment_entry(external_ref, int(pay_num), Decimal(amount), splits, True)
+        on_check = (  # a claim posted onto its remittance's shared check (no patient hint)
+            remittance_check.posted_claimprocs(self.db, external_ref)
+            if pat_num is None and not payments and not checks
+            else None
+        )
+        if on_check:
+            return PostedEntry(
+                external_ref=external_ref,
+                pms_ids={
+                    "ClaimPaymentNum": int(on_check[0][2]),
+                    "ClaimNum": int(on_check[0][1]),
+                    "ClaimProcNums": [int(r[0]) for r in on_check],
+                },
+                amount=total(Decimal(r[3]) for r in on_check),
+                already_existed=True,
+                steps_done=("claimpayment",),
+            )
         if checks:
             _kind, check_num, _pat, amount, _note = checks[0]
             procs = self.db.fetchall(

@@ -235,6 +235,7 @@ class _Claim:
             payer_name=claim.payer_name or claim.payer_id or "unknown payer",
             payment_type_id=pay_type.id,
             method=claim.method,
+            remittance_key=claim.remittance_key,
         )
         return self.done(
             InsurancePaymentPlan(

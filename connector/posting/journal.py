@@ -99,6 +99,7 @@ def insurance_plan_from(data: dict[str, Any]) -> InsurancePaymentPlan:
                 payer_name=check["payer_name"],
                 payment_type_id=check.get("payment_type_id"),
                 method=check.get("method"),
+                remittance_key=check.get("remittance_key"),
             ),
             auto_posted=bool(data.get("auto_posted", True)),
             supplemental=bool(data.get("supplemental", False)),

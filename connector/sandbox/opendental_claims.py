@@ -7,15 +7,16 @@ from typing import Any
 
 from adapters.opendental.crud_rows import EMPTY_DATE, insert_row
 from connector.money import ZERO
+from connector.sandbox.opendental_checks import attach_claimproc, insert_check
 from connector.sandbox.opendental_common import (
     ApiFault,
     bad,
     date_field,
     db_now,
-    definition,
     int_field,
     local_today,
     money_field,
+    office_has,
     pref,
     row_dict,
     text,
@@ -105,6 +106,9 @@ def update_claimproc(cur: Any, num: int, body: dict[str, Any]) -> tuple[int, dic
         changes[field] = amount
     if "Remarks" in body:
         changes["Remarks"] = str(body["Remarks"] or "")[:255]
+    if "ClaimPaymentNum" in body and office_has(cur, "claimproc_attach"):
+        # below 24.3.24 the field is not known and (like any unknown field) ignored [unverified]
+        changes.update(attach_claimproc(cur, row, body))
     if changes:
         assignments = ", ".join(f"{name} = ?" for name in changes)
         cur.execute(
@@ -196,44 +200,4 @@ def create_claimpayment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, 
     expected = sum((Decimal(r[1]) for r in attachable), ZERO)
     if expected != amount:
         raise bad(f"CheckAmt must match the total of the ClaimProcs' InsPayAmt: {expected:.2f}.")
-    pay_type = int_field(body, "PayType")
-    if pay_type is None:
-        cur.execute("SELECT DefNum FROM definition WHERE Category = 32 ORDER BY ItemOrder LIMIT 1")
-        first = cur.fetchone()
-        pay_type = int(first[0]) if first else 0
-    elif definition(cur, pay_type, 32) is None:
-        raise bad("PayType is invalid.")
-    carrier = body.get("CarrierName")
-    if not carrier:
-        cur.execute(
-            "SELECT ca.CarrierName FROM insplan ip "
-            "JOIN carrier ca ON ca.CarrierNum = ip.CarrierNum WHERE ip.PlanNum = ?",
-            claim["PlanNum"],
-        )
-        found = cur.fetchone()
-        carrier = found[0] if found else ""
-    check_date = date_field(body, "CheckDate") or local_today()
-    clinic = int_field(body, "ClinicNum")
-    num = insert_row(cur, "claimpayment", {
-        "CheckDate": check_date, "CheckAmt": amount,
-        "CheckNum": str(body.get("CheckNum") or "")[:25],
-        "BankBranch": str(body.get("BankBranch") or "")[:25],
-        "Note": str(body.get("Note") or "")[:255],
-        "ClinicNum": int(claim["ClinicNum"]) if clinic is None else clinic,
-        "CarrierName": str(carrier)[:255],
-        "DateIssued": date_field(body, "DateIssued") or EMPTY_DATE,
-        "IsPartial": 0, "PayType": pay_type, "SecDateEntry": db_now(cur).date(),
-        "PayGroup": int_field(body, "PayGroup") or 0,
-    })  # fmt: skip
-    cur.execute(
-        "UPDATE claimproc SET ClaimPaymentNum = ?, DateCP = ?, "
-        "DateInsFinalized = CASE WHEN DateInsFinalized = '0001-01-01' THEN CURDATE() "
-        "ELSE DateInsFinalized END "
-        "WHERE ClaimNum = ? AND ClaimPaymentNum = 0 AND Status IN (1, 4) AND IsTransfer = 0",
-        num, check_date, claim_num,
-    )  # fmt: skip
-    return 201, {
-        "ClaimPaymentNum": num, "CheckDate": text(check_date), "CheckAmt": text(amount),
-        "CheckNum": str(body.get("CheckNum") or "")[:25], "Note": str(body.get("Note") or ""),
-        "CarrierName": carrier, "IsPartial": "false", "PayType": pay_type, "DepositNum": 0,
-    }  # fmt: skip
+    return 201, insert_check(cur, body, amount, claim, [claim_num], partial=False)
