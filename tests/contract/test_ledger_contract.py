@@ -733,4 +733,3 @@ def test_claims_of_one_remittance_each_post_once(harness: Harness, ledger: Ledge
             assert harness.claim_received(c.claim_id)
     finally:
         fresh.close()
-
