@@ -213,6 +213,7 @@ class InsurancePoster:
             }
             if remarks:
                 body["Remarks"] = remarks
+            body.update(_era_columns(line))
             return [(name, lambda: self._put_claimproc(cp_num, body))]
         if status != mapping.CP_RECEIVED:
             raise DataError(
@@ -231,6 +232,7 @@ class InsurancePoster:
             extra["WriteOff"] = money(line.writeoff)
         if remarks:
             extra["Remarks"] = remarks
+        extra.update(_era_columns(line))
         if extra:
 
             def adjust() -> dict[str, Any]:
@@ -368,6 +370,18 @@ class InsurancePoster:
             already_existed=existed,
             steps_done=("claimprocs", "claim", "claimpayment"),
         )
+
+
+def _era_columns(line: ProcedurePayment) -> dict[str, str]:
+    """What Open Dental's ERA import writes on a claimproc besides the money
+    (``Etranss.cs``: ``ClaimAdjReasonCodes`` = the distinct CARC reason codes joined by ",";
+    ``AllowedOverride`` = the ERA's allowed amount, as its manual ERA receive does)."""
+    columns: dict[str, str] = {}
+    if line.reason_codes:
+        columns["ClaimAdjReasonCodes"] = line.reason_codes[:REMARKS_MAX]
+    if line.allowed is not None:
+        columns["AllowedOverride"] = money(line.allowed)
+    return columns
 
 
 def _landed_before_crash(row: Any, line: ProcedurePayment) -> bool:

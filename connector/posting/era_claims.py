@@ -182,6 +182,8 @@ class _Claim:
                 writeoff=a.writeoff,
                 deductible=a.deductible,
                 remarks=a.remarks or None,
+                reason_codes=a.reason_codes or None,
+                allowed=a.allowed,
             )
             for m, a in zip(matches, amounts, strict=True)
         )

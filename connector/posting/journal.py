@@ -88,6 +88,8 @@ def insurance_plan_from(data: dict[str, Any]) -> InsurancePaymentPlan:
                     writeoff=to_money(line["writeoff"]),
                     deductible=to_money(line["deductible"]),
                     remarks=line.get("remarks"),
+                    reason_codes=line.get("reason_codes"),
+                    allowed=to_money(line["allowed"]) if line.get("allowed") else None,
                 )
                 for line in data["lines"]
             ),

@@ -106,6 +106,13 @@ def update_claimproc(cur: Any, num: int, body: dict[str, Any]) -> tuple[int, dic
         changes[field] = amount
     if "Remarks" in body:
         changes["Remarks"] = str(body["Remarks"] or "")[:255]
+    if "ClaimAdjReasonCodes" in body:  # [3P] listed as not writable: unverified (see docs)
+        changes["ClaimAdjReasonCodes"] = str(body["ClaimAdjReasonCodes"] or "")[:255]
+    allowed = money_field(body, "AllowedOverride")
+    if allowed is not None:
+        if allowed < ZERO and allowed != Decimal(-1):
+            raise bad("AllowedOverride must be -1 (blank) or not negative.")
+        changes["AllowedOverride"] = allowed
     if "ClaimPaymentNum" in body and office_has(cur, "claimproc_attach"):
         # below 24.3.24 the field is not known and (like any unknown field) ignored [unverified]
         changes.update(attach_claimproc(cur, row, body))
