@@ -733,3 +733,15 @@ def test_claims_of_one_remittance_each_post_once(harness: Harness, ledger: Ledge
             assert harness.claim_received(c.claim_id)
     finally:
         fresh.close()
+
+
+def test_note_keeps_the_practice_local_time_across_midnight_utc(
+    harness: Harness, ledger: Ledger
+) -> None:
+    """A note made at 21:30 practice time on 11-21 (03:30 UTC on 11-22 in Chicago) is stored
+    with 2026-11-21 21:30:00 — the time its text shows — whatever the server's zone."""
+    sc = harness.scenario
+    when = dt.datetime(2026, 11, 21, 21, 30)
+    note = PatientNote(sc.guarantor, "Paid 150.00 on 2026-11-21 at 21:30.", when, "txn_late")
+    ids = ledger.add_patient_note(note)
+    assert harness.note_time(ids) == when
