@@ -89,7 +89,16 @@ class OpenDentalLedger:
         """Reach the database and report Open Dental's version (pref DataBaseVersion)."""
         row = self.db.fetchone("server_version", queries.SERVER_VERSION)
         server, version = (row[0], row[1]) if row else (None, None)
-        return VendorInfo(vendor=self.vendor, version=version, detail={"database": server})
+        parsed = versions.parse_version(version)
+        detail: dict[str, Any] = {"database": server}
+        if parsed is None:
+            detail["unavailable"] = [
+                f"the Open Dental version ({version or 'none'}) cannot be read from pref "
+                "DataBaseVersion: features are not checked against it"
+            ]
+        else:
+            detail["unavailable"] = versions.unavailable(parsed)
+        return VendorInfo(vendor=self.vendor, version=version, detail=detail)
 
     def office_version(self) -> Version | None:
         """The office's Open Dental version (pref ``DataBaseVersion``), cached for a while;
@@ -99,6 +108,23 @@ class OpenDentalLedger:
             row = self.db.fetchone("server_version", queries.SERVER_VERSION)
             self._version = (now, versions.parse_version(row[1] if row else None))
         return self._version[1]
+
+    def _need(self, what: str, *features: str) -> None:
+        """Refuse, before writing anything, work the office's Open Dental version cannot do.
+
+        Raises:
+            DataError: ``feature_unavailable`` (a review: nothing was written).
+        """
+        version = self.office_version()
+        lacking = versions.missing(version, *features)
+        if lacking and version is not None:
+            needs = ", ".join(f"{e.request} (since {versions.show(e.since)})" for e in lacking)
+            raise DataError(
+                f"{what}: Open Dental {versions.show(version)} at this office has no {needs}; "
+                "nothing was written",
+                code="feature_unavailable",
+                context={"needs": versions.show(max(e.since for e in lacking))},
+            )
 
     def ping_services(self) -> VendorInfo:
         """:meth:`ping`, then one read-only API request (``GET /preferences``): both services
@@ -286,6 +312,7 @@ class OpenDentalLedger:
         else:
             explicit = self._choose_allocation(plan, patient, body)
         if explicit is not None:
+            self._need(f"Payment {plan.external_ref} needs its own split", "explicit_allocation")
             body["isPrepayment"] = "true"
             body["PayNote"] = f"{body['PayNote']} {EXPLICIT_TAG}"
         created = once_more_if_absent(
@@ -295,7 +322,7 @@ class OpenDentalLedger:
         )
         pay_num = int(created["PayNum"])
         if explicit is not None:
-            self._allocate(pay_num, explicit)
+            self._allocate_or_explain(plan, pay_num, explicit)
         return self._posted_payment(plan, pay_num)
 
     def _check_payment_plan(self, plan: PatientPaymentPlan) -> None:
@@ -358,6 +385,27 @@ class OpenDentalLedger:
             "own oldest-first split",
             code="allocation_not_expressible",
         )
+
+    def _allocate_or_explain(
+        self, plan: PatientPaymentPlan, pay_num: int, amounts: list[tuple[int, Decimal]]
+    ) -> None:
+        """``PUT …/Partial``; when Open Dental refuses it, the review says what is left behind
+        (the payment exists as one prepayment) so staff re-split it instead of posting again.
+
+        Raises:
+            DataError: ``allocation_unfinished``. TransientError: retried later (resumes).
+        """
+        try:
+            self._allocate(pay_num, amounts)
+        except (DataError, PermanentError) as exc:
+            raise DataError(
+                f"Payment {plan.external_ref} of {plan.amount} is in Open Dental as prepayment "
+                f"PayNum {pay_num} (note {plan.marker}), but Open Dental refused to split it "
+                f"({exc.message}). Split that payment by hand — do not enter it again: "
+                f"{split_words(plan)}",
+                code="allocation_unfinished",
+                context={"PayNum": pay_num, "splits": split_words(plan)},
+            ) from exc
 
     def _allocate(self, pay_num: int, amounts: list[tuple[int, Decimal]]) -> None:
         retry_idempotent(lambda: self.api.allocate_payment(pay_num, amounts))
@@ -468,6 +516,7 @@ class OpenDentalLedger:
             )
         note = self._pay_note(plan.marker, f"refund of {plan.original_external_ref}", plan.note)
         if plan.amount == Decimal(orig_amount):
+            self._need(f"Refund {plan.external_ref}", "refunds", "payment_edit")
             original_marker = marker_for(plan.original_external_ref)
             pending = self._payment_ids(original_marker, sign=-1)
             if pending is None:
@@ -563,8 +612,12 @@ class OpenDentalLedger:
     ) -> PostedEntry:
         """Claimprocs received (or supplemental), claim received, then the claim payment.
 
-        See :class:`adapters.opendental.insurance.InsurancePoster` for steps and errors.
+        See :class:`adapters.opendental.insurance.InsurancePoster` for steps and errors;
+        an office whose version lacks an endpoint the plan needs gets ``feature_unavailable``
+        (DataError) before anything is written.
         """
+        needed = ("claimprocs", "claim_check", "supplemental" if plan.supplemental else "claims")
+        self._need(f"ERA claim payment {plan.external_ref}", *needed)
         return self._insurance.post(plan, journal)
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -591,3 +644,14 @@ class OpenDentalLedger:
         """Close the ODBC connection and the HTTP session."""
         self.db.close()
         self.api.close()
+
+
+def split_words(plan: PatientPaymentPlan) -> str:
+    """The plan's splits as staff enter them: "procedure 12: 40.00; unearned: 10.00"."""
+    parts = [
+        f"{s.charge_kind or 'procedure'} {s.charge_ref}: {s.amount:.2f}"
+        if s.charge_ref
+        else f"unearned (prepayment): {s.amount:.2f}"
+        for s in plan.splits
+    ]
+    return "; ".join(parts) or "none"

@@ -96,7 +96,9 @@ def practice_rows() -> Rows:
             ("BalancesDontSubtractIns", "0"), ("ApiPaymentType", str(Ids.PAY_ONLINE)),
             ("ClaimPaymentBatchOnly", "0"), ("FutureTransDatesAllowed", "0"),
             ("PaymentClinicSetting", "0"), ("ShowAutoDeposit", "0"), ("RandomPrimaryKeys", "0"),
-            ("DataBaseVersion", "24.3.36.0"),
+            # every API feature the connector uses is there from 25.2.7 (docs/vendors/
+            # opendental.md); tests of older offices lower this pref
+            ("DataBaseVersion", "25.2.15.0"),
         )
     ]  # fmt: skip
     rows["definition"] = [

@@ -62,6 +62,31 @@ ENDPOINTS: dict[str, Endpoint] = {
 # One insurance check per remittance needs both: the batch check, then attaching later claims.
 REMITTANCE_CHECK = ("batch_check", "claimproc_attach")
 
+# What happens to the work that needs a feature when the office's version lacks it.
+CONSEQUENCES: dict[str, str] = {
+    "payments": "patient payments go to review",
+    "payment_edit": "full refunds, disputes and ACH returns go to review",
+    "refunds": "full refunds, disputes and ACH returns go to review",
+    "explicit_allocation": "payments whose planned split differs from Open Dental's own "
+    "oldest-first split go to review (nothing is written)",
+    "notes": "patient notes cannot be written",
+    "claimprocs": "ERA claim payments go to review",
+    "claim_check": "ERA claim payments go to review",
+    "claims": "ERA claim payments go to review",
+    "supplemental": "ERA money on already received claims goes to review",
+    "batch_check": "each ERA claim gets its own insurance check instead of one per remittance",
+    "claimproc_attach": "each ERA claim gets its own insurance check instead of one per remittance",
+    "preferences": "the API reachability probe fails (posting treats it as an outage)",
+}
+
+
+def unavailable(version: Version | None) -> list[str]:
+    """One sentence per feature the office's version lacks, for ``check-config``."""
+    return [
+        f"{e.request} needs Open Dental {show(e.since)} ({e.source}): {CONSEQUENCES[e.feature]}"
+        for e in missing(version, *ENDPOINTS)
+    ]
+
 
 def parse_version(text: object) -> Version | None:
     """``"24.3.36.0"`` → ``(24, 3, 36, 0)``; None when it is not a version."""

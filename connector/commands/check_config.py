@@ -91,6 +91,9 @@ def check_practice(
         finally:
             ledger.close()
         results.append(("pms", f"ok: {info.vendor} {info.version or ''}".rstrip()))
+        for limit in info.detail.get("unavailable") or ():
+            # not a failure: the connector posts what it can and sends the rest to review
+            results.append(("features", f"ok, limited: {limit}"))
         for problem in problems:
             results.append(("types", f"FAILED: configuration problem: {problem}"))
     except ConnectorError as exc:

@@ -18,6 +18,7 @@ from connector.sandbox.opendental_common import (
     money_field,
     office_has,
     pref,
+    require,
     row_dict,
     text,
 )
@@ -129,6 +130,7 @@ def update_claimproc(cur: Any, num: int, body: dict[str, Any]) -> tuple[int, dic
 
 def create_supplemental(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """``POST /claimprocs/Supplemental``: a Supplemental copy of a received claimproc."""
+    require(cur, "supplemental")
     num = int_field(body, "ClaimProcNum", required=True)
     assert num is not None
     row = _claimproc(cur, num)

@@ -21,6 +21,7 @@ from connector.sandbox.opendental_common import (
     local_today,
     money_field,
     pref,
+    require,
     row_dict,
     text,
 )
@@ -152,6 +153,7 @@ def create_payment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]
 
 def refund_payment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """``POST /payments/Refund``: a negative copy of the payment and of each split."""
+    require(cur, "refunds")
     pay_num = int_field(body, "PayNum", required=True)
     assert pay_num is not None
     original = _payment_row(cur, pay_num)
@@ -203,6 +205,7 @@ def update_payment(cur: Any, pay_num: int, body: dict[str, Any]) -> tuple[int, d
 
 def allocate_payment(cur: Any, pay_num: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """``PUT /payments/{PayNum}/Partial``: replace the splits by explicit procedure amounts."""
+    require(cur, "explicit_allocation")
     payment = _payment_row(cur, pay_num)
     pairs = body.get("procNumsAndAmounts")
     if body.get("payPlanChargeNumsAndAmounts"):

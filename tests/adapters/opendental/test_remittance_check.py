@@ -115,7 +115,7 @@ def test_older_offices_keep_one_check_per_claim(od: OdContext) -> None:
         od.ledger().post_insurance_payment(dan(), MemoryJournal())
     finally:
         conn.cursor().execute(
-            "UPDATE preference SET ValueString = '24.3.36.0' WHERE PrefName = 'DataBaseVersion'"
+            "UPDATE preference SET ValueString = '25.2.15.0' WHERE PrefName = 'DataBaseVersion'"
         )
         conn.close()
     assert checks(od) == [("EFT77", D("160.00"), 0, D("160.00"), 1),
