@@ -23,6 +23,7 @@ from adapters.base import (
     ChargeKind,
     ClaimMatch,
     ClaimRecord,
+    OfficeEraSettings,
     OpenCharge,
     PatientRecord,
     PatientStatus,
@@ -37,6 +38,7 @@ from adapters.opendental import mapping, queries, remittance_check, versions
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
 from adapters.opendental.db import ReadOnlyDb
+from adapters.opendental.era_prefs import read_office_era_settings
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
 from adapters.opendental.versions import REMITTANCE_CHECK, Version
@@ -77,6 +79,7 @@ class OpenDentalLedger:
         self.practice_id = practice_id
         self._defs: tuple[float, list[Any]] | None = None
         self._version: tuple[float, Version | None] | None = None
+        self._era: tuple[float, OfficeEraSettings] | None = None
         self._insurance = InsurancePoster(
             db,
             api,
@@ -99,6 +102,14 @@ class OpenDentalLedger:
         else:
             detail["unavailable"] = versions.unavailable(parsed)
         return VendorInfo(vendor=self.vendor, version=version, detail=detail)
+
+    def office_era_settings(self) -> OfficeEraSettings:
+        """The office's ERA preferences (:mod:`adapters.opendental.era_prefs`), cached for a
+        while (the :class:`~adapters.base.OfficeEraDefaults` capability)."""
+        now = time.monotonic()
+        if self._era is None or now - self._era[0] > DEFINITIONS_TTL:
+            self._era = (now, read_office_era_settings(self.db))
+        return self._era[1]
 
     def office_version(self) -> Version | None:
         """The office's Open Dental version (pref ``DataBaseVersion``), cached for a while;
@@ -367,6 +378,12 @@ class OpenDentalLedger:
         payer = patient.patient_id
         if same_splits(plan.splits, predict_auto_split(charges, plan.amount, payer_id=payer)):
             return None
+        mine_first = predict_auto_split(charges, plan.amount, payer_id=payer, patient_first=True)
+        if same_splits(plan.splits, mine_first):
+            # Open Dental's own patient-preferred auto-split gives exactly the plan (any charge
+            # kind, adjustments included): one request, no explicit allocation needed
+            body["isPatientPreferred"] = "true"
+            return None
         procs = [s.charge_ref for s in plan.splits if s.charge_ref is not None]
         all_procs = all(
             s.charge_ref is not None and (s.charge_kind or "procedure") == ChargeKind.PROCEDURE
@@ -382,8 +399,10 @@ class OpenDentalLedger:
         raise DataError(
             f"Payment {plan.external_ref}: Open Dental's API can only allocate explicitly to "
             "procedures; this plan (adjustments or unearned money) differs from Open Dental's "
-            "own oldest-first split",
+            f"own oldest-first and patient-first splits. Enter it with these splits: "
+            f"{split_words(plan)}",
             code="allocation_not_expressible",
+            context={"splits": split_words(plan)},
         )
 
     def _allocate_or_explain(

@@ -94,6 +94,14 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "carc_excluded",
+        "office excludes this reason code from auto-posting",
+        "The remittance gives reason code(s) {codes}, which the office does not post "
+        "automatically ({source}).",
+        "Post the claim by hand from the ERA, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "feature_unavailable",
         "PMS version lacks what this needs",
         "{message}",

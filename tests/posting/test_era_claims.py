@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from adapters.base import OfficeEraSettings
 from adapters.memory import MemoryLedger
 from connector import jsonutil
 from connector.config import AutoPostSettings
@@ -403,3 +404,45 @@ def test_a_pms_with_insurance_types_never_takes_a_patient_type(claims: MemoryLed
     settings = AutoPostSettings(enabled=True, payment_type="Online Payment")
     payload = claim_payload("CLM1", "1", "180.00", "135.00", good_lines())
     assert review_of(planned(claims, payload, settings=settings)).reason == "payment_type_unknown"
+
+
+def _office(led: MemoryLedger, **kw: Any) -> MemoryLedger:
+    """The ledger keeps the office's own ERA choices (as Open Dental's Era* preferences do)."""
+    office = OfficeEraSettings(sources={k: f"office {k}" for k in
+                                        ("payment_types.ACH", "payment_types.", "writeoffs",
+                                         "no_auto_carcs")}, **kw)  # fmt: skip
+    led.office_era_settings = lambda: office  # type: ignore[attr-defined]
+    return led
+
+
+def test_office_payment_type_is_the_default_the_yaml_overrides(claims: MemoryLedger) -> None:
+    """Without a YAML payment type the office's type for the BPR method is used (its source
+    recorded); a type the YAML sets wins."""
+    led = _office(claims, payment_types={"ACH": "81", "": "80"})
+    payload = claim_payload("CLM1", "1", "180.00", "135.00", good_lines(), method="ACH")
+    result = planned(led, payload)
+    assert isinstance(result.outcome, InsurancePaymentPlan)
+    assert result.outcome.check.payment_type_id == "81"
+    assert result.decision["payment_type_from"] == "office payment_types.ACH"
+    chosen = AutoPostSettings(enabled=True, payment_type="Insurance EFT")
+    result = planned(led, payload, settings=chosen)
+    assert isinstance(result.outcome, InsurancePaymentPlan)
+    assert result.outcome.check.payment_type_id == "80"
+
+
+def test_office_writeoff_policy_and_excluded_codes(claims: MemoryLedger) -> None:
+    """ "Primary only": a claim the ERA marks secondary (CLP02 2) with a contractual write-off
+    is not posted, a primary one is; the YAML's own setting wins; a CARC on the office's list
+    sends the claim to review."""
+    led = _office(claims, payment_types={"": "80"}, writeoffs="primary_only")
+    secondary = claim_payload("CLM1", "2", "180.00", "135.00", good_lines())
+    assert review_of(planned(led, secondary)).reason == "writeoffs_disabled"
+    primary = planned(led, claim_payload("CLM1", "1", "180.00", "135.00", good_lines()))
+    assert isinstance(primary.outcome, InsurancePaymentPlan)
+    assert primary.decision["writeoffs_from"] == "office writeoffs"
+    yaml = AutoPostSettings(enabled=True, post_contracted_writeoffs=True)
+    assert isinstance(planned(led, secondary, settings=yaml).outcome, InsurancePaymentPlan)
+    excluded = _office(claims, payment_types={"": "80"}, no_auto_carcs=("97", "45"))
+    review = review_of(planned(excluded, claim_payload("CLM1", "1", "180.00", "135.00",
+                                                       good_lines())))  # fmt: skip
+    assert review.reason == "carc_excluded" and "45" in review.message
