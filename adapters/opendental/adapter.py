@@ -58,6 +58,7 @@ log = structlog.get_logger("adapters.opendental")
 # Appended to PayNote while an explicitly allocated payment still holds Open Dental's single
 # prepayment split (between POST /payments and PUT /payments/{PayNum}/Partial).
 EXPLICIT_TAG = "(explicit allocation)"
+MANUAL_NOTE = " (the office splits payments by hand: RigorousAccounting 2)"
 DEFINITIONS_TTL = 300.0
 PAY_NOTE_MAX = 2000
 
@@ -376,10 +377,13 @@ class OpenDentalLedger:
                     code="charge_changed",
                 )
         payer = patient.patient_id
-        if same_splits(plan.splits, predict_auto_split(charges, plan.amount, payer_id=payer)):
+        manual = self._manual_splitting()  # RigorousAccounting 2: Open Dental makes no splits
+        if not manual and same_splits(
+            plan.splits, predict_auto_split(charges, plan.amount, payer_id=payer)
+        ):
             return None
         mine_first = predict_auto_split(charges, plan.amount, payer_id=payer, patient_first=True)
-        if same_splits(plan.splits, mine_first):
+        if not manual and same_splits(plan.splits, mine_first):
             # Open Dental's own patient-preferred auto-split gives exactly the plan (any charge
             # kind, adjustments included): one request, no explicit allocation needed
             body["isPatientPreferred"] = "true"
@@ -391,7 +395,7 @@ class OpenDentalLedger:
         )
         if all_procs:
             only = predict_auto_split(charges, plan.amount, payer_id=payer, only_procs=procs)
-            if same_splits(plan.splits, only):
+            if not manual and same_splits(plan.splits, only):
                 body["procNums"] = [int(p) for p in procs]
                 return None
             return [(int(s.charge_ref or 0), s.amount) for s in plan.splits]
@@ -399,11 +403,19 @@ class OpenDentalLedger:
         raise DataError(
             f"Payment {plan.external_ref}: Open Dental's API can only allocate explicitly to "
             "procedures; this plan (adjustments or unearned money) differs from Open Dental's "
-            f"own oldest-first and patient-first splits. Enter it with these splits: "
+            f"own oldest-first and patient-first splits{MANUAL_NOTE if manual else ''}. "
+            "Enter it with these splits: "
             f"{split_words(plan)}",
             code="allocation_not_expressible",
             context={"splits": split_words(plan)},
         )
+
+    def _manual_splitting(self) -> bool:
+        """Whether the office splits payments by hand (pref ``RigorousAccounting`` = 2 "Manual":
+        ``PaymentEdit.AutoSplitForPayment`` then makes no splits, so only an explicit
+        allocation gives a payment its splits)."""
+        row = self.db.fetchone("rigorous_accounting", queries.PREF_VALUE, ("RigorousAccounting",))
+        return row is not None and str(row[0]).strip() == "2"
 
     def _allocate_or_explain(
         self, plan: PatientPaymentPlan, pay_num: int, amounts: list[tuple[int, Decimal]]

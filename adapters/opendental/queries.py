@@ -204,3 +204,5 @@ MARKED_UNATTACHED = """
 SELECT COUNT(*) FROM claimproc
 WHERE ClaimNum = ? AND ClaimPaymentNum = 0 AND (LOCATE(?, Remarks) > 0 OR LOCATE(?, Remarks) > 0)
 """
+
+PREF_VALUE = "SELECT ValueString FROM preference WHERE PrefName = ?"

@@ -72,3 +72,31 @@ def test_a_plan_the_api_cannot_write_lists_the_splits_to_enter(od: OdContext) ->
     assert f"adjustment {Ids.A_ANA_FINANCE}: 20.00" in info.value.message
     assert info.value.context["splits"] == f"adjustment {Ids.A_ANA_FINANCE}: 20.00"
     assert od.db.rows("SELECT COUNT(*) FROM payment")[0][0] == before
+
+
+def test_an_office_that_splits_by_hand_gets_the_plan_split_explicitly(od: OdContext) -> None:
+    """RigorousAccounting 2 ("Manual"): Open Dental would leave the money unallocated, so the
+    adapter allocates explicitly (…/Partial) and the payment carries exactly the plan's splits."""
+    pay = plan(
+        "txn_manual", "27.00",
+        Split(D("12.00"), str(Ids.ANA), str(Ids.DOC1), str(Ids.P_ANA_EXAM), "procedure"),
+        Split(D("15.00"), str(Ids.ANA), str(Ids.HYG1), str(Ids.P_ANA_PROPHY), "procedure"),
+    )  # fmt: skip
+    conn = od.db.admin()
+    try:
+        conn.cursor().execute(
+            "UPDATE preference SET ValueString = '2' WHERE PrefName = 'RigorousAccounting'"
+        )
+        entry = od.ledger().post_patient_payment(pay)
+    finally:
+        conn.cursor().execute(
+            "UPDATE preference SET ValueString = '1' WHERE PrefName = 'RigorousAccounting'"
+        )
+        conn.close()
+    assert "splits_match" not in entry.pms_ids
+    assert [r.path for r in od.api.requests if r.method == "PUT"] == [
+        f"/payments/{entry.pms_ids['PayNum']}/Partial"
+    ]
+    rows = od.db.rows("SELECT ProcNum FROM paysplit WHERE PayNum = ? ORDER BY ProcNum",
+                      entry.pms_ids["PayNum"])  # fmt: skip
+    assert [int(r[0]) for r in rows] == [Ids.P_ANA_EXAM, Ids.P_ANA_PROPHY]
