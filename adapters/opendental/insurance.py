@@ -88,8 +88,10 @@ class InsurancePoster:
             journal.record("claimpayment", found)
             return self._entry(plan, journal, int(found["ClaimPaymentNum"]), existed=True)
         shared = remittance_check.usable(plan) and self.remittance_checks()
-        on_check = remittance_check.posted_claimprocs(self.db, plan.external_ref)
-        if shared and on_check:
+        on_check = (
+            remittance_check.posted_claimprocs(self.db, plan.external_ref) if shared else None
+        )
+        if on_check:
             found = {"ClaimPaymentNum": int(on_check[0][2])}
             journal.record("claimpayment", found)
             return self._entry(plan, journal, found["ClaimPaymentNum"], existed=True)
