@@ -23,6 +23,7 @@ from adapters.base import (
     ChargeKind,
     ClaimMatch,
     ClaimRecord,
+    OfficeEraSettings,
     OpenCharge,
     PatientRecord,
     PatientStatus,
@@ -33,12 +34,14 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.opendental import mapping, queries
+from adapters.opendental import mapping, queries, remittance_check, versions
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
 from adapters.opendental.db import ReadOnlyDb
+from adapters.opendental.era_prefs import read_office_era_settings
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
+from adapters.opendental.versions import REMITTANCE_CHECK, Version
 from connector.domain import (
     AllocationMode,
     InsurancePaymentPlan,
@@ -48,13 +51,14 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import DataError, PermanentError
-from connector.money import ZERO
+from connector.money import ZERO, total
 
 log = structlog.get_logger("adapters.opendental")
 
 # Appended to PayNote while an explicitly allocated payment still holds Open Dental's single
 # prepayment split (between POST /payments and PUT /payments/{PayNum}/Partial).
 EXPLICIT_TAG = "(explicit allocation)"
+MANUAL_NOTE = " (the office splits payments by hand: RigorousAccounting 2)"
 DEFINITIONS_TTL = 300.0
 PAY_NOTE_MAX = 2000
 
@@ -82,14 +86,65 @@ class OpenDentalLedger:
         # it afresh. Keys: "key", "absent_for" (PatNum searched, or "all"),
         # ("patient", ref), ("charges", guarantor).
         self._item_reads: dict[Any, Any] = {}
-        self._insurance = InsurancePoster(db, api, log=log.bind(practice_id=practice_id))
+        self._version: tuple[float, Version | None] | None = None
+        self._manual: tuple[float, bool] | None = None  # RigorousAccounting = 2, cached
+        self._era: tuple[float, OfficeEraSettings] | None = None
+        self._insurance = InsurancePoster(
+            db,
+            api,
+            log=log.bind(practice_id=practice_id),
+            remittance_checks=lambda: versions.has(self.office_version(), *REMITTANCE_CHECK),
+        )
 
     # -- reads ----------------------------------------------------------------------------
     def ping(self) -> VendorInfo:
         """Reach the database and report Open Dental's version (pref DataBaseVersion)."""
         row = self.db.fetchone("server_version", queries.SERVER_VERSION)
         server, version = (row[0], row[1]) if row else (None, None)
-        return VendorInfo(vendor=self.vendor, version=version, detail={"database": server})
+        parsed = versions.parse_version(version)
+        detail: dict[str, Any] = {"database": server}
+        if parsed is None:
+            detail["unavailable"] = [
+                f"the Open Dental version ({version or 'none'}) cannot be read from pref "
+                "DataBaseVersion: features are not checked against it"
+            ]
+        else:
+            detail["unavailable"] = versions.unavailable(parsed)
+        return VendorInfo(vendor=self.vendor, version=version, detail=detail)
+
+    def office_era_settings(self) -> OfficeEraSettings:
+        """The office's ERA preferences (:mod:`adapters.opendental.era_prefs`), cached for a
+        while (the :class:`~adapters.base.OfficeEraDefaults` capability)."""
+        now = time.monotonic()
+        if self._era is None or now - self._era[0] > DEFINITIONS_TTL:
+            self._era = (now, read_office_era_settings(self.db))
+        return self._era[1]
+
+    def office_version(self) -> Version | None:
+        """The office's Open Dental version (pref ``DataBaseVersion``), cached for a while;
+        None when it cannot be read as a version."""
+        now = time.monotonic()
+        if self._version is None or now - self._version[0] > DEFINITIONS_TTL:
+            row = self.db.fetchone("server_version", queries.SERVER_VERSION)
+            self._version = (now, versions.parse_version(row[1] if row else None))
+        return self._version[1]
+
+    def _need(self, what: str, *features: str) -> None:
+        """Refuse, before writing anything, work the office's Open Dental version cannot do.
+
+        Raises:
+            DataError: ``feature_unavailable`` (a review: nothing was written).
+        """
+        version = self.office_version()
+        lacking = versions.missing(version, *features)
+        if lacking and version is not None:
+            needs = ", ".join(f"{e.request} (since {versions.show(e.since)})" for e in lacking)
+            raise DataError(
+                f"{what}: Open Dental {versions.show(version)} at this office has no {needs}; "
+                "nothing was written",
+                code="feature_unavailable",
+                context={"needs": versions.show(max(e.since for e in lacking))},
+            )
 
     def ping_services(self) -> VendorInfo:
         """:meth:`ping`, then one read-only API request (``GET /preferences``): both services
@@ -184,6 +239,23 @@ class OpenDentalLedger:
             if EXPLICIT_TAG in str(note) and any(int(s[5]) for s in splits):
                 return None
             return self._payment_entry(external_ref, int(pay_num), Decimal(amount), splits, True)
+        on_check = (  # a claim posted onto its remittance's shared check (no patient hint)
+            remittance_check.posted_claimprocs(self.db, external_ref)
+            if pat_num is None and not payments and not checks
+            else None
+        )
+        if on_check:
+            return PostedEntry(
+                external_ref=external_ref,
+                pms_ids={
+                    "ClaimPaymentNum": int(on_check[0][2]),
+                    "ClaimNum": int(on_check[0][1]),
+                    "ClaimProcNums": [int(r[0]) for r in on_check],
+                },
+                amount=total(Decimal(r[3]) for r in on_check),
+                already_existed=True,
+                steps_done=("claimpayment",),
+            )
         if checks:
             _kind, check_num, _pat, amount, _note = checks[0]
             procs = self.db.fetchall(
@@ -274,6 +346,7 @@ class OpenDentalLedger:
             charges = known.get(("charges", mapping.key(patient.guarantor_id)))
             explicit = self._choose_allocation(plan, patient, body, charges)
         if explicit is not None:
+            self._need(f"Payment {plan.external_ref} needs its own split", "explicit_allocation")
             body["isPrepayment"] = "true"
             body["PayNote"] = f"{body['PayNote']} {EXPLICIT_TAG}"
         created = once_more_if_absent(
@@ -283,7 +356,7 @@ class OpenDentalLedger:
         )
         pay_num = int(created["PayNum"])
         if explicit is not None:
-            self._allocate(pay_num, explicit)
+            self._allocate_or_explain(plan, pay_num, explicit)
         return self._posted_payment(plan, pay_num)
 
     def _check_payment_plan(self, plan: PatientPaymentPlan) -> None:
@@ -333,7 +406,16 @@ class OpenDentalLedger:
                     code="charge_changed",
                 )
         payer = patient.patient_id
-        if same_splits(plan.splits, predict_auto_split(charges, plan.amount, payer_id=payer)):
+        manual = self.splits_by_hand()  # RigorousAccounting 2: Open Dental makes no splits
+        if not manual and same_splits(
+            plan.splits, predict_auto_split(charges, plan.amount, payer_id=payer)
+        ):
+            return None
+        mine_first = predict_auto_split(charges, plan.amount, payer_id=payer, patient_first=True)
+        if not manual and same_splits(plan.splits, mine_first):
+            # Open Dental's own patient-preferred auto-split gives exactly the plan (any charge
+            # kind, adjustments included): one request, no explicit allocation needed
+            body["isPatientPreferred"] = "true"
             return None
         procs = [s.charge_ref for s in plan.splits if s.charge_ref is not None]
         all_procs = all(
@@ -342,7 +424,7 @@ class OpenDentalLedger:
         )
         if all_procs:
             only = predict_auto_split(charges, plan.amount, payer_id=payer, only_procs=procs)
-            if same_splits(plan.splits, only):
+            if not manual and same_splits(plan.splits, only):
                 body["procNums"] = [int(p) for p in procs]
                 return None
             return [(int(s.charge_ref or 0), s.amount) for s in plan.splits]
@@ -350,9 +432,45 @@ class OpenDentalLedger:
         raise DataError(
             f"Payment {plan.external_ref}: Open Dental's API can only allocate explicitly to "
             "procedures; this plan (adjustments or unearned money) differs from Open Dental's "
-            "own oldest-first split",
+            f"own oldest-first and patient-first splits{MANUAL_NOTE if manual else ''}. "
+            "Enter it with these splits: "
+            f"{split_words(plan)}",
             code="allocation_not_expressible",
+            context={"splits": split_words(plan)},
         )
+
+    def splits_by_hand(self) -> bool:
+        """Whether the office splits payments by hand (pref ``RigorousAccounting`` = 2 "Manual":
+        ``PaymentEdit.AutoSplitForPayment`` then makes no splits, so only an explicit
+        allocation gives a payment its splits)."""
+        now = time.monotonic()
+        if self._manual is None or now - self._manual[0] > DEFINITIONS_TTL:  # cached as defs
+            row = self.db.fetchone(
+                "rigorous_accounting", queries.PREF_VALUE, ("RigorousAccounting",)
+            )
+            self._manual = (now, row is not None and str(row[0]).strip() == "2")
+        return self._manual[1]
+
+    def _allocate_or_explain(
+        self, plan: PatientPaymentPlan, pay_num: int, amounts: list[tuple[int, Decimal]]
+    ) -> None:
+        """``PUT …/Partial``; when Open Dental refuses it, the review says what is left behind
+        (the payment exists as one prepayment) so staff re-split it instead of posting again.
+
+        Raises:
+            DataError: ``allocation_unfinished``. TransientError: retried later (resumes).
+        """
+        try:
+            self._allocate(pay_num, amounts)
+        except (DataError, PermanentError) as exc:
+            raise DataError(
+                f"Payment {plan.external_ref} of {plan.amount} is in Open Dental as prepayment "
+                f"PayNum {pay_num} (note {plan.marker}), but Open Dental refused to split it "
+                f"({exc.message}). Split that payment by hand — do not enter it again: "
+                f"{split_words(plan)}",
+                code="allocation_unfinished",
+                context={"PayNum": pay_num, "splits": split_words(plan)},
+            ) from exc
 
     def _allocate(self, pay_num: int, amounts: list[tuple[int, Decimal]]) -> None:
         retry_idempotent(lambda: self.api.allocate_payment(pay_num, amounts))
@@ -463,6 +581,7 @@ class OpenDentalLedger:
             )
         note = self._pay_note(plan.marker, f"refund of {plan.original_external_ref}", plan.note)
         if plan.amount == Decimal(orig_amount):
+            self._need(f"Refund {plan.external_ref}", "refunds", "payment_edit")
             original_marker = marker_for(plan.original_external_ref)
             pending = self._payment_ids(original_marker, sign=-1)
             if pending is None:
@@ -558,8 +677,12 @@ class OpenDentalLedger:
     ) -> PostedEntry:
         """Claimprocs received (or supplemental), claim received, then the claim payment.
 
-        See :class:`adapters.opendental.insurance.InsurancePoster` for steps and errors.
+        See :class:`adapters.opendental.insurance.InsurancePoster` for steps and errors;
+        an office whose version lacks an endpoint the plan needs gets ``feature_unavailable``
+        (DataError) before anything is written.
         """
+        needed = ("claimprocs", "claim_check", "supplemental" if plan.supplemental else "claims")
+        self._need(f"ERA claim payment {plan.external_ref}", *needed)
         return self._insurance.post(plan, journal)
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -586,3 +709,14 @@ class OpenDentalLedger:
         """Close the ODBC connection and the HTTP session."""
         self.db.close()
         self.api.close()
+
+
+def split_words(plan: PatientPaymentPlan) -> str:
+    """The plan's splits as staff enter them: "procedure 12: 40.00; unearned: 10.00"."""
+    parts = [
+        f"{s.charge_kind or 'procedure'} {s.charge_ref}: {s.amount:.2f}"
+        if s.charge_ref
+        else f"unearned (prepayment): {s.amount:.2f}"
+        for s in plan.splits
+    ]
+    return "; ".join(parts) or "none"

@@ -121,6 +121,12 @@ class EaglesoftHarness:
         rows = self._rows("SELECT note FROM operatory_notes WHERE note_id = ?", ids["note_id"])
         return str(rows[0]["note"])
 
+    def note_time(self, ids: dict[str, Any]) -> dt.datetime:
+        """operatory_notes.date_entered."""
+        rows = self._rows("SELECT date_entered FROM operatory_notes WHERE note_id = ?",
+                          ids["note_id"])  # fmt: skip
+        return rows[0]["date_entered"].replace(microsecond=0)  # type: ignore[no-any-return]
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per service: paid on the service, write-off details applied to it, and deductibles
         from the claim notes; received when the claim shows money paid."""

@@ -100,6 +100,13 @@ class OpenDentalHarness:
         rows = self.od.db.rows("SELECT Note FROM commlog WHERE CommlogNum = ?", ids["CommlogNum"])
         return str(rows[0][0])
 
+    def note_time(self, ids: dict[str, Any]) -> dt.datetime:
+        """commlog.CommDateTime."""
+        rows = self.od.db.rows(
+            "SELECT CommDateTime FROM commlog WHERE CommlogNum = ?", ids["CommlogNum"]
+        )
+        return rows[0][0]  # type: ignore[no-any-return]
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Sum of received/supplemental claimprocs per procedure."""
         rows = self.od.db.rows(

@@ -142,8 +142,8 @@ def test_demo_tells_the_story_and_keeps_running_for_the_admin(tmp_path: Path) ->
 
 
 def test_the_demo_runs_in_another_work_folder_from_a_fresh_clone(tmp_path: Path) -> None:
-    """`python -m workshop demo --work-dir DIR` (config/demo.yaml names demo-state/) tells the same story:
-    the daemon runs with the configuration the sandbox wrote in DIR, and says so."""
+    """`python -m workshop demo --work-dir DIR` (config/demo.yaml names demo-state/) tells the
+    same story: the daemon runs with the configuration the sandbox wrote in DIR, and says so."""
     require_mariadb()
     _demo_copy(tmp_path)
     done = subprocess.run(

@@ -186,7 +186,13 @@ def _check_total(env: SandboxEnvironment) -> Callable[[str], Decimal | None]:
     def total(trace: str) -> Decimal | None:
         if env.od_db is None:
             return None
-        rows = env.od_db.rows("SELECT SUM(CheckAmt) FROM claimpayment WHERE CheckNum = ?", trace)
+        # the insurance money on the checks numbered ``trace``: one check per remittance holds
+        # the remittance total (BPR02) as CheckAmt, so compare what is attached to it
+        rows = env.od_db.rows(
+            "SELECT SUM(p.InsPayAmt) FROM claimpayment c "
+            "JOIN claimproc p ON p.ClaimPaymentNum = c.ClaimPaymentNum WHERE c.CheckNum = ?",
+            trace,
+        )
         value = rows[0][0] if rows else None
         return Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else None
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import pyodbc
 
+from workshop.sandbox import opendental_checks as checks
 from workshop.sandbox import opendental_claims as claims
 from workshop.sandbox import opendental_payments as payments
 from workshop.sandbox.opendental_common import ApiFault, get_preferences
@@ -51,6 +52,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("PUT", re.compile(r"^/claimprocs/(\d+)$"), claims.update_claimproc),
     ("PUT", re.compile(r"^/claims/(\d+)$"), claims.update_claim),
     ("POST", re.compile(r"^/claimpayments$"), claims.create_claimpayment),
+    ("POST", re.compile(r"^/claimpayments/Batch$"), checks.create_batch),
 ]
 PREFIX = "/api/v1"
 POISON = 1_000_000

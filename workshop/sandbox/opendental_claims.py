@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from connector.money import ZERO
+from workshop.emulated.opendental.crud_rows import EMPTY_DATE, insert_row
+from workshop.sandbox.opendental_checks import attach_claimproc, insert_check
 from workshop.sandbox.opendental_common import (
     ApiFault,
     bad,
     date_field,
-    definition,
+    db_now,
     int_field,
     local_today,
     money_field,
+    office_has,
     pref,
+    require,
     row_dict,
     text,
 )
@@ -25,6 +28,7 @@ STATUS_NAMES = {0: "NotReceived", 1: "Received", 2: "Preauth", 3: "Adjustment",
                 8: "CapEstimate", 9: "InsHist"}  # fmt: skip
 SETTABLE = {"NotReceived": 0, "Received": 1, "Preauth": 2, "Supplemental": 4, "Estimate": 6}
 NOT_EDITABLE = (3, 5, 7, 8, 9)
+SERVER_SET = ("ClaimProcNum", "SecDateTEdit")  # the new key and MySQL's timestamp
 CLAIM_STATUSES = ("U", "H", "W", "S", "R")
 AMOUNTS = ("FeeBilled", "InsPayEst", "DedApplied", "InsPayAmt", "WriteOff")
 CLAIMPROC_SQL = (
@@ -103,6 +107,16 @@ def update_claimproc(cur: Any, num: int, body: dict[str, Any]) -> tuple[int, dic
         changes[field] = amount
     if "Remarks" in body:
         changes["Remarks"] = str(body["Remarks"] or "")[:255]
+    if "ClaimAdjReasonCodes" in body:  # [3P] listed as not writable: unverified (see docs)
+        changes["ClaimAdjReasonCodes"] = str(body["ClaimAdjReasonCodes"] or "")[:255]
+    allowed = money_field(body, "AllowedOverride")
+    if allowed is not None:
+        if allowed < ZERO and allowed != Decimal(-1):
+            raise bad("AllowedOverride must be -1 (blank) or not negative.")
+        changes["AllowedOverride"] = allowed
+    if "ClaimPaymentNum" in body and office_has(cur, "claimproc_attach"):
+        # below 24.3.24 the field is not known and (like any unknown field) ignored [unverified]
+        changes.update(attach_claimproc(cur, row, body))
     if changes:
         assignments = ", ".join(f"{name} = ?" for name in changes)
         cur.execute(
@@ -116,6 +130,7 @@ def update_claimproc(cur: Any, num: int, body: dict[str, Any]) -> tuple[int, dic
 
 def create_supplemental(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """``POST /claimprocs/Supplemental``: a Supplemental copy of a received claimproc."""
+    require(cur, "supplemental")
     num = int_field(body, "ClaimProcNum", required=True)
     assert num is not None
     row = _claimproc(cur, num)
@@ -123,17 +138,17 @@ def create_supplemental(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, 
         raise bad("ClaimProc must have a Status of Received.")
     paid = money_field(body, "InsPayAmt") or ZERO
     today = local_today()
-    cur.execute(
-        "INSERT INTO claimproc (ProcNum, ClaimNum, PatNum, ProvNum, Status, InsPayAmt, PlanNum, "
-        "CodeSent, ProcDate, DateEntry, DateCP, ClinicNum, InsSubNum, SecDateEntry, "
-        "DateSuppReceived, Percentage, BaseEst, InsEstTotal) "
-        "VALUES (?, ?, ?, ?, 4, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        row["ProcNum"], row["ClaimNum"], row["PatNum"], row["ProvNum"], paid, row["PlanNum"],
-        row["CodeSent"], row["ProcDate"], today, today, row["ClinicNum"], row["InsSubNum"],
-        today, today, row["Percentage"], row["BaseEst"], row["InsEstTotal"],
-    )  # fmt: skip
-    cur.execute("SELECT LAST_INSERT_ID()")
-    new = int(cur.fetchone()[0])
+    # Open Dental copies the received claimproc (ClaimProcs.CreateSuppClaimProcs: Copy(), then
+    # a fresh status, amounts and dates); every column of the copy is written.
+    copy = {k: v for k, v in row.items() if not k.startswith("d") and k not in SERVER_SET}
+    copy.update({
+        "Status": 4, "InsPayAmt": paid, "DedApplied": ZERO, "WriteOff": ZERO, "InsPayEst": ZERO,
+        "ClaimPaymentNum": 0, "Remarks": "", "ClaimAdjReasonCodes": "", "DateEntry": today,
+        "DateCP": today, "DateSuppReceived": today, "DateInsFinalized": EMPTY_DATE,
+        "SecDateEntry": db_now(cur).date(), "SecUserNumEntry": 0, "PaymentRow": 0,
+        "SecurityHash": "", "IsOverpay": 0, "FeeBilled": ZERO,
+    })  # fmt: skip
+    new = insert_row(cur, "claimproc", copy)
     _recompute_claim(cur, int(row["ClaimNum"]))
     return 201, claimproc_json(cur, new)
 
@@ -194,45 +209,4 @@ def create_claimpayment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, 
     expected = sum((Decimal(r[1]) for r in attachable), ZERO)
     if expected != amount:
         raise bad(f"CheckAmt must match the total of the ClaimProcs' InsPayAmt: {expected:.2f}.")
-    pay_type = int_field(body, "PayType")
-    if pay_type is None:
-        cur.execute("SELECT DefNum FROM definition WHERE Category = 32 ORDER BY ItemOrder LIMIT 1")
-        first = cur.fetchone()
-        pay_type = int(first[0]) if first else 0
-    elif definition(cur, pay_type, 32) is None:
-        raise bad("PayType is invalid.")
-    carrier = body.get("CarrierName")
-    if not carrier:
-        cur.execute(
-            "SELECT ca.CarrierName FROM insplan ip "
-            "JOIN carrier ca ON ca.CarrierNum = ip.CarrierNum WHERE ip.PlanNum = ?",
-            claim["PlanNum"],
-        )
-        found = cur.fetchone()
-        carrier = found[0] if found else ""
-    check_date = date_field(body, "CheckDate") or local_today()
-    clinic = int_field(body, "ClinicNum")
-    cur.execute(
-        "INSERT INTO claimpayment (CheckDate, CheckAmt, CheckNum, BankBranch, Note, ClinicNum, "
-        "CarrierName, DateIssued, IsPartial, PayType, SecDateEntry, PayGroup) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-        check_date, amount, str(body.get("CheckNum") or "")[:25],
-        str(body.get("BankBranch") or "")[:25], str(body.get("Note") or "")[:255],
-        int(claim["ClinicNum"]) if clinic is None else clinic, str(carrier)[:255],
-        date_field(body, "DateIssued") or dt.date(1, 1, 1), pay_type, local_today(),
-        int_field(body, "PayGroup") or 0,
-    )  # fmt: skip
-    cur.execute("SELECT LAST_INSERT_ID()")
-    num = int(cur.fetchone()[0])
-    cur.execute(
-        "UPDATE claimproc SET ClaimPaymentNum = ?, DateCP = ?, "
-        "DateInsFinalized = CASE WHEN DateInsFinalized = '0001-01-01' THEN CURDATE() "
-        "ELSE DateInsFinalized END "
-        "WHERE ClaimNum = ? AND ClaimPaymentNum = 0 AND Status IN (1, 4) AND IsTransfer = 0",
-        num, check_date, claim_num,
-    )  # fmt: skip
-    return 201, {
-        "ClaimPaymentNum": num, "CheckDate": text(check_date), "CheckAmt": text(amount),
-        "CheckNum": str(body.get("CheckNum") or "")[:25], "Note": str(body.get("Note") or ""),
-        "CarrierName": carrier, "IsPartial": "false", "PayType": pay_type, "DepositNum": 0,
-    }  # fmt: skip
+    return 201, insert_check(cur, body, amount, claim, [claim_num], partial=False)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from adapters.opendental.versions import ENDPOINTS, has, parse_version
 from connector.money import to_money
 
 EMPTY_DATE = dt.date(1, 1, 1)
@@ -20,6 +21,24 @@ def local_now() -> dt.datetime:
 def local_today() -> dt.date:
     """The server's local date."""
     return local_now().date()
+
+
+def db_now(cur: Any) -> dt.datetime:
+    """The database server's ``NOW()``: what Open Dental's CRUD writes in its entry-date columns."""
+    cur.execute("SELECT NOW()")
+    value = cur.fetchone()[0]
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def office_has(cur: Any, feature: str) -> bool:
+    """Whether the office's Open Dental version (pref ``DataBaseVersion``) has ``feature``."""
+    return has(parse_version(pref(cur, "DataBaseVersion")), feature)
+
+
+def require(cur: Any, feature: str) -> None:
+    """Answer as an office whose version lacks the endpoint would (unverified: 404)."""
+    if not office_has(cur, feature):
+        raise ApiFault(404, f"{ENDPOINTS[feature].request} is not available in this version.")
 
 
 class ApiFault(Exception):

@@ -7,32 +7,36 @@ from decimal import Decimal
 from typing import Any
 
 from connector.money import ZERO
+from workshop.emulated.opendental.crud_rows import EMPTY_DATE, insert_row
 from workshop.sandbox.opendental_common import (
     ApiFault,
     bad,
     bool_field,
     date_field,
     datetime_field,
+    db_now,
     definition,
     int_field,
     local_now,
     local_today,
     money_field,
     pref,
+    require,
     row_dict,
     text,
 )
 from workshop.sandbox.opendental_ledger import NewSplit, auto_split, family_charges
 
 PAYMENT_SOURCE_API = 13
+RIGOROUS_MANUAL = "2"  # pref RigorousAccounting: 0 EnforceFully, 1 AutoSplitOnly, 2 DontEnforce
 MODES = {"None": 0, "Email": 1, "Mail": 2, "Phone": 3, "In Person": 4, "Text": 5,
          "Email and Text": 6, "Phone and Text": 7}  # fmt: skip
 SENT = {"Neither": 0, "Sent": 1, "Received": 2}
 
 
 def _patient(cur: Any, pat_num: int) -> dict[str, Any]:
-    cur.execute("SELECT PatNum, Guarantor, ClinicNum, PatStatus FROM patient WHERE PatNum = ?",
-                pat_num)  # fmt: skip
+    cur.execute("SELECT PatNum, Guarantor, ClinicNum, PatStatus, PriProv FROM patient "
+                "WHERE PatNum = ?", pat_num)  # fmt: skip
     row = cur.fetchone()
     if row is None:
         raise ApiFault(404, "Patient not found.")
@@ -69,26 +73,29 @@ def payment_json(cur: Any, pay_num: int) -> dict[str, Any]:
 
 
 def _insert_payment(cur: Any, values: dict[str, Any], splits: list[NewSplit]) -> int:
-    values = {**values, "IsSplit": int(len(splits) > 1), "DateEntry": local_today()}
-    cols = ", ".join(values)
-    cur.execute(
-        f"INSERT INTO payment ({cols}) VALUES ({', '.join('?' for _ in values)})",  # noqa: S608 - column names come from our code; values are ? placeholders
-        *values.values(),
-    )
-    cur.execute("SELECT LAST_INSERT_ID()")
-    pay_num = int(cur.fetchone()[0])
+    """One payment and its splits, every column given as Open Dental's CRUD does."""
+    values = {
+        **values,
+        "IsSplit": int(len(splits) > 1),
+        "DateEntry": db_now(cur).date(),  # PaymentCrud.Insert: DbHelper.Now()
+        "SecUserNumEntry": 0,  # API-created rows show user 0
+        "RecurringChargeDate": EMPTY_DATE,
+    }
+    pay_num = insert_row(cur, "payment", values)
     _insert_splits(cur, pay_num, values["PayDate"], splits)
     return pay_num
 
 
 def _insert_splits(cur: Any, pay_num: int, pay_date: dt.date, splits: list[NewSplit]) -> None:
+    entered = db_now(cur).date()  # PaySplitCrud.Insert: DateEntry = DbHelper.Now()
     for split in splits:
-        cur.execute(
-            "INSERT INTO paysplit (SplitAmt, PatNum, PayNum, ProvNum, DatePay, ProcNum, "
-            "DateEntry, UnearnedType, ClinicNum, AdjNum) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            split.amount, split.pat_num, pay_num, split.prov_num, pay_date, split.proc_num,
-            local_today(), split.unearned_type, split.clinic_num, split.adj_num,
-        )  # fmt: skip
+        # SecurityHash stays empty: Open Dental computes it in its closed CDT.dll (see docs).
+        insert_row(cur, "paysplit", {
+            "SplitAmt": split.amount, "PatNum": split.pat_num, "PayNum": pay_num,
+            "ProvNum": split.prov_num, "DatePay": pay_date, "ProcNum": split.proc_num,
+            "DateEntry": entered, "UnearnedType": split.unearned_type,
+            "ClinicNum": split.clinic_num, "AdjNum": split.adj_num,
+        })  # fmt: skip
 
 
 def create_payment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -121,7 +128,12 @@ def create_payment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]
         raise bad("procNums must be an array of ProcNums.")
     if is_prepayment:
         splits = [NewSplit(amount, pat_num, 0, clinic, unearned_type=unearned)]
-    else:
+    elif pref(cur, "RigorousAccounting", "1").strip() == RIGOROUS_MANUAL:
+        # 2 = "Manual": AutoSplitForPayment makes no splits; the whole amount stays on the
+        # payer, unallocated, with the patient's provider (as Payments.CreateSinglePaySplitForWeb
+        # does). What the closed API code does here is unverified.
+        splits = [NewSplit(amount, pat_num, int(patient["PriProv"]), clinic)]
+    else:  # 0 "Rigorous" and 1 "Auto-Split Only" split alike; 0 only adds validity checks
         charges = family_charges(cur, int(patient["Guarantor"]))
         splits = auto_split(
             charges, amount, payer=pat_num, clinic_num=clinic, unearned_type=unearned,
@@ -134,12 +146,14 @@ def create_payment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]
         "BankBranch": str(body.get("BankBranch") or "")[:25],
         "PayNote": str(body.get("PayNote") or ""), "PatNum": pat_num, "ClinicNum": clinic,
         "PaymentSource": PAYMENT_SOURCE_API,
+        "MerchantFee": money_field(body, "MerchantFee") or ZERO,
     }  # fmt: skip
     return 201, payment_json(cur, _insert_payment(cur, values, splits))
 
 
 def refund_payment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """``POST /payments/Refund``: a negative copy of the payment and of each split."""
+    require(cur, "refunds")
     pay_num = int_field(body, "PayNum", required=True)
     assert pay_num is not None
     original = _payment_row(cur, pay_num)
@@ -151,8 +165,7 @@ def refund_payment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]
     splits = cur.fetchall()
     if any(Decimal(s[0]) < ZERO or int(s[7]) for s in splits):
         raise bad(
-            "Cannot refund payments that are attached to payment plans or have negative "
-            "paysplits."
+            "Cannot refund payments that are attached to payment plans or have negative paysplits."
         )
     negated = [
         NewSplit(-Decimal(s[0]), int(s[1]), int(s[2]), int(s[3]), proc_num=int(s[4]),
@@ -192,6 +205,7 @@ def update_payment(cur: Any, pay_num: int, body: dict[str, Any]) -> tuple[int, d
 
 def allocate_payment(cur: Any, pay_num: int, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """``PUT /payments/{PayNum}/Partial``: replace the splits by explicit procedure amounts."""
+    require(cur, "explicit_allocation")
     payment = _payment_row(cur, pay_num)
     pairs = body.get("procNumsAndAmounts")
     if body.get("payPlanChargeNumsAndAmounts"):
@@ -242,13 +256,11 @@ def create_commlog(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]
     sent = body.get("SentOrReceived", "Sent")
     if sent not in SENT:
         raise bad("SentOrReceived is invalid.")
-    cur.execute(
-        "INSERT INTO commlog (PatNum, CommDateTime, CommType, Note, Mode_, SentOrReceived, "
-        "CommSource, DateTEntry) VALUES (?, ?, ?, ?, ?, ?, 0, NOW())",
-        pat_num, when, comm_type["DefNum"], str(note), MODES[mode], SENT[sent],
-    )  # fmt: skip
-    cur.execute("SELECT LAST_INSERT_ID()")
-    num = int(cur.fetchone()[0])
+    num = insert_row(cur, "commlog", {
+        "PatNum": pat_num, "CommDateTime": when, "CommType": comm_type["DefNum"],
+        "Note": str(note), "Mode_": MODES[mode], "SentOrReceived": SENT[sent], "CommSource": 0,
+        "DateTEntry": db_now(cur),  # CommlogCrud.Insert: DbHelper.Now()
+    })  # fmt: skip
     return 201, {
         "CommlogNum": num, "PatNum": pat_num, "CommDateTime": text(when),
         "CommType": str(comm_type["DefNum"]), "commType": comm_type["ItemName"],

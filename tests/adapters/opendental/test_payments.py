@@ -32,6 +32,7 @@ def test_a_payment_costs_four_reads_and_one_api_call(od: OdContext) -> None:
     one item: 4 ODBC reads and 1 API call; the post reads again only the written splits."""
     ledger = od.ledger()
     ledger.payment_types()  # the definitions are cached for 5 minutes, not read per payment
+    ledger.splits_by_hand()  # so is the office's RigorousAccounting
     p = plan("txn_reads", "27.00", proc_split("12.00", Ids.P_ANA_EXAM, Ids.ANA, Ids.DOC1),
              proc_split("15.00", Ids.P_ANA_PROPHY, Ids.ANA, Ids.HYG1))  # fmt: skip
     before = ledger.stats()
@@ -53,6 +54,7 @@ def test_a_post_for_another_item_reads_for_itself(od: OdContext) -> None:
     are read again (and a charge that is no longer open is still caught)."""
     ledger = od.ledger()
     ledger.payment_types()
+    ledger.splits_by_hand()
     assert ledger.find_posting("txn_first", patient_id=str(Ids.ANA)) is None
     patient = ledger.find_patient(str(Ids.ANA))
     assert patient is not None

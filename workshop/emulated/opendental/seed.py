@@ -27,6 +27,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from workshop.emulated.opendental.crud_rows import crud_row
+
 Row = dict[str, Any]
 Rows = dict[str, list[Row]]
 
@@ -94,7 +96,9 @@ def practice_rows() -> Rows:
             ("BalancesDontSubtractIns", "0"), ("ApiPaymentType", str(Ids.PAY_ONLINE)),
             ("ClaimPaymentBatchOnly", "0"), ("FutureTransDatesAllowed", "0"),
             ("PaymentClinicSetting", "0"), ("ShowAutoDeposit", "0"), ("RandomPrimaryKeys", "0"),
-            ("DataBaseVersion", "24.3.36.0"),
+            # every API feature the connector uses is there from 25.2.7 (docs/vendors/
+            # opendental.md); tests of older offices lower this pref
+            ("DataBaseVersion", "25.2.15.0"),
         )
     ]  # fmt: skip
     rows["definition"] = [
@@ -278,7 +282,8 @@ def insert_statements(rows: Rows) -> Iterable[tuple[str, list[Sequence[Any]]]]:
     """``(INSERT … VALUES (?, …), parameter rows)`` per table and column set, in load order."""
     for table in TABLES:
         groups: dict[tuple[str, ...], list[Sequence[Any]]] = {}
-        for row in rows.get(table, []):
+        for given in rows.get(table, []):
+            row = crud_row(table, given)  # every column, as Open Dental's CRUD writes it
             groups.setdefault(tuple(row), []).append(tuple(row.values()))
         for columns, params in groups.items():
             marks = ", ".join("?" for _ in columns)
@@ -320,7 +325,8 @@ def _proc(num: int, pat: int, date: str, fee: str, prov: int, code: int, *, stat
     return {"ProcNum": num, "PatNum": pat, "ProcDate": day, "ProcFee": _m(fee),
             "ProcStatus": status, "ProvNum": prov, "CodeNum": code, "ToothNum": tooth,
             "UnitQty": 1, "BaseUnits": 0, "DateEntryC": day if done else EMPTY_DATE,
-            "DateComplete": day if done else EMPTY_DATE, "SecDateEntry": day}  # fmt: skip
+            "DateComplete": day if done else EMPTY_DATE,
+            "SecDateEntry": dt.datetime.combine(day, dt.time(9))}  # fmt: skip
 
 
 def _payment(num: int, pay_type: int, date: str, amount: str, pat: int, check: str) -> Row:
