@@ -47,6 +47,7 @@ from connector.posting.era_payload import (
     parse_claim,
 )
 from connector.posting.era_rules import decide, rules_for
+from connector.posting.era_secondary import DECISION_KEY, primary_with_secondary, secondary_payload
 from connector.posting.outcomes import Defer, Ignore, Outcome, Planned
 from connector.posting.reasons import review
 
@@ -266,14 +267,16 @@ class _Claim:
             return self.reviewed("claim_already_received", already_paid=already_paid)
         balance = remaining_balance(matches, amounts)
         self.decision["balance_remaining"] = balance
+        rules, rules_from = rules_for(self.settings, claim.payer_id)
+        as_primary = primary_with_secondary(claim, record, allowed=rules.primary_with_secondary)
         if (
-            record.has_secondary_plan
+            not rules.primary_with_secondary
+            and record.has_secondary_plan
             and record.claim_type == "primary"
             and balance > ZERO
             and claim.status != PRIMARY_FORWARDED
         ):
             return self.reviewed("secondary_claim_needed", balance=balance)
-        rules, rules_from = rules_for(self.settings, claim.payer_id)
         expected = max(total(line.expected_insurance - line.paid for line in record.lines), ZERO)
         auto = decide(
             rules,
@@ -283,10 +286,15 @@ class _Claim:
             writeoff=total(a.writeoff for a in amounts),
             payer_id=claim.payer_id,
             rules_from=rules_from,
+            primary_with_secondary=as_primary,
         )
         self.decision["auto_post"] = auto.as_dict()
         if not auto.post:
             return self.done(auto.review(**self.info))
+        if as_primary:
+            # posted as the primary payment: the secondary claim to send is recorded once the
+            # payment is in the PMS (connector.posting.executor)
+            self.decision[DECISION_KEY] = secondary_payload(claim, record, matches, amounts)
         return self.plan(record, payments)
 
     def reversal(self) -> Planned:

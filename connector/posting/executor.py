@@ -37,6 +37,7 @@ from connector.domain import (
 )
 from connector.errors import DataError, PermanentError, TransientError
 from connector.faults import kill_point
+from connector.posting.era_secondary import secondary_item
 from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
 from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
 from connector.posting.patient_payments import patient_note
@@ -220,6 +221,8 @@ class ItemPoster:
         }
         if isinstance(plan, PatientPaymentPlan):
             detail["note"] = self._note(item, plan.patient_id, journal)
+        if isinstance(plan, InsurancePaymentPlan):
+            self._secondary(item, inputs)
         kill_point("posting.before_store_update")
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info(
@@ -243,6 +246,8 @@ class ItemPoster:
             patient_id = entry.pms_ids.get("patient_id") or item.payload.get("patient_ref")
             if patient_id:
                 detail["note"] = self._note(item, str(patient_id), StoreJournal(self.store, item))
+        if item.kind is ItemKind.ERA_CLAIM:
+            self._secondary(item, dict(item.progress.get("decision") or {}))
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info("posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids)
         return ALREADY
@@ -264,6 +269,20 @@ class ItemPoster:
             return {"error_code": exc.code}
         journal.record("note", ids)
         return ids
+
+    def _secondary(self, item: Item, decision: dict[str, Any]) -> None:
+        """Record the secondary claim a primary payment leaves (once: its key is derived from
+        the claim's), before the claim is marked posted, so a crash in between records it on
+        the retry that finds the payment in the PMS; it is reviewed in this run."""
+        new = secondary_item(item, decision)
+        if new is None:
+            return
+        result = self.store.record(self.practice.id, item.source, [new])
+        for key in result.new_keys:
+            found = self.store.find_item(self.practice.id, key)
+            if found is not None:
+                self.derived.append(found)
+        self.log.info("posting.secondary_claim", item_id=item.id, new=len(result.new_keys))
 
     def _net(self, item: Item, outcome: NetReversal, inputs: dict[str, Any]) -> str:
         review_id = self.to_review(item, outcome.review, inputs)
@@ -336,4 +355,6 @@ class ItemPoster:
         self.log.info(
             "posting.planned", **base, plan=summary(outcome), decision=_safe(planned.decision)
         )
+        if isinstance(outcome, InsurancePaymentPlan) and secondary_item(item, planned.decision):
+            self.log.info("posting.review", **base, reason="secondary_claim_ready")
         return POSTED

@@ -251,6 +251,17 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "secondary_claim_ready",
+        "secondary claim ready to send",
+        "Claim {patient_control} was posted to PMS claim {claim_id} as paid by the primary "
+        "payer {payer_name} on {payment_date}: paid {paid}, written off {writeoff}, left to "
+        "the patient {patient_portion} (deductible {deductible}) of {charge} charged. The "
+        "patient has another plan: send the secondary claim.",
+        "Create and send the secondary claim in the PMS with the primary's payment, write-off "
+        "and patient amounts per procedure (listed in the details), then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "claim_forwarded",
         "claim forwarded to another payer",
         "Claim {patient_control}: {payer_name} says it is not their claim and forwarded it "

@@ -164,6 +164,15 @@ class DentrixHarness:
         )
         return [-_money(r["amt"]) for r in rows]
 
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """The other plan's column on the claim's procedures (amtsecinspaid on a primary
+        claim, amtpriminspaid on a secondary one)."""
+        (claim,) = self._rows("SELECT claimtype FROM admin.claim WHERE claimid = ?", int(claim_id))
+        other = "amtpriminspaid" if claim["claimtype"] == 1 else "amtsecinspaid"
+        rows = self._rows(f"SELECT {other} AS paid FROM admin.fullproclog WHERE claimid = ? "
+                          "AND chartstatus = 102", int(claim_id))  # fmt: skip
+        return sum((_money(r["paid"]) for r in rows), D("0.00"))
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """A completed procedure (chartstatus 102) on a new admin.claim row."""
         (ids,) = self._rows(

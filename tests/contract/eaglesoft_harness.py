@@ -158,6 +158,18 @@ class EaglesoftHarness:
             "ORDER BY b.bulk_payment_num", int(claim_id))  # fmt: skip
         return [_money(r["amount"]) for r in rows]
 
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """The other plan's columns: ``paid_secondary`` on the claim's services and the claim's
+        ``sec_total_paid`` for a primary claim (the primary ones for a secondary claim)."""
+        (claim,) = self._rows("SELECT claim_type, prim_total_paid, sec_total_paid FROM "
+                              "insurance_claim WHERE claim_id = ?", int(claim_id))  # fmt: skip
+        secondary = claim["claim_type"] == "S"
+        column = "paid_primary" if secondary else "paid_secondary"
+        rows = self._rows(f"SELECT {column} AS paid FROM transactions_header "
+                          "WHERE claim_id = ? AND type = 'S'", int(claim_id))  # fmt: skip
+        services = sum((_money(r["paid"]) for r in rows), D("0.00"))
+        return services + _money(claim["prim_total_paid" if secondary else "sec_total_paid"])
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """A service (type S header + detail) on a new insurance_claim row."""
         (ids,) = self._rows(

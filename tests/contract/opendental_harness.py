@@ -130,6 +130,17 @@ class OpenDentalHarness:
         )
         return [Decimal(r[0]) for r in rows]
 
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """Received/supplemental claimprocs of the claim's procedures under another plan."""
+        rows = self.od.db.rows(
+            "SELECT CAST(COALESCE(SUM(o.InsPayAmt), 0) AS DECIMAL(14,2)) FROM claimproc o "
+            "JOIN claim c ON c.ClaimNum = ? WHERE o.Status IN (1, 4) AND o.PlanNum <> c.PlanNum "
+            "AND o.ProcNum IN (SELECT ProcNum FROM claimproc WHERE ClaimNum = ? AND ProcNum <> 0)",
+            int(claim_id),
+            int(claim_id),
+        )
+        return Decimal(rows[0][0])
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """claim + claimproc rows (the tables the ``od`` fixture restores before every test)
         on one of the patient's seeded procedures, billed at ``fee`` on ``day``; no
@@ -150,6 +161,7 @@ class OpenDentalHarness:
         finally:
             conn.close()
         return str(claim)
+
 
 def _sent_claim(claim: int, pat: int, day: str, fee: str) -> seed.Row:
     return seed._claim(claim, pat, day, "S", fee, "0.00", "0.00", "0.00",
