@@ -11,7 +11,8 @@ write follows the columns integrators read [V-code] and our inference of how the
 * one proclogclass 2 row per procedure write-off with a ``-`` adjustment type, ``claimid`` set [I];
 * ``admin.claim.datereceived`` set and ``totalreceived`` increased [I];
 * the guarantor's aging moved by paid + written off [I].
-All in one transaction, so the step journal has a single step.
+All in one transaction, so the step journal has a single step. A claim reversal (every amount
+negative) is an insurance refund adjustment instead: see :mod:`adapters.dentrix.claim_reversal`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, marker_for
+from adapters.dentrix import claim_reversal
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.pmssql.claims import ClaimQueries, find_claims
 from adapters.pmssql.session import Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
-from connector.errors import DataError, NotImplementedYet, PermanentError
+from connector.errors import DataError, PermanentError
 from connector.money import ZERO, total
 
 if TYPE_CHECKING:
@@ -124,10 +126,7 @@ def post(ledger: DentrixLedger, tx: Tx, plan: InsurancePaymentPlan) -> PostedEnt
     existing = posted(tx, plan.external_ref)
     if existing is not None:
         return existing
-    if any(line.paid < 0 or line.writeoff < 0 for line in plan.lines):
-        raise NotImplementedYet(
-            "insurance payment reversals are not written to Dentrix; post them by hand"
-        )
+    reversal = claim_reversal.is_reversal(plan)
     claim = tx.one(q.CLAIM, int(plan.claim_id)) if plan.claim_id.isdigit() else None
     if claim is None or str(claim["patid"]) != plan.patient_id:
         raise DataError(f"Dentrix claim {plan.claim_id} not found for the patient",
@@ -144,6 +143,8 @@ def post(ledger: DentrixLedger, tx: Tx, plan: InsurancePaymentPlan) -> PostedEnt
         raise DataError(f"procedures {missing} are not on claim {plan.claim_id}",
                         code="claim_changed")  # fmt: skip
     patient = ledger.patient(tx, plan.patient_id)
+    if reversal:  # CLP02 = 22: an insurance refund adjustment (see claim_reversal)
+        return claim_reversal.post(ledger, tx, plan, claim, lines, patient)
     guarid, claimid = int(patient.guarantor_id), int(plan.claim_id)
     paid_sql = q.ADD_SECONDARY_PAID if int(claim["claimtype"] or 0) == 1 else q.ADD_PRIMARY_PAID
     first = lines[plan.lines[0].proc_ref] if plan.lines else None

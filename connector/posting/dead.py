@@ -61,6 +61,11 @@ _DEAD_REASONS: dict[str, DeadReason] = {
         "Create the insurance write-off adjustment type in the PMS (or configure its id), "
         f"{REQUEUE}.",
     ),
+    "insurance_refund_type_missing": DeadReason(
+        "insurance refund adjustment type missing",
+        "Create the insurance refund adjustment type in the PMS (Dentrix: a '+' type named like "
+        f"'Ins Over-pmt Refund'; Eaglesoft: 'Insurance Refund'), {REQUEUE}.",
+    ),
     "refund_type_invalid": DeadReason(
         "refund adjustment type unusable",
         f"Configure a debit ('+') adjustment type for refunds, {REQUEUE}.",

@@ -134,11 +134,13 @@ class DentrixHarness:
         lines = {}
         for row in self._rows(sql, int(claim_id)):
             ref = str(row["procid"])
-            writeoffs = [
+            writeoffs = [  # a write-off is a '-' row; its reversal a '+' row (claim_reversal)
                 -_money(n["amt"])
                 for n in notes
                 if n["proclogclass"] == 2
-                and n["notetext"].endswith(f"write-off on procedure {ref}")
+                and n["notetext"].endswith(
+                    (f"write-off on procedure {ref}", f"write-off reversal on procedure {ref}")
+                )
             ]
             pattern = rf"proc {ref} paid [\d.]+ \(deductible ([\d.]+)"
             deductibles = [D(x) for n in notes for x in re.findall(pattern, n["notetext"])]

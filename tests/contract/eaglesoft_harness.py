@@ -17,7 +17,7 @@ from adapters.eaglesoft import EaglesoftLedger
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft.connection import EaglesoftConnector, StaticConnectionProvider
 from adapters.eaglesoft.dialect import authentication_text
-from adapters.eaglesoft.seed import DEMO_AUTH
+from adapters.eaglesoft.seed import DEMO_AUTH, WRITEOFF
 from connector.money import to_money
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.emulated import TODAY, query
@@ -134,10 +134,11 @@ class EaglesoftHarness:
         for row in self._rows(f"SELECT tran_num, {column} AS paid FROM transactions_header "
                               "WHERE claim_id = ? AND type = 'S'", int(claim_id)):  # fmt: skip
             ref = str(row["tran_num"])
-            writeoff = sum((-_money(r["amount"]) for r in self._rows(
+            writeoff = sum((-_money(r["amount"]) for r in self._rows(  # C write-off, D reversal
                 "SELECT d.amount FROM transactions_detail d JOIN transactions_header h ON "
-                "h.tran_num = d.tran_num WHERE h.type = 'C' AND h.claim_id = ? "
-                "AND d.applied_to = ?", int(claim_id), int(ref))), D("0.00"))  # fmt: skip
+                "h.tran_num = d.tran_num WHERE h.claim_id = ? AND d.applied_to = ? AND "
+                "(h.type = 'C' OR (h.type = 'D' AND h.adjustment_type = ?))",
+                int(claim_id), int(ref), WRITEOFF)), D("0.00"))  # fmt: skip
             deductible = sum((D(x) for n in notes for x in re.findall(
                 rf"service {ref} paid [\d.]+ write-off [\d.]+ deductible ([\d.]+)", n)),
                 D("0.00"))  # fmt: skip

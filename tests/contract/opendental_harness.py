@@ -39,6 +39,7 @@ SCENARIO = Scenario(
     open_claim_patient=str(Ids.BEN),
     received_claim_identifier="1/1",
     received_claim_patient=str(Ids.ANA),
+    writeoff_reversal=False,  # docs/vendors/opendental.md: no negative supplemental WriteOff
 )
 
 

@@ -86,8 +86,11 @@ def insurance_plan(
     day: dt.date,
     payment_type: str | None,
     supplemental: bool = False,
+    check_number: str = "EFT20260105",
+    check_amount: Decimal | None = None,
 ) -> InsurancePaymentPlan:
-    """An ERA claim payment plan with its check (TRN02 = EFT number)."""
+    """An ERA claim payment plan with its check (TRN02 = EFT number; the check's amount is the
+    plan's paid total unless given: a remittance's check covers all its claims)."""
     paid = sum((line.paid for line in lines), Decimal("0.00"))
     return InsurancePaymentPlan(
         external_ref=key,
@@ -97,8 +100,8 @@ def insurance_plan(
         lines=lines,
         date_received=day,
         check=CheckRecord(
-            number="EFT20260105",
-            amount=paid,
+            number=check_number,
+            amount=paid if check_amount is None else check_amount,
             date=day,
             payer_name="Delta Dental of Example",
             payment_type_id=payment_type,
