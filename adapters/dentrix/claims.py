@@ -78,8 +78,9 @@ def _record(tx: Tx, row: Mapping[str, Any]) -> ClaimRecord:
             date=m.as_date(line["procdate"]),
             fee=m.money(line["amt"]),
             # [U] Dentrix G's insurance estimate is not in the published views: report the
-            # fee, so "paid at least what was expected" rules stay conservative.
+            # fee, so "paid at least what was expected" rules stay conservative, and say so.
             expected_insurance=m.money(line["amt"]),
+            expected_from="fee",
             received=received,
             paid=m.money(line["amtsecinspaid" if claim_type == "secondary" else "amtpriminspaid"]),
         )

@@ -51,6 +51,10 @@ from connector.posting.era_secondary import DECISION_KEY, primary_with_secondary
 from connector.posting.outcomes import Defer, Ignore, Outcome, Planned
 from connector.posting.reasons import review
 
+FEE = (
+    "the PMS keeps no insurance estimate the connector can read for these procedures, so "
+    "what insurance was expected to pay is their fee (paid-at-least rules are stricter)"
+)
 MATCH_IDENTIFIER, MATCH_PAYER_CONTROL, MATCH_SERVICE = (
     "claim_identifier",
     "payer_claim_control",
@@ -278,6 +282,9 @@ class _Claim:
         ):
             return self.reviewed("secondary_claim_needed", balance=balance)
         expected = max(total(line.expected_insurance - line.paid for line in record.lines), ZERO)
+        by_fee = [line.proc_ref for line in record.lines if line.expected_from == "fee"]
+        if by_fee:  # the executor logs it; history and review details keep it
+            self.decision["expected_from"] = {"source": "fee", "procedures": by_fee, "why": FEE}
         auto = decide(
             rules,
             plan_count=record.plan_count,

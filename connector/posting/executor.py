@@ -159,6 +159,14 @@ class ItemPoster:
     # -- outcomes -------------------------------------------------------------------------------
     def _execute(self, item: Item, planned: Planned) -> str:
         outcome = planned.outcome
+        fallback = planned.decision.get("expected_from")
+        if isinstance(fallback, dict):
+            self.log.info(
+                "posting.expected_from_fee",
+                item_id=item.id,
+                procedures=fallback.get("procedures"),
+                reason=fallback.get("why"),
+            )
         if isinstance(outcome, ReviewDecision):
             self.to_review(item, outcome, planned.decision)
             return REVIEW

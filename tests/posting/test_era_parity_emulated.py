@@ -107,3 +107,39 @@ def test_claim_posted_reversed_and_corrected(harness: Harness, store: SQLiteStor
     }
     assert harness.claim_received(claim_id)
     assert store.list_reviews(PRACTICE) == []
+
+
+def test_expected_insurance_falls_back_to_the_fee_with_a_reason(
+    harness: Harness, store: SQLiteStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dentrix keeps no insurance estimate the connector can read: its claim lines say the fee
+    stands in, and a claim paid below the fee-as-expected goes to review with that reason in the
+    decision and a log line; Eaglesoft's lines carry its own estimate (est_primary)."""
+    claim_id, pay_type = CASES[harness.name]
+    ledger = harness.ledger()
+    settings = practice(auto_post={"payment_type": pay_type, "min_paid_percent_of_expected": 90})
+    try:
+        claim = _claim(ledger, claim_id)
+        sources = {line.expected_from for line in claim.lines}
+        assert sources == ({"fee"} if harness.name == "dentrix" else {"pms"})
+        n = len(claim.lines)
+        remit = REMIT_A.format(total=40 * n)
+        paid = _payload(claim, "1", ["40.00"] * n, ["0.00"] * n, remit=remit, pcn="PCN1")
+        record(store, remittance(amount=f"{40 * n}.00", key=remit), new_claim(paid),
+               source="era")  # fmt: skip
+        capsys.readouterr()
+        counts = run(store, ledger, settings=settings)  # type: ignore[arg-type]
+    finally:
+        ledger.close()
+    assert counts["review"] == 1
+    [entry] = store.list_reviews(PRACTICE)
+    assert entry.reason == "paid_below_threshold"
+    decision = entry.details["decision"]
+    logged = capsys.readouterr().out
+    if harness.name == "dentrix":
+        assert decision["expected_from"]["source"] == "fee"
+        assert decision["expected_from"]["procedures"] == [line.proc_ref for line in claim.lines]
+        assert "no insurance estimate" in decision["expected_from"]["why"]
+        assert "posting.expected_from_fee" in logged
+    else:
+        assert "expected_from" not in decision and "posting.expected_from_fee" not in logged
