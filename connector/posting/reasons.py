@@ -97,8 +97,8 @@ _ALL = (
         "writeoff_reversal_unsupported",
         "write-off reversal must be entered by hand",
         "{message}",
-        "Reverse the claim payment and its write-off by hand in the PMS, then resolve.",
-        retry_helps=False,
+        "Create a '+' adjustment type named like 'Write-off Reversal' in the PMS and retry; or "
+        "reverse the claim payment and its write-off by hand in the PMS, then resolve.",
     ),
     # -- reversals and payouts --------------------------------------------------------------
     Reason(

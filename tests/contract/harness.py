@@ -77,8 +77,6 @@ class Scenario:
     #   payment still lowers the open charges, oldest first
     refund_reopens_charges: bool = True  # False: a refund adds a new debit instead of
     #   reopening the charges the payment paid (Dentrix, Eaglesoft)
-    writeoff_reversal: bool = True  # False: a claim reversal that takes back a write-off is
-    #   refused (writeoff_reversal_unsupported) and entered by hand (Open Dental's API)
 
 
 class Harness(Protocol):

@@ -39,7 +39,6 @@ SCENARIO = Scenario(
     open_claim_patient=str(Ids.BEN),
     received_claim_identifier="1/1",
     received_claim_patient=str(Ids.ANA),
-    writeoff_reversal=False,  # docs/vendors/opendental.md: no negative supplemental WriteOff
 )
 
 
@@ -102,7 +101,8 @@ class OpenDentalHarness:
         return str(rows[0][0])
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
-        """Sum of received/supplemental claimprocs per procedure."""
+        """Sum of received/supplemental claimprocs per procedure; a write-off taken back by a
+        reversal is a '+' write-off reversal adjustment on the procedure (writeoff_reversal.py)."""
         rows = self.od.db.rows(
             "SELECT ProcNum, MAX(Status IN (1, 4)), "
             "CAST(SUM(CASE WHEN Status IN (1, 4) THEN InsPayAmt ELSE 0 END) AS DECIMAL(14,2)), "
@@ -111,8 +111,15 @@ class OpenDentalHarness:
             "FROM claimproc WHERE ClaimNum = ? AND ProcNum <> 0 GROUP BY ProcNum",
             int(claim_id),
         )
+        taken_back = dict(
+            self.od.db.rows(
+                "SELECT ProcNum, CAST(SUM(AdjAmt) AS DECIMAL(14,2)) FROM adjustment "
+                "WHERE AdjType = ? GROUP BY ProcNum",
+                Ids.ADJ_WRITEOFF_REVERSAL,
+            )
+        )
         return {
-            str(proc): LineView(bool(received), paid, writeoff, ded)
+            str(proc): LineView(bool(received), paid, writeoff - taken_back.get(proc, 0), ded)
             for proc, received, paid, writeoff, ded in rows
         }
 
