@@ -37,6 +37,7 @@ from connector.domain import (
 )
 from connector.errors import DataError, PermanentError, TransientError
 from connector.faults import kill_point
+from connector.posting.era_secondary import SUFFIX as SECONDARY_SUFFIX
 from connector.posting.era_secondary import secondary_item
 from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
 from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
@@ -53,6 +54,10 @@ POSTED, REVIEW, IGNORED, ALREADY, DEFERRED = (
     "deferred",
 )
 _NOTE_KINDS = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON})
+REVERSED_NOTE = (
+    "the payer reversed the primary payment this secondary claim is based on; use the "
+    "corrected claim's amounts (its own secondary_claim_ready review) instead"
+)
 
 
 def summary(outcome: Outcome) -> dict[str, Any]:
@@ -281,7 +286,17 @@ class ItemPoster:
     def _secondary(self, item: Item, decision: dict[str, Any]) -> None:
         """Record the secondary claim a primary payment leaves (once: its key is derived from
         the claim's), before the claim is marked posted, so a crash in between records it on
-        the retry that finds the payment in the PMS; it is reviewed in this run."""
+        the retry that finds the payment in the PMS; it is reviewed in this run. A reversal of
+        such a primary payment notes on that secondary claim's history that it was reversed."""
+        reversed_key = decision.get("reverses")
+        if isinstance(reversed_key, str):
+            earlier = self.store.find_item(self.practice.id, f"{reversed_key}{SECONDARY_SUFFIX}")
+            if earlier is not None and not any(
+                h.event == "secondary.reversed" and h.detail.get("reversal") == item.key
+                for h in self.store.history(earlier.id)
+            ):
+                note = {"reversal": item.key, "note": REVERSED_NOTE}
+                self.store.add_history(earlier.id, self.practice.id, "secondary.reversed", note)
         new = secondary_item(item, decision)
         if new is None:
             return

@@ -161,3 +161,38 @@ def test_dry_run_writes_nothing_and_records_no_secondary(
     assert counts["planned"] == 1
     assert led.insurance_paid() == D("0.00")
     assert store.items_of_kind(PRACTICE, [ItemKind.ERA_SECONDARY.value]) == []
+
+
+def test_reversed_primary_marks_its_secondary_and_the_correction_lists_a_new_one(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """The payer reverses the primary and pays it corrected: the first secondary claim's history
+    says it was reversed (once), and the corrected claim leaves its own secondary claim."""
+    two_plan_claim(led)
+    primary_paid(store)
+    assert run(store, led)["review"] == 1
+    later = "era:1999999999:TRACEQ:10.00:2026-11-25"
+    back = claim_payload(
+        "CLM2", "22", "-200.00", "-100.00",
+        [line("D2391", "-200.00", "-100.00", ("CO", "45", "-20.00"), ("PR", "1", "-50.00"),
+              ("PR", "2", "-30.00"))],
+        payer_control="PCN2", remit=later, patient_responsibility="-80.00",
+    )  # fmt: skip
+    fixed = claim_payload(
+        "CLM2", "1", "200.00", "110.00",
+        [line("D2391", "200.00", "110.00", ("CO", "45", "20.00"), ("PR", "1", "50.00"),
+              ("PR", "2", "20.00"))],
+        payer_control="PCN2B", remit=later, patient_responsibility="70.00",
+    )  # fmt: skip
+    record(store, remittance_payload(amount="10.00", key=later), new_claim(back),
+           new_claim(fixed), source="era")  # fmt: skip
+    counts = run(store, led, now=NOW + dt.timedelta(days=7))
+    assert counts["posted"] == 2 and counts["review"] == 1, counts
+    assert led.claims["C2"].lines[0].paid == D("110.00")
+    first, second = store.items_of_kind(PRACTICE, [ItemKind.ERA_SECONDARY.value])
+    events = [h for h in store.history(first.id) if h.event == "secondary.reversed"]
+    assert len(events) == 1 and "reversed the primary payment" in events[0].detail["note"]
+    reviews = {r.item_id: r for r in store.list_reviews(PRACTICE)}
+    assert "paid 110.00" in reviews[second.id].message
+    assert run(store, led, now=NOW + dt.timedelta(days=8))["posted"] == 0
+    assert len([h for h in store.history(first.id) if h.event == "secondary.reversed"]) == 1
