@@ -40,6 +40,7 @@ from connector.posting.era_payload import (
     DENIED,
     NOT_OUR_CLAIM,
     PREDETERMINATION,
+    PRIMARY,
     PRIMARY_FORWARDED,
     PROCESSED,
     REVERSAL,
@@ -298,10 +299,11 @@ class _Claim:
         self.decision["auto_post"] = auto.as_dict()
         if not auto.post:
             return self.done(auto.review(**self.info))
-        if as_primary:
-            # posted as the primary payment: the secondary claim to send is recorded once the
-            # payment is in the PMS (connector.posting.executor)
-            self.decision[DECISION_KEY] = secondary_payload(claim, record, matches, amounts)
+        # posted as the primary payment: the secondary claim to send is recorded once the
+        # payment is in the PMS (connector.posting.executor); None says "none to send"
+        self.decision[DECISION_KEY] = (
+            secondary_payload(claim, record, matches, amounts) if as_primary else None
+        )
         return self.plan(record, payments)
 
     def reversal(self) -> Planned:
@@ -340,6 +342,37 @@ class _Claim:
         if isinstance(core, Planned):
             return core
         return self.plan(record, core[2])
+
+
+def secondary_of_posted(
+    item: Item, settings: AutoPostSettings, ledger: Ledger
+) -> dict[str, Any] | None:
+    """The secondary claim a claim the connector already posted leaves (the
+    :mod:`~connector.posting.era_secondary` payload), worked out again from the item and the PMS
+    when the decision saved with the posting is gone (a lost or restored state store, then a
+    replay that finds the payment in the PMS). None when the claim leaves none, or the PMS
+    claim cannot be told apart any more.
+
+    Raises:
+        DataError: the payload is unusable. TransientError: from the ledger reads.
+    """
+    claim = parse_claim(item)
+    if claim.status != PRIMARY:  # only a claim processed as primary (1) leaves one
+        return None
+    if claim.payment_date is None:
+        claim = replace(claim, payment_date=item.created_at.date())
+    job = _Claim(item, claim, settings, ledger, None, (), info=claim.summary())
+    record = job.matched_claim()
+    if isinstance(record, Planned):
+        return None
+    rules, _scope = rules_for(settings, claim.payer_id)
+    if not primary_with_secondary(claim, record, allowed=rules.primary_with_secondary):
+        return None
+    core = job.money_lines(record)
+    if isinstance(core, Planned):
+        return None
+    matches, amounts, _payments = core
+    return secondary_payload(claim, record, matches, amounts)
 
 
 def plan_claim(

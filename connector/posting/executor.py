@@ -37,12 +37,20 @@ from connector.domain import (
 )
 from connector.errors import DataError, PermanentError, TransientError
 from connector.faults import kill_point
+from connector.posting.era_claims import secondary_of_posted
+from connector.posting.era_secondary import DECISION_KEY as SECONDARY_KEY
 from connector.posting.era_secondary import SUFFIX as SECONDARY_SUFFIX
 from connector.posting.era_secondary import secondary_item
 from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
 from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
 from connector.posting.patient_payments import patient_note
-from connector.posting.planner import NEVER_WRITTEN, PATIENT_OVERRIDE, plan_item, writeback_of
+from connector.posting.planner import (
+    NEVER_WRITTEN,
+    PATIENT_OVERRIDE,
+    auto_post_of,
+    plan_item,
+    writeback_of,
+)
 from connector.posting.reasons import REASONS, review
 from connector.store import StateStore
 
@@ -260,7 +268,12 @@ class ItemPoster:
             if patient_id:
                 detail["note"] = self._note(item, str(patient_id), StoreJournal(self.store, item))
         if item.kind is ItemKind.ERA_CLAIM:
-            self._secondary(item, dict(item.progress.get("decision") or {}))
+            decision = dict(item.progress.get("decision") or {})
+            if SECONDARY_KEY not in decision:  # saved decision gone (state store lost): redo it
+                decision[SECONDARY_KEY] = secondary_of_posted(
+                    item, auto_post_of(self.practice), self.ledger
+                )
+            self._secondary(item, decision)
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info("posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids)
         return ALREADY

@@ -196,3 +196,22 @@ def test_reversed_primary_marks_its_secondary_and_the_correction_lists_a_new_one
     assert "paid 110.00" in reviews[second.id].message
     assert run(store, led, now=NOW + dt.timedelta(days=8))["posted"] == 0
     assert len([h for h in store.history(first.id) if h.event == "secondary.reversed"]) == 1
+
+
+def test_posting_found_after_the_state_store_was_lost_still_lists_the_secondary(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """The store lost what it knew (a replay records the claim again) while the PMS has the
+    primary payment: the run finds it by its marker and works the secondary claim out again
+    from the item and the PMS, so it is still listed, once."""
+    two_plan_claim(led)
+    primary_paid(store)
+    [item] = store.items_of_kind(PRACTICE, [ItemKind.ERA_CLAIM.value])
+    planned = plan_item(item, practice(), store, led)
+    assert isinstance(planned.outcome, InsurancePaymentPlan)
+    led.post_insurance_payment(planned.outcome, MemoryJournal())  # no plan saved in the store
+    counts = run(store, led)
+    assert counts["already_posted"] == 1 and counts["review"] == 1
+    [entry] = store.list_reviews(PRACTICE)
+    assert entry.reason == "secondary_claim_ready" and "paid 100.00" in entry.message
+    assert run(store, led, now=NOW + dt.timedelta(hours=1))["review"] == 0
