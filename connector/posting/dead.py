@@ -64,7 +64,8 @@ _DEAD_REASONS: dict[str, DeadReason] = {
     "insurance_refund_type_missing": DeadReason(
         "insurance refund adjustment type missing",
         "Create the insurance refund adjustment type in the PMS (Dentrix: a '+' type named like "
-        f"'Ins Over-pmt Refund'; Eaglesoft: 'Insurance Refund'), {REQUEUE}.",
+        f"'Ins Over-pmt Refund'; Eaglesoft: 'Insurance Refund'), {REQUEUE}; then "
+        "`connector retry` the corrected claim's review (claim_already_received) if it waited.",
     ),
     "refund_type_invalid": DeadReason(
         "refund adjustment type unusable",
