@@ -108,6 +108,9 @@ class ClaimLine:
     line_ref: str | None = None  # what the PMS sent as REF*6R / line item control number
     paid: Decimal = Decimal("0.00")
     writeoff: Decimal = Decimal("0.00")
+    # where expected_insurance comes from: "pms" (the PMS's own insurance estimate) or "fee"
+    # (the PMS keeps no estimate the adapter can read, so the procedure fee stands in)
+    expected_from: str = "pms"
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ class ItemKind(StrEnum):
     ERA_REMITTANCE = "era_remittance"  # one ST..SE transaction (check / EFT)
     ERA_CLAIM = "era_claim"  # one CLP loop inside a remittance
     ERA_PLB = "era_plb"  # one provider-level adjustment, derived by the poster from a remittance
+    ERA_SECONDARY = "era_secondary"  # the secondary claim to send after a primary claim posted
 
 
 REVERSAL_KINDS = frozenset(

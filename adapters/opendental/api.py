@@ -131,6 +131,10 @@ class OpenDentalApi:
         """``PUT /claims/{ClaimNum}`` (21.4+)."""
         return dict(self.call("PUT", f"claims/{claim_num}", body, step="claims_put"))
 
+    def create_adjustment(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /adjustments`` (22.2.22+): one account adjustment, optionally on a procedure."""
+        return dict(self.call("POST", "adjustments", body, step="adjustments_post"))
+
     def create_claimpayment(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /claimpayments`` (22.4.8+): finalize one claim's insurance check."""
         return dict(self.call("POST", "claimpayments", body, step="claimpayments_post"))

@@ -37,7 +37,8 @@ class StripeSettings(_Strict):
     )
     lookback: Duration = Field(default="3d", validate_default=True)
     failed_payout_lookback: Duration = Field(
-        default="10d", validate_default=True,
+        default="10d",
+        validate_default=True,
         description="how far back to look for paid payouts that later failed",
     )
     settle_delay: Duration = Field(default="0d", validate_default=True)
@@ -146,6 +147,12 @@ class AutoPostRules(_Strict):
     )
     post_contracted_writeoffs: bool = True
     max_claim_amount: Money | None = None
+    primary_with_secondary: bool = Field(
+        default=True,
+        description="post a claim processed as primary (CLP02 1/19) onto the patient's primary "
+        "claim when the patient has another plan, then list the secondary claim to send "
+        "(secondary_claim_ready); false: such claims go to review (multiple_plans)",
+    )
 
 
 class AutoPostSettings(AutoPostRules):

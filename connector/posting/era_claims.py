@@ -41,6 +41,7 @@ from connector.posting.era_payload import (
     DENIED,
     NOT_OUR_CLAIM,
     PREDETERMINATION,
+    PRIMARY,
     PRIMARY_FORWARDED,
     PROCESSED,
     REVERSAL,
@@ -48,9 +49,14 @@ from connector.posting.era_payload import (
     parse_claim,
 )
 from connector.posting.era_rules import decide, rules_for
+from connector.posting.era_secondary import DECISION_KEY, primary_with_secondary, secondary_payload
 from connector.posting.outcomes import Defer, Ignore, Outcome, Planned
 from connector.posting.reasons import review
 
+FEE = (
+    "the PMS keeps no insurance estimate the connector can read for these procedures, so "
+    "what insurance was expected to pay is their fee (paid-at-least rules are stricter)"
+)
 MATCH_IDENTIFIER, MATCH_PAYER_CONTROL, MATCH_SERVICE = (
     "claim_identifier",
     "payer_claim_control",
@@ -279,8 +285,11 @@ class _Claim:
             return self.reviewed("claim_already_received", already_paid=already_paid)
         balance = remaining_balance(matches, amounts)
         self.decision["balance_remaining"] = balance
+        rules, rules_from = rules_for(self.settings, claim.payer_id)
+        as_primary = primary_with_secondary(claim, record, allowed=rules.primary_with_secondary)
         if (
-            record.has_secondary_plan
+            not rules.primary_with_secondary
+            and record.has_secondary_plan
             and record.claim_type == "primary"
             and balance > ZERO
             and claim.status != PRIMARY_FORWARDED
@@ -294,10 +303,12 @@ class _Claim:
         if any(code in excluded for code in found):
             codes = ", ".join(c for c in found if c in excluded)
             return self.reviewed("carc_excluded", codes=codes, source=excluded_from)
-        rules, rules_from = rules_for(self.settings, claim.payer_id)
         rules, writeoffs_from = self.choices.rules(rules, claim.status)
         self.decision["writeoffs_from"] = writeoffs_from
         expected = max(total(line.expected_insurance - line.paid for line in record.lines), ZERO)
+        by_fee = [line.proc_ref for line in record.lines if line.expected_from == "fee"]
+        if by_fee:  # the executor logs it; history and review details keep it
+            self.decision["expected_from"] = {"source": "fee", "procedures": by_fee, "why": FEE}
         auto = decide(
             rules,
             plan_count=record.plan_count,
@@ -306,10 +317,16 @@ class _Claim:
             writeoff=total(a.writeoff for a in amounts),
             payer_id=claim.payer_id,
             rules_from=rules_from,
+            primary_with_secondary=as_primary,
         )
         self.decision["auto_post"] = auto.as_dict()
         if not auto.post:
             return self.done(auto.review(**self.info))
+        # posted as the primary payment: the secondary claim to send is recorded once the
+        # payment is in the PMS (connector.posting.executor); None says "none to send"
+        self.decision[DECISION_KEY] = (
+            secondary_payload(claim, record, matches, amounts) if as_primary else None
+        )
         return self.plan(record, payments)
 
     def reversal(self) -> Planned:
@@ -348,6 +365,37 @@ class _Claim:
         if isinstance(core, Planned):
             return core
         return self.plan(record, core[2])
+
+
+def secondary_of_posted(
+    item: Item, settings: AutoPostSettings, ledger: Ledger
+) -> dict[str, Any] | None:
+    """The secondary claim a claim the connector already posted leaves (the
+    :mod:`~connector.posting.era_secondary` payload), worked out again from the item and the PMS
+    when the decision saved with the posting is gone (a lost or restored state store, then a
+    replay that finds the payment in the PMS). None when the claim leaves none, or the PMS
+    claim cannot be told apart any more.
+
+    Raises:
+        DataError: the payload is unusable. TransientError: from the ledger reads.
+    """
+    claim = parse_claim(item)
+    if claim.status != PRIMARY:  # only a claim processed as primary (1) leaves one
+        return None
+    if claim.payment_date is None:
+        claim = replace(claim, payment_date=item.created_at.date())
+    job = _Claim(item, claim, settings, ledger, None, (), info=claim.summary())
+    record = job.matched_claim()
+    if isinstance(record, Planned):
+        return None
+    rules, _scope = rules_for(settings, claim.payer_id)
+    if not primary_with_secondary(claim, record, allowed=rules.primary_with_secondary):
+        return None
+    core = job.money_lines(record)
+    if isinstance(core, Planned):
+        return None
+    matches, amounts, _payments = core
+    return secondary_payload(claim, record, matches, amounts)
 
 
 def plan_claim(

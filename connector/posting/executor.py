@@ -37,10 +37,20 @@ from connector.domain import (
 )
 from connector.errors import DataError, PermanentError, TransientError
 from connector.faults import kill_point
+from connector.posting.era_claims import secondary_of_posted
+from connector.posting.era_secondary import DECISION_KEY as SECONDARY_KEY
+from connector.posting.era_secondary import SUFFIX as SECONDARY_SUFFIX
+from connector.posting.era_secondary import secondary_item
 from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
 from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
 from connector.posting.patient_payments import patient_note
-from connector.posting.planner import NEVER_WRITTEN, PATIENT_OVERRIDE, plan_item, writeback_of
+from connector.posting.planner import (
+    NEVER_WRITTEN,
+    PATIENT_OVERRIDE,
+    auto_post_of,
+    plan_item,
+    writeback_of,
+)
 from connector.posting.reasons import REASONS, review
 from connector.store import StateStore
 
@@ -52,6 +62,10 @@ POSTED, REVIEW, IGNORED, ALREADY, DEFERRED = (
     "deferred",
 )
 _NOTE_KINDS = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON})
+REVERSED_NOTE = (
+    "the payer reversed the primary payment this secondary claim is based on; use the "
+    "corrected claim's amounts (its own secondary_claim_ready review) instead"
+)
 
 
 def summary(outcome: Outcome) -> dict[str, Any]:
@@ -158,6 +172,14 @@ class ItemPoster:
     # -- outcomes -------------------------------------------------------------------------------
     def _execute(self, item: Item, planned: Planned) -> str:
         outcome = planned.outcome
+        fallback = planned.decision.get("expected_from")
+        if isinstance(fallback, dict):
+            self.log.info(
+                "posting.expected_from_fee",
+                item_id=item.id,
+                procedures=fallback.get("procedures"),
+                reason=fallback.get("why"),
+            )
         if isinstance(outcome, ReviewDecision):
             self.to_review(item, outcome, planned.decision)
             return REVIEW
@@ -220,6 +242,8 @@ class ItemPoster:
         }
         if isinstance(plan, PatientPaymentPlan):
             detail["note"] = self._note(item, plan.patient_id, journal)
+        if isinstance(plan, InsurancePaymentPlan):
+            self._secondary(item, inputs)
         kill_point("posting.before_store_update")
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info(
@@ -243,6 +267,13 @@ class ItemPoster:
             patient_id = entry.pms_ids.get("patient_id") or item.payload.get("patient_ref")
             if patient_id:
                 detail["note"] = self._note(item, str(patient_id), StoreJournal(self.store, item))
+        if item.kind is ItemKind.ERA_CLAIM:
+            decision = dict(item.progress.get("decision") or {})
+            if SECONDARY_KEY not in decision:  # saved decision gone (state store lost): redo it
+                decision[SECONDARY_KEY] = secondary_of_posted(
+                    item, auto_post_of(self.practice), self.ledger
+                )
+            self._secondary(item, decision)
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info("posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids)
         return ALREADY
@@ -264,6 +295,30 @@ class ItemPoster:
             return {"error_code": exc.code}
         journal.record("note", ids)
         return ids
+
+    def _secondary(self, item: Item, decision: dict[str, Any]) -> None:
+        """Record the secondary claim a primary payment leaves (once: its key is derived from
+        the claim's), before the claim is marked posted, so a crash in between records it on
+        the retry that finds the payment in the PMS; it is reviewed in this run. A reversal of
+        such a primary payment notes on that secondary claim's history that it was reversed."""
+        reversed_key = decision.get("reverses")
+        if isinstance(reversed_key, str):
+            earlier = self.store.find_item(self.practice.id, f"{reversed_key}{SECONDARY_SUFFIX}")
+            if earlier is not None and not any(
+                h.event == "secondary.reversed" and h.detail.get("reversal") == item.key
+                for h in self.store.history(earlier.id)
+            ):
+                note = {"reversal": item.key, "note": REVERSED_NOTE}
+                self.store.add_history(earlier.id, self.practice.id, "secondary.reversed", note)
+        new = secondary_item(item, decision)
+        if new is None:
+            return
+        result = self.store.record(self.practice.id, item.source, [new])
+        for key in result.new_keys:
+            found = self.store.find_item(self.practice.id, key)
+            if found is not None:
+                self.derived.append(found)
+        self.log.info("posting.secondary_claim", item_id=item.id, new=len(result.new_keys))
 
     def _net(self, item: Item, outcome: NetReversal, inputs: dict[str, Any]) -> str:
         review_id = self.to_review(item, outcome.review, inputs)
@@ -336,4 +391,6 @@ class ItemPoster:
         self.log.info(
             "posting.planned", **base, plan=summary(outcome), decision=_safe(planned.decision)
         )
+        if isinstance(outcome, InsurancePaymentPlan) and secondary_item(item, planned.decision):
+            self.log.info("posting.review", **base, reason="secondary_claim_ready")
         return POSTED

@@ -10,6 +10,7 @@ from connector.domain import Item, ItemKind, ItemStatus
 from connector.posting import fields
 from connector.posting.era_claims import plan_claim
 from connector.posting.era_remittance import plan_provider_adjustment, plan_remittance
+from connector.posting.era_secondary import plan_secondary_claim
 from connector.posting.outcomes import Ignore, Planned
 from connector.posting.patient_payments import plan_patient_payment
 from connector.posting.reasons import review
@@ -21,6 +22,7 @@ NEVER_WRITTEN = frozenset(
     {
         ItemKind.ERA_REMITTANCE,
         ItemKind.ERA_PLB,
+        ItemKind.ERA_SECONDARY,
         ItemKind.PAYOUT_FAILURE,
         ItemKind.PAYOUT_NOTICE,
         ItemKind.STRIPE_OTHER,
@@ -92,6 +94,8 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return plan_remittance(item)
     if kind is ItemKind.ERA_PLB:
         return plan_provider_adjustment(item)
+    if kind is ItemKind.ERA_SECONDARY:
+        return plan_secondary_claim(item)
     payout = fields.text(item.payload, "payout") or item.group_key
     if kind is ItemKind.PAYOUT_FAILURE:
         return Planned(review("payout_failed", payout=payout, amount=item.amount))

@@ -120,8 +120,8 @@ _ALL = (
         "writeoff_reversal_unsupported",
         "write-off reversal must be entered by hand",
         "{message}",
-        "Reverse the claim payment and its write-off by hand in the PMS, then resolve.",
-        retry_helps=False,
+        "Create a '+' adjustment type named like 'Write-off Reversal' in the PMS and retry; or "
+        "reverse the claim payment and its write-off by hand in the PMS, then resolve.",
     ),
     # -- reversals and payouts --------------------------------------------------------------
     Reason(
@@ -271,6 +271,17 @@ _ALL = (
         "Claim {patient_control} was paid {paid} and {balance} remains; the patient has "
         "another plan to bill.",
         "Post this payment and send the secondary claim.",
+        retry_helps=False,
+    ),
+    Reason(
+        "secondary_claim_ready",
+        "secondary claim ready to send",
+        "Claim {patient_control} was posted to PMS claim {claim_id} as paid by the primary "
+        "payer {payer_name} on {payment_date}: paid {paid}, written off {writeoff}, left to "
+        "the patient {patient_portion} (deductible {deductible}) of {charge} charged. The "
+        "patient has another plan: send the secondary claim.",
+        "Create and send the secondary claim in the PMS with the primary's payment, write-off "
+        "and patient amounts per procedure (listed in the details), then resolve.",
         retry_helps=False,
     ),
     Reason(

@@ -115,6 +115,10 @@ class Harness(Protocol):
     def claim_checks(self, claim_id: str) -> list[Decimal]:
         """Amounts of the insurance checks attached to the claim."""
 
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """Insurance money the PMS records for the patient's *other* plan on this claim's
+        procedures (a primary payment must not land there)."""
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """Seed one more sent claim for the patient: one new procedure of ``fee`` on ``day``;
         returns its claim id (higher than every seeded one)."""

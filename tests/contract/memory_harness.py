@@ -164,6 +164,21 @@ class MemoryHarness:
         """Amounts of the checks the claim is attached to."""
         return [c.amount for c in self.led.checks.values() if claim_id in c.claim_ids]
 
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """Paid on the same procedures by the patient's claims of another type (plan)."""
+        claim = self.led.claims[claim_id]
+        refs = {ln.proc_ref for ln in claim.lines}
+        return sum(
+            (
+                ln.paid
+                for other in self.led.claims.values()
+                if other.patient_id == claim.patient_id and other.claim_type != claim.claim_type
+                for ln in other.lines
+                if ln.proc_ref in refs
+            ),
+            Decimal("0.00"),
+        )
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """A new charge and a sent claim on it."""
         claim_id = str(max(int(c) for c in self.led.claims) + 1)

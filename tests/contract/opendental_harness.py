@@ -108,7 +108,8 @@ class OpenDentalHarness:
         return rows[0][0]  # type: ignore[no-any-return]
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
-        """Sum of received/supplemental claimprocs per procedure."""
+        """Sum of received/supplemental claimprocs per procedure; a write-off taken back by a
+        reversal is a '+' write-off reversal adjustment on the procedure (writeoff_reversal.py)."""
         rows = self.od.db.rows(
             "SELECT ProcNum, MAX(Status IN (1, 4)), "
             "CAST(SUM(CASE WHEN Status IN (1, 4) THEN InsPayAmt ELSE 0 END) AS DECIMAL(14,2)), "
@@ -117,8 +118,15 @@ class OpenDentalHarness:
             "FROM claimproc WHERE ClaimNum = ? AND ProcNum <> 0 GROUP BY ProcNum",
             int(claim_id),
         )
+        taken_back = dict(
+            self.od.db.rows(
+                "SELECT ProcNum, CAST(SUM(AdjAmt) AS DECIMAL(14,2)) FROM adjustment "
+                "WHERE AdjType = ? GROUP BY ProcNum",
+                Ids.ADJ_WRITEOFF_REVERSAL,
+            )
+        )
         return {
-            str(proc): LineView(bool(received), paid, writeoff, ded)
+            str(proc): LineView(bool(received), paid, writeoff - taken_back.get(proc, 0), ded)
             for proc, received, paid, writeoff, ded in rows
         }
 
@@ -136,6 +144,17 @@ class OpenDentalHarness:
             int(claim_id),
         )
         return [Decimal(r[0]) for r in rows]
+
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """Received/supplemental claimprocs of the claim's procedures under another plan."""
+        rows = self.od.db.rows(
+            "SELECT CAST(COALESCE(SUM(o.InsPayAmt), 0) AS DECIMAL(14,2)) FROM claimproc o "
+            "JOIN claim c ON c.ClaimNum = ? WHERE o.Status IN (1, 4) AND o.PlanNum <> c.PlanNum "
+            "AND o.ProcNum IN (SELECT ProcNum FROM claimproc WHERE ClaimNum = ? AND ProcNum <> 0)",
+            int(claim_id),
+            int(claim_id),
+        )
+        return Decimal(rows[0][0])
 
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """claim + claimproc rows (the tables the ``od`` fixture restores before every test)
@@ -157,6 +176,7 @@ class OpenDentalHarness:
         finally:
             conn.close()
         return str(claim)
+
 
 def _sent_claim(claim: int, pat: int, day: str, fee: str) -> seed.Row:
     return seed._claim(claim, pat, day, "S", fee, "0.00", "0.00", "0.00",

@@ -176,6 +176,12 @@ def era_section(
         for claim in store.group_items(practice.id, row.remittance):
             if claim.kind is ItemKind.ERA_CLAIM:
                 _claim_line(story, claim, reviews)
+            elif claim.kind is ItemKind.ERA_SECONDARY:
+                review = reviews.get(claim.id)
+                story.say(
+                    f"Secondary claim to send: {review.message if review else claim.status.value}",
+                    3,
+                )
             elif claim.kind is ItemKind.ERA_PLB:
                 review = reviews.get(claim.id)
                 story.say(
