@@ -6,10 +6,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # unixODBC + drivers (MariaDB, SQLite), MariaDB server, OpenSSH server (SFTP tests), PostgreSQL,
-# openssl (hashes the SFTP test user's password), gcc + Python headers (make era-fast)
+# openssl (hashes the SFTP test user's password), gcc + Python headers (make era-fast),
+# chromium (the console's browser tests, driven by Playwright; never `playwright install`)
 APT_PACKAGES := unixodbc unixodbc-dev odbc-mariadb libsqliteodbc sqlite3 \
                 mariadb-server mariadb-client openssh-server openssh-client \
-                postgresql postgresql-client odbc-postgresql openssl gcc python3-dev
+                postgresql postgresql-client odbc-postgresql openssl gcc python3-dev chromium
 PYTEST_ARGS ?=
 
 .PHONY: all test demo lint typecheck pytest system-deps venv era-fast bench bench-peers soak clean

@@ -31,6 +31,7 @@ from connector.money import to_cents
 from connector.store import copy, postgres_leases, requeue
 from connector.store import postgres_rows as pgrows
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
+from connector.store.console_tables import PostgresConsoleTables
 from connector.store.postgres_errors import translate
 from connector.store.rows import item_from_row, review_from_row
 from connector.store.schema import load_migrations
@@ -44,7 +45,7 @@ _REVIEW_SELECT: Final = (
 )
 
 
-class PostgresStore:
+class PostgresStore(PostgresConsoleTables):
     """:class:`~connector.store.base.StateStore` on a PostgreSQL database.
 
     Args:

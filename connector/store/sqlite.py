@@ -16,6 +16,7 @@ from connector.errors import PermanentError, TransientError
 from connector.money import to_cents
 from connector.store import copy, requeue, sqlite_leases
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
+from connector.store.console_tables import SQLiteConsoleTables
 from connector.store.rows import item_from_row, review_from_row, when, when_or_none
 from connector.store.schema import load_migrations
 
@@ -34,7 +35,7 @@ def migrations() -> list[tuple[int, str]]:
     return load_migrations("sqlite")
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteConsoleTables):
     """:class:`~connector.store.base.StateStore` on one SQLite file.
 
     Args:
