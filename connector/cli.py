@@ -28,6 +28,7 @@ COMMANDS = [
     "connector.commands.state",
     "connector.commands.replay",
     "connector.commands.demo",
+    "connector.commands.console",
 ]
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
