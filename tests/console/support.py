@@ -34,13 +34,16 @@ def practice_doc(practice_id: str, inbox: Path) -> dict[str, Any]:
         "timezone": "America/Chicago",
         "pms": {
             "vendor": "opendental",
-            "api": {"base_url": "http://127.0.0.1:9/api/v1", "developer_key": {"env": "X_D"},
-                    "customer_key": {"env": "X_C"}},
+            "api": {
+                "base_url": "http://127.0.0.1:9/api/v1",
+                "developer_key": {"env": "X_D"},
+                "customer_key": {"env": "X_C"},
+            },
             "odbc": {"dsn": "none"},
         },
         "payments": {"stripe": {"api_key": {"env": "X_S"}}},
         "era": {"inbox": {"folder": {"path": str(inbox)}}},
-    }  # fmt: skip
+    }
 
 
 def settings_for(folder: Path, **console: Any) -> ConnectorSettings:
@@ -59,9 +62,11 @@ def settings_for(folder: Path, **console: Any) -> ConnectorSettings:
 def pms() -> MemoryLedger:
     """The practice's PMS: the posting tests' ledger, with names and birth dates."""
     led = base_ledger()
-    for pid, first, last, born in (("1", "Ana", "Smith", "1980-04-02"),
-                                   ("2", "Ben", "Smith", "2012-09-15"),
-                                   ("3", "Cleo", "Jones", "1975-06-11")):  # fmt: skip
+    for pid, first, last, born in (
+        ("1", "Ana", "Smith", "1980-04-02"),
+        ("2", "Ben", "Smith", "2012-09-15"),
+        ("3", "Cleo", "Jones", "1975-06-11"),
+    ):
         row = led.patients[pid]
         row.first_name, row.last_name, row.birth_date = first, last, dt.date.fromisoformat(born)
     return led
@@ -96,30 +101,59 @@ def make_env(folder: Path, **console: Any) -> Env:
 
 def seed(store: StateStore) -> dict[str, int]:
     """Items in every state; returns ``{name: item id}``."""
-    unnamed = NewItem("txn_nopat", ItemKind.PATIENT_PAYMENT,
-                      stripe_payload("txn_nopat", amount="85.00", patient_ref=None),
-                      Decimal("85.00"), status=ItemStatus.REVIEW, group_key="po_1",
-                      review_reason="patient_not_found",
-                      review_message="the payment names no PMS patient")  # fmt: skip
-    claim = NewItem("era:clm1", ItemKind.ERA_CLAIM,
-                    {"payer_name": "Delta Dental", "trace": "TRC1", "claim_id": "CLM-9"},
-                    Decimal("120.00"), status=ItemStatus.REVIEW, group_key="era:rem1",
-                    review_reason="claim_not_found", review_message="no claim matches")  # fmt: skip
-    queued = NewItem("txn_q", ItemKind.PATIENT_PAYMENT, stripe_payload("txn_q", amount="10.00"),
-                     Decimal("10.00"), group_key="po_1")  # fmt: skip
-    dead = NewItem("txn_dead", ItemKind.PATIENT_PAYMENT,
-                   stripe_payload("txn_dead", amount="20.00"), Decimal("20.00"))  # fmt: skip
-    other = NewItem("txn_other", ItemKind.PATIENT_PAYMENT,
-                    stripe_payload("txn_other", amount="55.00", patient_ref=None),
-                    Decimal("55.00"), status=ItemStatus.REVIEW,
-                    review_reason="patient_not_found", review_message="no patient")  # fmt: skip
+    unnamed = NewItem(
+        "txn_nopat",
+        ItemKind.PATIENT_PAYMENT,
+        stripe_payload("txn_nopat", amount="85.00", patient_ref=None),
+        Decimal("85.00"),
+        status=ItemStatus.REVIEW,
+        group_key="po_1",
+        review_reason="patient_not_found",
+        review_message="the payment names no PMS patient",
+    )
+    claim = NewItem(
+        "era:clm1",
+        ItemKind.ERA_CLAIM,
+        {"payer_name": "Delta Dental", "trace": "TRC1", "claim_id": "CLM-9"},
+        Decimal("120.00"),
+        status=ItemStatus.REVIEW,
+        group_key="era:rem1",
+        review_reason="claim_not_found",
+        review_message="no claim matches",
+    )
+    queued = NewItem(
+        "txn_q",
+        ItemKind.PATIENT_PAYMENT,
+        stripe_payload("txn_q", amount="10.00"),
+        Decimal("10.00"),
+        group_key="po_1",
+    )
+    dead = NewItem(
+        "txn_dead",
+        ItemKind.PATIENT_PAYMENT,
+        stripe_payload("txn_dead", amount="20.00"),
+        Decimal("20.00"),
+    )
+    other = NewItem(
+        "txn_other",
+        ItemKind.PATIENT_PAYMENT,
+        stripe_payload("txn_other", amount="55.00", patient_ref=None),
+        Decimal("55.00"),
+        status=ItemStatus.REVIEW,
+        review_reason="patient_not_found",
+        review_message="no patient",
+    )
     store.record("smile", "stripe", [unnamed, queued, dead])
     store.record("smile", "era", [claim])
     store.record("other", "stripe", [other])
     ids = {}
-    for name, practice, key in (("unnamed", "smile", "txn_nopat"), ("claim", "smile", "era:clm1"),
-                                ("queued", "smile", "txn_q"), ("dead", "smile", "txn_dead"),
-                                ("other", "other", "txn_other")):  # fmt: skip
+    for name, practice, key in (
+        ("unnamed", "smile", "txn_nopat"),
+        ("claim", "smile", "era:clm1"),
+        ("queued", "smile", "txn_q"),
+        ("dead", "smile", "txn_dead"),
+        ("other", "other", "txn_other"),
+    ):
         item = store.find_item(practice, key)
         assert item is not None
         ids[name] = item.id

@@ -20,8 +20,11 @@ def test_pages_need_a_session(client: TestClient) -> None:
 def test_sign_in_sets_a_strict_http_only_cookie_and_shows_the_queue(client: TestClient) -> None:
     """The session cookie is HttpOnly and SameSite=Strict (not Secure over plain loopback)."""
     token = csrf(client.get("/login").text)
-    response = client.post("/login", data={"name": "sam", "password": PASSWORD,
-                                           "csrf_token": token}, follow_redirects=False)  # fmt: skip
+    response = client.post(
+        "/login",
+        data={"name": "sam", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}=") and "httponly" in cookie.lower()
@@ -99,8 +102,9 @@ def test_a_post_without_the_csrf_token_is_refused(client: TestClient, env: Env) 
     ids = seed(env.store)
     sign_in(client, "sam")
     missing = client.post(f"/items/{ids['unnamed']}/resolve", data={"note": "done"})
-    wrong = client.post(f"/items/{ids['unnamed']}/resolve",
-                        data={"note": "done", "csrf_token": "forged"})  # fmt: skip
+    wrong = client.post(
+        f"/items/{ids['unnamed']}/resolve", data={"note": "done", "csrf_token": "forged"}
+    )
     assert missing.status_code == wrong.status_code == 403
     assert env.ctx.store.open_review_for(ids["unnamed"]) is not None
 
@@ -116,8 +120,7 @@ def test_staff_see_only_their_practices(client: TestClient, env: Env) -> None:
     assert client.get(f"/items/{ids['other']}").status_code == 404
     assert client.get("/queue?practice=other").text.count('href="/items/') == 0
     token = csrf(client.get(f"/items/{ids['unnamed']}").text)
-    refused = client.post(f"/items/{ids['other']}/resolve",
-                          data={"note": "x", "csrf_token": token})  # fmt: skip
+    refused = client.post(f"/items/{ids['other']}/resolve", data={"note": "x", "csrf_token": token})
     assert refused.status_code == 404
     assert env.ctx.store.open_review_for(ids["other"]) is not None
     client.post("/logout", data={"csrf_token": token})
