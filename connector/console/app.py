@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connector.console.auth import CsrfRefused, SignInRequired
 from connector.console.context import ConsoleContext
-from connector.console.pages import files, item, queue, signin
+from connector.console.pages import files, item, queue, signin, today
 from connector.console.web import flash, render, see_other
 from connector.errors import PermanentError
 
@@ -125,6 +125,7 @@ def create_app(ctx: ConsoleContext) -> Starlette:
             *queue.ROUTES,
             *item.ROUTES,
             *files.ROUTES,
+            *today.ROUTES,
             Mount("/static", app=static, name="static"),
         ],
         middleware=[

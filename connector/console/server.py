@@ -7,8 +7,6 @@ line per request without the query string. TLS comes from ``console.tls``; behin
 
 from __future__ import annotations
 
-from typing import cast
-
 import uvicorn
 
 from connector.clock import SYSTEM, Clock
@@ -17,22 +15,15 @@ from connector.console.app import create_app
 from connector.console.auth import Authenticator
 from connector.console.context import ConsoleContext
 from connector.console.patients import LedgerFactory, LedgerPool
-from connector.errors import ConfigError
 from connector.redaction import Redactor
 from connector.store import StateStore
 from connector.store.console_base import ConsoleStore
-from connector.store.console_tables import ConsoleTables
+from connector.store.console_tables import as_console_store
 
 
 def console_store(store: StateStore) -> ConsoleStore:
-    """The store as a :class:`ConsoleStore` (both shipped engines are).
-
-    Raises:
-        ConfigError: a store implementation without the console tables.
-    """
-    if not isinstance(store, ConsoleTables):
-        raise ConfigError("this state store has no console tables")
-    return cast(ConsoleStore, store)
+    """The store as a :class:`ConsoleStore` (see :func:`as_console_store`)."""
+    return as_console_store(store)
 
 
 def build_context(

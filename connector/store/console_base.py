@@ -156,6 +156,17 @@ class ConsoleStore(StateStore, Protocol):
     ) -> bool:
         """Record an alert as sent; False when it already was (another instance, a restart)."""
 
+    def release_alert(self, practice_id: str, kind: str, period: str) -> None:
+        """Forget a marker (a send that failed, or an outage episode that ended)."""
+
+    def alert_markers(self, practice_id: str, kind: str) -> list[tuple[str, dt.datetime]]:
+        """Every ``(period, sent_at)`` of one kind for a practice, oldest first."""
+
+    def posted_between(
+        self, practice_id: str, since: dt.datetime, until: dt.datetime
+    ) -> tuple[int, int]:
+        """``(items, cents)`` that became ``posted`` in ``[since, until)``."""
+
     def last_alert(self, practice_id: str, kind: str) -> tuple[str, dt.datetime] | None:
         """The newest ``(period, sent_at)`` of one kind of alert for a practice."""
 

@@ -13,14 +13,15 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from connector import jsonutil
-from connector.errors import PermanentError
+from connector.errors import ConfigError, PermanentError
 from connector.store.base import Review
 from connector.store.console_base import (
     SORTS,
     ConsoleSession,
+    ConsoleStore,
     ConsoleUser,
     QueryArgs,
     QueuePage,
@@ -262,6 +263,37 @@ class ConsoleTables:
             ).fetchone()
         return (str(row["period"]), when(row["sent_at"])) if row else None
 
+    def release_alert(self, practice_id: str, kind: str, period: str) -> None:
+        """Forget a marker (a send that failed, or an outage episode that ended)."""
+        with self._ctx_write() as run:
+            run(
+                "DELETE FROM alerts_sent WHERE practice_id = ? AND kind = ? AND period = ?",
+                (practice_id, kind, period),
+            )
+
+    def alert_markers(self, practice_id: str, kind: str) -> list[tuple[str, dt.datetime]]:
+        """Every ``(period, sent_at)`` of one kind for a practice, oldest first."""
+        with self._ctx_read() as run:
+            rows = run(
+                "SELECT period, sent_at FROM alerts_sent WHERE practice_id = ? AND kind = ?"
+                " ORDER BY sent_at, period",
+                (practice_id, kind),
+            ).fetchall()
+        return [(str(row["period"]), when(row["sent_at"])) for row in rows]
+
+    def posted_between(
+        self, practice_id: str, since: dt.datetime, until: dt.datetime
+    ) -> tuple[int, int]:
+        """``(items, cents)`` that became ``posted`` in ``[since, until)`` (from the history)."""
+        with self._ctx_read() as run:
+            row = run(
+                "SELECT COUNT(*) AS n, COALESCE(SUM(i.amount_cents), 0) AS cents"
+                " FROM history h JOIN items i ON i.id = h.item_id"
+                " WHERE h.practice_id = ? AND h.to_status = 'posted' AND h.at >= ? AND h.at < ?",
+                (practice_id, self._param_time(since), self._param_time(until)),
+            ).fetchone()
+        return int(row["n"]), int(row["cents"])
+
     # -- the queue ------------------------------------------------------------------------
     def queue_page(self, query: QueueQuery) -> QueuePage:
         """Filter, count, sort and slice in the database."""
@@ -427,3 +459,14 @@ class PostgresConsoleTables(ConsoleTables):
 
     def _param_time(self, value: dt.datetime) -> Any:
         return value.astimezone(dt.UTC)
+
+
+def as_console_store(store: object) -> ConsoleStore:
+    """``store`` as a :class:`ConsoleStore` (both shipped engines are).
+
+    Raises:
+        ConfigError: a store implementation without the console tables.
+    """
+    if not isinstance(store, ConsoleTables):
+        raise ConfigError("this state store has no console tables")
+    return cast(ConsoleStore, store)

@@ -44,7 +44,8 @@ def _sign_in(page: Any, name: str) -> None:
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/queue")
+    page.wait_for_url("**/today")
+    page.goto("/queue")
 
 
 def _shot(page: Any, tmp_path: Path, name: str) -> None:

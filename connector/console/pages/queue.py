@@ -26,9 +26,9 @@ from connector.store.console_base import QueuePage
 
 
 async def home(request: Request) -> Response:
-    """The start page is the queue."""
+    """The start page is Today."""
     await signed_in(request)
-    return see_other("/queue")
+    return see_other("/today")
 
 
 def _zone(ctx: ConsoleContext, principal: Principal, practice: str) -> ZoneInfo:
