@@ -36,6 +36,10 @@ OPTIONAL = [
     "apscheduler",  # run_forever only
     "connector.sandbox",  # never at run time
     "connector.health",  # health.enabled only
+    "uvicorn",  # the staff console only (connector console)
+    "starlette",
+    "jinja2",
+    "argon2",
 ]
 
 BUILD_DAEMON = """

@@ -18,10 +18,12 @@ import sys
 from connector.clock import SYSTEM
 from connector.commands.common import runtime
 from connector.commands.review import say
-from connector.console.passwords import hash_password
-from connector.console.server import build_context, console_store, serve
 from connector.errors import ConfigError, PermanentError
 from connector.store.console_base import ROLES
+from connector.store.console_tables import as_console_store as console_store
+
+# The web stack (uvicorn, Starlette, Jinja2) and argon2 load only when a console command runs,
+# so `connector run` does not carry them.
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,6 +69,8 @@ def read_password(prompt: str = "Password: ") -> str:
 
 def handle_serve(args: argparse.Namespace) -> int:
     """Serve the console until interrupted."""
+    from connector.console.server import build_context, serve  # noqa: PLC0415 - lazy
+
     rt = runtime(args)
     try:
         ctx = build_context(rt.config.settings, rt.store, rt.redactor)
@@ -95,6 +99,8 @@ def check_exposure(console: object, host: str) -> None:
 
 def handle_add(args: argparse.Namespace) -> int:
     """Create an account."""
+    from connector.console.passwords import hash_password  # noqa: PLC0415 - lazy
+
     rt = runtime(args, resolve_secrets=False)
     try:
         known = {p.id for p in rt.config.settings.practices}
@@ -135,6 +141,8 @@ def _update(args: argparse.Namespace, **changes: object) -> int:
 
 def handle_passwd(args: argparse.Namespace) -> int:
     """Set a new password."""
+    from connector.console.passwords import hash_password  # noqa: PLC0415 - lazy
+
     return _update(args, password_hash=hash_password(read_password("New password: ")))
 
 

@@ -113,6 +113,9 @@ class SmtpSettings(_Strict):
     username: SecretRef | None = None
     password: SecretRef | None = None
     sender: str = Field(description="From: address")
+    ca_file: Path | None = Field(
+        default=None, description="extra CA certificate(s) to trust (a private mail relay)"
+    )
     timeout: Duration = Field(default="30s", validate_default=True)
 
     @field_validator("sender")

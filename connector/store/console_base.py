@@ -55,6 +55,15 @@ class ConsoleSession:
 
 
 @dataclass(frozen=True)
+class AlertMarker:
+    """An alert recorded as sent (or claimed): its period, when, and what it said."""
+
+    period: str
+    sent_at: dt.datetime
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class QueueQuery:
     """One page of the queue: which items, in what order, which slice."""
 
@@ -167,8 +176,8 @@ class ConsoleStore(StateStore, Protocol):
     ) -> tuple[int, int]:
         """``(items, cents)`` that became ``posted`` in ``[since, until)``."""
 
-    def last_alert(self, practice_id: str, kind: str) -> tuple[str, dt.datetime] | None:
-        """The newest ``(period, sent_at)`` of one kind of alert for a practice."""
+    def last_alert(self, practice_id: str, kind: str) -> AlertMarker | None:
+        """The newest marker of one kind of alert for a practice."""
 
     def queue_page(self, query: QueueQuery) -> QueuePage:
         """One page of items matching ``query`` and the number matching in all."""
@@ -176,5 +185,5 @@ class ConsoleStore(StateStore, Protocol):
     def open_review_for(self, item_id: int) -> Review | None:
         """The item's open review, if any."""
 
-    def reviews_since(self, practice_id: str, since: dt.datetime) -> list[Review]:
-        """Open reviews of a practice created at or after ``since``, oldest first."""
+    def new_reviews(self, practice_id: str, after_review_id: int) -> list[Review]:
+        """Open reviews of a practice with an id above ``after_review_id``, oldest first."""

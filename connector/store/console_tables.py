@@ -20,6 +20,7 @@ from connector.errors import ConfigError, PermanentError
 from connector.store.base import Review
 from connector.store.console_base import (
     SORTS,
+    AlertMarker,
     ConsoleSession,
     ConsoleStore,
     ConsoleUser,
@@ -253,15 +254,17 @@ class ConsoleTables:
             )
             return cur.fetchone() is not None
 
-    def last_alert(self, practice_id: str, kind: str) -> tuple[str, dt.datetime] | None:
+    def last_alert(self, practice_id: str, kind: str) -> AlertMarker | None:
         """The newest marker of one kind."""
         with self._ctx_read() as run:
             row = run(
-                "SELECT period, sent_at FROM alerts_sent WHERE practice_id = ? AND kind = ?"
-                " ORDER BY sent_at DESC LIMIT 1",
+                "SELECT period, sent_at, detail FROM alerts_sent WHERE practice_id = ?"
+                " AND kind = ? ORDER BY sent_at DESC, period DESC LIMIT 1",
                 (practice_id, kind),
             ).fetchone()
-        return (str(row["period"]), when(row["sent_at"])) if row else None
+        if row is None:
+            return None
+        return AlertMarker(str(row["period"]), when(row["sent_at"]), jsonutil.loads(row["detail"]))
 
     def release_alert(self, practice_id: str, kind: str, period: str) -> None:
         """Forget a marker (a send that failed, or an outage episode that ended)."""
@@ -377,13 +380,13 @@ class ConsoleTables:
             ).fetchone()
         return review_from_row(row) if row else None
 
-    def reviews_since(self, practice_id: str, since: dt.datetime) -> list[Review]:
-        """Open reviews created at or after ``since``, oldest first."""
+    def new_reviews(self, practice_id: str, after_review_id: int) -> list[Review]:
+        """Open reviews with an id above ``after_review_id``, oldest first."""
         with self._ctx_read() as run:
             rows = run(
                 _REVIEW_SELECT + " WHERE r.practice_id = ? AND r.state = 'open'"
-                " AND r.created_at >= ? ORDER BY r.id",
-                (practice_id, self._param_time(since)),
+                " AND r.id > ? ORDER BY r.id",
+                (practice_id, after_review_id),
             ).fetchall()
         return [review_from_row(row) for row in rows]
 

@@ -77,7 +77,13 @@ def test_secrets_are_made_once_and_alerts_marked_once(cstore: ConsoleStore) -> N
     assert cstore.mark_alert_sent("p1", "digest", "2026-03-02", T0, {"items": 3})
     assert not cstore.mark_alert_sent("p1", "digest", "2026-03-02", T0, {"items": 3})
     assert cstore.alert_sent("p1", "digest", "2026-03-02")
-    assert cstore.last_alert("p1", "digest") == ("2026-03-02", T0)
+    marker = cstore.last_alert("p1", "digest")
+    assert marker is not None and (marker.period, marker.sent_at) == ("2026-03-02", T0)
+    assert marker.detail == {"items": 3}
+    cstore.release_alert("p1", "digest", "2026-03-02")
+    assert not cstore.alert_sent("p1", "digest", "2026-03-02")
+    assert cstore.mark_alert_sent("p1", "failing", "era", T0, {})
+    assert [m[0] for m in cstore.alert_markers("p1", "failing")] == ["era"]
     assert cstore.last_alert("p2", "digest") is None
 
 
@@ -121,13 +127,30 @@ def test_queue_page_filters_sorts_and_pages(cstore: ConsoleStore) -> None:
     assert later.total == 0
 
 
-def test_open_review_for_an_item_and_reviews_since(cstore: ConsoleStore) -> None:
+def test_open_review_for_an_item_and_new_reviews(cstore: ConsoleStore) -> None:
     """The item's open review is found; closed reviews are not."""
     _seed(cstore)
     item = cstore.find_item("p1", "clm_1")
     assert item is not None
     review = cstore.open_review_for(item.id)
     assert review is not None and review.reason == "claim_not_found"
-    assert len(cstore.reviews_since("p1", T0 - dt.timedelta(days=3650))) == 2
+    first = cstore.new_reviews("p1", 0)
+    assert [r.item_key for r in first] == ["clm_1", "clm_2"]
+    assert [r.item_key for r in cstore.new_reviews("p1", first[0].id)] == ["clm_2"]
     cstore.resolve_review(review.id, "posted by hand")
     assert cstore.open_review_for(item.id) is None
+
+
+def test_posted_between_counts_status_changes_to_posted(cstore: ConsoleStore) -> None:
+    """Items that became posted in a window, with their amount."""
+    _seed(cstore)
+    item = cstore.find_item("p1", "txn_3")
+    assert item is not None
+    cstore.mark_posted(item.id, {"payment_id": "PAY-1"}, {})
+    at = next(h.at for h in cstore.history(item.id) if h.to_status == "posted")
+    assert cstore.posted_between("p1", at, at + dt.timedelta(seconds=1)) == (1, 300)
+    assert cstore.posted_between("p1", at + dt.timedelta(seconds=1), at + dt.timedelta(days=1)) == (
+        0,
+        0,
+    )
+    assert cstore.posted_between("p2", at, at + dt.timedelta(seconds=1)) == (0, 0)
