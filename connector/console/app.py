@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from connector.console.auth import CsrfRefused, SignInRequired
 from connector.console.context import ConsoleContext
-from connector.console.pages import files, item, queue, signin, today
+from connector.console.pages import files, item, queue, reports, signin, today
 from connector.console.web import flash, render, see_other
 from connector.errors import PermanentError
 
@@ -126,6 +126,7 @@ def create_app(ctx: ConsoleContext) -> Starlette:
             *item.ROUTES,
             *files.ROUTES,
             *today.ROUTES,
+            *reports.ROUTES,
             Mount("/static", app=static, name="static"),
         ],
         middleware=[

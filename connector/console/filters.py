@@ -30,6 +30,7 @@ TABS = (
     Tab("failed", "Failed / dead", (ItemStatus.FAILED, ItemStatus.DEAD)),
     Tab("quarantined", "Quarantined files", ()),
     Tab("queued", "Not cleared yet", (ItemStatus.RECEIVED,)),
+    Tab("all", "All", tuple(ItemStatus)),
 )
 TAB_BY_KEY = {tab.key: tab for tab in TABS}
 SOURCES = {"card": "stripe", "era": "era"}
