@@ -7,6 +7,9 @@ line per request without the query string. TLS comes from ``console.tls``; behin
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import uvicorn
 
 from connector.clock import SYSTEM, Clock
@@ -64,9 +67,21 @@ def uvicorn_config(ctx: ConsoleContext, host: str, port: int) -> uvicorn.Config:
 
 
 def serve(ctx: ConsoleContext, host: str, port: int) -> None:
-    """Run the console until interrupted (Ctrl-C or SIGTERM), then close the PMS ledgers."""
+    """Run the console until interrupted (Ctrl-C or SIGTERM), then close the PMS ledgers.
+
+    uvicorn finishes the requests in flight, then hands the signal back; that interruption is
+    the normal way to stop, so it ends here.
+    """
     server = uvicorn.Server(uvicorn_config(ctx, host, port))
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         ctx.ledgers.close()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

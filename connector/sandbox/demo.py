@@ -200,6 +200,9 @@ def _print(
             line(f"  - {problem}")
     else:
         line("Everything ended where the rules say. To explore: docs/demo.md.")
+    line()
+    line("To see it in the staff console: .venv/bin/connector demo --console")
+    line("(runs the demo again, then prints the console's address and a one-time password).")
 
 
 def wait_for_interrupt(env: SandboxEnvironment, out: TextIO) -> None:
