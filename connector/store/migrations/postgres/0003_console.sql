@@ -45,3 +45,5 @@ CREATE TABLE alerts_sent (
 );
 
 CREATE INDEX items_queue ON items (practice_id, status, created_at);
+-- The queue joins each item to its open review.
+CREATE INDEX reviews_item ON reviews (item_id, state);
