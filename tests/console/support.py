@@ -17,7 +17,7 @@ from connector.console.passwords import hash_password
 from connector.console.server import build_context
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.redaction import Redactor
-from connector.store import SQLiteStore, StateStore
+from connector.store import StateStore, open_store
 from tests.posting.helpers import ledger as base_ledger
 from tests.posting.helpers import stripe_payload
 
@@ -77,18 +77,18 @@ class Env:
     """The console under test and what it runs on."""
 
     settings: ConnectorSettings
-    store: SQLiteStore
+    store: StateStore
     clock: FixedClock
     ledger: MemoryLedger
     ctx: ConsoleContext
     folder: Path
 
 
-def make_env(folder: Path, **console: Any) -> Env:
-    """A console with accounts ann (admin), sam (staff of smile), olga (staff of other)."""
+def make_env(folder: Path, url: str | None = None, **console: Any) -> Env:
+    """A console with accounts ann (admin), sam (staff of smile), olga (staff of other), on
+    the store ``url`` names (default: SQLite in ``folder``)."""
     settings = settings_for(folder, **console)
-    store = SQLiteStore(folder / "state.db")
-    store.migrate()
+    store = open_store(url or f"sqlite:///{folder / 'state.db'}")
     clock = FixedClock(T0)
     led = pms()
     ctx = build_context(settings, store, Redactor(), clock=clock, ledger_factory=lambda _p: led)

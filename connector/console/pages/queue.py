@@ -98,18 +98,21 @@ def _csv(ctx: ConsoleContext, principal: Principal, params: dict[str, str]) -> R
         item = row.item
         writer.writerow(
             [
-                item.id,
-                item.practice_id,
-                item.created_at.isoformat(),
-                item.source,
-                item.kind.value,
-                item.key,
-                str(item.amount),
-                item.status.value,
-                row.reason or "",
-                item.group_key or "",
-                item.attempts,
-                item.last_error_code or "",
+                _cell(value)
+                for value in (
+                    item.id,
+                    item.practice_id,
+                    item.created_at.isoformat(),
+                    item.source,
+                    item.kind.value,
+                    item.key,
+                    str(item.amount),
+                    item.status.value,
+                    row.reason or "",
+                    item.group_key or "",
+                    item.attempts,
+                    item.last_error_code or "",
+                )
             ]
         )
     name = f"connector-{found.tab.key}.csv"
@@ -121,6 +124,16 @@ def _csv(ctx: ConsoleContext, principal: Principal, params: dict[str, str]) -> R
             "Cache-Control": "no-store",
         },
     )
+
+
+def _cell(value: object) -> object:
+    """A CSV value a spreadsheet will not run as a formula (keys and codes come from outside)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
 
 
 ROUTES = [Route("/", home, methods=["GET"]), Route("/queue", queue, methods=["GET"])]

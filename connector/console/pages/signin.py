@@ -18,7 +18,14 @@ from connector.console.web import checked_form, context, field, flash, render, s
 
 
 async def login_page(request: Request) -> Response:
-    """The sign-in form (a fresh CSRF token for it lives in the signed cookie)."""
+    """The sign-in form (a fresh CSRF token for it lives in the signed cookie). A session the
+    browser still carries is ended first: one browser, one person."""
+    if SESSION_KEY in request.session:
+        try:
+            principal = await signed_in(request)
+            await run_in_threadpool(context(request).auth.sign_out, principal)
+        except SignInRequired:
+            pass
     request.session.pop(SESSION_KEY, None)
     request.session.setdefault(LOGIN_CSRF_KEY, new_token())
     return render(request, "login.html", None)
@@ -37,8 +44,13 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", None, status_code=401, error=exc.message, name=name)
     request.session.clear()
     request.session[SESSION_KEY] = token
-    target = request.query_params.get("next", "/")
-    return see_other(target if target.startswith("/") and not target.startswith("//") else "/")
+    return see_other(local_target(request.query_params.get("next", "/")))
+
+
+def local_target(target: str) -> str:
+    """``target`` when it is a path of this site, else ``/`` (no open redirect)."""
+    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if safe and len(target) < 500 else "/"
 
 
 async def logout(request: Request) -> Response:
