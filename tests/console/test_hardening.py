@@ -64,7 +64,9 @@ def test_tls_serving_marks_the_cookie_secure(tmp_path: Path) -> None:
     try:
         with serving(env.ctx) as base:
             secure = base.replace("http://", "https://")
-            with httpx2.Client(base_url=secure, verify=ssl.create_default_context(cafile=str(ca_file)), timeout=30) as http:
+            with httpx2.Client(
+                base_url=secure, verify=ssl.create_default_context(cafile=str(ca_file)), timeout=30
+            ) as http:
                 token = csrf(http.get("/login").text)
                 done = http.post(
                     "/login", data={"name": "sam", "password": PASSWORD, "csrf_token": token}
