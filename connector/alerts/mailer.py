@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -28,12 +29,23 @@ class SmtpMailer:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
 
+    def send(self, message: EmailMessage) -> None:
+        """Connect, secure, log in, send, quit."""
+        self._session(lambda smtp: smtp.send_message(message))
+
+    def check(self) -> str:
+        """Connect, secure and log in without sending (``check-config``); what was reached."""
+        self._session(lambda smtp: smtp.noop())
+        s = self.settings
+        login = ", login accepted" if s.username is not None else ""
+        return f"{s.host}:{s.port} ({s.security}{login})"
+
     def _tls(self) -> ssl.SSLContext:
         cafile = str(self.settings.ca_file) if self.settings.ca_file else None
         return ssl.create_default_context(cafile=cafile)
 
-    def send(self, message: EmailMessage) -> None:
-        """Connect, secure, log in, send, quit."""
+    def _session(self, work: Callable[[smtplib.SMTP], object]) -> None:
+        """Connect, secure, log in, run ``work``, quit; errors translated."""
         s = self.settings
         timeout = s.timeout.total_seconds()
         try:
@@ -50,7 +62,7 @@ class SmtpMailer:
                     smtp.ehlo()
                 if s.username is not None and s.password is not None:
                     smtp.login(s.username.get(), s.password.get())
-                smtp.send_message(message)
+                work(smtp)
         except smtplib.SMTPAuthenticationError as exc:
             raise AuthError(
                 f"the mail server {s.host} refused the login ({exc.smtp_code})", code="smtp_auth"

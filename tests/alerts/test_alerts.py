@@ -247,3 +247,45 @@ def _any_message() -> Any:
     msg["From"], msg["To"], msg["Subject"] = "a@example.test", "b@example.test", "x"
     msg.set_content("x")
     return msg
+
+
+def test_check_config_reaches_the_mail_server(
+    tmp_path: Path,
+    server: SmtpServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """check-config connects, STARTTLS, logs in (sends nothing) and says so; a wrong
+    password is reported as credentials refused."""
+    from connector.commands.check_config import check_services
+    from connector.config import load_config
+    from tests.support.configs import od_practice, write_config
+
+    (tmp_path / "pw").write_text(smtp.PASSWORD)
+    alerts = {
+        "smtp": {
+            "host": server.host,
+            "port": server.port,
+            "sender": "c@example.test",
+            "username": {"env": "TEST_SMTP_USER"},
+            "password": {"file": str(tmp_path / "pw")},
+            "ca_file": str(server.ca_file),
+        },
+        "to": ["b@example.test"],
+    }
+    env = {
+        "TEST_OD_DEV": "d",
+        "TEST_OD_CUST": "c",
+        "TEST_OD_ODBC": "x",
+        "TEST_SMTP_USER": smtp.USER,
+    }
+    loaded = load_config(write_config(tmp_path, [od_practice("a")], alerts=alerts), environ=env)
+    assert check_services(loaded) == [
+        ("alerts", f"ok: {server.host}:{server.port} (starttls, login accepted)")
+    ]
+    assert server.received == []
+    (tmp_path / "pw").write_text("wrong")
+    loaded = load_config(write_config(tmp_path, [od_practice("a")], alerts=alerts), environ=env)
+    [(target, outcome)] = check_services(loaded)
+    assert target == "alerts"
+    assert outcome.startswith("FAILED: credentials refused [smtp_auth]")

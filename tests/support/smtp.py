@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import logging
 import socket
 import ssl
 from collections.abc import Iterator
@@ -102,6 +103,9 @@ def _free_port() -> int:
 def running(folder: Path, *, starttls: bool = True) -> Iterator[SmtpServer]:
     """Start the server (STARTTLS required and login required, unless ``starttls=False``)."""
     folder.mkdir(parents=True, exist_ok=True)
+    quiet = logging.getLogger("mail.log")  # aiosmtpd's chatter (connections, disconnects)
+    quiet.setLevel(logging.WARNING)
+    quiet.propagate = False
     context, ca_file = make_tls(folder)
     server = SmtpServer("127.0.0.1", _free_port(), ca_file)
     params: dict[str, Any] = {"authenticator": _authenticate, "auth_required": starttls,
