@@ -121,3 +121,30 @@ def test_sign_out_ends_the_session(page: Any, env: Env, tmp_path: Path) -> None:
     page.go_back()
     assert "/login" in page.url
     _shot(page, tmp_path, "signed-out")
+
+
+def test_every_page_renders_in_the_browser(page: Any, env: Env, tmp_path: Path) -> None:
+    """Today, each queue tab, the reports: a screenshot of each, no page in error."""
+    seed(env.store)
+    _sign_in(page, "ann")
+    visits = {
+        "today": "/today",
+        "reports-payouts": "/reports/payouts",
+        "reports-remittances": "/reports/remittances",
+        "reports-denials": "/reports/denials",
+    }
+    visits.update(
+        {
+            f"queue-{tab}": f"/queue?tab={tab}"
+            for tab in ("waiting", "posted", "failed", "quarantined", "queued", "all")
+        }
+    )
+    for name, path in visits.items():
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert page.locator("h1").count() == 1
+        _shot(page, tmp_path, name)
+    page.goto("/today")
+    assert page.locator("[data-testid=today-smile]").count() == 1
+    assert page.locator("[data-testid=today-other]").count() == 1
+    assert len(list((tmp_path / "screens").glob("*.png"))) == len(visits)
