@@ -185,5 +185,8 @@ class ConsoleStore(StateStore, Protocol):
     def open_review_for(self, item_id: int) -> Review | None:
         """The item's open review, if any."""
 
+    def latest_review_for(self, item_id: int) -> Review | None:
+        """The item's newest review in any state (None: it never went to review)."""
+
     def new_reviews(self, practice_id: str, after_review_id: int) -> list[Review]:
         """Open reviews of a practice with an id above ``after_review_id``, oldest first."""

@@ -380,6 +380,14 @@ class ConsoleTables:
             ).fetchone()
         return review_from_row(row) if row else None
 
+    def latest_review_for(self, item_id: int) -> Review | None:
+        """The item's newest review in any state."""
+        with self._ctx_read() as run:
+            row = run(
+                _REVIEW_SELECT + " WHERE r.item_id = ? ORDER BY r.id DESC", (item_id,)
+            ).fetchone()
+        return review_from_row(row) if row else None
+
     def new_reviews(self, practice_id: str, after_review_id: int) -> list[Review]:
         """Open reviews with an id above ``after_review_id``, oldest first."""
         with self._ctx_read() as run:

@@ -72,6 +72,7 @@ def test_resolve_with_a_note_is_in_the_history_with_the_name(client: TestClient,
         data={"note": "posted by hand, batch 42", "csrf_token": csrf(page.text)},
     )
     assert "Marked as handled" in done.text and "console.resolved" in done.text
+    assert "Note: posted by hand, batch 42" in done.text and "(resolved)" in done.text
     assert env.ctx.store.open_review_for(ids["claim"]) is None
     audit = [h for h in env.store.history(ids["claim"]) if h.event == "console.resolved"]
     assert (

@@ -139,6 +139,13 @@ def test_open_review_for_an_item_and_new_reviews(cstore: ConsoleStore) -> None:
     assert [r.item_key for r in cstore.new_reviews("p1", first[0].id)] == ["clm_2"]
     cstore.resolve_review(review.id, "posted by hand")
     assert cstore.open_review_for(item.id) is None
+    latest = cstore.latest_review_for(item.id)
+    assert latest is not None and (latest.state, latest.resolution_note) == (
+        "resolved",
+        "posted by hand",
+    )
+    received = cstore.find_item("p1", "txn_1")
+    assert received is not None and cstore.latest_review_for(received.id) is None
 
 
 def test_posted_between_counts_status_changes_to_posted(cstore: ConsoleStore) -> None:

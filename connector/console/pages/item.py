@@ -46,13 +46,7 @@ def patient_ref(item: Item) -> str | None:
 def _detail(ctx: ConsoleContext, principal: Principal, item_id: int) -> dict[str, Any]:
     item = actions.visible_item(ctx.store, principal, item_id)
     review = ctx.store.open_review_for(item.id)
-    closed = None
-    if review is None:
-        past = [
-            r for r in ctx.store.list_reviews(item.practice_id, state="all") if r.item_id == item.id
-        ]
-        closed = past[0] if past else None
-    decision = review or closed
+    decision = review or ctx.store.latest_review_for(item.id)
     patient, patient_error = None, None
     ref = patient_ref(item)
     if ref:
@@ -188,7 +182,9 @@ def _search(
 async def _act(request: Request, action: Any, *args: Any, done: str) -> None:
     try:
         await run_in_threadpool(action, context(request).store, *args)
-    except actions.ActionRefused as exc:
+    except PermanentError as exc:
+        if exc.code in ("item_not_found", "practice_not_found"):
+            raise
         flash(request, exc.message, "error")
     else:
         flash(request, done)
