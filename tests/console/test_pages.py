@@ -63,6 +63,7 @@ def test_resolve_with_a_note_is_in_the_history_with_the_name(client: TestClient,
     sign_in(client, "sam")
     page = client.get(f"/items/{ids['claim']}")
     assert "Delta Dental" in page.text and "no claim matches" in page.text
+    assert "<dt>Check / EFT trace</dt><dd>TRC1</dd>" in page.text
     empty = client.post(
         f"/items/{ids['claim']}/resolve", data={"note": " ", "csrf_token": csrf(page.text)}
     )
@@ -102,6 +103,7 @@ def test_retry_with_a_patient_found_by_name_then_the_next_run_posts_it(
         f"/items/{ids['unnamed']}/retry", data={"patient_id": "777", "csrf_token": token}
     )
     assert "not found in the PMS" in unknown.text
+    assert "<dt>Payout arrives</dt><dd>2026-11-20</dd>" in unknown.text
     chosen = client.post(
         f"/items/{ids['unnamed']}/retry", data={"patient_id": "2", "csrf_token": token}
     )
