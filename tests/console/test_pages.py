@@ -17,6 +17,10 @@ def test_queue_tabs_filters_and_csv(client: TestClient, env: Env) -> None:
     ids = seed(env.store)
     sign_in(client, "ann")
     waiting = client.get("/queue?tab=waiting")
+    for tab, count in (("waiting", 3), ("posted", 0), ("failed", 1), ("queued", 1), ("all", 5)):
+        assert f'data-testid="count-{tab}">{count}<' in waiting.text, tab
+    smile_only = client.get("/queue?tab=waiting&practice=smile").text
+    assert 'data-testid="count-waiting">2<' in smile_only
     assert waiting.text.count('href="/items/') == 2 * 3  # 3 review items, 2 links per row
     era = client.get("/queue?tab=waiting&source=era")
     assert f'href="/items/{ids["claim"]}"' in era.text and "Delta Dental" in era.text

@@ -39,7 +39,11 @@ def _zone(ctx: ConsoleContext, principal: Principal, practice: str) -> ZoneInfo:
 def _load(ctx: ConsoleContext, principal: Principal, params: dict[str, str]) -> dict[str, Any]:
     zone = _zone(ctx, principal, params.get("practice", ""))
     found, query = filters.parse(params, principal.scope, zone, ctx.settings.console.page_size)
-    values: dict[str, Any] = {"filters": found, "tabs": filters.TABS}
+    values: dict[str, Any] = {
+        "filters": found,
+        "tabs": filters.TABS,
+        "tab_counts": _tab_counts(ctx, principal, query.practice_ids),
+    }
     if found.tab.key == "quarantined":
         files = [
             (practice, entry)
@@ -70,6 +74,21 @@ async def queue(request: Request) -> Response:
         return await run_in_threadpool(_csv, context(request), principal, params)
     values = await run_in_threadpool(_load, context(request), principal, params)
     return render(request, "queue.html", principal, **values)
+
+
+def _tab_counts(
+    ctx: ConsoleContext, principal: Principal, practices: tuple[str, ...] | None
+) -> dict[str, int]:
+    """How many items (or files) each tab holds for the practices shown, before filters."""
+    shown = [p for p in ctx.practices_for(principal) if practices is None or p.id in practices]
+    by_status: dict[str, int] = {}
+    for practice_id, counts in ctx.store.status_counts().items():
+        if any(p.id == practice_id for p in shown):
+            for status, n in counts.items():
+                by_status[status] = by_status.get(status, 0) + n
+    counts = {tab.key: sum(by_status.get(s.value, 0) for s in tab.statuses) for tab in filters.TABS}
+    counts["quarantined"] = sum(len(list_quarantined(p)) for p in shown)
+    return counts
 
 
 def _csv(ctx: ConsoleContext, principal: Principal, params: dict[str, str]) -> Response:
