@@ -21,7 +21,7 @@ from adapters.base import Ledger, ProcedureAudit, UnclaimedProcedure
 from connector.domain import Item, ItemKind, ItemStatus
 from connector.errors import NotImplementedYet
 from connector.money import ZERO, to_money
-from connector.store import StateStore
+from connector.store import ItemReader
 
 _PATIENT_MONEY = {
     ItemKind.PATIENT_PAYMENT,
@@ -93,7 +93,7 @@ def _money(payload: dict[str, object], key: str) -> Decimal:
 
 
 def payout_report(
-    store: StateStore,
+    store: ItemReader,
     practice_ids: Iterable[str],
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
@@ -130,7 +130,7 @@ def payout_report(
 
 
 def remittance_report(
-    store: StateStore,
+    store: ItemReader,
     practice_ids: Iterable[str],
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
@@ -165,7 +165,7 @@ def remittance_report(
 
 
 def denial_report(
-    store: StateStore,
+    store: ItemReader,
     practice_ids: Iterable[str],
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,

@@ -174,10 +174,12 @@ class AlertWatcher:
         log.info("alerts.sent", practice_id=practice.id, kind=claim[0], **fields)
 
 
-def watcher_for(settings: ConnectorSettings, store: object) -> AlertWatcher | None:
+def watcher_for(
+    settings: ConnectorSettings, store: object, *, clock: Clock = SYSTEM
+) -> AlertWatcher | None:
     """The daemon's watcher, or None when ``alerts:`` is absent or disabled."""
     if settings.alerts is None or not settings.alerts.enabled:
         return None
     from connector.store.console_tables import as_console_store  # noqa: PLC0415 - no cycle
 
-    return AlertWatcher(settings, as_console_store(store))
+    return AlertWatcher(settings, as_console_store(store), clock=clock)

@@ -20,8 +20,8 @@ from connector.commands.common import runtime
 from connector.commands.progress import Progress
 from connector.config import PracticeSettings
 from connector.errors import ConfigError
+from connector.jobs import PollContext
 from connector.logging import bind_run, clear_run, get_logger
-from connector.sources.base import PollContext
 from connector.sources.registry import build_sources
 
 
@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
             bar = Progress(f"replay {practice.id} {source.name}")
             log = get_logger(f"connector.replay.{source.name}")
             ctx = PollContext(practice=practice, store=rt.store, redactor=rt.redactor, log=log,
-                              stop=stop)  # fmt: skip
+                              stop=stop, clock=rt.clock)  # fmt: skip
             bind_run(practice.id, f"replay-{source.name}")
             try:
                 counts = source.replay(ctx, since, bar.update)

@@ -1,18 +1,16 @@
 """The :class:`~connector.store.console_base.ConsoleStore` methods, written once for both engines.
 
-:class:`ConsoleTables` is mixed into :class:`~connector.store.sqlite.SQLiteStore` and
-:class:`~connector.store.postgres.PostgresStore`; each engine provides three small hooks
-(:meth:`_ctx_write`, :meth:`_ctx_read`, :meth:`_param_time`) and one SQL fragment (the JSON
-read of a payer name). Every statement is parameterised (``?`` placeholders, turned into
-``%s`` for psycopg); only fixed column names are ever put into the SQL text.
+:class:`ConsoleTables` is mixed into :class:`~connector.store.sql.SqlStore` and runs on its
+:class:`~connector.store.dialect.Dialect` (transactions, ``?`` placeholders, timestamps); the
+only engine-specific SQL is the JSON read of a payer name. Every statement is parameterised;
+only fixed column names are ever put into the SQL text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
 from connector import jsonutil
@@ -30,6 +28,7 @@ from connector.store.console_base import (
     QueueRow,
     Role,
 )
+from connector.store.dialect import Dialect
 from connector.store.rows import item_from_row, review_from_row, when, when_or_none
 
 Run = Callable[[str, QueryArgs], "Cursorish"]
@@ -58,20 +57,31 @@ class Cursorish(Protocol):
 class ConsoleTables:
     """Console accounts, sessions, throttling, secrets, alert markers and the queue query."""
 
-    PAYER_SQL = "json_extract(i.payload, '$.payer_name')"
+    dialect: Dialect  # set by SqlStore
 
-    # -- engine hooks ---------------------------------------------------------------------
-    def _ctx_write(self) -> AbstractContextManager[Run]:
+    # -- engine hooks (the store's dialect) -----------------------------------------------
+    @contextmanager
+    def _ctx_write(self) -> Iterator[Run]:
         """A transaction; yields ``run(sql, args) -> cursor``."""
-        raise NotImplementedError
+        with self.dialect.transaction() as session:
+            yield session.run
 
-    def _ctx_read(self) -> AbstractContextManager[Run]:
-        """A read (no transaction needed); yields ``run(sql, args) -> cursor``."""
-        raise NotImplementedError
+    @contextmanager
+    def _ctx_read(self) -> Iterator[Run]:
+        """Reads (autocommit); yields ``run(sql, args) -> cursor``."""
+        with self.dialect.reading() as session:
+            yield session.run
 
     def _param_time(self, value: dt.datetime) -> Any:
         """A timestamp as this engine's parameter."""
-        raise NotImplementedError
+        return self.dialect.ts(value)
+
+    @property
+    def _payer_sql(self) -> str:
+        """The payer name inside the item's JSON payload, in this engine's SQL."""
+        if self.dialect.name == "postgres":
+            return "(i.payload::jsonb ->> 'payer_name')"
+        return "json_extract(i.payload, '$.payer_name')"
 
     # -- accounts -------------------------------------------------------------------------
     def create_user(
@@ -367,7 +377,7 @@ class ConsoleTables:
                 where.append(clause)
                 args.append(value)
         if query.payer:
-            where.append(f"LOWER({self.PAYER_SQL}) LIKE ? ESCAPE '!'")
+            where.append(f"LOWER({self._payer_sql}) LIKE ? ESCAPE '!'")
             args.append("%" + _like(query.payer.lower()) + "%")
         return where, tuple(args)
 
@@ -415,61 +425,6 @@ def _user(row: Any) -> ConsoleUser:
         created_at=when(row["created_at"]),
         updated_at=when(row["updated_at"]),
     )
-
-
-class SQLiteConsoleTables(ConsoleTables):
-    """The SQLite hooks (timestamps as ISO-8601 UTC text, as the rest of the store)."""
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _conn(self) -> sqlite3.Connection:
-        raise NotImplementedError
-
-    @contextmanager
-    def _ctx_write(self) -> Iterator[Run]:
-        with self._tx() as conn:
-            yield conn.execute
-
-    @contextmanager
-    def _ctx_read(self) -> Iterator[Run]:
-        yield self._conn().execute
-
-    def _param_time(self, value: dt.datetime) -> Any:
-        return value.astimezone(dt.UTC).isoformat()
-
-
-class PostgresConsoleTables(ConsoleTables):
-    """The PostgreSQL hooks (``%s`` placeholders, TIMESTAMPTZ parameters, JSON in TEXT)."""
-
-    PAYER_SQL = "(i.payload::jsonb ->> 'payer_name')"
-
-    def _tx(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _read(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    @staticmethod
-    def _runner(cur: Any) -> Run:
-        def run(sql: str, args: QueryArgs) -> Cursorish:
-            cur.execute(sql.replace("?", "%s"), tuple(args))
-            return cur  # type: ignore[no-any-return]
-
-        return run
-
-    @contextmanager
-    def _ctx_write(self) -> Iterator[Run]:
-        with self._tx() as cur:
-            yield self._runner(cur)
-
-    @contextmanager
-    def _ctx_read(self) -> Iterator[Run]:
-        with self._read() as cur:
-            yield self._runner(cur)
-
-    def _param_time(self, value: dt.datetime) -> Any:
-        return value.astimezone(dt.UTC)
 
 
 def as_console_store(store: object) -> ConsoleStore:

@@ -88,8 +88,8 @@ def make_env(folder: Path, url: str | None = None, **console: Any) -> Env:
     """A console with accounts ann (admin), sam (staff of smile), olga (staff of other), on
     the store ``url`` names (default: SQLite in ``folder``)."""
     settings = settings_for(folder, **console)
-    store = open_store(url or f"sqlite:///{folder / 'state.db'}")
     clock = FixedClock(T0)
+    store = open_store(url or f"sqlite:///{folder / 'state.db'}", clock=clock)
     led = pms()
     ctx = build_context(settings, store, Redactor(), clock=clock, ledger_factory=lambda _p: led)
     hashed = hash_password(PASSWORD)

@@ -1,4 +1,4 @@
-"""``connector demo --console``: the demo's story, then the staff console on the demo state
+"""``python -m workshop demo --console``: the demo's story, then the staff console on the demo state
 with a one-time password; staff sign in and see the demo's review items with patient names
 read live from the sandbox PMS; Ctrl-C stops the console and the sandbox."""
 
@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from connector.sandbox.mariadb import free_port
 from tests.console.support import csrf
 from tests.e2e.conftest import require_mariadb
-from tests.e2e.test_demo import CLI, _demo_copy, _processes_mentioning
+from tests.e2e.test_demo import WORKSHOP, _demo_copy, _processes_mentioning
 from tests.support.paths import REPO
+from workshop.sandbox.mariadb import free_port
 
 pytestmark = [pytest.mark.external_service, pytest.mark.slow]
 
@@ -30,7 +30,7 @@ def test_demo_console_serves_the_demo_state(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     demo = subprocess.Popen(
-        [*CLI, "demo", "--console", "--console-port", str(port), "--mariadb-port", "0"],
+        [*WORKSHOP, "demo", "--console", "--console-port", str(port), "--mariadb-port", "0"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     lines: list[str] = []

@@ -7,11 +7,12 @@ import threading
 from typing import Any
 
 from adapters.memory import MemoryLedger
+from connector.clock import FixedClock
 from connector.config import PostingSettings, PracticeSettings
+from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.runner import PostingJob
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import StateStore
 from tests.posting.helpers import practice as make_practice
 
@@ -43,7 +44,7 @@ def run(
         redactor=Redactor(),
         log=get_logger("connector.posting"),
         stop=stop or threading.Event(),
-        now=lambda: now,
+        clock=FixedClock(now),
         dry_run=False,
     )
     return job.poll(ctx)

@@ -12,6 +12,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from adapters.memory import MemoryLedger
+from connector.clock import FixedClock
 from connector.domain import ItemKind, ItemStatus
 from connector.errors import TransientError
 from connector.posting.runner import PmsUnavailable
@@ -91,10 +92,10 @@ def test_while_the_pms_stays_down_every_run_fails_even_with_nothing_due(
     instead of succeeding on an empty run (which would log a false recovery); once the PMS
     answers, the probe posts and the job succeeds."""
     from connector.config import PostingSettings
+    from connector.jobs import PollContext
     from connector.logging import get_logger
     from connector.posting.runner import PostingJob
     from connector.redaction import Redactor
-    from connector.sources.base import PollContext
     from tests.posting.helpers import practice
 
     [item_id] = _payments(store, 1)
@@ -105,8 +106,8 @@ def test_while_the_pms_stays_down_every_run_fails_even_with_nothing_due(
     )  # fmt: skip
 
     def ctx(minutes: int) -> PollContext:
-        return PollContext(practice=settings, store=store, redactor=Redactor(),
-                           log=get_logger("t"), now=lambda: NOW + dt.timedelta(minutes=minutes))
+        return PollContext(practice=settings, store=store, redactor=Redactor(), log=get_logger("t"),
+                           clock=FixedClock(NOW + dt.timedelta(minutes=minutes)))
 
     _outage(led, 3)
     for minute in (0, 1, 2):  # the item's next attempt is an hour away after the first

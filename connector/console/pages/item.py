@@ -83,7 +83,7 @@ def _money_or_text(value: object) -> str:
 
 
 def _status_words(code: str) -> str:
-    from connector.sources.era.codes import claim_status  # noqa: PLC0415 - ERA items only
+    from connector.x12codes import claim_status  # noqa: PLC0415 - ERA items only
 
     return f"{code}: {claim_status(code)}"
 

@@ -16,14 +16,15 @@ import pytest
 import responses
 import structlog
 
+from connector.clock import FixedClock
 from connector.config import PracticeSettings
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import StripeDataset
-from connector.sandbox.stripe_emulator import StripeEmulator
-from connector.sources.base import PollContext
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import API_BASE, NOW
+from workshop.sandbox.stripe_data import StripeDataset
+from workshop.sandbox.stripe_emulator import StripeEmulator
 
 
 @pytest.fixture
@@ -57,7 +58,8 @@ def make_ctx(store: SQLiteStore) -> Callable[..., PollContext]:
 
     def build(practice: PracticeSettings, now: dt.datetime = NOW) -> PollContext:
         return PollContext(practice=practice, store=store, redactor=Redactor(),
-                           log=structlog.get_logger("test.stripe"), now=lambda: now)  # fmt: skip
+                           log=structlog.get_logger("test.stripe"),
+                           clock=FixedClock(now))  # fmt: skip
 
     return build
 

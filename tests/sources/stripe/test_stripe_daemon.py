@@ -7,14 +7,15 @@ from typing import Any
 
 from structlog.testing import capture_logs
 
+from connector.clock import FixedClock
 from connector.config import ConnectorSettings, LoadedConfig
 from connector.daemon import Daemon
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
-from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import API_BASE, NOW
+from workshop.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
+from workshop.sandbox.stripe_emulator import StripeEmulator
 
 GOOD_KEY = "sk_test_goodPracticeKey1"
 BAD_KEY = "sk_test_revokedPractice1"
@@ -42,7 +43,8 @@ def test_auth_error_pauses_only_that_practice(
         source = StripeSource(p, sleep=lambda _s: None, buckets=[])
         return [source]
 
-    daemon = Daemon(loaded, store, Redactor([GOOD_KEY, BAD_KEY]), job_factory=only_stripe)
+    daemon = Daemon(loaded, store, Redactor([GOOD_KEY, BAD_KEY]), job_factory=only_stripe,
+                    clock=FixedClock(NOW))
     with capture_logs() as logs:
         outcomes = daemon.run_once()
     by_practice = {o.practice_id: o for o in outcomes}
