@@ -161,3 +161,41 @@ def test_posted_between_counts_status_changes_to_posted(cstore: ConsoleStore) ->
         0,
     )
     assert cstore.posted_between("p2", at, at + dt.timedelta(seconds=1)) == (0, 0)
+
+
+@pytest.mark.external_service
+@pytest.mark.parametrize("direction", ["sqlite_to_postgres", "postgres_to_sqlite"])
+def test_state_copy_keeps_console_accounts_and_alert_markers(
+    direction: str, tmp_path: object, postgres_url: str
+) -> None:
+    """``connector state copy`` moves accounts (same ids and hashes), the cookie key and the
+    alert markers; sessions are not copied; new accounts continue after the copied ids."""
+    from pathlib import Path
+
+    from connector.cli import main
+    from connector.store import open_store
+
+    lite = f"sqlite:///{Path(str(tmp_path)) / 'state.db'}"
+    source_url, target_url = (
+        (lite, postgres_url) if direction == "sqlite_to_postgres" else (postgres_url, lite)
+    )
+    source = cast(ConsoleStore, open_store(source_url))
+    _seed(source)
+    ann = source.create_user("ann", "admin", [], "hash-a", T0)
+    source.create_user("sam", "staff", ["p1"], "hash-s", T0)
+    source.create_session("tok", ann.id, "csrf", T0)
+    key = source.console_secret("session_cookie_key", lambda: "k-1", T0)
+    source.mark_alert_sent("p1", "digest", "2026-03-02", T0, {"last_review_id": 2})
+    source.close()
+    assert main(["state", "copy", "--from", source_url, "--to", target_url]) == 0
+    target = cast(ConsoleStore, open_store(target_url))
+    try:
+        copied = target.get_user("ann")
+        assert copied is not None and (copied.id, copied.password_hash) == (ann.id, "hash-a")
+        assert target.console_secret("session_cookie_key", lambda: "other", T0) == key
+        marker = target.last_alert("p1", "digest")
+        assert marker is not None and marker.detail == {"last_review_id": 2}
+        assert target.get_session("tok") is None
+        assert target.create_user("zed", "admin", [], "h", T0).id > ann.id + 1
+    finally:
+        target.close()
