@@ -19,6 +19,21 @@ from connector.posting.reasons import describe
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TEMPLATES.env.filters["money"] = money
 TEMPLATES.env.globals["describe"] = describe
+# The review reasons' advice names the commands; on a console page the buttons do the same.
+_COMMAND_WORDS = (
+    ("`connector retry ID --patient PMS_ID`", "“Retry for a patient from the PMS” below"),
+    ("`connector retry`", "“Retry as it is” below"),
+)
+
+
+def console_words(text: str) -> str:
+    """A reason's advice with command names replaced by the console's buttons."""
+    for command, button in _COMMAND_WORDS:
+        text = text.replace(command, button)
+    return text
+
+
+TEMPLATES.env.filters["console_words"] = console_words
 FORM_MAX_FIELDS = 50
 NO_STORE = {"Cache-Control": "no-store"}
 

@@ -108,6 +108,8 @@ def test_retry_with_a_patient_found_by_name_then_the_next_run_posts_it(
     )
     assert "not found in the PMS" in unknown.text
     assert "<dt>Payout arrives</dt><dd>2026-11-20</dd>" in unknown.text
+    assert "“Retry for a patient from the PMS” below" in unknown.text
+    assert "connector retry" not in unknown.text
     chosen = client.post(
         f"/items/{ids['unnamed']}/retry", data={"patient_id": "2", "csrf_token": token}
     )
