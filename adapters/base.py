@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from adapters.patient_search import PatientMatch, PatientQuery
 from connector.domain import (
     AllocationMode,
     InsurancePaymentPlan,
@@ -297,6 +298,18 @@ class Ledger(Protocol):
 
         Raises:
             PermanentError, DataError, TransientError.
+        """
+
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients for staff to choose from (the console): by the start of the last name (and
+        first name), born on ``query.birth_date`` when given, or the one ``query.patient_id``;
+        sorted by last name, first name, id; at most ``query.limit``.
+
+        Results carry names and birth dates (PHI): display only, never stored or logged. A PMS
+        whose birth dates we cannot read returns ``birth_date=None`` and ignores that filter.
+
+        Raises:
+            TransientError.
         """
 
     def close(self) -> None:

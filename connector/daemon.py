@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from connector.alerts.watcher import watcher_for
 from connector.clock import SYSTEM, Clock
 from connector.config import LoadedConfig, PostingSettings, PracticeSettings
 from connector.errors import AuthError, ConnectorError, NotImplementedYet, error_code
@@ -313,6 +314,10 @@ class Daemon:
                 id="leases",
                 executor="leases",
             )
+        alerts = watcher_for(self.config.settings, self.store, clock=self.clock)
+        if alerts is not None:  # e-mail alerts (connector/alerts): checked every minute
+            scheduler.add_job(alerts.tick, "interval", seconds=60, id="alerts",
+                              next_run_time=_now_utc())  # fmt: skip
         self.install_signal_handlers()
         health = self._start_health(scheduler)
         self.log.info(

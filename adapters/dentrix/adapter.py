@@ -37,10 +37,11 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.dentrix import claims
+from adapters.dentrix import claims, patients
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.dentrix.connection import DentrixConnector, build_connector
+from adapters.patient_search import PatientMatch, PatientQuery
 from adapters.pmssql.session import Session, Tx
 from connector.domain import (
     AllocationMode,
@@ -185,6 +186,10 @@ class DentrixLedger:
             ]
 
         return self.session.read("unclaimed_procedures", read)
+
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients by name start or id, for the console (see :mod:`.patients`)."""
+        return self.session.read("search_patients", lambda tx: patients.search(tx, query))
 
     def close(self) -> None:
         """Close the connection."""

@@ -35,10 +35,11 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.eaglesoft import claims
+from adapters.eaglesoft import claims, patients
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.eaglesoft.connection import EaglesoftConnector, build_connector
+from adapters.patient_search import PatientMatch, PatientQuery
 from adapters.pmssql.session import Session, Tx
 from connector.domain import (
     AllocationMode,
@@ -175,6 +176,10 @@ class EaglesoftLedger:
             ]
 
         return self.session.read("unclaimed_procedures", read)
+
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients by name start or id, for the console (see :mod:`.patients`)."""
+        return self.session.read("search_patients", lambda tx: patients.search(tx, query))
 
     def close(self) -> None:
         """Close the connection."""

@@ -37,6 +37,7 @@ from adapters.base import (
     marker_for,
 )
 from adapters.memory.state import MemCheck, MemClaim, MemoryData, MemPayment, read_fixture
+from adapters.patient_search import PatientMatch, PatientQuery
 from connector.domain import (
     InsurancePaymentPlan,
     PatientNote,
@@ -507,6 +508,24 @@ class MemoryLedger(MemoryData):
             and patient.status is not PatientStatus.DELETED
         ]
         return sorted(found, key=lambda u: (u.date, u.proc_ref))
+
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients by name start (and birth date), or by id; sorted by name then id."""
+        self._enter("search_patients")
+        if query.patient_id is not None:
+            rows = [p for p in self.patients.values() if p.patient_id == query.patient_id]
+        else:
+            rows = [
+                p for p in self.patients.values()
+                if query.matches(p.last_name, p.first_name, p.birth_date)
+            ]  # fmt: skip
+        rows.sort(key=lambda p: (p.last_name.lower(), p.first_name.lower(), p.patient_id))
+        found = rows[: query.limit]
+        return [
+            PatientMatch(p.patient_id, p.guarantor_id, p.status.value, p.first_name, p.last_name,
+                         p.birth_date)
+            for p in found
+        ]  # fmt: skip
 
     def close(self) -> None:
         """Nothing to release; remembered for tests."""

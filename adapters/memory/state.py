@@ -31,6 +31,9 @@ class MemPatient:
     provider_id: str | None = None
     clinic_id: str | None = None
     insurance_plan_count: int = 0
+    first_name: str = field(default="", repr=False)
+    last_name: str = field(default="", repr=False)
+    birth_date: dt.date | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -146,11 +149,16 @@ class MemoryData:
         provider: str | None = None,
         clinic: str | None = None,
         plans: int = 0,
+        first_name: str = "",
+        last_name: str = "",
+        birth_date: dt.date | str | None = None,
     ) -> MemPatient:
         """Add a patient (their own guarantor unless ``guarantor`` is given)."""
+        born = dt.date.fromisoformat(birth_date) if isinstance(birth_date, str) else birth_date
         row = MemPatient(
-            patient_id, guarantor or patient_id, PatientStatus(status), provider, clinic, plans
-        )
+            patient_id, guarantor or patient_id, PatientStatus(status), provider, clinic, plans,
+            first_name, last_name, born,
+        )  # fmt: skip
         self.patients[patient_id] = row
         return row
 
@@ -241,6 +249,9 @@ class MemoryData:
                 provider=row.get("provider"),
                 clinic=row.get("clinic"),
                 plans=int(row.get("plans", 0)),
+                first_name=str(row.get("first_name", "")),
+                last_name=str(row.get("last_name", "")),
+                birth_date=row.get("birth_date"),
             )
         for row in data.get("charges", []):
             self.add_charge(

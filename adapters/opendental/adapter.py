@@ -34,7 +34,7 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.opendental import mapping, queries, remittance_check, versions
+from adapters.opendental import mapping, patients, queries, remittance_check, versions
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
 from adapters.opendental.db import ReadOnlyDb
@@ -42,6 +42,7 @@ from adapters.opendental.era_prefs import read_office_era_settings
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
 from adapters.opendental.versions import REMITTANCE_CHECK, Version
+from adapters.patient_search import PatientMatch, PatientQuery
 from connector.domain import (
     AllocationMode,
     InsurancePaymentPlan,
@@ -704,6 +705,10 @@ class OpenDentalLedger:
             )
             for r in rows
         ]
+
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients by name start (and birth date) or PatNum, for the console."""
+        return patients.search(self.db, query)
 
     def close(self) -> None:
         """Close the ODBC connection and the HTTP session."""

@@ -7,6 +7,7 @@ credentials refused (fix the key), unreachable (network / service down), not imp
 from __future__ import annotations
 
 import argparse
+import ssl
 import threading
 from typing import Any
 
@@ -76,7 +77,33 @@ def handle(args: argparse.Namespace) -> int:
             ok = outcome.startswith("ok")
             failed += not ok
             print(f"{practice.id:<20} {target:<8} {redactor.scrub_text(outcome)}")
+    for target, outcome in check_services(loaded):
+        failed += not outcome.startswith("ok")
+        print(f"{'(all practices)':<20} {target:<8} {redactor.scrub_text(outcome)}")
     return 1 if failed else 0
+
+
+def check_services(loaded: LoadedConfig) -> list[tuple[str, str]]:
+    """The console's TLS files and the alerts' mail server, when configured."""
+    results = []
+    tls = loaded.settings.console.tls
+    if tls is not None:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                tls.cert_file, tls.key_file
+            )
+            results.append(("console", f"ok: TLS certificate {tls.cert_file} loads"))
+        except (OSError, ssl.SSLError) as exc:
+            results.append(("console", f"FAILED: console.tls: {type(exc).__name__}: {exc}"))
+    alerts = loaded.settings.alerts
+    if alerts is not None and alerts.enabled:
+        from connector.alerts.mailer import SmtpMailer  # noqa: PLC0415 - only with alerts
+
+        try:
+            results.append(("alerts", f"ok: {SmtpMailer(alerts.smtp).check()}"))
+        except ConnectorError as exc:
+            results.append(("alerts", _failure(exc, "alerts.smtp")))
+    return results
 
 
 def check_practice(

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=handle)
 
 
-def _set_patient(store: StateStore, item_id: int, patient_id: str) -> None:
+def set_patient(store: StateStore, item_id: int, patient_id: str) -> None:
     """Remember the staff-chosen patient on the item (the change is kept in its history)."""
     item = store.get_item(item_id)
     if item is None or item.kind is not ItemKind.PATIENT_PAYMENT:
@@ -49,7 +49,7 @@ def handle(args: argparse.Namespace) -> int:
         if entry is None:
             raise PermanentError(f"no review with id {args.review_id}", code="review_not_found")
         if args.patient is not None:
-            _set_patient(rt.store, entry.item_id, args.patient)
+            set_patient(rt.store, entry.item_id, args.patient)
         item = rt.store.retry_review(entry.id)
     finally:
         rt.store.close()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from connector.config.console import AlertsSettings, ConsoleSettings
 from connector.config.pms import PmsSettings
 from connector.config.sources import EraSettings, PaymentsSettings
 from connector.config.types import Duration
@@ -125,6 +126,8 @@ class ConnectorSettings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
     posting: PostingSettings = PostingSettings()
     health: HealthSettings = HealthSettings()
+    console: ConsoleSettings = ConsoleSettings()
+    alerts: AlertsSettings | None = None
     practices: list[PracticeSettings] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -134,6 +137,10 @@ class ConnectorSettings(BaseSettings):
             if practice.id in seen:
                 raise ValueError(f"practice id {practice.id!r} is used twice")
             seen.add(practice.id)
+        if self.alerts is not None:
+            unknown = sorted(set(self.alerts.practice_to) - seen)
+            if unknown:
+                raise ValueError(f"alerts.practice_to names unknown practices: {unknown}")
         return self
 
     @classmethod

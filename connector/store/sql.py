@@ -19,6 +19,7 @@ from connector.errors import PermanentError
 from connector.money import to_cents
 from connector.store import copy, requeue
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
+from connector.store.console_tables import ConsoleTables
 from connector.store.dialect import Dialect, Session
 from connector.store.rows import RowLike, item_from_row, review_from_row, when, when_or_none
 
@@ -46,7 +47,7 @@ def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
-class SqlStore:
+class SqlStore(ConsoleTables):
     """:class:`~connector.store.base.StateStore` on a SQL engine.
 
     Args:

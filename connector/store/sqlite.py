@@ -182,8 +182,7 @@ class SQLiteDialect:
     # -- copying --------------------------------------------------------------------------
     def export_rows(self, table: str) -> Iterator[dict[str, Any]]:
         """Every row of ``table`` in key order, timestamps as aware datetimes."""
-        order = "id" if table in ("items", "reviews", "history") else "practice_id, source"
-        sql = f"SELECT * FROM {copy.check_table(table)} ORDER BY {order}"  # noqa: S608 - fixed names
+        sql = f"SELECT * FROM {copy.check_table(table)} ORDER BY {copy.order_by(table)}"  # noqa: S608 - fixed names
         for row in self.connection().execute(sql):
             yield {key: copy.parse_timestamp(key, row[key]) for key in row.keys()}  # noqa: SIM118
 

@@ -50,11 +50,12 @@ SCENARIO = Scenario(
 def seeded() -> MemoryLedger:
     """The memory PMS with the scenario's practice."""
     led = MemoryLedger()
-    led.add_patient("1", plans=1)
-    led.add_patient("2", guarantor="1", plans=2)
-    led.add_patient("3", guarantor="1")
-    led.add_patient("6", status="deleted")
-    led.add_patient("7")
+    led.add_patient("1", plans=1, first_name="John", last_name="Smith", birth_date="1961-02-03")
+    led.add_patient("2", guarantor="1", plans=2, first_name="Mary", last_name="Smith",
+                    birth_date="1984-05-06")  # fmt: skip
+    led.add_patient("3", guarantor="1", first_name="Tim", last_name="Smith")
+    led.add_patient("6", status="deleted", first_name="Finn", last_name="Brown")
+    led.add_patient("7", first_name="Gia", last_name="Lopez")
     for ref, patient, day, amount, kind in (
         ("P1", "1", "2025-01-10", "12.00", "procedure"),
         ("P2", "1", "2025-01-10", "15.00", "procedure"),
