@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from connector.errors import ParseError
+from connector.sources.era.claimloop import ClaimLoop
 from connector.sources.era.envelope import EnvelopeState, pad
 from connector.sources.era.model import ClaimPayment, Remittance
 from connector.sources.era.tokenizer import CHUNK_SIZE, Tokenizer
@@ -127,6 +128,7 @@ def _read(
 ) -> Iterator[Remittance | StreamEvent]:
     """Hand each segment to the open transaction set or to the envelope; yield as they close."""
     txn: TransactionBuilder | None = None
+    claim_loop: ClaimLoop | None = None  # txn's: it takes nearly every segment
     started = False  # the RemittanceStart of txn was yielded
     st: list[str] = []
     st_no = 0
@@ -134,8 +136,10 @@ def _read(
         seg_no = tok.segment_no
         sid = els[0]
         if txn is not None and sid != "SE":
-            txn.segment(els, seg_no)
-            if streaming and txn.claims:  # a claim closed: hand it out now
+            assert claim_loop is not None
+            if not claim_loop.take(els, seg_no):  # a claim-loop segment, or for the builder
+                txn.segment(els, seg_no)
+            if streaming and claim_loop.claims:  # a claim closed: hand it out now
                 if not started:
                     yield RemittanceStart(txn.header())
                     started = True
@@ -159,6 +163,7 @@ def _read(
             component = tok.delimiters.component
             txn = env.open_transaction(st, seg_no, component, file_sha256,
                                        keep_claims=not streaming)  # fmt: skip
+            claim_loop = txn.loop
             started = False
         else:
             env.segment(els, seg_no)
