@@ -82,10 +82,11 @@ def split_segments(text: str, term: str, elem: str) -> tuple[list[str], int]:
     batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
     iea_at = -1
     iea = "IEA" + elem
-    for index, raw in enumerate(batch):
-        if raw.startswith(iea) or raw == "IEA":  # a bare "IEA" segment counts too
-            iea_at = index
-            break
+    if "IEA" in text:  # most chunks have none: no need to look at each segment
+        for index, raw in enumerate(batch):
+            if raw.startswith(iea) or raw == "IEA":  # a bare "IEA" segment counts too
+                iea_at = index
+                break
     batch.append(rest)
     return batch, iea_at
 
