@@ -92,20 +92,26 @@ class SQLiteStore:
         self._local = threading.local()
 
     def migrate(self) -> int:
-        """Apply missing migrations in order, each in its own transaction."""
+        """Apply missing migrations in order, each in its own transaction.
+
+        The version is read again inside each write transaction (``BEGIN IMMEDIATE`` holds the
+        file's write lock), so processes starting together on a fresh file apply each
+        migration once instead of racing each other.
+        """
         conn = self._conn()
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-        current = row[0] or 0
+        current = 0
         for version, sql in migrations():
-            if version <= current:
-                continue
             with self._tx() as tx:
+                row = tx.execute("SELECT MAX(version) FROM schema_version").fetchone()
+                current = int(row[0] or 0)
+                if version <= current:
+                    continue
                 for statement in _split_sql(sql):
                     tx.execute(statement)
                 tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
             current = version
-        return int(current)
+        return current
 
     # -- recording ------------------------------------------------------------------------
     def record(
