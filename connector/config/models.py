@@ -74,6 +74,13 @@ class PostingSettings(_Strict):
     max_attempts: int = Field(default=8, ge=1, le=100)
     retry_backoff: Duration = Field(default="1m", validate_default=True)
     retry_backoff_max: Duration = Field(default="6h", validate_default=True)
+    outcome_unknown_wait: Duration = Field(
+        default="5m",
+        validate_default=True,
+        description="after a PMS write got no answer (timeout), how long to wait before "
+        "looking for it again and, only if it is still absent, sending it again; must be "
+        "longer than every PMS API timeout",
+    )
 
 
 class HealthSettings(_Strict):
@@ -126,6 +133,20 @@ class ConnectorSettings(BaseSettings):
     posting: PostingSettings = PostingSettings()
     health: HealthSettings = HealthSettings()
     practices: list[PracticeSettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _outcome_wait_outlasts_api_timeouts(self) -> ConnectorSettings:
+        wait = self.posting.outcome_unknown_wait
+        for practice in self.practices:
+            api = getattr(practice.pms, "api", None)
+            timeout = getattr(api, "timeout", None)
+            if isinstance(timeout, dt.timedelta) and wait <= timeout:
+                raise ValueError(
+                    f"posting.outcome_unknown_wait ({wait}) must be longer than practice "
+                    f"{practice.id!r} pms.api.timeout ({timeout}): a write that timed out may "
+                    "still be committed by the PMS until then (twice the timeout or more is safe)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _unique_practice_ids(self) -> ConnectorSettings:

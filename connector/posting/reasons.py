@@ -86,6 +86,15 @@ _ALL = (
         "Fix the data in the PMS (claim, procedure or patient changed), then retry.",
     ),
     Reason(
+        "duplicate_in_pms",
+        "written twice in the PMS",
+        "{key} ({amount}) is in the PMS {copies} times: {rows}. It was written more than once "
+        "(a write whose answer never came, or entries made outside the connector). Keep "
+        "{keep}.",
+        "Delete the extra entries in the PMS, keeping the one the message names, then retry: "
+        "the item is then recorded as posted.",
+    ),
+    Reason(
         "allocation_not_expressible",
         "the PMS cannot split it this way",
         "{message}",
