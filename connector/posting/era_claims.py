@@ -313,7 +313,21 @@ class _Claim:
                 else f"the original is {originals[-1].status.value}, not posted by the connector"
             )
             return self.reviewed("reversal_of_manual_post", why=why)
-        self.decision["reverses"] = posted[-1].key
+        target = posted[-1]
+        already = [
+            i.key
+            for i in self.related
+            if i.kind is ItemKind.ERA_CLAIM
+            and i.id != self.item.id
+            and i.id > target.id
+            and i.status is ItemStatus.POSTED
+            and i.payload.get("status") == REVERSAL
+            and i.payload.get("patient_control") == claim.patient_control
+        ]
+        if already:  # never a second reversal of one posting (a re-sent file, new keys)
+            self.decision["reversed_by"] = already
+            return self.reviewed("reversal_already_posted", reversed_by=", ".join(already))
+        self.decision["reverses"] = target.key
         rules, rules_from = rules_for(self.settings, claim.payer_id)
         if not rules.enabled:
             scope = "" if rules_from == "practice" else f" for payer {claim.payer_id}"

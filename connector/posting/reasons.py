@@ -252,6 +252,16 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "reversal_already_posted",
+        "original already reversed",
+        "The payer reversed claim {patient_control} (payer claim {payer_claim_control}, "
+        "{paid}), but the connector already posted a reversal of that payment ({reversed_by}); "
+        "posting this one would take the money back twice.",
+        "Compare the two remittances (often the same file sent again with another date); if "
+        "the payer really reversed the claim twice, enter it by hand, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "secondary_claim_needed",
         "send the secondary claim",
         "Claim {patient_control} was paid {paid} and {balance} remains; the patient has "

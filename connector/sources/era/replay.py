@@ -54,7 +54,8 @@ def replay_processed(
     Raises:
         TransientError: a file or the folder could not be read, or the store failed.
     """
-    from connector.sources.era.source import build_items  # noqa: PLC0415 - avoids a cycle
+    from connector.sources.era.legacy_keys import adopt_stored_keys  # noqa: PLC0415
+    from connector.sources.era.source import build_file_items  # noqa: PLC0415 - avoids a cycle
 
     counts: Counter[str] = Counter({"files": 0, "items_new": 0, "items_duplicate": 0})
     files = processed_files(source.inbox.processed_dir, since)
@@ -68,6 +69,7 @@ def replay_processed(
                 digest = sha256_file(path)
                 with path.open("rb") as stream:
                     remittances = list(parse_stream(stream, path.name, file_sha256=digest))
+            collected = build_file_items(remittances)
         except DataError as exc:
             counts["unreadable"] += 1  # filed as processed by an older, laxer parser
             log.warning("era.replay.unreadable", error_code=exc.code)
@@ -75,7 +77,9 @@ def replay_processed(
             for remittance in remittances:
                 ctx.redactor.register_names(*remittance.patient_names())
                 ctx.redactor.register_values(*remittance.sensitive_values())
-            items = build_items(remittances)
+            items = adopt_stored_keys(
+                collected.items, collected.legacy_keys, ctx.store, source.practice_id
+            )
             result = ctx.store.record(source.practice_id, source.name, items)
             counts["items_new"] += len(result.new_keys)
             counts["items_duplicate"] += result.duplicates
