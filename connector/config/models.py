@@ -98,9 +98,22 @@ class PracticeSettings(_Strict):
     name: str | None = None
     enabled: bool = True
     timezone: str = "UTC"
+    currency: str = Field(
+        default="usd",
+        description="ISO 4217 code of the practice's money (e.g. usd, cad); payments in any "
+        "other currency go to review as currency_mismatch",
+    )
     pms: PmsSettings
     payments: PaymentsSettings | None = None
     era: EraSettings | None = None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        code = value.strip().lower()
+        if len(code) != 3 or not code.isascii() or not code.isalpha():
+            raise ValueError("expected a three-letter ISO 4217 currency code, e.g. usd")
+        return code
 
     @field_validator("timezone")
     @classmethod

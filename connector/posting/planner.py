@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from adapters.base import Ledger
 from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
-from connector.domain import Item, ItemKind, ItemStatus
+from connector.domain import Item, ItemKind, ItemStatus, ReviewDecision
+from connector.money import fmt_currency
 from connector.posting import fields
 from connector.posting.era_claims import plan_claim
 from connector.posting.era_remittance import plan_provider_adjustment, plan_remittance
@@ -54,6 +55,28 @@ def resolved_by_hand(store: StateStore, practice_id: str, items: list[Item]) -> 
     return frozenset(i for i, state in latest.items() if state == "resolved")
 
 
+PROCESSOR_MONEY = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON, *REVERSALS})
+"""Kinds written from a card processor's transaction, which names its currency."""
+
+
+def currency_mismatch(item: Item, practice_currency: str) -> ReviewDecision | None:
+    """``currency_mismatch`` when the item's currency is not the practice's (an item that
+    names no currency is taken to be in the practice's)."""
+    currency = item.payload.get("currency")
+    if currency is None or (isinstance(currency, str) and currency.lower() == practice_currency):
+        return None
+    shown_code = currency if isinstance(currency, str) else "?"
+    return review(
+        "currency_mismatch",
+        what=item.kind.value.replace("_", " "),
+        shown=fmt_currency(item.amount, shown_code),
+        amount=item.amount,
+        currency=shown_code.lower(),
+        practice_currency=practice_currency.upper(),
+        reference=fields.text(item.payload, "charge") or item.key,
+    )
+
+
 def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger: Ledger) -> Planned:
     """The outcome for ``item`` and the inputs behind it.
 
@@ -62,6 +85,10 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
     """
     tz = ZoneInfo(practice.timezone)
     kind = item.kind
+    if kind in PROCESSOR_MONEY:
+        wrong = currency_mismatch(item, practice.currency)
+        if wrong is not None:
+            return Planned(wrong)
     related = store.related_items(practice.id, item.related_key) if item.related_key else []
     if kind is ItemKind.PATIENT_PAYMENT:
         # staff may name the patient when the processor's metadata had none (`retry --patient`)

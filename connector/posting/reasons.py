@@ -46,6 +46,14 @@ _ALL = (
         "Find who paid, then `connector retry ID --patient PMS_ID`, or post it by hand.",
     ),
     Reason(
+        "currency_mismatch",
+        "not in the practice's currency",
+        "{what} of {shown} ({reference}) is not in the practice's currency ({practice_currency}); "
+        "the connector posts only {practice_currency} amounts.",
+        "Enter it by hand at the amount that reached the bank (see the Stripe payout), then "
+        "resolve; or, if the practice's `currency` setting is wrong, correct it and retry.",
+    ),
+    Reason(
         "patient_inactive",
         "patient inactive",
         "Payment of {amount} ({reference}) is for patient {patient_ref}, who is {status} in "
