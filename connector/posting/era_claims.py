@@ -11,7 +11,7 @@ decision (:mod:`connector.posting.era_rules`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -128,6 +128,8 @@ class _Claim:
     related: Sequence[Item]
     info: dict[str, Any] = field(default_factory=dict)
     decision: dict[str, Any] = field(default_factory=dict)
+    siblings: Callable[[], Sequence[Item]] = tuple
+    """The other items of the claim's remittance (read only when needed)."""
 
     def done(self, outcome: Outcome) -> Planned:
         """The outcome with the decision record."""
@@ -263,6 +265,12 @@ class _Claim:
         matches, amounts, payments = core
         already_paid = total(line.paid for line in record.lines)
         if record.received and already_paid != ZERO:
+            pending = self.pending_reversal()
+            if pending is not None:  # the correction waits for the reversal before it
+                self.decision["waiting_for"] = pending
+                return self.done(
+                    Defer("waiting_for_reversal", "the reversal before it is not posted yet")
+                )
             return self.reviewed("claim_already_received", already_paid=already_paid)
         balance = remaining_balance(matches, amounts)
         self.decision["balance_remaining"] = balance
@@ -288,6 +296,20 @@ class _Claim:
         if not auto.post:
             return self.done(auto.review(**self.info))
         return self.plan(record, payments)
+
+    def pending_reversal(self) -> str | None:
+        """The key of a reversal (22) of this claim in the same remittance that is still
+        waiting to post (received or failed): a correction waits for it."""
+        for other in self.siblings():
+            if (
+                other.kind is ItemKind.ERA_CLAIM
+                and other.id != self.item.id
+                and other.payload.get("status") == REVERSAL
+                and other.payload.get("patient_control") == self.claim.patient_control
+                and other.status in (ItemStatus.RECEIVED, ItemStatus.FAILED)
+            ):
+                return other.key
+        return None
 
     def reversal(self) -> Planned:
         """CLP02 = 22: undo the connector's own posting of this claim, or send it to a person."""
@@ -348,6 +370,7 @@ def plan_claim(
     *,
     remittance: Item | None,
     related: Sequence[Item],
+    siblings: Callable[[], Sequence[Item]] = tuple,
 ) -> Planned:
     """Plan one ``era_claim`` item.
 
@@ -357,6 +380,8 @@ def plan_claim(
         ledger: read-only use: claims and insurance payment types.
         remittance: the claim's ``era_remittance`` item (for the check amount), if recorded.
         related: items whose ``related_key`` is this claim's CLP07 (earlier postings of it).
+        siblings: the items of the same remittance, read only when a processed claim finds its
+            PMS claim already paid (a correction waits for a reversal still to post).
 
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
@@ -364,7 +389,9 @@ def plan_claim(
     claim = parse_claim(item)
     if claim.payment_date is None:  # BPR16 missing: the day the remittance was recorded
         claim = replace(claim, payment_date=item.created_at.date())
-    job = _Claim(item, claim, settings, ledger, remittance, related, info=claim.summary())
+    job = _Claim(
+        item, claim, settings, ledger, remittance, related, info=claim.summary(), siblings=siblings
+    )
     job.decision["claim"] = job.info
     if claim.test:
         return job.done(Ignore("test_file"))

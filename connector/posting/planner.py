@@ -112,8 +112,14 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return Planned(plan_dispute_won(item, related, writeback_of(practice), ledger, tz=tz))
     if kind is ItemKind.ERA_CLAIM:
         remittance = store.find_item(practice.id, item.group_key) if item.group_key else None
+        group = item.group_key
         return plan_claim(
-            item, auto_post_of(practice), ledger, remittance=remittance, related=related
+            item,
+            auto_post_of(practice),
+            ledger,
+            remittance=remittance,
+            related=related,
+            siblings=lambda: store.group_items(practice.id, group) if group else [],
         )
     if kind is ItemKind.ERA_REMITTANCE:
         return plan_remittance(item)
