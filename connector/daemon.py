@@ -218,7 +218,6 @@ class Daemon:
             return JobOutcome(practice.id, job.name, ok=True, summary={}, skipped=True)
         bind_run(practice.id, job.name)
         started = time.monotonic()
-        self.store.poll_started(practice.id, job.name)
         ctx = PollContext(
             practice=practice,
             store=self.store,
@@ -228,7 +227,11 @@ class Daemon:
             dry_run=self.dry_run,
         )
         try:
+            # the store's own bookkeeping inside the job boundary: a full disk or a read-only
+            # state file fails the job like any outage (logged once), it never escapes
+            self.store.poll_started(practice.id, job.name)
             summary = job.poll(ctx)
+            self.store.poll_succeeded(practice.id, job.name, summary)
         except Exception as exc:  # noqa: BLE001 - one practice's failure must not stop others
             outcome = self._failed(practice.id, job.name, exc, started)
             self.metrics.job_finished(
@@ -251,7 +254,6 @@ class Daemon:
             summary=summary,
         )
         duration_ms = int((time.monotonic() - started) * 1000)
-        self.store.poll_succeeded(practice.id, job.name, summary)
         bind_run(practice.id, job.name)
         if key in self._failing:
             self.log.info("poll.recovered", previous_error=self._failing.pop(key))
@@ -262,7 +264,12 @@ class Daemon:
     def _failed(self, practice_id: str, job: str, exc: Exception, started: float) -> JobOutcome:
         code = error_code(exc)
         message = str(exc) if isinstance(exc, ConnectorError) else type(exc).__name__
-        failures = self.store.poll_failed(practice_id, job, code, self.redactor.scrub_text(message))
+        try:
+            failures: int | None = self.store.poll_failed(
+                practice_id, job, code, self.redactor.scrub_text(message)
+            )
+        except ConnectorError:  # the store itself is failing: this failure is the one logged
+            failures = None
         bind_run(practice_id, job)
         duration_ms = int((time.monotonic() - started) * 1000)
         key = (practice_id, job)

@@ -12,12 +12,13 @@ from typing import Any
 
 from connector import jsonutil
 from connector.domain import Item, ItemStatus, NewItem
-from connector.errors import PermanentError, TransientError
+from connector.errors import ConfigError, PermanentError
 from connector.money import to_cents
 from connector.store import copy, requeue, sqlite_leases
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
 from connector.store.rows import item_from_row, review_from_row, when, when_or_none
 from connector.store.schema import load_migrations
+from connector.store.sqlite_errors import classify, translated
 
 
 def utcnow() -> dt.datetime:
@@ -34,6 +35,7 @@ def migrations() -> list[tuple[int, str]]:
     return load_migrations("sqlite")
 
 
+@translated
 class SQLiteStore:
     """:class:`~connector.store.base.StateStore` on one SQLite file.
 
@@ -46,7 +48,12 @@ class SQLiteStore:
         if str(path) == ":memory:":
             raise PermanentError("the SQLite store needs a file path, not :memory:")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"state.url: cannot create the folder of {self.path}: {exc.strerror or exc}"
+            ) from exc
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -74,14 +81,20 @@ class SQLiteStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise TransientError(f"state store busy: {exc}", code="store_busy") from exc
+            raise classify(exc, self.path) from exc
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite already rolled back after e.g. SQLITE_FULL
+                conn.execute("ROLLBACK")
             raise
         else:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error:
+                if conn.in_transaction:  # e.g. the disk filled up at commit: undo it all
+                    conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         """Close every thread's connection."""
