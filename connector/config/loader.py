@@ -93,6 +93,12 @@ def load_config(
                 ref.resolve(env)
             except SecretNotFound as exc:
                 problems.append(f"{_with_line(yaml_path, lines)}: {exc.message}")
+            secret_file = getattr(ref, "file", None)
+            if secret_file is not None and world_readable(Path(secret_file)):
+                warnings.append(
+                    f"{yaml_path}: the secret file {secret_file} can be read by other users; "
+                    "chmod 600 it (readable by the service user only)"
+                )
             if ref.value is not None and world_readable(file):
                 warnings.append(
                     f"{yaml_path}: a secret is written in {file}, which other users can read; "

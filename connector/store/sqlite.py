@@ -14,6 +14,7 @@ from connector import jsonutil
 from connector.domain import Item, ItemStatus, NewItem
 from connector.errors import ConfigError, PermanentError
 from connector.money import to_cents
+from connector.private_files import create_private_file, private_dir
 from connector.store import copy, requeue, sqlite_leases
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
 from connector.store.rows import item_from_row, review_from_row, when, when_or_none
@@ -49,7 +50,8 @@ class SQLiteStore:
             raise PermanentError("the SQLite store needs a file path, not :memory:")
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            create_private_file(self.path)  # SQLite gives -wal/-shm the same mode
         except OSError as exc:
             raise ConfigError(
                 f"state.url: cannot create the folder of {self.path}: {exc.strerror or exc}"
