@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -103,9 +104,23 @@ class PracticeSettings(_Strict):
         description="ISO 4217 code of the practice's money (e.g. usd, cad); payments in any "
         "other currency go to review as currency_mismatch",
     )
+    max_payment: Decimal = Field(
+        default=Decimal("50000.00"),
+        gt=0,
+        description="a payment, refund or insurance claim payment larger than this (in the "
+        "practice's currency) is never posted automatically: it goes to review as "
+        "amount_above_limit",
+    )
     pms: PmsSettings
     payments: PaymentsSettings | None = None
     era: EraSettings | None = None
+
+    @field_validator("max_payment", mode="before")
+    @classmethod
+    def _money_ceiling(cls, value: Any) -> Any:
+        if isinstance(value, float):  # YAML 50000.00 is a float: read its text exactly
+            return Decimal(str(value))
+        return value
 
     @field_validator("currency")
     @classmethod

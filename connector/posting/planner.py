@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from adapters.base import Ledger
@@ -77,6 +78,20 @@ def currency_mismatch(item: Item, practice_currency: str) -> ReviewDecision | No
     )
 
 
+def above_limit(item: Item, limit: Decimal) -> ReviewDecision | None:
+    """``amount_above_limit`` when the item moves more money than the practice's ceiling
+    (either way: a payment or a reversal of it)."""
+    if abs(item.amount) <= limit:
+        return None
+    return review(
+        "amount_above_limit",
+        what=item.kind.value.replace("_", " "),
+        amount=item.amount,
+        limit=limit,
+        reference=fields.text(item.payload, "charge") or item.key,
+    )
+
+
 def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger: Ledger) -> Planned:
     """The outcome for ``item`` and the inputs behind it.
 
@@ -89,6 +104,10 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         wrong = currency_mismatch(item, practice.currency)
         if wrong is not None:
             return Planned(wrong)
+    if kind in PROCESSOR_MONEY or kind is ItemKind.ERA_CLAIM:
+        too_large = above_limit(item, practice.max_payment)
+        if too_large is not None:
+            return Planned(too_large)
     related = store.related_items(practice.id, item.related_key) if item.related_key else []
     if kind is ItemKind.PATIENT_PAYMENT:
         # staff may name the patient when the processor's metadata had none (`retry --patient`)

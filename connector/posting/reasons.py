@@ -54,6 +54,14 @@ _ALL = (
         "resolve; or, if the practice's `currency` setting is wrong, correct it and retry.",
     ),
     Reason(
+        "amount_above_limit",
+        "amount above the practice's limit",
+        "{what} of {amount} ({reference}) is more than the practice's limit for one payment "
+        "({limit}); it is not posted automatically.",
+        "Check it is real (not a test or a typo); post it by hand, then resolve — or raise "
+        "`max_payment` for this practice and retry.",
+    ),
+    Reason(
         "patient_inactive",
         "patient inactive",
         "Payment of {amount} ({reference}) is for patient {patient_ref}, who is {status} in "
