@@ -31,7 +31,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -43,7 +42,7 @@ from connector.metrics import Metrics
 from connector.practice_locks import Holder, PracticeLocks
 from connector.redaction import Redactor
 from connector.sources.base import PollContext, PollSource
-from connector.store import StateStore
+from connector.store import SQLiteStore, StateStore
 
 Job = PollSource  # anything with a name and poll(ctx) -> counts
 
@@ -138,9 +137,8 @@ class Daemon:
         ]
         self.lock_wait = lock_wait
         self.practice_locks: PracticeLocks | None = None
-        url = config.settings.state.url
-        if url.startswith("sqlite:///"):
-            self.practice_locks = PracticeLocks(Path(url.removeprefix("sqlite:///")), command)
+        if isinstance(store, SQLiteStore):  # next to the file actually used
+            self.practice_locks = PracticeLocks(store.path, command)
         self._busy: dict[str, str] = {}
         self.leases: LeaseKeeper | None = None
         lease_settings = config.settings.leases
