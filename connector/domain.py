@@ -249,3 +249,7 @@ class PostedEntry:
     amount: Decimal | None = None
     already_existed: bool = False
     steps_done: tuple[str, ...] = ()
+    duplicates: tuple[dict[str, Any], ...] = ()
+    """Other PMS rows of the same kind carrying the same marker (their ids), as
+    ``find_posting`` found them: the key was written more than once. The engine sends the
+    item to review (``duplicate_in_pms``); adapters only report."""

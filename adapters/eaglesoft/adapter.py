@@ -59,6 +59,10 @@ def local_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).astimezone().replace(tzinfo=None, microsecond=0)
 
 
+INT_MAX = 2**31 - 1
+"""Patient ids are 32-bit integers: a larger number is no patient (and would overflow ODBC)."""
+
+
 class EaglesoftLedger:
     """The :class:`adapters.base.Ledger` for Eaglesoft.
 
@@ -106,9 +110,10 @@ class EaglesoftLedger:
 
     def find_patient(self, patient_ref: str) -> PatientRecord | None:
         """The patient row, or None."""
-        if not str(patient_ref).strip().isdigit():
-            return None
-        row = self.session.read("find_patient", lambda tx: tx.one(q.PATIENT, int(patient_ref)))
+        text = str(patient_ref).strip()
+        if not (text.isascii() and text.isdigit()) or int(text) > INT_MAX:
+            return None  # not a key of this PMS (and would overflow the ODBC parameter)
+        row = self.session.read("find_patient", lambda tx: tx.one(q.PATIENT, int(text)))
         return m.patient_record(row) if row else None
 
     def family_charges(self, patient: PatientRecord) -> list[OpenCharge]:

@@ -12,6 +12,7 @@ re-sent once only when it did not.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from decimal import Decimal
@@ -234,12 +235,20 @@ class OpenDentalLedger:
         checks = [r for r in rows if r[0] == "claimpayment"]
         if payments:
             # The oldest row is ours; a later negative copy with the same note is a refund
-            # that post_reversal has not relabelled yet.
+            # that post_reversal has not relabelled yet. Later rows of the same sign are the
+            # same key written again: reported as duplicates.
             _kind, pay_num, _pat, amount, note = payments[0]
             splits = self._splits(int(pay_num))
             if EXPLICIT_TAG in str(note) and any(int(s[5]) for s in splits):
                 return None
-            return self._payment_entry(external_ref, int(pay_num), Decimal(amount), splits, True)
+            positive = Decimal(amount) >= ZERO
+            again = tuple(
+                {"PayNum": int(r[1]), "amount": Decimal(r[3])}
+                for r in payments[1:]
+                if (Decimal(r[3]) >= ZERO) == positive
+            )
+            entry = self._payment_entry(external_ref, int(pay_num), Decimal(amount), splits, True)
+            return dataclasses.replace(entry, duplicates=again)
         on_check = (  # a claim posted onto its remittance's shared check (no patient hint)
             remittance_check.posted_claimprocs(self.db, external_ref)
             if pat_num is None and not payments and not checks
@@ -272,6 +281,9 @@ class OpenDentalLedger:
                 amount=Decimal(amount),
                 already_existed=True,
                 steps_done=("claimpayment",),
+                duplicates=tuple(
+                    {"ClaimPaymentNum": int(r[1]), "amount": Decimal(r[3])} for r in checks[1:]
+                ),
             )
         self._item_reads["absent_for"] = pat_num if pat_num is not None else "all"
         return None

@@ -74,15 +74,17 @@ class OpenDentalApi:
         """Send one request and return the decoded JSON answer (or None for an empty body).
 
         Raises:
-            AuthError, PermanentError (400), DataError (404), RateLimited, TransientError.
+            AuthError, PermanentError (400), DataError (404), RateLimited, TransientError;
+            OutcomeUnknown for a POST sent without an answer (timeout, broken connection, 504).
         """
         url = f"{self.base_url}/{path.lstrip('/')}"
         data = json.dumps(body) if body is not None else None
         with self._lock:
             self.requests_sent += 1
-        with http_errors(step):
+        write = method == "POST"  # creates a row: re-sending it is not harmless
+        with http_errors(step, write=write):
             response = self._session.request(method, url, data=data, timeout=self.timeout)
-        raise_for_response(response, step=step)
+        raise_for_response(response, step=step, write=write)
         if not response.content:
             return None
         with http_errors(step):

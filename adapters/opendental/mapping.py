@@ -45,15 +45,19 @@ def ref(value: Any) -> str | None:
     return str(number) if number else None
 
 
+BIGINT_MAX = 2**63 - 1
+"""Open Dental's keys are BIGINT: a larger number can be no key (and would overflow ODBC)."""
+
+
 def key(text: str | None) -> int | None:
     """Our text id as an Open Dental key, or None when it is not a positive integer."""
     if text is None:
         return None
     stripped = text.strip()
-    if not stripped.isdigit():
+    if not (stripped.isascii() and stripped.isdigit()):
         return None
     number = int(stripped)
-    return number if number > 0 else None
+    return number if 0 < number <= BIGINT_MAX else None
 
 
 def as_date(value: Any) -> dt.date:

@@ -11,7 +11,7 @@ decision (:mod:`connector.posting.era_rules`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -143,6 +143,8 @@ class _Claim:
         if self._choices is None:
             self._choices = EraChoices(self.settings, office_settings(self.ledger))
         return self._choices
+    siblings: Callable[[], Sequence[Item]] = tuple
+    """The other items of the claim's remittance (read only when needed)."""
 
     def done(self, outcome: Outcome) -> Planned:
         """The outcome with the decision record."""
@@ -282,6 +284,12 @@ class _Claim:
         matches, amounts, payments = core
         already_paid = total(line.paid for line in record.lines)
         if record.received and already_paid != ZERO:
+            pending = self.pending_reversal()
+            if pending is not None:  # the correction waits for the reversal before it
+                self.decision["waiting_for"] = pending
+                return self.done(
+                    Defer("waiting_for_reversal", "the reversal before it is not posted yet")
+                )
             return self.reviewed("claim_already_received", already_paid=already_paid)
         balance = remaining_balance(matches, amounts)
         self.decision["balance_remaining"] = balance
@@ -329,6 +337,20 @@ class _Claim:
         )
         return self.plan(record, payments)
 
+    def pending_reversal(self) -> str | None:
+        """The key of a reversal (22) of this claim in the same remittance that is still
+        waiting to post (received or failed): a correction waits for it."""
+        for other in self.siblings():
+            if (
+                other.kind is ItemKind.ERA_CLAIM
+                and other.id != self.item.id
+                and other.payload.get("status") == REVERSAL
+                and other.payload.get("patient_control") == self.claim.patient_control
+                and other.status in (ItemStatus.RECEIVED, ItemStatus.FAILED)
+            ):
+                return other.key
+        return None
+
     def reversal(self) -> Planned:
         """CLP02 = 22: undo the connector's own posting of this claim, or send it to a person."""
         claim = self.claim
@@ -353,7 +375,21 @@ class _Claim:
                 else f"the original is {originals[-1].status.value}, not posted by the connector"
             )
             return self.reviewed("reversal_of_manual_post", why=why)
-        self.decision["reverses"] = posted[-1].key
+        target = posted[-1]
+        already = [
+            i.key
+            for i in self.related
+            if i.kind is ItemKind.ERA_CLAIM
+            and i.id != self.item.id
+            and i.id > target.id
+            and i.status is ItemStatus.POSTED
+            and i.payload.get("status") == REVERSAL
+            and i.payload.get("patient_control") == claim.patient_control
+        ]
+        if already:  # never a second reversal of one posting (a re-sent file, new keys)
+            self.decision["reversed_by"] = already
+            return self.reviewed("reversal_already_posted", reversed_by=", ".join(already))
+        self.decision["reverses"] = target.key
         rules, rules_from = rules_for(self.settings, claim.payer_id)
         if not rules.enabled:
             scope = "" if rules_from == "practice" else f" for payer {claim.payer_id}"
@@ -405,6 +441,7 @@ def plan_claim(
     *,
     remittance: Item | None,
     related: Sequence[Item],
+    siblings: Callable[[], Sequence[Item]] = tuple,
 ) -> Planned:
     """Plan one ``era_claim`` item.
 
@@ -414,6 +451,8 @@ def plan_claim(
         ledger: read-only use: claims and insurance payment types.
         remittance: the claim's ``era_remittance`` item (for the check amount), if recorded.
         related: items whose ``related_key`` is this claim's CLP07 (earlier postings of it).
+        siblings: the items of the same remittance, read only when a processed claim finds its
+            PMS claim already paid (a correction waits for a reversal still to post).
 
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
@@ -421,7 +460,9 @@ def plan_claim(
     claim = parse_claim(item)
     if claim.payment_date is None:  # BPR16 missing: the day the remittance was recorded
         claim = replace(claim, payment_date=item.created_at.date())
-    job = _Claim(item, claim, settings, ledger, remittance, related, info=claim.summary())
+    job = _Claim(
+        item, claim, settings, ledger, remittance, related, info=claim.summary(), siblings=siblings
+    )
     job.decision["claim"] = job.info
     if claim.test:
         return job.done(Ignore("test_file"))

@@ -104,6 +104,24 @@ def data_review(exc: DataError, scrub: Callable[[str], str] = str) -> ReviewDeci
     return review("pms_rejected", error=message, error_code=exc.code, **exc.context)
 
 
+def duplicate_review(item: Item, entry: PostedEntry) -> ReviewDecision:
+    """The ``duplicate_in_pms`` review for an item whose marker is on several PMS entries."""
+    rows = [entry.pms_ids, *entry.duplicates]
+    keep = ", ".join(f"{k} {v}" for k, v in entry.pms_ids.items() if not isinstance(v, list))
+    shown = "; ".join(
+        ", ".join(f"{k} {v}" for k, v in row.items() if not isinstance(v, list)) for row in rows
+    )
+    return review(
+        "duplicate_in_pms",
+        key=item.key,
+        amount=item.amount,
+        copies=len(rows),
+        rows=shown,
+        keep=keep or "the first",
+        entries=rows,
+    )
+
+
 def posting_patient(item: Item) -> str | None:
     """The PMS patient any posting of ``item`` was written for, when that is certain.
 
@@ -152,6 +170,8 @@ class ItemPoster:
         """
         if item.kind not in NEVER_WRITTEN:
             existing = self.ledger.find_posting(item.key, patient_id=posting_patient(item))
+            if existing is not None and existing.duplicates:
+                return self._duplicated(item, existing)
             if existing is not None:
                 return self._already(item, existing)
         saved = item.progress.get("plan")
@@ -277,6 +297,21 @@ class ItemPoster:
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info("posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids)
         return ALREADY
+
+    def _duplicated(self, item: Item, entry: PostedEntry) -> str:
+        """The key is on more than one PMS entry: a person decides, nothing more is written."""
+        decision = duplicate_review(item, entry)
+        if self.dry_run:
+            self.log.info("posting.review", item_id=item.id, reason=decision.reason, dry_run=True)
+            return REVIEW
+        self.log.error(
+            "posting.duplicate_in_pms",
+            item_id=item.id,
+            pms_ids=entry.pms_ids,
+            duplicates=_safe({"rows": list(entry.duplicates)})["rows"],
+        )
+        self.to_review(item, decision, {})
+        return REVIEW
 
     def _note(self, item: Item, patient_id: str, journal: StoreJournal) -> dict[str, Any] | None:
         """Add the patient note once (its own journal step); a permanent failure is recorded,

@@ -73,6 +73,22 @@ def _base(item: Item, patient_ref: str | None, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
+MAX_PATIENT_REF = 20
+"""Longest patient id any supported PMS has: Open Dental's PatNum is a BIGINT (19 digits);
+Dentrix and Eaglesoft ids are 32-bit integers."""
+
+
+def plausible_patient_ref(ref: str) -> bool:
+    """Whether ``ref`` can be a PMS patient id at all: 1–20 printable ASCII characters, no
+    whitespace anywhere (``" 12"`` is refused rather than guessed at)."""
+    return (
+        0 < len(ref) <= MAX_PATIENT_REF
+        and ref.isascii()
+        and ref.isprintable()
+        and not any(c.isspace() for c in ref)
+    )
+
+
 def plan_patient_payment(
     item: Item,
     writeback: WritebackSettings,
@@ -102,6 +118,9 @@ def plan_patient_payment(
         return review("writeback_disabled", **base)
     if ref is None:
         return review("patient_not_found", **{**base, "patient_ref": "(none in the metadata)"})
+    if not plausible_patient_ref(ref):  # never handed to a PMS (a 40-digit id overflowed)
+        shown = ref if len(ref) <= MAX_PATIENT_REF else ref[:MAX_PATIENT_REF] + "…"
+        return review("patient_not_found", **{**base, "patient_ref": f"{shown!r} (not a PMS id)"})
     patient = ledger.find_patient(ref)
     if patient is None:
         return review("patient_not_found", **base)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from adapters.base import Ledger
 from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
-from connector.domain import Item, ItemKind, ItemStatus
+from connector.domain import Item, ItemKind, ItemStatus, ReviewDecision
+from connector.money import fmt_currency
 from connector.posting import fields
 from connector.posting.era_claims import plan_claim
 from connector.posting.era_remittance import plan_provider_adjustment, plan_remittance
@@ -56,6 +58,42 @@ def resolved_by_hand(store: StateStore, practice_id: str, items: list[Item]) -> 
     return frozenset(i for i, state in latest.items() if state == "resolved")
 
 
+PROCESSOR_MONEY = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON, *REVERSALS})
+"""Kinds written from a card processor's transaction, which names its currency."""
+
+
+def currency_mismatch(item: Item, practice_currency: str) -> ReviewDecision | None:
+    """``currency_mismatch`` when the item's currency is not the practice's (an item that
+    names no currency is taken to be in the practice's)."""
+    currency = item.payload.get("currency")
+    if currency is None or (isinstance(currency, str) and currency.lower() == practice_currency):
+        return None
+    shown_code = currency if isinstance(currency, str) else "?"
+    return review(
+        "currency_mismatch",
+        what=item.kind.value.replace("_", " "),
+        shown=fmt_currency(item.amount, shown_code),
+        amount=item.amount,
+        currency=shown_code.lower(),
+        practice_currency=practice_currency.upper(),
+        reference=fields.text(item.payload, "charge") or item.key,
+    )
+
+
+def above_limit(item: Item, limit: Decimal) -> ReviewDecision | None:
+    """``amount_above_limit`` when the item moves more money than the practice's ceiling
+    (either way: a payment or a reversal of it)."""
+    if abs(item.amount) <= limit:
+        return None
+    return review(
+        "amount_above_limit",
+        what=item.kind.value.replace("_", " "),
+        amount=item.amount,
+        limit=limit,
+        reference=fields.text(item.payload, "charge") or item.key,
+    )
+
+
 def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger: Ledger) -> Planned:
     """The outcome for ``item`` and the inputs behind it.
 
@@ -64,6 +102,14 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
     """
     tz = ZoneInfo(practice.timezone)
     kind = item.kind
+    if kind in PROCESSOR_MONEY:
+        wrong = currency_mismatch(item, practice.currency)
+        if wrong is not None:
+            return Planned(wrong)
+    if kind in PROCESSOR_MONEY or kind is ItemKind.ERA_CLAIM:
+        too_large = above_limit(item, practice.max_payment)
+        if too_large is not None:
+            return Planned(too_large)
     related = store.related_items(practice.id, item.related_key) if item.related_key else []
     if kind is ItemKind.PATIENT_PAYMENT:
         # staff may name the patient when the processor's metadata had none (`retry --patient`)
@@ -87,8 +133,14 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return Planned(plan_dispute_won(item, related, writeback_of(practice), ledger, tz=tz))
     if kind is ItemKind.ERA_CLAIM:
         remittance = store.find_item(practice.id, item.group_key) if item.group_key else None
+        group = item.group_key
         return plan_claim(
-            item, auto_post_of(practice), ledger, remittance=remittance, related=related
+            item,
+            auto_post_of(practice),
+            ledger,
+            remittance=remittance,
+            related=related,
+            siblings=lambda: store.group_items(practice.id, group) if group else [],
         )
     if kind is ItemKind.ERA_REMITTANCE:
         return plan_remittance(item)

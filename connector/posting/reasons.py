@@ -46,6 +46,22 @@ _ALL = (
         "Find who paid, then `connector retry ID --patient PMS_ID`, or post it by hand.",
     ),
     Reason(
+        "currency_mismatch",
+        "not in the practice's currency",
+        "{what} of {shown} ({reference}) is not in the practice's currency ({practice_currency}); "
+        "the connector posts only {practice_currency} amounts.",
+        "Enter it by hand at the amount that reached the bank (see the Stripe payout), then "
+        "resolve; or, if the practice's `currency` setting is wrong, correct it and retry.",
+    ),
+    Reason(
+        "amount_above_limit",
+        "amount above the practice's limit",
+        "{what} of {amount} ({reference}) is more than the practice's limit for one payment "
+        "({limit}); it is not posted automatically.",
+        "Check it is real (not a test or a typo); post it by hand, then resolve — or raise "
+        "`max_payment` for this practice and retry.",
+    ),
+    Reason(
         "patient_inactive",
         "patient inactive",
         "Payment of {amount} ({reference}) is for patient {patient_ref}, who is {status} in "
@@ -84,6 +100,15 @@ _ALL = (
         "the PMS refused the write",
         "The PMS refused the write: {error} [{error_code}].",
         "Fix the data in the PMS (claim, procedure or patient changed), then retry.",
+    ),
+    Reason(
+        "duplicate_in_pms",
+        "written twice in the PMS",
+        "{key} ({amount}) is in the PMS {copies} times: {rows}. It was written more than once "
+        "(a write whose answer never came, or entries made outside the connector). Keep "
+        "{keep}.",
+        "Delete the extra entries in the PMS, keeping the one the message names, then retry: "
+        "the item is then recorded as posted.",
     ),
     Reason(
         "allocation_not_expressible",
@@ -263,6 +288,16 @@ _ALL = (
         "The payer reversed claim {patient_control} (payer claim {payer_claim_control}, "
         "{paid}); the connector did not post the original ({why}).",
         "Reverse the original payment by hand; the corrected claim that follows posts normally.",
+        retry_helps=False,
+    ),
+    Reason(
+        "reversal_already_posted",
+        "original already reversed",
+        "The payer reversed claim {patient_control} (payer claim {payer_claim_control}, "
+        "{paid}), but the connector already posted a reversal of that payment ({reversed_by}); "
+        "posting this one would take the money back twice.",
+        "Compare the two remittances (often the same file sent again with another date); if "
+        "the payer really reversed the claim twice, enter it by hand, then resolve.",
         retry_helps=False,
     ),
     Reason(

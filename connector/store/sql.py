@@ -197,18 +197,16 @@ class SqlStore(ConsoleTables):
         row = self._locked(tx, "items", item_id)
         if row is None:
             raise PermanentError(f"no item with id {item_id}", code="item_not_found")
-        sets = "".join(f", {name} = ?" for name in columns)
-        tx.run(
-            f"UPDATE items SET status = ?, updated_at = ?{sets} WHERE id = ?",  # noqa: S608
-            (status.value, self._now(), *columns.values(), item_id),
-        )
+        sets = "".join(f", {name} = ?" for name in columns)  # our own column names
+        query = f"UPDATE items SET status = ?, updated_at = ?{sets} WHERE id = ?"  # noqa: S608 - names are ours
+        tx.run(query, (status.value, self._now(), *columns.values(), item_id))
         self._history(tx, item_id, row["practice_id"], event, row["status"], status, detail)
         return str(row["practice_id"])
 
     def _locked(self, tx: Session, table: str, row_id: int) -> Any:
         """The row, locked for the rest of the transaction where the engine locks rows."""
         assert table in ("items", "reviews")
-        sql = f"SELECT * FROM {table} WHERE id = ?{self.dialect.for_update}"  # noqa: S608
+        sql = f"SELECT * FROM {table} WHERE id = ?{self.dialect.for_update}"  # noqa: S608 - fixed names
         return tx.run(sql, (row_id,)).fetchone()
 
     def _history(

@@ -459,6 +459,26 @@ def test_reversal_without_our_posting(
         assert review_of(result).reason == expected
 
 
+def test_a_second_reversal_of_one_posting_goes_to_review(claims: MemoryLedger) -> None:
+    """A 22 for a posting the connector already reversed (another reversal item, e.g. the same
+    remittance re-sent under another key) is reviewed, never planned (issue #14)."""
+    original = stored(
+        new_claim(claim_payload("CLM1", "1", "180.00", "135.00", good_lines())),
+        item_id=3,
+        status=ItemStatus.POSTED,
+    )
+    first = claim_payload("CLM1", "22", "-180.00", "-135.00", reversal_lines())
+    first["remittance_key"] = "era:OTHER:TRACE:-135.00:20261101"
+    reversed_once = stored(new_claim(first), item_id=5, status=ItemStatus.POSTED)
+    claims.claims["C1"].received = True
+    payload = claim_payload("CLM1", "22", "-180.00", "-135.00", reversal_lines())
+    result = planned(claims, payload, related=[original, reversed_once])
+    decision = review_of(result)
+    assert decision.reason == "reversal_already_posted"
+    assert reversed_once.key in decision.message
+    assert result.decision["reversed_by"] == [reversed_once.key]
+
+
 def test_a_pms_without_insurance_payment_types_uses_its_one_list(claims: MemoryLedger) -> None:
     """Dentrix/Eaglesoft keep one payment type list: the configured insurance type is found
     there, even when hidden from the patient payment screen."""

@@ -32,7 +32,7 @@ import datetime as dt
 from typing import Any
 
 from connector.domain import ItemKind, ItemStatus, NewItem
-from connector.money import fmt, from_cents
+from connector.money import fmt, from_minor_units
 from connector.sources.stripe.patients import PatientLookup, platform_charge
 
 _BY_CATEGORY = {
@@ -149,7 +149,8 @@ def classify(
     ids = _source_ids(txn.get("source"))
     if kind is ItemKind.ACH_RETURN and ids["original_charge"] is None:
         ids["original_charge"] = ids["charge"]
-    amount = from_cents(int(txn["amount"]))
+    currency = txn.get("currency")  # Stripe amounts are in this currency's minor units
+    amount = from_minor_units(int(txn["amount"]), currency)
     payload: dict[str, Any] = {
         "txn": txn["id"], "payout": payout["id"],
         "payout_arrival_date": _date(payout.get("arrival_date")),
@@ -159,8 +160,8 @@ def classify(
         "original_charge": ids["original_charge"], "platform_charge": ids["platform_charge"],
         "patient_ref": patient.value if patient else None,
         "patient_ref_from": patient.found_in if patient and patient.value else None,
-        "amount": str(amount), "fee": str(from_cents(int(txn.get("fee") or 0))),
-        "net": str(from_cents(int(txn.get("net") or 0))), "currency": txn.get("currency"),
+        "amount": str(amount), "fee": str(from_minor_units(int(txn.get("fee") or 0), currency)),
+        "net": str(from_minor_units(int(txn.get("net") or 0), currency)), "currency": currency,
         "method": ids["method"], "created": _datetime(txn.get("created")), "account": account,
     }  # fmt: skip
     status, reason, message = ItemStatus.RECEIVED, None, None
@@ -206,7 +207,7 @@ def _patient_message(patient: PatientLookup | None, key: str, charge: str) -> st
 
 def manual_payout_notice(payout: dict[str, Any], *, account: str | None) -> NewItem:
     """The one review item for a manual payout, whose payments Stripe cannot list."""
-    amount = from_cents(int(payout["amount"]))
+    amount = from_minor_units(int(payout["amount"]), payout.get("currency"))
     return NewItem(
         key=f"{payout['id']}:manual_payout", kind=ItemKind.PAYOUT_NOTICE,
         payload=_payout_payload(payout, account), amount=amount, status=ItemStatus.REVIEW,
@@ -220,7 +221,7 @@ def manual_payout_notice(payout: dict[str, Any], *, account: str | None) -> NewI
 
 def failed_payout_item(payout: dict[str, Any], *, account: str | None) -> NewItem:
     """The review item for a payout first reported ``paid`` that later ``failed``."""
-    amount = from_cents(int(payout["amount"]))
+    amount = from_minor_units(int(payout["amount"]), payout.get("currency"))
     return NewItem(
         key=f"{payout['id']}:failed", kind=ItemKind.PAYOUT_FAILURE,
         payload=_payout_payload(payout, account), amount=-amount, status=ItemStatus.REVIEW,
@@ -238,6 +239,7 @@ def _payout_payload(payout: dict[str, Any], account: str | None) -> dict[str, An
         "status": payout.get("status"), "automatic": payout.get("automatic"),
         "payout_method": payout.get("method"), "failure_code": payout.get("failure_code"),
         "failure_balance_transaction": _id(payout.get("failure_balance_transaction")),
-        "amount": str(from_cents(int(payout["amount"]))), "currency": payout.get("currency"),
+        "amount": str(from_minor_units(int(payout["amount"]), payout.get("currency"))),
+        "currency": payout.get("currency"),
         "created": _datetime(payout.get("created")), "account": account,
     }  # fmt: skip
