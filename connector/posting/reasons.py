@@ -150,6 +150,15 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "connect_platform_reversal",
+        "Connect refund or dispute on the platform",
+        "A refund or dispute of destination charge {charge} was taken from the platform "
+        "account in payout {payout}; the payment belongs to connected account {owner_account}.",
+        "If the patient was refunded, reverse the payment by hand on the connected practice's "
+        "ledger (its Stripe account did not give the money back), then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "manual_payout_account",
         "manual payouts",
         "Payout {payout} of {amount} is a manual payout; Stripe cannot list the payments in it.",

@@ -39,11 +39,13 @@ T = TypeVar("T")
 PAGE_SIZE = 100
 
 # Four levels is Stripe's expansion limit; the last path is what Connect destination charges
-# need to reach the platform charge that holds the metadata.
+# need to reach the platform charge that holds the metadata. ``data.source.charge`` is the
+# charge of a refund or dispute (a platform decides by it whether a Connect account owns it).
 TRANSACTION_EXPAND = [
     "data.source",
     "data.source.payment_intent",
     "data.source.source_transfer.source_transaction",
+    "data.source.charge",
 ]
 
 # 0.5 s, 1 s, 2 s … capped at 30 s, plus up to 1 s of random jitter.
@@ -208,4 +210,3 @@ class StripeApi:
             "retrieve_balance", lambda: self._client.v1.balance.retrieve(options=self._options())
         )
         return obj.to_dict()
-

@@ -234,7 +234,7 @@ class StripeSource:
             source = txn.get("source")
             patient = None
             if isinstance(source, dict):
-                allow = needs_patient(txn) or _REVERSAL_LOOKUP
+                allow = needs_patient(txn, account) or _REVERSAL_LOOKUP
                 patient = resolver.resolve(source, allow_fetch=allow)
             items.append(classify(txn, payout, account=account, patient=patient,
                                   patient_key=self.settings.patient_id_metadata_key))  # fmt: skip
@@ -267,4 +267,8 @@ class StripeSource:
                 counts["review"] += 1
             elif item.status is ItemStatus.IGNORED:
                 counts["ignored"] += 1
+            connect_reason = item.payload.get("connect_reason")
+            if connect_reason:
+                counts[f"ignored_{connect_reason}" if item.status is ItemStatus.IGNORED
+                       else connect_reason] += 1  # fmt: skip
 

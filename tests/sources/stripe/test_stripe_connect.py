@@ -1,0 +1,108 @@
+"""Connect: a platform practice and its connected practices record each payment once.
+
+The sandbox Stripe server runs on 127.0.0.1 (real HTTP, real stripe-python); the data set is a
+platform with its own payments and destination charges for two connected accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import structlog
+
+from connector.domain import ItemKind, ItemStatus
+from connector.redaction import Redactor
+from connector.sandbox.stripe_connect_data import ConnectStory, connect_dataset
+from connector.sandbox.stripe_server import StripeSandbox
+from connector.sources.base import PollContext
+from connector.sources.stripe import StripeSource
+from connector.store import SQLiteStore
+from tests.sources.stripe.support import NOW, make_practice
+
+PLATFORM_KEY = "sk_test_connectPlatform01"
+ACCOUNTS = ("acct_1ConnectSmileA01", "acct_1ConnectSmileB01")
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[StripeSandbox, ConnectStory]]:
+    """The sandbox server with the platform + Connect data set, dates relative to NOW."""
+    data, story = connect_dataset(PLATFORM_KEY, ACCOUNTS, now=NOW)
+    with StripeSandbox(data) as sandbox:
+        yield sandbox, story
+
+
+def poll(sandbox: StripeSandbox, store: SQLiteStore, practice_id: str,
+         account: str | None) -> dict[str, int]:  # fmt: skip
+    practice = make_practice(practice_id, key=PLATFORM_KEY, account=account,
+                             api_base=sandbox.url)  # fmt: skip
+    ctx = PollContext(practice=practice, store=store, redactor=Redactor(),
+                      log=structlog.get_logger("test"), now=lambda: NOW)  # fmt: skip
+    return StripeSource(practice, sleep=lambda s: None, buckets=[]).poll(ctx)
+
+
+def items(store: SQLiteStore, practice_id: str) -> dict[str, Any]:
+    rows = store._conn().execute(
+        "SELECT key FROM items WHERE practice_id = ?", (practice_id,)).fetchall()  # fmt: skip
+    return {r["key"]: store.find_item(practice_id, r["key"]) for r in rows}
+
+
+def test_each_destination_charge_is_recorded_by_the_connected_practice_only(
+    server: tuple[StripeSandbox, ConnectStory], store: SQLiteStore
+) -> None:
+    """Platform: own payments only; Connect objects ignored (counted) or sent to review."""
+    sandbox, story = server
+    summary = poll(sandbox, store, "dso-platform", None)
+    for index, account in enumerate(ACCOUNTS):
+        poll(sandbox, store, f"smile-{index}", account)
+    platform = items(store, "dso-platform")
+    payments = {k for k, i in platform.items() if i.kind is ItemKind.PATIENT_PAYMENT}
+    assert payments == set(story.platform_own_payments)
+    for key in story.platform_ignored:
+        assert platform[key].status is ItemStatus.IGNORED, key
+        assert platform[key].payload["connect_reason"] in (
+            "connect_destination_charge", "connect_destination_refund", "connect_transfer",
+            "connect_application_fee")  # fmt: skip
+    assert {k for k, i in platform.items() if i.status is ItemStatus.REVIEW} == set(
+        story.platform_review)  # fmt: skip
+    reviews = {r.item_id: r for r in store.list_reviews("dso-platform")}
+    for key in story.platform_review:
+        review = reviews[platform[key].id]
+        assert review.reason == "connect_platform_reversal"
+        assert platform[key].payload["owner_account"] in ACCOUNTS
+    assert summary["ignored_connect_destination_charge"] == 10
+    assert summary["ignored_connect_transfer"] == 12  # 10 transfers + 2 transfer reversals
+    assert summary["ignored_connect_application_fee"] == 2
+    assert summary["ignored_connect_destination_refund"] == 2
+    assert summary["customer_lookups"] == 0  # no customer read for another practice's payment
+    # Each platform charge is a patient payment in exactly one practice, the connected one.
+    owners: dict[str, list[str]] = {}
+    for practice_id in ("dso-platform", "smile-0", "smile-1"):
+        for item in items(store, practice_id).values():
+            if item.kind is ItemKind.PATIENT_PAYMENT:
+                charge = item.payload["platform_charge"] or item.payload["charge"]
+                owners.setdefault(charge, []).append(practice_id)
+    assert all(len(found) == 1 for found in owners.values()), owners
+    for index, account in enumerate(ACCOUNTS):
+        practice = items(store, f"smile-{index}")
+        assert {owners[c][0] for c in story.destination_charges[account]} == {f"smile-{index}"}
+        paid = {k: i for k, i in practice.items() if i.kind is ItemKind.PATIENT_PAYMENT}
+        assert set(paid) == set(story.connected_payments[account])
+        assert sorted(i.payload["patient_ref"] for i in paid.values()) == [
+            f"{index + 1}0{n}" for n in range(1, 6)
+        ]  # incl. the one on the platform customer
+        refunds = [i for i in practice.values() if i.kind is ItemKind.REFUND]
+        assert [r.key for r in refunds] == story.connected_refunds[account]
+        assert refunds[0].related_key in {i.payload["charge"] for i in paid.values()}
+
+
+def test_a_second_poll_records_nothing_new_on_any_practice(
+    server: tuple[StripeSandbox, ConnectStory], store: SQLiteStore
+) -> None:
+    """Re-reading the window is harmless for the platform and its connected practices."""
+    sandbox, _ = server
+    for _ in range(2):
+        results = [poll(sandbox, store, "dso-platform", None)]
+        results += [poll(sandbox, store, f"smile-{i}", a) for i, a in enumerate(ACCOUNTS)]
+    assert all(r.get("items_new", 0) == 0 for r in results)
