@@ -44,6 +44,11 @@ class StripeSettings(_Strict):
     requests_per_second: float = Field(default=20.0, gt=0, le=100)
     timeout: Duration = Field(default="30s", validate_default=True)
     max_attempts: int = Field(default=5, ge=1, le=20)
+    rate_limit_wait: Duration = Field(
+        default="2m", validate_default=True,
+        description="longest total wait on Stripe rate limits (429) in one poll; then the poll "
+        "stops keeping its place and the next one resumes",
+    )  # fmt: skip
 
     @field_validator("patient_id_pattern")
     @classmethod

@@ -2,8 +2,9 @@
 
 * The SDK's own retries are off (``max_network_retries=0``); :mod:`tenacity` retries each
   list page or retrieve call (connection errors, 429, 5xx, ``Stripe-Should-Retry: true``)
-  with exponential backoff and jitter, at most ``max_attempts`` times. The wait and sleep
-  functions are injectable so tests never sleep for real.
+  with exponential backoff and jitter under the rules of :mod:`.backoff`: other temporary
+  errors at most ``max_attempts`` times, 429s within the poll's ``rate_limit_wait`` budget.
+  The wait and sleep functions are injectable so tests never sleep for real.
 * Every HTTP request first takes a token from the practice's bucket and from the process
   bucket (:mod:`.ratelimit`), and is counted.
 * The HTTP client is an explicit ``requests`` client so ``responses`` intercepts it in tests.
@@ -20,19 +21,12 @@ from typing import Any, TypeVar
 
 import stripe
 from stripe._base_address import BaseAddresses
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_when_event_set,
-    wait_exponential,
-    wait_random,
-)
+from tenacity import RetryCallState, wait_exponential, wait_random
 from tenacity.wait import wait_base
 
 from connector.config import StripeSettings
-from connector.sources.stripe.errors import is_retryable, stripe_errors
+from connector.sources.stripe.backoff import RetryPolicy
+from connector.sources.stripe.errors import stripe_errors
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
 
 T = TypeVar("T")
@@ -103,8 +97,10 @@ class StripeApi:
         self.log = log
         self.stop = stop or threading.Event()
         self._sleep = sleep or self._wait_for_stop
-        self._wait = wait or DEFAULT_WAIT
         self._max_attempts = settings.max_attempts
+        self.policy = RetryPolicy(
+            max_attempts=settings.max_attempts, wait=wait or DEFAULT_WAIT, stop=self.stop,
+            rate_limit_wait=settings.rate_limit_wait.total_seconds())  # fmt: skip
         chosen = buckets if buckets is not None else (
             TokenBucket(settings.requests_per_second), process_bucket())  # fmt: skip
         self.http = BudgetedRequestsClient(timeout=settings.timeout.total_seconds(), buckets=chosen)
@@ -115,6 +111,17 @@ class StripeApi:
             settings.api_key.get(), base_addresses=addresses, max_network_retries=0,
             http_client=self.http,
         )  # fmt: skip
+
+    @property
+    def stop(self) -> threading.Event:
+        """The poll's stop event (retries end early when it is set)."""
+        return self._stop
+
+    @stop.setter
+    def stop(self, event: threading.Event) -> None:
+        self._stop = event
+        if hasattr(self, "policy"):
+            self.policy.stop = event
 
     def _wait_for_stop(self, seconds: float) -> None:
         self.stop.wait(seconds)
@@ -134,15 +141,7 @@ class StripeApi:
             with stripe_errors(operation, self.account):
                 return fn()
 
-        retrying = Retrying(
-            stop=stop_after_attempt(self._max_attempts) | stop_when_event_set(self.stop),
-            wait=self._wait,
-            sleep=self._sleep,
-            retry=retry_if_exception(is_retryable),
-            before_sleep=self._log_retry(operation),
-            reraise=True,
-        )
-        return retrying(attempt)
+        return self.policy.retrying(self._sleep, self._log_retry(operation))(attempt)
 
     def _log_retry(self, operation: str) -> Callable[[RetryCallState], None]:
         def log(state: RetryCallState) -> None:
@@ -180,20 +179,27 @@ class StripeApi:
         """Every balance transaction paid out in one automatic payout, sources expanded."""
         after: str | None = None
         while True:
-            params: stripe.params.BalanceTransactionListParams = {
-                "payout": payout_id,
-                "limit": PAGE_SIZE,
-                "expand": list(TRANSACTION_EXPAND),
-            }
-            if after is not None:
-                params["starting_after"] = after
-            page = self._call("list_balance_transactions", partial(
-                self._client.v1.balance_transactions.list, params=params,
-                options=self._options()))  # fmt: skip
-            yield from (obj.to_dict() for obj in page.data)
-            if not page.has_more or not page.data:
+            txns, has_more = self.transaction_page(payout_id, after)
+            yield from txns
+            if not has_more or not txns:
                 return
-            after = page.data[-1].id
+            after = str(txns[-1]["id"])
+
+    def transaction_page(
+        self, payout_id: str, after: str | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page (newest first) of a payout's balance transactions after ``after``; has_more."""
+        params: stripe.params.BalanceTransactionListParams = {
+            "payout": payout_id,
+            "limit": PAGE_SIZE,
+            "expand": list(TRANSACTION_EXPAND),
+        }
+        if after is not None:
+            params["starting_after"] = after
+        page = self._call("list_balance_transactions", partial(
+            self._client.v1.balance_transactions.list, params=params,
+            options=self._options()))  # fmt: skip
+        return [obj.to_dict() for obj in page.data], bool(page.has_more and page.data)
 
     def customer(self, customer_id: str, *, platform: bool = False) -> dict[str, Any]:
         """One customer (``platform=True``: on the Connect platform, not the practice account)."""

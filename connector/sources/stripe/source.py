@@ -12,7 +12,10 @@ bank, as far as Stripe knows). One poll:
 3. lists failed payouts of the longer ``failed_payout_lookback`` window and records a review
    item for each one whose payments were already recorded.
 
-``ctx.stop`` is honoured between payouts; a stopped poll has recorded only whole payouts.
+``ctx.stop`` is honoured between payouts and between the pages of a long payout; a stopped
+poll has recorded only whole payouts. A payout cut short (stop, rate limit past the poll's
+``rate_limit_wait``, outage) leaves its place in the cursor (:mod:`.progress`, written after
+each page but the last) and the next poll resumes at ``starting_after``, never at page 1.
 
 :meth:`StripeSource.replay` re-reads a window chosen by a person (``connector replay``): every
 paid payout that arrived since a date, recorded whole again. The store dedupes by ``txn_…``
@@ -31,23 +34,18 @@ from tenacity.wait import wait_base
 
 from connector.config import PracticeSettings, StripeSettings
 from connector.domain import ItemStatus, NewItem
-from connector.errors import ConfigError
+from connector.errors import ConfigError, RateLimited
 from connector.faults import kill_point
 from connector.sources.base import PollContext
-from connector.sources.stripe.classify import (
-    classify,
-    failed_payout_item,
-    manual_payout_notice,
-    needs_patient,
-)
+from connector.sources.stripe.classify import failed_payout_item, manual_payout_notice
 from connector.sources.stripe.client import StripeApi
 from connector.sources.stripe.patients import PatientResolver
 from connector.sources.stripe.payouts import Cursor, Readiness, readiness, sort_key
+from connector.sources.stripe.progress import PayoutProgress
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
-from connector.sources.stripe.validate import invalid_item, problems
+from connector.sources.stripe.reader import PayoutReader
 
 SOURCE = "stripe"
-_REVERSAL_LOOKUP = False  # reversals link to their charge; no customer call just for them
 
 
 class StripeSource:
@@ -109,12 +107,39 @@ class StripeSource:
         return f"Stripe key accepted for {where}; balance readable ({', '.join(currencies) or '-'})"
 
     def poll(self, ctx: PollContext) -> dict[str, int]:
-        """Record newly cleared transactions; return counts for the poll summary."""
+        """Record newly cleared transactions; return counts for the poll summary.
+
+        A 429 that outlasts the poll's ``rate_limit_wait`` (or carries
+        ``Stripe-Should-Retry: false``) ends the poll normally, keeping its place; the
+        summary then has ``rate_limit_stops``.
+        """
         api = self.api(ctx)
+        api.policy.begin_poll()
         start_requests = api.requests_made
         counts: Counter[str] = Counter()
-        settings = self.settings
         resolver = self._resolver(api)
+        try:
+            self._poll(ctx, api, PayoutReader(api, resolver, self.settings.account,
+                       self.settings.patient_id_metadata_key), counts)  # fmt: skip
+        except RateLimited as exc:
+            counts["rate_limit_stops"] += 1
+            ctx.log.warning(
+                "stripe.poll.rate_limited", operation=exc.context.get("operation"),
+                request_id=exc.context.get("request_id"),
+                waited_s=round(api.policy.rate_limit_waited, 3),
+                budget_spent=bool(exc.context.get("rate_limit_budget_spent")),
+                hint="Stripe kept asking us to slow down; the next poll resumes where this one "
+                "stopped",
+            )  # fmt: skip
+        counts["rate_limited"] = api.policy.rate_limited
+        counts["customer_lookups"] = resolver.customer_calls
+        counts["requests"] = api.requests_made - start_requests
+        return dict(counts)
+
+    def _poll(
+        self, ctx: PollContext, api: StripeApi, reader: PayoutReader, counts: Counter[str]
+    ) -> None:
+        settings = self.settings
         now = ctx.now()
         cursor = Cursor.load(ctx.store.get_cursor(self.practice.id, SOURCE), now)
         keep = max(settings.lookback, settings.failed_payout_lookback)
@@ -122,6 +147,8 @@ class StripeSource:
         payouts = sorted(api.payouts(status="paid", arrival_gte=cursor.window_start(
             settings.lookback)), key=sort_key)  # fmt: skip
         counts["payouts_paid"] = len(payouts)
+        if cursor.partial is not None and cursor.partial.payout not in {p["id"] for p in payouts}:
+            cursor = cursor.with_partial(None)  # no longer a paid payout: read it whole later
         held_at: int | None = None
         for payout in payouts:
             if ctx.stop.is_set():
@@ -143,7 +170,11 @@ class StripeSource:
                 ctx.log.warning("stripe.payout.manual", payout=payout["id"],
                                 hint="a manual payout cannot be broken down; see the review queue")
             else:
-                items = self._payout_items(api, resolver, payout)
+                read = self._read(ctx, reader, payout, cursor, counts)
+                if read is None:
+                    ctx.log.info("stripe.poll.stopped", inside_payout=payout["id"])
+                    return
+                items = read
             kill_point("stripe.after_fetch_before_record")
             cursor = cursor.after_recording(payout, held_at=held_at, keep=keep)
             result = ctx.store.record(self.practice.id, SOURCE, items, cursor.to_json())
@@ -156,9 +187,26 @@ class StripeSource:
             )  # fmt: skip
         if not ctx.stop.is_set():
             self._failed_payouts(ctx, api, cursor, fail_start, counts)
-        counts["customer_lookups"] = resolver.customer_calls
-        counts["requests"] = api.requests_made - start_requests
-        return dict(counts)
+
+    def _read(
+        self, ctx: PollContext, reader: PayoutReader, payout: dict[str, Any], cursor: Cursor,
+        counts: Counter[str],
+    ) -> list[NewItem] | None:  # fmt: skip
+        """Read a payout, resuming a half-read one and keeping its place after every page."""
+        resumed = cursor.partial
+        if resumed is not None and resumed.payout != payout["id"]:
+            resumed = None
+        if resumed is not None:
+            counts["payouts_resumed"] += 1
+            ctx.log.info("stripe.payout.resumed", payout=payout["id"], pages_read=resumed.pages,
+                         transactions_read=len(resumed.entries))  # fmt: skip
+
+        def save(progress: PayoutProgress) -> None:
+            ctx.store.record(self.practice.id, SOURCE, [],
+                             cursor.with_partial(progress).to_json())  # fmt: skip
+            counts["pages_kept"] += 1
+
+        return reader.read(payout, progress=resumed, save=save, stop=ctx.stop)
 
     def replay(
         self,
@@ -189,10 +237,12 @@ class StripeSource:
             if state in (Readiness.NOT_RECONCILED, Readiness.SETTLING):
                 counts["payouts_waiting"] += 1
             else:
+                reader = PayoutReader(api, resolver, self.settings.account,
+                                      self.settings.patient_id_metadata_key)  # fmt: skip
                 items = (
                     [manual_payout_notice(payout, account=self.settings.account)]
                     if state is Readiness.MANUAL
-                    else self._payout_items(api, resolver, payout)
+                    else reader.read(payout) or []
                 )
                 result = ctx.store.record(self.practice.id, SOURCE, items)  # no cursor
                 self._count(counts, items, set(result.new_keys), result.duplicates)
@@ -213,32 +263,6 @@ class StripeSource:
             settings.patient_id_pattern,
             lambda customer_id, platform: api.customer(customer_id, platform=platform),
         )  # fmt: skip
-
-    def _payout_items(
-        self, api: StripeApi, resolver: PatientResolver, payout: dict[str, Any]
-    ) -> list[NewItem]:
-        items, account = [], self.settings.account
-        # Stripe lists newest first; record oldest first, so a dispute's withdrawal is recorded
-        # (and posted) before its reinstatement and a refund after its payment.
-        txns = list(api.payout_transactions(payout["id"]))
-        txns.reverse()
-        readable = []
-        for txn in txns:
-            wrong = problems(txn)
-            if wrong:  # recorded for a person; the payout's other transactions go on
-                items.append(invalid_item(txn, payout, wrong, account=account))
-            else:
-                readable.append(txn)
-        readable.sort(key=lambda t: int(t.get("created") or 0))
-        for txn in readable:
-            source = txn.get("source")
-            patient = None
-            if isinstance(source, dict):
-                allow = needs_patient(txn, account) or _REVERSAL_LOOKUP
-                patient = resolver.resolve(source, allow_fetch=allow)
-            items.append(classify(txn, payout, account=account, patient=patient,
-                                  patient_key=self.settings.patient_id_metadata_key))  # fmt: skip
-        return items
 
     def _failed_payouts(
         self, ctx: PollContext, api: StripeApi, cursor: Cursor, start: int, counts: Counter[str]
