@@ -9,7 +9,9 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from connector.clock import SYSTEM, Clock
 from connector.commands.common import runtime
+from connector.config import PracticeSettings
 from connector.domain import Item, ItemStatus
 
 SHOWN = 20
@@ -25,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=handle)
 
 
-def collect(rt: Any) -> dict[str, Any]:
+def collect(rt: Any, clock: Clock = SYSTEM) -> dict[str, Any]:
     """The status document (also used by diagnostics)."""
     counts = rt.store.status_counts()
     reviews = rt.store.count_open_reviews()
@@ -44,6 +46,7 @@ def collect(rt: Any) -> dict[str, Any]:
             "lease_owner": lease_owner.get(pid),
             "dead_items": [_stuck(i) for i in stuck[ItemStatus.DEAD].get(pid, [])],
             "failed_items": [_stuck(i) for i in stuck[ItemStatus.FAILED].get(pid, [])],
+            "stripe_window": _stripe_window(rt, practice, clock),
             "polls": {
                 p.source: {
                     "last_ok_at": _iso(p.last_ok_at),
@@ -59,6 +62,17 @@ def collect(rt: Any) -> dict[str, Any]:
             },
         }
     return {"practices": practices}
+
+
+def _stripe_window(rt: Any, practice: PracticeSettings, clock: Clock) -> dict[str, Any] | None:
+    """The payouts the practice's next Stripe poll reads (None without Stripe)."""
+    if practice.payments is None or not practice.payments.enabled:
+        return None
+    from connector.sources.stripe.window import window_of  # noqa: PLC0415 - Stripe practices only
+
+    window = window_of(practice.payments.stripe, rt.store.get_cursor(practice.id, "stripe"),
+                       clock.now())  # fmt: skip
+    return {**window.fields(), "words": window.words()}
 
 
 def _by_practice(items: list[Item]) -> dict[str, list[Item]]:
@@ -101,6 +115,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"  items: {counts or 'none'}   open reviews: {info['open_reviews']}")
         if info["lease_owner"]:
             print(f"  worked by: {info['lease_owner']}")
+        if info["stripe_window"]:
+            print(f"  stripe window: {info['stripe_window']['words']}")
         if not info["polls"]:
             print("  polls: none yet")
         for source, poll in sorted(info["polls"].items()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +35,11 @@ class StripeSettings(_Strict):
     patient_id_pattern: str = Field(
         default=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
         description="a metadata value that does not match is malformed (goes to review)",
+    )
+    start: dt.date | None = Field(
+        default=None,
+        description="first run only: read paid payouts that arrived on or after this date "
+        "(without it the first poll reads the last `lookback` only)",
     )
     lookback: Duration = Field(default="3d", validate_default=True)
     failed_payout_lookback: Duration = Field(

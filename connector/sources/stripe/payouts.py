@@ -63,10 +63,12 @@ class Cursor:
     partial: PayoutProgress | None = None
 
     @classmethod
-    def load(cls, stored: dict[str, Any] | None, now: dt.datetime) -> Cursor:
-        """The stored cursor, or a first one anchored at ``now``."""
+    def load(
+        cls, stored: dict[str, Any] | None, now: dt.datetime, first_anchor: int | None = None
+    ) -> Cursor:
+        """The stored cursor, or a first one anchored at ``first_anchor`` (default ``now``)."""
         if not stored or stored.get("version") != CURSOR_VERSION:
-            return cls(anchor=int(now.timestamp()))
+            return cls(anchor=int(now.timestamp()) if first_anchor is None else first_anchor)
         done = {str(k): int(v) for k, v in dict(stored.get("done") or {}).items()}
         partial = stored.get("partial")
         return cls(anchor=int(stored["anchor"]), done=done,

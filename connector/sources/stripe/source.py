@@ -44,6 +44,7 @@ from connector.sources.stripe.payouts import Cursor, Readiness, readiness, sort_
 from connector.sources.stripe.progress import PayoutProgress
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
 from connector.sources.stripe.reader import PayoutReader
+from connector.sources.stripe.window import first_anchor, first_run_words, window_of
 
 SOURCE = "stripe"
 
@@ -104,7 +105,8 @@ class StripeSource:
         currencies = sorted({str(b.get("currency")) for b in balance.get("available") or []})
         where = f"connected account {self.settings.account}" if self.settings.account else (
             "own account")  # fmt: skip
-        return f"Stripe key accepted for {where}; balance readable ({', '.join(currencies) or '-'})"
+        return (f"Stripe key accepted for {where}; balance readable "
+                f"({', '.join(currencies) or '-'}); {first_run_words(self.settings)}")  # fmt: skip
 
     def poll(self, ctx: PollContext) -> dict[str, int]:
         """Record newly cleared transactions; return counts for the poll summary.
@@ -141,11 +143,16 @@ class StripeSource:
     ) -> None:
         settings = self.settings
         now = ctx.now()
-        cursor = Cursor.load(ctx.store.get_cursor(self.practice.id, SOURCE), now)
+        stored = ctx.store.get_cursor(self.practice.id, SOURCE)
+        cursor = Cursor.load(stored, now, first_anchor(settings, now))
+        window = window_of(settings, stored, now)
+        if window.basis == "lookback":  # say plainly how far back a first run looks
+            ctx.log.warning("stripe.window", **window.fields(), hint=window.words())
+        else:
+            ctx.log.info("stripe.window", **window.fields())
         keep = max(settings.lookback, settings.failed_payout_lookback)
         fail_start = cursor.window_start(settings.failed_payout_lookback)
-        payouts = sorted(api.payouts(status="paid", arrival_gte=cursor.window_start(
-            settings.lookback)), key=sort_key)  # fmt: skip
+        payouts = sorted(api.payouts(status="paid", arrival_gte=window.since), key=sort_key)
         counts["payouts_paid"] = len(payouts)
         if cursor.partial is not None and cursor.partial.payout not in {p["id"] for p in payouts}:
             cursor = cursor.with_partial(None)  # no longer a paid payout: read it whole later
