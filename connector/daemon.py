@@ -20,12 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from connector.clock import SYSTEM, Clock
 from connector.config import LoadedConfig, PostingSettings, PracticeSettings
 from connector.errors import AuthError, ConnectorError, NotImplementedYet, error_code
 from connector.leases import LeaseKeeper
@@ -90,6 +90,8 @@ class Daemon:
         redactor: the log redactor (sources register PHI they see with it).
         job_factory: builds a practice's jobs; tests inject their own.
         dry_run: passed to every job: plan and log, write nothing.
+        clock: the one source of "now" for every job, lease deadline and health check
+            (APScheduler keeps its own wall clock for *when* to run; nothing decides on it).
     """
 
     def __init__(
@@ -100,8 +102,10 @@ class Daemon:
         *,
         job_factory: JobFactory | None = None,
         dry_run: bool = False,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.config = config
+        self.clock = clock
         self.store = store
         self.redactor = redactor
         self.dry_run = dry_run
@@ -129,6 +133,7 @@ class Daemon:
                 max_practices=lease_settings.max_practices,
                 stop=self.stop_event,
                 locks={entry.practice.id: entry.lock for entry in self._practices},
+                clock=clock.monotonic,
             )
 
     def _safe_jobs(self, factory: JobFactory, practice: PracticeSettings) -> list[Job]:
@@ -149,7 +154,7 @@ class Daemon:
             if stop is None:
                 return JobOutcome(practice.id, job.name, ok=True, summary={}, skipped=True)
             bind_run(practice.id, job.name)
-            started = time.monotonic()
+            started = self.clock.monotonic()
             self.store.poll_started(practice.id, job.name)
             ctx = PollContext(
                 practice=practice,
@@ -157,6 +162,7 @@ class Daemon:
                 redactor=self.redactor,
                 log=get_logger(f"connector.{job.name}"),
                 stop=stop,
+                clock=self.clock,
                 dry_run=self.dry_run,
             )
             try:
@@ -166,7 +172,7 @@ class Daemon:
                 self.metrics.job_finished(
                     practice.id,
                     job.name,
-                    time.monotonic() - started,
+                    self.clock.monotonic() - started,
                     ok=False,
                     code=outcome.code,
                     summary=None,
@@ -177,12 +183,12 @@ class Daemon:
             self.metrics.job_finished(
                 practice.id,
                 job.name,
-                time.monotonic() - started,
+                self.clock.monotonic() - started,
                 ok=True,
                 code=None,
                 summary=summary,
             )
-            duration_ms = int((time.monotonic() - started) * 1000)
+            duration_ms = int((self.clock.monotonic() - started) * 1000)
             self.store.poll_succeeded(practice.id, job.name, summary)
             bind_run(practice.id, job.name)
             if key in self._failing:
@@ -196,7 +202,7 @@ class Daemon:
         message = str(exc) if isinstance(exc, ConnectorError) else type(exc).__name__
         failures = self.store.poll_failed(practice_id, job, code, self.redactor.scrub_text(message))
         bind_run(practice_id, job)
-        duration_ms = int((time.monotonic() - started) * 1000)
+        duration_ms = int((self.clock.monotonic() - started) * 1000)
         key = (practice_id, job)
         if isinstance(exc, AuthError):
             self._paused.add(key)
@@ -354,6 +360,7 @@ class Daemon:
             metrics=self.metrics,
             expected=expected,
             alive=lambda: bool(scheduler.running),
+            clock=self.clock,
         )
         server.start()
         self.log.info("health.listening", host=settings.host, port=server.port)
@@ -403,6 +410,8 @@ def _context(exc: Exception) -> dict[str, Any]:
 
 
 def _now_utc() -> dt.datetime:
+    # APScheduler's own notion of "run now" (its triggers compare with the wall clock), not a
+    # business decision: the injected clock would make a fixed-clock run misfire.
     return dt.datetime.now(dt.UTC)
 
 

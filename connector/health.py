@@ -15,8 +15,9 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from connector.clock import SYSTEM, Clock
 from connector.metrics import Metrics
-from connector.store import StateStore, utcnow
+from connector.store import StateStore
 
 
 class HealthServer:
@@ -29,6 +30,7 @@ class HealthServer:
         expected: ``{(practice_id, job): interval}`` of every scheduled job.
         alive: returns True while the scheduler runs.
         stale_after: how many intervals without success make a job unhealthy.
+        clock: the daemon's clock ("now" for staleness).
     """
 
     def __init__(
@@ -41,13 +43,15 @@ class HealthServer:
         expected: dict[tuple[str, str], dt.timedelta],
         alive: Callable[[], bool],
         stale_after: int = 3,
+        clock: Clock = SYSTEM,
     ) -> None:
+        self.clock = clock
         self.store = store
         self.metrics = metrics
         self.expected = expected
         self.alive = alive
         self.stale_after = stale_after
-        self.started_at = utcnow()
+        self.started_at = clock.now()
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -68,7 +72,7 @@ class HealthServer:
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """``(healthy, document)``."""
-        now = utcnow()
+        now = self.clock.now()
         problems = []
         if not self.alive():
             problems.append("scheduler is not running")

@@ -167,3 +167,47 @@ def test_check_config_example_without_secrets_exits_2(
     missing = [line for line in err if "is not set" in line]
     assert len(missing) == len(refs)
     assert all(line.strip().startswith("practices[") for line in missing)
+
+
+def test_paid_percent_outside_0_to_100_is_an_error_with_its_path(tmp_path: Path) -> None:
+    """Both the practice's threshold and a payer's twin must be a percentage (0–100)."""
+    era = {
+        "inbox": {"folder": {"path": str(tmp_path / "in")}},
+        "auto_post": {
+            "min_paid_percent_of_expected": 150,
+            "per_payer": {"12345": {"min_paid_percent_of_expected": -5}},
+        },
+    }
+    path = write_config(tmp_path, [od_practice("a", era=era)])
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ=ENV)
+    problems = info.value.problems
+    assert len(problems) == 2, problems
+    assert problems[0].startswith("practices[0].era.auto_post.min_paid_percent_of_expected")
+    assert "100" in problems[0]
+    assert problems[1].startswith(
+        "practices[0].era.auto_post.per_payer.12345.min_paid_percent_of_expected"
+    )
+
+
+def test_output_into_a_closed_pipe_exits_quietly() -> None:
+    """`connector config-schema | head -1`: when the reader has gone, no BrokenPipe traceback.
+
+    The reader's end is closed before the command writes, so the broken pipe is certain (with
+    a real `head` it depends on who is faster).
+    """
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    script = "import sys; from connector.cli import main; sys.exit(main(['config-schema']))"
+    try:
+        proc = subprocess.run([sys.executable, "-c", script], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, cwd=REPO, timeout=60,
+                              check=False)  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert proc.stderr == "", proc.stderr
+    assert proc.returncode == 0

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from decimal import Decimal
 
+from connector.clock import FixedClock
 from connector.domain import ItemKind, NewItem
 from connector.health import HealthServer
 from connector.metrics import Metrics
@@ -44,18 +45,20 @@ def test_metrics_expose_items_reviews_jobs_and_latency(store: SQLiteStore) -> No
     assert 'connector_poll_seconds_count{practice="p1",job="stripe"} 2' in body
 
 
-def test_healthz_turns_unhealthy_when_a_source_goes_stale(store: SQLiteStore) -> None:
+def test_healthz_turns_unhealthy_when_a_source_goes_stale(
+    store: SQLiteStore, clock: FixedClock
+) -> None:
     """/healthz is 200 while polls are recent and 503, naming the job, once they are stale."""
     store.poll_succeeded("p1", "stripe", {})
     expected = {("p1", "stripe"): dt.timedelta(minutes=5)}
-    server = HealthServer(
-        "127.0.0.1", 0, store=store, metrics=Metrics(), expected=expected, alive=lambda: True
-    )
+    server = HealthServer("127.0.0.1", 0, store=store, metrics=Metrics(), expected=expected,
+                          alive=lambda: True, clock=clock)  # fmt: skip
     server.start()
     try:
         assert _get(server.port, "/healthz")[0] == 200
-        server.expected = {("p1", "stripe"): dt.timedelta(microseconds=1)}
-        server.started_at -= dt.timedelta(seconds=1)
+        clock.advance(dt.timedelta(minutes=14))  # stale after 3 intervals: 15 minutes
+        assert _get(server.port, "/healthz")[0] == 200
+        clock.advance(dt.timedelta(minutes=2))
         status, body = _get(server.port, "/healthz")
         assert status == 503
         assert "p1/stripe" in json.loads(body)["problems"][0]

@@ -6,6 +6,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 
+from connector.clock import SYSTEM, Clock
 from connector.config import LoadedConfig, config_path, load_config
 from connector.logging import configure_logging
 from connector.redaction import Redactor
@@ -14,11 +15,12 @@ from connector.store import StateStore, open_store, url_secrets
 
 @dataclass
 class Runtime:
-    """What most commands need: the config, the redactor and the store."""
+    """What most commands need: the config, the redactor, the store and the one clock."""
 
     config: LoadedConfig
     redactor: Redactor
     store: StateStore
+    clock: Clock = SYSTEM
 
 
 def load(args: argparse.Namespace, *, resolve_secrets: bool = True) -> LoadedConfig:
@@ -41,4 +43,4 @@ def runtime(args: argparse.Namespace, *, resolve_secrets: bool = True) -> Runtim
     configure_logging(redactor=redactor, level=settings.level, fmt=settings.format, stream=stream)
     for warning in loaded.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return Runtime(loaded, redactor, open_store(loaded.settings.state.url))
+    return Runtime(loaded, redactor, open_store(loaded.settings.state.url, clock=SYSTEM), SYSTEM)

@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
             bar = Progress(f"replay {practice.id} {source.name}")
             log = get_logger(f"connector.replay.{source.name}")
             ctx = PollContext(practice=practice, store=rt.store, redactor=rt.redactor, log=log,
-                              stop=stop)  # fmt: skip
+                              stop=stop, clock=rt.clock)  # fmt: skip
             bind_run(practice.id, f"replay-{source.name}")
             try:
                 counts = source.replay(ctx, since, bar.update)

@@ -14,9 +14,9 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from adapters.registry import create_ledger
+from connector.clock import SYSTEM, Clock, local_today
 from connector.commands.common import runtime
 from connector.config import PracticeSettings
 from connector.errors import ConnectorError
@@ -52,7 +52,9 @@ def handle(args: argparse.Namespace) -> int:
         )
         if args.kind == "unclaimed":
             chosen = [p for p in rt.config.settings.practices if p.id in practices]
-            header, rows, failed = unclaimed_rows(chosen, rt.redactor, args.since, args.until)
+            header, rows, failed = unclaimed_rows(
+                chosen, rt.redactor, args.since, args.until, clock=rt.clock
+            )
         else:
             header, rows = _build(args.kind, rt.store, practices, args.since, args.until)
     finally:
@@ -66,14 +68,17 @@ def unclaimed_rows(
     redactor: Redactor,
     since: dt.datetime | None,
     until: dt.datetime | None,
+    *,
+    clock: Clock = SYSTEM,
 ) -> tuple[list[str], list[list[str]], bool]:
     """Rows of the unclaimed-procedures report; a practice whose PMS cannot answer is named
-    on stderr (with its error code) and makes the third value True."""
+    on stderr (with its error code) and makes the third value True. Without ``--since`` /
+    ``--until`` the window is the practice's "today" by ``clock``."""
     header = ["practice", "date", "patient", "procedure", "code", "fee", "provider"]
     rows: list[list[str]] = []
     failed = False
     for practice in practices:
-        today = dt.datetime.now(ZoneInfo(practice.timezone)).date()
+        today = local_today(clock, practice.timezone)
         start = since.date() if since else today
         end = (until.date() - dt.timedelta(days=1)) if until else today
         try:

@@ -24,7 +24,7 @@ def handle(args: argparse.Namespace) -> int:
     """Run the daemon; with --once, exit 1 when any practice's job failed."""
     rt = runtime(args)
     try:
-        daemon = Daemon(rt.config, rt.store, rt.redactor, dry_run=args.dry_run)
+        daemon = Daemon(rt.config, rt.store, rt.redactor, dry_run=args.dry_run, clock=rt.clock)
         if args.once:
             daemon.install_signal_handlers()
             outcomes = daemon.run_once()

@@ -152,7 +152,9 @@ class AutoPostRules(_Strict):
     """Dentrix Ascend style auto-posting criteria (per practice, optionally per payer)."""
 
     enabled: bool = False
-    min_paid_percent_of_expected: Decimal = Field(default=Decimal("100"), ge=0, le=1000)
+    min_paid_percent_of_expected: Decimal = Field(
+        default=Decimal("100"), ge=0, le=100, description="a percentage, 0 to 100"
+    )
     post_contracted_writeoffs: bool = True
     max_claim_amount: Money | None = None
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
+from connector.clock import SYSTEM, Clock
 from connector.config import LoadedConfig, load_config
 from connector.daemon import Daemon, JobOutcome
 from connector.errors import ConfigError
@@ -42,8 +43,10 @@ class DemoResult:
     problems: list[str] = field(default_factory=list)
 
 
-def sandbox_for(config: LoadedConfig, work_dir: Path, mariadb_port: int) -> SandboxEnvironment:
-    """A sandbox whose practices and ports are the ones ``config`` names."""
+def sandbox_for(
+    config: LoadedConfig, work_dir: Path, mariadb_port: int, clock: Clock = SYSTEM
+) -> SandboxEnvironment:
+    """A sandbox whose practices and ports are the ones ``config`` names, its data at ``clock``."""
     specs: list[PracticeSpec] = []
     stripe_port = od_port = 0
     for practice in config.settings.practices:
@@ -64,7 +67,7 @@ def sandbox_for(config: LoadedConfig, work_dir: Path, mariadb_port: int) -> Sand
             )
         )
     return SandboxEnvironment(
-        work_dir, practices=specs, ports=Ports(mariadb_port, od_port, stripe_port)
+        work_dir, practices=specs, ports=Ports(mariadb_port, od_port, stripe_port), clock=clock
     )
 
 
@@ -87,6 +90,7 @@ def run_demo(
     out: TextIO,
     mariadb_port: int = DEMO_PORTS.mariadb,
     keep_running: Callable[[SandboxEnvironment], None] | None = None,
+    clock: Clock = SYSTEM,
 ) -> DemoResult:
     """Start the sandbox, run two daemon cycles, print and check the story.
 
@@ -95,16 +99,16 @@ def run_demo(
     """
     fresh_folder(work_dir)
     unresolved = load_config(config_path, resolve_secrets=False)
-    env = sandbox_for(unresolved, work_dir, mariadb_port)
+    env = sandbox_for(unresolved, work_dir, mariadb_port, clock)
     result = DemoResult()
     with env:
         config = load_config(config_path)
         redactor = Redactor(config.secret_values())
         with (work_dir / "connector.log").open("a", encoding="utf-8") as log:
             configure_logging(redactor=redactor, fmt="json", stream=log)
-            store = open_store(config.settings.state.url)
+            store = open_store(config.settings.state.url, clock=clock)
             try:
-                daemon = Daemon(config, store, redactor)
+                daemon = Daemon(config, store, redactor, clock=clock)
                 first = daemon.run_once()
                 second = daemon.run_once()
                 _check_runs(first, second, result)

@@ -37,6 +37,7 @@ import yaml
 from adapters.base import Ledger
 from adapters.dentrix import seed as dentrix_seed
 from adapters.eaglesoft import seed as eaglesoft_seed
+from connector.clock import SYSTEM, Clock
 from connector.config import LoadedConfig, load_config
 from connector.redaction import Redactor
 from connector.sandbox import scenario
@@ -124,6 +125,7 @@ class SandboxEnvironment:
         today: dt.date | None = None,
         now: dt.datetime | None = None,
         stripe_data: StripeDataBuilder | None = None,
+        clock: Clock = SYSTEM,
     ) -> None:
         vendors = [p.vendor for p in practices]
         unknown = set(vendors) - set(VENDORS)
@@ -132,8 +134,9 @@ class SandboxEnvironment:
         self.work_dir = Path(work_dir).resolve()
         self.practices = tuple(practices)
         self.ports = ports
-        self.now = now or dt.datetime.now(dt.UTC)
-        self.today = today or dt.date.today()  # noqa: DTZ011 - the practice's local date
+        self.clock = clock
+        self.now = now or clock.now()
+        self.today = today or self.now.astimezone().date()  # the practices' local date
         self.secrets_dir = self.work_dir / "secrets"
         self.config_path = self.work_dir / "connector.yaml"
         self.state_url = f"sqlite:///{self.work_dir / 'state.db'}"

@@ -39,6 +39,7 @@ import pyodbc
 import yaml
 
 from adapters.opendental import seed as od_seed
+from connector.clock import SYSTEM, Clock
 from connector.sandbox import scenario
 from connector.sandbox.environment import PracticeSpec, _Paths, practice_section
 from connector.sandbox.mariadb import MariaDBServer
@@ -90,6 +91,7 @@ class OpenDentalFleet:
         history: int = 0,
         now: dt.datetime | None = None,
         today: dt.date | None = None,
+        clock: Clock = SYSTEM,
     ) -> None:
         if practices < 1 or payouts < 1 or payments < payouts:
             raise ValueError("need at least one practice, one payout and a payment per payout")
@@ -100,8 +102,8 @@ class OpenDentalFleet:
         self.families = families
         self.era = era
         self.history = history
-        self.now = now or dt.datetime.now(dt.UTC)
-        self.today = today or dt.date.today()  # noqa: DTZ011 - the practices' local date
+        self.now = now or clock.now()
+        self.today = today or self.now.astimezone().date()  # the practices' local date
         self.keys = (f"fleetDev{secrets.token_hex(6)}", f"fleetCust{secrets.token_hex(6)}")
         self.mariadb: MariaDBServer | None = None
         self.stripe: StripeSandbox | None = None

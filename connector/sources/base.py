@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from connector.clock import SYSTEM, Clock
 from connector.config import PracticeSettings
 from connector.redaction import Redactor
-from connector.store import StateStore, utcnow
+from connector.store import StateStore
 
 
 @dataclass
@@ -19,6 +19,7 @@ class PollContext:
 
     ``stop`` is set on SIGTERM: a source checks it between pages/files and returns early,
     having recorded only whole units of work (cursor and items in one transaction).
+    ``clock`` is the one source of "now" for the job (the daemon's).
     """
 
     practice: PracticeSettings
@@ -26,8 +27,12 @@ class PollContext:
     redactor: Redactor
     log: Any
     stop: threading.Event = field(default_factory=threading.Event)
-    now: Callable[[], dt.datetime] = utcnow
+    clock: Clock = SYSTEM
     dry_run: bool = False
+
+    def now(self) -> dt.datetime:
+        """The job's "now" (UTC), read from :attr:`clock`."""
+        return self.clock.now()
 
 
 class PollSource(Protocol):

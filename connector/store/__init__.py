@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
+from connector.clock import SYSTEM, Clock
 from connector.errors import ConfigError
 from connector.store.base import (
     HistoryEntry,
@@ -13,7 +14,7 @@ from connector.store.base import (
     StateStore,
     fair_share,
 )
-from connector.store.sqlite import SQLiteStore, utcnow
+from connector.store.sqlite import SQLiteStore
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
@@ -52,8 +53,8 @@ def redact_url(url: str) -> str:
     return url
 
 
-def open_store(url: str) -> StateStore:
-    """Open (and migrate) the store named by ``state.url``.
+def open_store(url: str, *, clock: Clock = SYSTEM) -> StateStore:
+    """Open (and migrate) the store named by ``state.url``; its timestamps come from ``clock``.
 
     Raises:
         ConfigError: the URL's scheme is unknown, or PostgreSQL is configured but psycopg is
@@ -62,7 +63,7 @@ def open_store(url: str) -> StateStore:
     """
     store: StateStore
     if url.startswith("sqlite:///"):
-        store = SQLiteStore(url.removeprefix("sqlite:///"))
+        store = SQLiteStore(url.removeprefix("sqlite:///"), clock=clock)
     elif is_postgres(url):
         try:
             from connector.store.postgres import PostgresStore  # noqa: PLC0415 - optional driver
@@ -71,7 +72,7 @@ def open_store(url: str) -> StateStore:
                 "state.url is PostgreSQL but psycopg is not installed: "
                 "pip install 'writeback-connector[postgres]'"
             ) from exc
-        store = PostgresStore(url)
+        store = PostgresStore(url, clock=clock)
     else:
         raise ConfigError(f"state.url: unknown store {url.split(':', 1)[0]!r}")
     try:
@@ -94,5 +95,4 @@ __all__ = [
     "open_store",
     "redact_url",
     "url_secrets",
-    "utcnow",
 ]

@@ -25,6 +25,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from connector import jsonutil
+from connector.clock import SYSTEM, Clock
 from connector.domain import Item, ItemStatus, NewItem
 from connector.errors import PermanentError
 from connector.money import to_cents
@@ -52,9 +53,19 @@ class PostgresStore:
             ``passfile=`` and ``PGPASSWORD`` work as usual).
         max_connections: pool size; one per scheduler worker thread is plenty.
         timeout: seconds to wait for a connection before a :class:`TransientError`.
+        clock: where the timestamps of items, reviews, history and polls come from. Leases
+            keep the server's ``now()`` on purpose (see :mod:`postgres_leases`).
     """
 
-    def __init__(self, url: str, *, max_connections: int = 10, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = 10,
+        timeout: float = 30.0,
+        clock: Clock = SYSTEM,
+    ) -> None:
+        self.clock = clock
         self._pool: ConnectionPool[Connection[Row]] = ConnectionPool(
             url,
             min_size=1,
@@ -116,10 +127,11 @@ class PostgresStore:
         Statements are sent in batches (``executemany``, pipelined by psycopg), so a page of
         100 items costs a few round trips instead of two per item.
         """
+        now = self.clock.now()
         rows = [
             (practice_id, source, item.key, item.kind.value, item.status.value,
              to_cents(item.amount), jsonutil.dumps(item.payload), item.group_key,
-             item.related_key)
+             item.related_key, now, now)
             for item in items
         ]  # fmt: skip
         new_ids: dict[int, int] = {}  # position in ``items`` -> new item id
@@ -128,7 +140,7 @@ class PostgresStore:
                 cur.executemany(
                     "INSERT INTO items (practice_id, source, key, kind, status, amount_cents,"
                     " payload, group_key, related_key, created_at, updated_at)"
-                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,now(),now())"
+                    " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
                     " ON CONFLICT (practice_id, key) DO NOTHING RETURNING id",
                     rows,
                     returning=True,
@@ -143,9 +155,9 @@ class PostgresStore:
             if fresh:
                 cur.executemany(
                     "INSERT INTO history (item_id, practice_id, at, event, from_status,"
-                    " to_status, detail) VALUES (%s,%s,now(),'item.recorded',NULL,%s,%s)",
+                    " to_status, detail) VALUES (%s,%s,%s,'item.recorded',NULL,%s,%s)",
                     [
-                        (item_id, practice_id, item.status.value,
+                        (item_id, practice_id, now, item.status.value,
                          jsonutil.dumps({"kind": item.kind.value, "amount": str(item.amount)}))
                         for item, item_id in fresh
                     ],
@@ -156,19 +168,19 @@ class PostgresStore:
             if reviews:
                 cur.executemany(
                     "INSERT INTO reviews (item_id, practice_id, reason, message, details,"
-                    " created_at) VALUES (%s,%s,%s,%s,'{}',now())",
+                    " created_at) VALUES (%s,%s,%s,%s,'{}',%s)",
                     [
                         (item_id, practice_id, item.review_reason or "review",
-                         item.review_message or "needs review")
+                         item.review_message or "needs review", now)
                         for item, item_id in reviews
                     ],
                 )  # fmt: skip
             if cursor is not None:
                 cur.execute(
                     "INSERT INTO cursors (practice_id, source, value, updated_at)"
-                    " VALUES (%s,%s,%s,now()) ON CONFLICT (practice_id, source) DO UPDATE"
+                    " VALUES (%s,%s,%s,%s) ON CONFLICT (practice_id, source) DO UPDATE"
                     " SET value = excluded.value, updated_at = excluded.updated_at",
-                    (practice_id, source, jsonutil.dumps(cursor)),
+                    (practice_id, source, jsonutil.dumps(cursor), now),
                 )
         return RecordResult(tuple(item.key for item, _ in fresh), len(items) - len(fresh))
 
@@ -246,8 +258,8 @@ class PostgresStore:
         )
 
     # -- status changes -------------------------------------------------------------------
-    @staticmethod
     def _set_status(
+        self,
         cur: Cur,
         item_id: int,
         status: ItemStatus,
@@ -263,12 +275,12 @@ class PostgresStore:
             sql.SQL(", {} = %s").format(sql.Identifier(name)) for name in columns
         )
         cur.execute(
-            sql.SQL("UPDATE items SET status = %s, updated_at = now(){} WHERE id = %s").format(
-                sets
-            ),
-            (status.value, *columns.values(), item_id),
+            sql.SQL("UPDATE items SET status = %s, updated_at = %s{} WHERE id = %s").format(sets),
+            (status.value, self.clock.now(), *columns.values(), item_id),
         )
-        _history(cur, item_id, row["practice_id"], event, row["status"], status, detail)
+        _history(
+            cur, self.clock.now(), item_id, row["practice_id"], event, row["status"], status, detail
+        )
         return str(row["practice_id"])
 
     def mark_posted(self, item_id: int, pms_ids: dict[str, Any], detail: dict[str, Any]) -> None:
@@ -299,11 +311,13 @@ class PostgresStore:
                 {"reason": reason, **(details or {})},
             )
             cur.execute(
-                "UPDATE reviews SET state = 'retried', closed_at = now() WHERE item_id = %s"
+                "UPDATE reviews SET state = 'retried', closed_at = %s WHERE item_id = %s"
                 " AND state = 'open'",
-                (item_id,),
+                (self.clock.now(), item_id),
             )
-            return _insert_review(cur, item_id, practice, reason, message, details or {})
+            return _insert_review(
+                cur, self.clock.now(), item_id, practice, reason, message, details or {}
+            )
 
     def mark_failed(
         self,
@@ -384,21 +398,30 @@ class PostgresStore:
         """Remember finished steps of a multi-step write."""
         with self._tx() as cur:
             cur.execute(
-                "UPDATE items SET progress = %s, updated_at = now() WHERE id = %s"
+                "UPDATE items SET progress = %s, updated_at = %s WHERE id = %s"
                 " RETURNING practice_id",
-                (jsonutil.dumps(progress), item_id),
+                (jsonutil.dumps(progress), self.clock.now(), item_id),
             )
             row = cur.fetchone()
             if row is None:
                 raise PermanentError(f"no item with id {item_id}", code="item_not_found")
-            _history(cur, item_id, row["practice_id"], "item.progress", None, None, progress)
+            _history(
+                cur,
+                self.clock.now(),
+                item_id,
+                row["practice_id"],
+                "item.progress",
+                None,
+                None,
+                progress,
+            )
 
     def add_history(
         self, item_id: int | None, practice_id: str, event: str, detail: dict[str, Any]
     ) -> None:
         """Append a decision to history."""
         with self._tx() as cur:
-            _history(cur, item_id, practice_id, event, None, None, detail)
+            _history(cur, self.clock.now(), item_id, practice_id, event, None, None, detail)
 
     def history(self, item_id: int) -> list[HistoryEntry]:
         """The item's history, oldest first."""
@@ -457,20 +480,29 @@ class PostgresStore:
         with self._tx() as cur:
             row = self._open_review(cur, review_id)
             cur.execute(
-                "UPDATE reviews SET state = 'resolved', closed_at = now(), resolution_note = %s"
+                "UPDATE reviews SET state = 'resolved', closed_at = %s, resolution_note = %s"
                 " WHERE id = %s",
-                (note, review_id),
+                (self.clock.now(), note, review_id),
             )
             detail = {"review_id": review_id, "note": note}
-            _history(cur, row["item_id"], row["practice_id"], "review.resolved", None, None, detail)
+            _history(
+                cur,
+                self.clock.now(),
+                row["item_id"],
+                row["practice_id"],
+                "review.resolved",
+                None,
+                None,
+                detail,
+            )
 
     def retry_review(self, review_id: int) -> Item:
         """Close the entry and requeue its item."""
         with self._tx() as cur:
             row = self._open_review(cur, review_id)
             cur.execute(
-                "UPDATE reviews SET state = 'retried', closed_at = now() WHERE id = %s",
-                (review_id,),
+                "UPDATE reviews SET state = 'retried', closed_at = %s WHERE id = %s",
+                (self.clock.now(), review_id),
             )
             self._set_status(
                 cur,
@@ -489,10 +521,10 @@ class PostgresStore:
         """Remember a poll start."""
         with self._tx() as cur:
             cur.execute(
-                "INSERT INTO polls (practice_id, source, last_started_at) VALUES (%s,%s,now())"
+                "INSERT INTO polls (practice_id, source, last_started_at) VALUES (%s,%s,%s)"
                 " ON CONFLICT (practice_id, source) DO UPDATE SET"
                 " last_started_at = excluded.last_started_at",
-                (practice_id, source),
+                (practice_id, source, self.clock.now()),
             )
 
     def poll_succeeded(self, practice_id: str, source: str, summary: dict[str, Any]) -> None:
@@ -500,10 +532,10 @@ class PostgresStore:
         with self._tx() as cur:
             cur.execute(
                 "INSERT INTO polls (practice_id, source, last_ok_at, last_summary)"
-                " VALUES (%s,%s,now(),%s) ON CONFLICT (practice_id, source) DO UPDATE SET"
+                " VALUES (%s,%s,%s,%s) ON CONFLICT (practice_id, source) DO UPDATE SET"
                 " last_ok_at = excluded.last_ok_at, last_summary = excluded.last_summary,"
                 " consecutive_failures = 0",
-                (practice_id, source, jsonutil.dumps(summary)),
+                (practice_id, source, self.clock.now(), jsonutil.dumps(summary)),
             )
 
     def poll_failed(self, practice_id: str, source: str, code: str, message: str) -> int:
@@ -511,13 +543,13 @@ class PostgresStore:
         with self._tx() as cur:
             cur.execute(
                 "INSERT INTO polls (practice_id, source, last_error_at, last_error_code,"
-                " last_error, consecutive_failures) VALUES (%s,%s,now(),%s,%s,1)"
+                " last_error, consecutive_failures) VALUES (%s,%s,%s,%s,%s,1)"
                 " ON CONFLICT (practice_id, source) DO UPDATE SET"
                 " last_error_at = excluded.last_error_at,"
                 " last_error_code = excluded.last_error_code, last_error = excluded.last_error,"
                 " consecutive_failures = polls.consecutive_failures + 1"
                 " RETURNING consecutive_failures",
-                (practice_id, source, code, message),
+                (practice_id, source, self.clock.now(), code, message),
             )
             return int(_one(cur)["consecutive_failures"])
 
@@ -635,6 +667,7 @@ class PostgresStore:
 
 def _history(
     cur: Cur,
+    at: dt.datetime,
     item_id: int | None,
     practice_id: str,
     event: str,
@@ -644,18 +677,24 @@ def _history(
 ) -> None:
     cur.execute(
         "INSERT INTO history (item_id, practice_id, at, event, from_status, to_status, detail)"
-        " VALUES (%s,%s,now(),%s,%s,%s,%s)",
-        (item_id, practice_id, event, from_status, to_status, jsonutil.dumps(detail)),
+        " VALUES (%s,%s,%s,%s,%s,%s,%s)",
+        (item_id, practice_id, at, event, from_status, to_status, jsonutil.dumps(detail)),
     )
 
 
 def _insert_review(
-    cur: Cur, item_id: int, practice_id: str, reason: str, message: str, details: dict[str, Any]
+    cur: Cur,
+    at: dt.datetime,
+    item_id: int,
+    practice_id: str,
+    reason: str,
+    message: str,
+    details: dict[str, Any],
 ) -> int:
     cur.execute(
         "INSERT INTO reviews (item_id, practice_id, reason, message, details, created_at)"
-        " VALUES (%s,%s,%s,%s,%s,now()) RETURNING id",
-        (item_id, practice_id, reason, message, jsonutil.dumps(details)),
+        " VALUES (%s,%s,%s,%s,%s,%s) RETURNING id",
+        (item_id, practice_id, reason, message, jsonutil.dumps(details), at),
     )
     return int(_one(cur)["id"])
 

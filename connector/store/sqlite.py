@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from connector import jsonutil
+from connector.clock import SYSTEM, Clock
 from connector.domain import Item, ItemStatus, NewItem
 from connector.errors import PermanentError, TransientError
 from connector.money import to_cents
@@ -18,11 +19,6 @@ from connector.store import copy, requeue, sqlite_leases
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
 from connector.store.rows import item_from_row, review_from_row, when, when_or_none
 from connector.store.schema import load_migrations
-
-
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 def _ts(value: dt.datetime | None) -> str | None:
@@ -40,12 +36,14 @@ class SQLiteStore:
     Args:
         path: database file (created with its folder); ``:memory:`` is refused because each
             thread has its own connection.
+        clock: where every timestamp the store writes comes from (leases included).
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, clock: Clock = SYSTEM) -> None:
         if str(path) == ":memory:":
             raise PermanentError("the SQLite store needs a file path, not :memory:")
         self.path = Path(path)
+        self.clock = clock
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
@@ -116,7 +114,7 @@ class SQLiteStore:
         cursor: dict[str, Any] | None = None,
     ) -> RecordResult:
         """Insert unknown items, their reviews and history, and the cursor, in one transaction."""
-        now = _ts(utcnow())
+        now = _ts(self.clock.now())
         new_keys: list[str] = []
         with self._tx() as tx:
             for item in items:
@@ -278,7 +276,7 @@ class SQLiteStore:
         ).fetchone()
         if row is None:
             raise PermanentError(f"no item with id {item_id}", code="item_not_found")
-        now = _ts(utcnow())
+        now = _ts(self.clock.now())
         sets = ", ".join(f"{name} = ?" for name in columns)
         tx.execute(
             f"UPDATE items SET status = ?, updated_at = ?{', ' + sets if sets else ''}"  # noqa: S608 - column names are ours
@@ -314,10 +312,10 @@ class SQLiteStore:
             tx.execute(
                 "UPDATE reviews SET state = 'retried', closed_at = ? WHERE item_id = ?"
                 " AND state = 'open'",
-                (_ts(utcnow()), item_id),
+                (_ts(self.clock.now()), item_id),
             )
             return self._insert_review(
-                tx, item_id, practice, reason, message, details or {}, _ts(utcnow())
+                tx, item_id, practice, reason, message, details or {}, _ts(self.clock.now())
             )
 
     def mark_failed(
@@ -398,7 +396,7 @@ class SQLiteStore:
             row = tx.execute("SELECT practice_id FROM items WHERE id = ?", (item_id,)).fetchone()
             tx.execute(
                 "UPDATE items SET progress = ?, updated_at = ? WHERE id = ?",
-                (jsonutil.dumps(progress), _ts(utcnow()), item_id),
+                (jsonutil.dumps(progress), _ts(self.clock.now()), item_id),
             )
             self._history(
                 tx,
@@ -408,7 +406,7 @@ class SQLiteStore:
                 None,
                 None,
                 progress,
-                _ts(utcnow()),
+                _ts(self.clock.now()),
             )
 
     def add_history(
@@ -416,7 +414,9 @@ class SQLiteStore:
     ) -> None:
         """Append a decision to history."""
         with self._tx() as tx:
-            self._history(tx, item_id, practice_id, event, None, None, detail, _ts(utcnow()))
+            self._history(
+                tx, item_id, practice_id, event, None, None, detail, _ts(self.clock.now())
+            )
 
     def history(self, item_id: int) -> list[HistoryEntry]:
         """The item's history, oldest first."""
@@ -508,7 +508,7 @@ class SQLiteStore:
             row = tx.execute("SELECT * FROM reviews WHERE id = ?", (review_id,)).fetchone()
             if row is None or row["state"] != "open":
                 raise PermanentError(f"no open review with id {review_id}", code="review_not_open")
-            now = _ts(utcnow())
+            now = _ts(self.clock.now())
             tx.execute(
                 "UPDATE reviews SET state = 'resolved', closed_at = ?, resolution_note = ?"
                 " WHERE id = ?",
@@ -533,7 +533,7 @@ class SQLiteStore:
                 raise PermanentError(f"no open review with id {review_id}", code="review_not_open")
             tx.execute(
                 "UPDATE reviews SET state = 'retried', closed_at = ? WHERE id = ?",
-                (_ts(utcnow()), review_id),
+                (_ts(self.clock.now()), review_id),
             )
             self._set_status(
                 tx,
@@ -556,7 +556,7 @@ class SQLiteStore:
                 "INSERT INTO polls (practice_id, source, last_started_at) VALUES (?,?,?)"
                 " ON CONFLICT (practice_id, source) DO UPDATE SET"
                 " last_started_at = excluded.last_started_at",
-                (practice_id, source, _ts(utcnow())),
+                (practice_id, source, _ts(self.clock.now())),
             )
 
     def poll_succeeded(self, practice_id: str, source: str, summary: dict[str, Any]) -> None:
@@ -566,7 +566,7 @@ class SQLiteStore:
                 "INSERT INTO polls (practice_id, source, last_ok_at, last_summary) VALUES (?,?,?,?)"
                 " ON CONFLICT (practice_id, source) DO UPDATE SET last_ok_at = excluded.last_ok_at,"
                 " last_summary = excluded.last_summary, consecutive_failures = 0",
-                (practice_id, source, _ts(utcnow()), jsonutil.dumps(summary)),
+                (practice_id, source, _ts(self.clock.now()), jsonutil.dumps(summary)),
             )
 
     def poll_failed(self, practice_id: str, source: str, code: str, message: str) -> int:
@@ -579,7 +579,7 @@ class SQLiteStore:
                 " last_error_at = excluded.last_error_at,"
                 " last_error_code = excluded.last_error_code, last_error = excluded.last_error,"
                 " consecutive_failures = polls.consecutive_failures + 1",
-                (practice_id, source, _ts(utcnow()), code, message),
+                (practice_id, source, _ts(self.clock.now()), code, message),
             )
             row = tx.execute(
                 "SELECT consecutive_failures FROM polls WHERE practice_id = ? AND source = ?",
@@ -633,12 +633,12 @@ class SQLiteStore:
     ) -> list[str]:
         """Claim free or expired practices up to the fair share; return all held."""
         with self._tx() as tx:
-            return sqlite_leases.claim(tx, owner, practice_ids, ttl, limit, utcnow())
+            return sqlite_leases.claim(tx, owner, practice_ids, ttl, limit, self.clock.now())
 
     def renew_leases(self, owner: str, ttl: dt.timedelta) -> list[str]:
         """Extend the owner's unexpired leases; return those still held."""
         with self._tx() as tx:
-            return sqlite_leases.renew(tx, owner, ttl, utcnow())
+            return sqlite_leases.renew(tx, owner, ttl, self.clock.now())
 
     def release_leases(self, owner: str, practice_ids: Collection[str] | None = None) -> list[str]:
         """Free the owner's leases (all, with its heartbeat, when no ids are given)."""
@@ -647,7 +647,7 @@ class SQLiteStore:
 
     def lease_holders(self) -> dict[str, list[str]]:
         """Live instances and the practices each holds."""
-        return sqlite_leases.holders(self._conn(), utcnow())
+        return sqlite_leases.holders(self._conn(), self.clock.now())
 
     # -- copying (``connector state copy``) -------------------------------------------------
     def export_rows(self, table: str) -> Iterator[dict[str, Any]]:

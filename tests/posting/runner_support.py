@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 from adapters.memory import MemoryLedger
+from connector.clock import FixedClock
 from connector.config import PostingSettings, PracticeSettings
 from connector.logging import get_logger
 from connector.posting.runner import PostingJob
@@ -43,7 +44,7 @@ def run(
         redactor=Redactor(),
         log=get_logger("connector.posting"),
         stop=stop or threading.Event(),
-        now=lambda: now,
+        clock=FixedClock(now),
         dry_run=False,
     )
     return job.poll(ctx)

@@ -12,6 +12,7 @@ from structlog.testing import capture_logs
 
 from adapters.base import VendorInfo
 from adapters.memory import MemoryLedger
+from connector.clock import FixedClock
 from connector.config import PostingSettings
 from connector.domain import ItemKind, ItemStatus
 from connector.errors import AuthError, ConnectorError, PermanentError, TransientError
@@ -149,7 +150,7 @@ def test_a_poison_item_does_not_keep_the_job_in_an_outage(
             store=store,
             redactor=Redactor(),
             log=get_logger("t"),
-            now=lambda: NOW + dt.timedelta(minutes=minutes),
+            clock=FixedClock(NOW + dt.timedelta(minutes=minutes)),
         )
 
     _outage(led, 1)

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.base import Ledger
 from adapters.opendental.seed import Ids
+from connector.clock import FixedClock
 from connector.config import PostingSettings
 from connector.domain import Item, ItemKind, ItemStatus
 from connector.logging import get_logger
@@ -37,7 +38,7 @@ def post(store: SQLiteStore, od: OdContext) -> dict[str, int]:
                      ledger_factory=factory)  # fmt: skip
     ctx = PollContext(practice=chosen, store=store, redactor=Redactor(),
                       log=get_logger("connector.posting"), stop=threading.Event(),
-                      now=lambda: NOW, dry_run=False)  # fmt: skip
+                      clock=FixedClock(NOW), dry_run=False)  # fmt: skip
     return job.poll(ctx)
 
 

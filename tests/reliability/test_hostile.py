@@ -18,6 +18,7 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
+from connector.clock import FixedClock
 from connector.errors import ConnectorError
 from connector.redaction import Redactor
 from connector.sandbox.stripe_data import Builder, KeyGrant, StripeDataset
@@ -253,7 +254,7 @@ def test_malformed_stripe_objects_are_reviewed_and_never_stop_the_poll(
     sandbox, broken, good = hostile_stripe
     practice = make_practice("hostile", key=KEY, api_base=sandbox.url)
     ctx = PollContext(practice=practice, store=store, redactor=Redactor(),
-                      log=structlog.get_logger("test.stripe"), now=lambda: NOW,
+                      log=structlog.get_logger("test.stripe"), clock=FixedClock(NOW),
                       stop=threading.Event())  # fmt: skip
     source = StripeSource(practice, sleep=lambda _s: None, buckets=[])
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from connector.clock import FixedClock
 from connector.store import StateStore, open_store
 from tests.support.postgres import PostgresServer
 
@@ -36,9 +37,9 @@ def store_url(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> st
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[StateStore]:
-    """A migrated store (SQLite file or PostgreSQL database), closed after the test."""
-    db = open_store(store_url)
+def store(store_url: str, clock: FixedClock) -> Iterator[StateStore]:
+    """A migrated store (SQLite file or PostgreSQL database) on the test's clock, closed after."""
+    db = open_store(store_url, clock=clock)
     yield db
     db.close()
 

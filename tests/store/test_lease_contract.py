@@ -6,12 +6,36 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 
+import pytest
+
+from connector.clock import FixedClock
 from connector.store import StateStore
 
 LONG = dt.timedelta(seconds=60)
 SHORT = dt.timedelta(seconds=0.5)
 PRACTICES = ["p1", "p2", "p3", "p4"]
+
+
+Wait = Callable[[float], None]
+
+
+@pytest.fixture
+def wait(engine: str, clock: FixedClock) -> Wait:
+    """Let ``seconds`` pass for the store's lease clock.
+
+    SQLite leases expire by the injected clock (moved, no sleep); PostgreSQL leases by the
+    server's ``now()`` on purpose (instances with skewed clocks still agree), so there the test
+    really waits.
+    """
+
+    def let_pass(seconds: float) -> None:
+        clock.advance(seconds)
+        if engine == "postgres":
+            time.sleep(seconds)
+
+    return let_pass
 
 
 def test_a_single_instance_claims_every_practice(store: StateStore) -> None:
@@ -43,28 +67,30 @@ def test_a_held_lease_is_never_claimed_by_another_instance(store: StateStore) ->
     assert store.lease_holders() == {"a": ["p1"], "b": []}
 
 
-def test_renewal_keeps_a_lease_beyond_its_ttl(store: StateStore) -> None:
+def test_renewal_keeps_a_lease_beyond_its_ttl(store: StateStore, wait: Wait) -> None:
     """Renewed every ttl/2, a short lease stays with its owner for several ttls."""
     assert store.claim_practices("a", ["p1"], SHORT) == ["p1"]
     for _ in range(5):
-        time.sleep(SHORT.total_seconds() / 2)
+        wait(SHORT.total_seconds() / 2)
         assert store.renew_leases("a", SHORT) == ["p1"]
         assert store.claim_practices("b", ["p1"], SHORT) == []
 
 
-def test_an_expired_lease_is_taken_over_and_reported_lost(store: StateStore) -> None:
+def test_an_expired_lease_is_taken_over_and_reported_lost(store: StateStore, wait: Wait) -> None:
     """Once a's lease expires, b claims it and a's renewal no longer returns it."""
     assert store.claim_practices("a", ["p1", "p2"], SHORT) == ["p1", "p2"]
-    time.sleep(SHORT.total_seconds() + 0.3)
+    wait(SHORT.total_seconds() + 0.3)
     assert store.claim_practices("b", ["p1", "p2"], LONG) == ["p1", "p2"]
     assert store.renew_leases("a", SHORT) == []
     assert store.lease_holders() == {"a": [], "b": ["p1", "p2"]}
 
 
-def test_an_expired_lease_is_not_renewed_even_if_nobody_took_it(store: StateStore) -> None:
+def test_an_expired_lease_is_not_renewed_even_if_nobody_took_it(
+    store: StateStore, wait: Wait
+) -> None:
     """Renewal does not revive an expired lease; the owner must claim it again."""
     assert store.claim_practices("a", ["p1"], SHORT) == ["p1"]
-    time.sleep(SHORT.total_seconds() + 0.3)
+    wait(SHORT.total_seconds() + 0.3)
     assert store.renew_leases("a", LONG) == []
     assert store.claim_practices("a", ["p1"], LONG) == ["p1"]
 

@@ -13,8 +13,9 @@ import pytest
 from connector.domain import Item, ItemKind, ItemStatus, NewItem
 from connector.errors import PermanentError
 from connector.store import StateStore
+from tests.conftest import TEST_NOW
 
-NOW = dt.datetime.now(dt.UTC)
+NOW = TEST_NOW  # the store fixture stamps times from a clock fixed here
 
 
 def _item(store: StateStore, key: str, practice: str = "p1") -> Item:

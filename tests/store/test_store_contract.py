@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from connector.clock import FixedClock
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.errors import PermanentError
 from connector.store import StateStore, open_store
@@ -74,12 +75,12 @@ def test_review_items_recorded_up_front_open_a_review(store: StateStore) -> None
     assert store.count_open_reviews() == {"p1": 1}
 
 
-def test_status_lifecycle_and_history(store: StateStore) -> None:
+def test_status_lifecycle_and_history(store: StateStore, clock: FixedClock) -> None:
     """failed → retried when due → posted, each change in the append-only history."""
     store.record("p1", "stripe", [_payment("txn_1")])
     item = store.find_item("p1", "txn_1")
     assert item is not None
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     store.mark_failed(item.id, "transient", "timeout", now + dt.timedelta(minutes=5))
     assert store.due_items("p1", now, 10) == []
     assert [i.key for i in store.due_items("p1", now + dt.timedelta(minutes=6), 10)] == ["txn_1"]
@@ -171,13 +172,15 @@ def test_store_is_usable_from_several_threads(store: StateStore) -> None:
     assert store.status_counts()["p1"]["received"] == 81
 
 
-def test_items_of_kind_filters_by_kind_and_recording_window(store: StateStore) -> None:
+def test_items_of_kind_filters_by_kind_and_recording_window(
+    store: StateStore, clock: FixedClock
+) -> None:
     """Reports read items by kind within [since, until) of their recording time, oldest first."""
-    before = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    before = clock.now() - dt.timedelta(seconds=1)
     store.record("p1", "stripe", [_payment("a"), _payment("b")])
     store.record("p1", "stripe", [NewItem("r", ItemKind.REFUND, {}, Decimal("-1.00"))])
     store.record("p2", "stripe", [_payment("other-practice")])
-    after = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    after = clock.now() + dt.timedelta(seconds=1)
     payments = store.items_of_kind("p1", [ItemKind.PATIENT_PAYMENT.value])
     assert [i.key for i in payments] == ["a", "b"]
     both = store.items_of_kind("p1", ["patient_payment", "refund"], before, after)

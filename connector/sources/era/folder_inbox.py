@@ -6,10 +6,14 @@ Life of a file::
                                                     └──(ParseError)──► quarantine/ERA123.835
                                                                        quarantine/ERA123.835.error.json
 
-* **Stable.** A file is taken only when nothing has changed it for ``stable_for``: its last
-  change is the newest of its mtime, its ctime (POSIX: a copy that back-dates the mtime still
-  moves the ctime) and the moment this process saw its size or mtime change. After hashing,
-  size and mtime are checked again; a file that moved meanwhile waits for the next poll.
+* **Stable.** A file is taken only when nothing has changed it for ``stable_for``. On first
+  sight its age is read on the *file system's* clock: the newest of its mtime and ctime
+  (POSIX: a copy that back-dates the mtime still moves the ctime) against the mtime of a probe
+  file touched in the work folder (the inbox itself by default), so a share whose server clock
+  differs from ours cannot make a half-written file look old. A file too young then, or one
+  whose size or mtime this process sees change, waits ``stable_for`` on the injected clock's
+  monotonic reading from that moment.
+  After hashing, size and mtime are checked again; a file that moved meanwhile waits.
 * **Dedupe by content.** The sha256 of every processed file is appended to
   ``<work_dir>/.era-index.jsonl``; a file with known content goes straight to ``processed/``
   as a duplicate. (The store dedupes item keys too, so losing the index is harmless.)
@@ -23,12 +27,12 @@ import datetime as dt
 import fnmatch
 import json
 import os
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connector.clock import SYSTEM, Clock
 from connector.errors import ConfigError, ConnectorError, ParseError
 from connector.sources.era.files import (
     append_line,
@@ -41,6 +45,7 @@ from connector.sources.era.files import (
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
 INDEX = ".era-index.jsonl"
+CLOCK_PROBE = ".connector-clock"  # touched to read the file system's own "now"
 _NEVER = ("*.part", "*.tmp", "*.error.json")
 
 
@@ -76,7 +81,7 @@ class FolderInbox:
             (default: inside ``path``).
         stable_for: how long a file must be unchanged before it is taken.
         patterns: file name patterns to take (case-insensitive); ``None`` takes every file.
-        clock: wall-clock seconds (injectable for tests).
+        clock: the one clock: monotonic seconds for waits, calendar time for records.
     """
 
     def __init__(
@@ -86,7 +91,7 @@ class FolderInbox:
         work_dir: Path | None = None,
         stable_for: dt.timedelta = dt.timedelta(seconds=10),
         patterns: Iterable[str] | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.path = path
         self.work_dir = work_dir or path
@@ -124,7 +129,8 @@ class FolderInbox:
             TransientError: the folder cannot be read.
         """
         self._require_folder()
-        now = self.clock()
+        now = self.clock.monotonic()
+        fs_now: list[float] = []  # read once, only when a file is seen for the first time
         ready: list[tuple[int, str, InboxFile]] = []
         waiting = 0
         seen: set[str] = set()
@@ -133,7 +139,7 @@ class FolderInbox:
         for path in candidates:
             seen.add(path.name)
             try:
-                found = self._ready_file(path, now)
+                found = self._ready_file(path, now, fs_now)
             except FileNotFoundError:
                 continue  # moved away by someone else since listing
             except PermissionError:
@@ -158,7 +164,7 @@ class FolderInbox:
             if entry.sha256 not in self._index():
                 self.work_dir.mkdir(parents=True, exist_ok=True)
                 line = {"sha256": entry.sha256, "file": entry.name, "outcome": outcome,
-                        "at": _iso(self.clock()), **detail}  # fmt: skip
+                        "at": self._stamp(), **detail}  # fmt: skip
                 append_line(self.index_path, json.dumps(line, sort_keys=True))
                 self._index().add(entry.sha256)
         self._changes.pop(entry.name, None)
@@ -171,7 +177,7 @@ class FolderInbox:
         with local_io("move to quarantine/", entry.path):
             target = move_unique(entry.path, self.quarantine_dir)
             atomic_write_json(target.with_name(target.name + ".error.json"),
-                              error_record(entry, target, error, self.clock()))  # fmt: skip
+                              error_record(entry, target, error, self._stamp()))  # fmt: skip
         return target
 
     # -- internals -----------------------------------------------------------------------
@@ -191,17 +197,24 @@ class FolderInbox:
             if path.is_file() and not path.is_symlink():
                 yield path
 
-    def _ready_file(self, path: Path, now: float) -> InboxFile | None:
+    def _ready_file(self, path: Path, now: float, fs_now: list[float]) -> InboxFile | None:
+        """``now``: monotonic seconds (our clock); ``fs_now``: the file system's, once read."""
         before = path.stat()
         signature = (before.st_size, before.st_mtime_ns)
         previous = self._changes.get(path.name)
-        if previous is None or previous[0] != signature:
-            # a change we watched happen counts as a change at the time we saw it
-            self._changes[path.name] = (signature, now if previous is not None else 0.0)
-        last_change = max(before.st_mtime, self._changes[path.name][1])
-        if os.name == "posix":
-            last_change = max(last_change, before.st_ctime)
-        if now - last_change < self.stable_for:
+        if previous is None:
+            last_change = before.st_mtime
+            if os.name == "posix":
+                last_change = max(last_change, before.st_ctime)
+            if self.stable_for > 0 and not fs_now:
+                fs_now.append(self._file_system_now())
+            if self.stable_for > 0 and fs_now[0] - last_change < self.stable_for:
+                self._changes[path.name] = (signature, now)  # young: wait from this moment
+                return None
+        elif previous[0] != signature:
+            self._changes[path.name] = (signature, now)  # a change we watched happen
+            return None
+        elif now - previous[1] < self.stable_for:
             return None
         digest = sha256_file(path)
         after = path.stat()
@@ -209,6 +222,23 @@ class FolderInbox:
             self._changes[path.name] = ((after.st_size, after.st_mtime_ns), now)
             return None
         return InboxFile(path, before.st_size, before.st_mtime_ns, digest)
+
+    def _file_system_now(self) -> float:
+        """The file system's current time: the mtime of a probe file in the work folder.
+
+        Falls back to our clock when the probe cannot be written (the move out of the inbox
+        would fail then anyway, with a clear message).
+        """
+        probe = self.work_dir / CLOCK_PROBE
+        try:
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+            probe.touch()  # on an existing file: sets its times to the file system's now
+            return probe.stat().st_mtime
+        except OSError:
+            return self.clock.now().timestamp()
+
+    def _stamp(self) -> str:
+        return self.clock.now().isoformat(timespec="seconds")
 
     def _index(self) -> set[str]:
         if self._known is None:
@@ -224,14 +254,14 @@ class FolderInbox:
         return self._known
 
 
-def error_record(entry: InboxFile, target: Path, error: Exception, when: float) -> dict[str, Any]:
+def error_record(entry: InboxFile, target: Path, error: Exception, when: str) -> dict[str, Any]:
     """The content of ``<name>.error.json``: why, where in the file, when, which content."""
     record: dict[str, Any] = {
         "file": entry.name,
         "quarantined_as": target.name,
         "sha256": entry.sha256,
         "size": entry.size,
-        "quarantined_at": _iso(when),
+        "quarantined_at": when,
         "code": getattr(error, "code", "unexpected"),
         "message": str(error) if isinstance(error, ConnectorError) else type(error).__name__,
     }
@@ -243,7 +273,3 @@ def error_record(entry: InboxFile, target: Path, error: Exception, when: float) 
         "the inbox folder; this .error.json may stay here"
     )
     return record
-
-
-def _iso(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat(timespec="seconds")

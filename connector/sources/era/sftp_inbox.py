@@ -20,7 +20,6 @@ import time.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import fnmatch
 import hashlib
 import os
@@ -42,6 +41,7 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
+from connector.clock import SYSTEM, Clock
 from connector.config.sources import SftpInbox
 from connector.errors import ConnectorError, TransientError
 from connector.faults import kill_point
@@ -86,6 +86,7 @@ class SftpDownloader:
         wait: tenacity wait strategy between tries (tests pass ``wait_none()``).
         on_chunk: called as ``on_chunk(name, bytes_so_far)`` after each chunk (tests use it
             to drop the connection mid-transfer).
+        clock: when downloads are recorded (the job sets its own clock before each sync).
     """
 
     def __init__(
@@ -96,8 +97,10 @@ class SftpDownloader:
         attempts: int = 3,
         wait: wait_base | None = None,
         on_chunk: Callable[[str, int], None] | None = None,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.settings = settings
+        self.clock = clock
         self.local_dir = settings.local_dir
         self.connector = SftpConnector(settings)
         self.log_path = state_dir / ".era-sftp-downloads.json"
@@ -195,7 +198,7 @@ class SftpDownloader:
             result.downloaded += 1
             log.info("era.file.downloaded", file=remote.name, local_file=local_name,
                      size=remote.size, sha256=digest, sftp=self.where)  # fmt: skip
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        now = self.clock.now().isoformat(timespec="seconds")
         downloads.put(Download(remote.name, remote.size, remote.mtime, digest, local_name, now))
         self._archive(sftp, remote, downloads, log, result)
 

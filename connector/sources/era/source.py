@@ -108,7 +108,9 @@ class EraSource:
         """
         counts: Counter[str] = Counter({name: 0 for name in COUNTERS})
         download_error: ConnectorError | None = None
+        self.inbox.clock = ctx.clock  # one clock for the whole job
         if self.downloader is not None:
+            self.downloader.clock = ctx.clock
             try:
                 synced = self.downloader.sync(ctx.log, ctx.stop, dry_run=ctx.dry_run)
                 counts["downloaded"] = synced.downloaded

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -144,7 +143,7 @@ def test_test_file_is_recorded_but_ignored(store: SQLiteStore, tmp_path: Path) -
     summary = source.poll(context(store))
     assert summary["remittances"] == 1 and summary["claims"] == 2
     assert counts(store) == {"ignored": 3}
-    assert store.due_items(PRACTICE, dt.datetime.now(dt.UTC), 10) == []
+    assert store.due_items(PRACTICE, dt.datetime.max.replace(tzinfo=dt.UTC), 10) == []
     item = store.find_item(PRACTICE, "test:era:1999999999:TRACE0001:270.00:20261118")
     assert item is not None and item.payload["test"] is True
     # the production copy of the same remittance is not mistaken for a duplicate
@@ -242,7 +241,8 @@ def test_store_failure_leaves_the_file_for_the_next_poll(tmp_path: Path) -> None
     first, second = source.inbox.path / "1.835", source.inbox.path / "2.835"
     first.write_bytes(make_835(good_claims("A"), trace="T1"))
     second.write_bytes(make_835(good_claims("B"), trace="T2"))
-    os.utime(first, (time.time() - 60, time.time() - 60))  # taken first
+    back_dated = first.stat().st_mtime - 60
+    os.utime(first, (back_dated, back_dated))  # taken first
     with pytest.raises(TransientError):
         source.poll(context(db))
     assert db.calls == 2  # one record() call per file

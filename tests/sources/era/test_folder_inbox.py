@@ -5,29 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
 
+from connector.clock import FixedClock
 from connector.errors import ConfigError, ParseError
 from connector.sources.era.files import candidate_names, move_unique
-from connector.sources.era.folder_inbox import FolderInbox
+from connector.sources.era.folder_inbox import CLOCK_PROBE, FolderInbox
+
+START = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 
-class Clock:
-    """A settable wall clock (seconds since the epoch)."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
+def Clock() -> FixedClock:
+    """The test's clock: fixed, moved only by the test (the file system keeps real time)."""
+    return FixedClock(START)
 
 
-def make_inbox(path: Path, clock: Clock, stable_for: float = 10, **kw: object) -> FolderInbox:
+def make_inbox(path: Path, clock: FixedClock, stable_for: float = 10, **kw: object) -> FolderInbox:
     path.mkdir(exist_ok=True)
     return FolderInbox(path, stable_for=dt.timedelta(seconds=stable_for), clock=clock, **kw)  # type: ignore[arg-type]
+
+
+def wait_out(inbox: FolderInbox, clock: FixedClock) -> None:
+    """Let the inbox see its new files, then let a minute pass on the test's clock."""
+    inbox.scan()
+    clock.advance(60)
 
 
 def all_contents(root: Path) -> list[bytes]:
@@ -35,7 +38,9 @@ def all_contents(root: Path) -> list[bytes]:
     return sorted(
         p.read_bytes()
         for p in root.rglob("*")
-        if p.is_file() and not p.name.endswith(".error.json") and p.name != ".era-index.jsonl"
+        if p.is_file()
+        and not p.name.endswith(".error.json")
+        and p.name not in {".era-index.jsonl", CLOCK_PROBE}
     )
 
 
@@ -46,7 +51,7 @@ def test_fresh_file_waits_until_stable(tmp_path: Path) -> None:
     (inbox.path / "a.835").write_bytes(b"ISA...")
     first = inbox.scan()
     assert first.ready == [] and first.waiting == 1
-    clock.now += 11
+    clock.advance(11)
     second = inbox.scan()
     assert [f.name for f in second.ready] == ["a.835"] and second.waiting == 0
 
@@ -57,15 +62,16 @@ def test_change_seen_between_polls_restarts_the_wait(tmp_path: Path) -> None:
     inbox = make_inbox(tmp_path / "in", clock)
     target = inbox.path / "growing.835"
     target.write_bytes(b"part one")
-    clock.now += 1000  # mtime and ctime are long past: only the watched change can hold it back
+    assert inbox.scan().ready == []  # young on the file system's clock: the wait starts now
+    clock.advance(1000)
     assert [f.name for f in inbox.scan().ready] == ["growing.835"]
     with target.open("ab") as handle:
         handle.write(b" and part two")
-    clock.now += 1
+    clock.advance(1)
     assert inbox.scan().ready == []  # the change is seen now
-    clock.now += 9
+    clock.advance(9)
     assert inbox.scan().ready == []  # 9 s after the change was seen
-    clock.now += 2
+    clock.advance(2)
     ready = inbox.scan().ready
     assert [f.size for f in ready] == [len(b"part one and part two")]
 
@@ -78,7 +84,7 @@ def test_ignores_hidden_partial_and_unmatched_files(tmp_path: Path) -> None:
         (inbox.path / name).write_bytes(b"x")
     (inbox.path / "REMIT.835").write_bytes(b"upper-case name matches too")
     (inbox.path / "sub").mkdir()
-    clock.now += 60
+    wait_out(inbox, clock)
     assert [f.name for f in inbox.scan().ready] == ["REMIT.835"]
 
 
@@ -89,8 +95,9 @@ def test_ready_files_come_oldest_first_with_their_hash(tmp_path: Path) -> None:
     for index, name in enumerate(("b.835", "a.835")):
         path = inbox.path / name
         path.write_bytes(name.encode())
-        os.utime(path, (clock.now - 100 + index, clock.now - 100 + index))
-    clock.now += 60
+        back_dated = path.stat().st_mtime - 100 + index
+        os.utime(path, (back_dated, back_dated))
+    wait_out(inbox, clock)
     ready = inbox.scan().ready
     assert [f.name for f in ready] == ["b.835", "a.835"]
     import hashlib
@@ -103,18 +110,18 @@ def test_processed_content_is_known_across_restarts(tmp_path: Path) -> None:
     clock = Clock()
     inbox = make_inbox(tmp_path / "in", clock)
     (inbox.path / "a.835").write_bytes(b"same content")
-    clock.now += 60
+    wait_out(inbox, clock)
     (entry,) = inbox.scan().ready
     moved = inbox.processed(entry, outcome="recorded", detail={"remittances": 1})
     assert moved == inbox.path / "processed" / "a.835" and moved.read_bytes() == b"same content"
     assert not (inbox.path / "a.835").exists()
     again = make_inbox(inbox.path, clock)
     (again.path / "a-resent.835").write_bytes(b"same content")
-    clock.now += 60
+    wait_out(again, clock)
     (resent,) = again.scan().ready
     assert again.is_known(resent.sha256)
     (again.path / "other.835").write_bytes(b"other content")
-    clock.now += 60
+    wait_out(again, clock)
     assert not again.is_known(next(f for f in again.scan().ready if f.name == "other.835").sha256)
 
 
@@ -123,7 +130,7 @@ def test_torn_index_line_is_tolerated(tmp_path: Path) -> None:
     clock = Clock()
     inbox = make_inbox(tmp_path / "in", clock)
     (inbox.path / "a.835").write_bytes(b"content a")
-    clock.now += 60
+    wait_out(inbox, clock)
     (entry,) = inbox.scan().ready
     inbox.processed(entry, outcome="recorded", detail={})
     with inbox.index_path.open("a") as handle:
@@ -136,7 +143,7 @@ def test_quarantine_writes_error_json_with_location(tmp_path: Path) -> None:
     clock = Clock()
     inbox = make_inbox(tmp_path / "in", clock)
     (inbox.path / "bad.835").write_bytes(b"ISA*broken")
-    clock.now += 60
+    wait_out(inbox, clock)
     (entry,) = inbox.scan().ready
     error = ParseError("CLP04 is not a number", file="bad.835", segment_no=17, segment_id="CLP",
                        element="CLP04")  # fmt: skip
@@ -162,7 +169,7 @@ def test_name_collisions_get_a_suffix_and_nothing_is_overwritten(tmp_path: Path)
         content = f"round {round_no}".encode()
         inputs.append(content)
         (inbox.path / "ERA.835").write_bytes(content)
-        clock.now += 60
+        wait_out(inbox, clock)
         (entry,) = inbox.scan().ready
         inbox.processed(entry, outcome="recorded", detail={})
     names = sorted(p.name for p in (inbox.path / "processed").iterdir())
@@ -170,7 +177,7 @@ def test_name_collisions_get_a_suffix_and_nothing_is_overwritten(tmp_path: Path)
     for round_no in range(2):
         (inbox.path / "ERA.835").write_bytes(b"bad %d" % round_no)
         inputs.append(b"bad %d" % round_no)
-        clock.now += 60
+        wait_out(inbox, clock)
         (entry,) = inbox.scan().ready
         inbox.quarantine(entry, ParseError("broken"))
     quarantined = sorted(p.name for p in (inbox.path / "quarantine").iterdir())
@@ -183,7 +190,7 @@ def test_work_dir_elsewhere(tmp_path: Path) -> None:
     clock = Clock()
     inbox = make_inbox(tmp_path / "in", clock, work_dir=tmp_path / "work")
     (inbox.path / "a.835").write_bytes(b"a")
-    clock.now += 60
+    wait_out(inbox, clock)
     (entry,) = inbox.scan().ready
     inbox.processed(entry, outcome="recorded", detail={})
     assert (tmp_path / "work" / "processed" / "a.835").read_bytes() == b"a"

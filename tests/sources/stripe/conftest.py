@@ -16,6 +16,7 @@ import pytest
 import responses
 import structlog
 
+from connector.clock import FixedClock
 from connector.config import PracticeSettings
 from connector.redaction import Redactor
 from connector.sandbox.stripe_data import StripeDataset
@@ -57,7 +58,8 @@ def make_ctx(store: SQLiteStore) -> Callable[..., PollContext]:
 
     def build(practice: PracticeSettings, now: dt.datetime = NOW) -> PollContext:
         return PollContext(practice=practice, store=store, redactor=Redactor(),
-                           log=structlog.get_logger("test.stripe"), now=lambda: now)  # fmt: skip
+                           log=structlog.get_logger("test.stripe"),
+                           clock=FixedClock(now))  # fmt: skip
 
     return build
 

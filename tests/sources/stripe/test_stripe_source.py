@@ -12,6 +12,7 @@ import pytest
 import responses
 from structlog.testing import capture_logs
 
+from connector.clock import FixedClock
 from connector.domain import ItemKind
 from connector.errors import AuthError, TransientError
 from connector.sandbox.stripe_data import (
@@ -363,7 +364,7 @@ def test_each_payout_is_one_record_call_with_the_cursor_and_stop_is_honoured(
     stop = threading.Event()
     spy = _RecordSpy(store, stop_after=1, event=stop)
     ctx = PollContext(practice=practice, store=spy, redactor=None, log=_log(),  # type: ignore[arg-type]
-                      stop=stop, now=lambda: NOW)  # fmt: skip
+                      stop=stop, clock=FixedClock(NOW))  # fmt: skip
     source = make_source(practice)
     counts = source.poll(ctx)
     assert spy.calls == [(3, True)]
@@ -371,7 +372,7 @@ def test_each_payout_is_one_record_call_with_the_cursor_and_stop_is_honoured(
     stop.clear()
     spy2 = _RecordSpy(store)
     ctx2 = PollContext(practice=practice, store=spy2, redactor=None, log=_log(),  # type: ignore[arg-type]
-                       now=lambda: NOW)  # fmt: skip
+                       clock=FixedClock(NOW))  # fmt: skip
     source.poll(ctx2)
     assert spy2.calls == [(4, True), (2, True)]
     assert item_count(store) == 9
