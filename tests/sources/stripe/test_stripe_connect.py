@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import structlog
 
+from connector.clock import FixedClock
 from connector.domain import ItemKind, ItemStatus
 from connector.redaction import Redactor
 from connector.sandbox.stripe_connect_data import ConnectStory, connect_dataset
@@ -38,7 +39,7 @@ def poll(sandbox: StripeSandbox, store: SQLiteStore, practice_id: str,
     practice = make_practice(practice_id, key=PLATFORM_KEY, account=account,
                              api_base=sandbox.url)  # fmt: skip
     ctx = PollContext(practice=practice, store=store, redactor=Redactor(),
-                      log=structlog.get_logger("test"), now=lambda: NOW)  # fmt: skip
+                      log=structlog.get_logger("test"), clock=FixedClock(NOW))  # fmt: skip
     return StripeSource(practice, sleep=lambda s: None, buckets=[]).poll(ctx)
 
 

@@ -57,7 +57,7 @@ def sandbox() -> Iterator[StripeSandbox]:
 def poll(sandbox: StripeSandbox, store: SQLiteStore, **stripe: Any) -> dict[str, int]:
     settings = make_practice("smile", key=KEY, api_base=sandbox.url, **stripe)
     ctx = PollContext(practice=settings, store=store, redactor=Redactor(),
-                      log=structlog.get_logger("test"), now=lambda: NOW)  # fmt: skip
+                      log=structlog.get_logger("test"), clock=FixedClock(NOW))  # fmt: skip
     source = StripeSource(settings, sleep=lambda s: None, wait=wait_fixed(0.5), buckets=[])
     return source.poll(ctx)
 

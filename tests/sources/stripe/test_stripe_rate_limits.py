@@ -15,6 +15,7 @@ import structlog
 from structlog.testing import capture_logs
 from tenacity import wait_fixed
 
+from connector.clock import FixedClock
 from connector.redaction import Redactor
 from connector.sandbox.stripe_data import Builder, KeyGrant, StripeDataset
 from connector.sandbox.stripe_server import StripeSandbox
@@ -65,7 +66,7 @@ class Poller:
     def poll(self) -> dict[str, int]:
         self.waits.append([])
         ctx = PollContext(practice=self.practice, store=self.store, redactor=Redactor(),
-                          log=structlog.get_logger("test"), now=lambda: NOW)  # fmt: skip
+                          log=structlog.get_logger("test"), clock=FixedClock(NOW))  # fmt: skip
         return self.source.poll(ctx)
 
 
