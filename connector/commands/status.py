@@ -9,10 +9,11 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from connector.clock import SYSTEM, Clock
+from connector.clock import Clock
 from connector.commands.common import runtime
 from connector.config import PracticeSettings
 from connector.domain import Item, ItemStatus
+from connector.posting_state import posting_state
 
 SHOWN = 20
 """Dead or failed items listed per practice in the text output (``--json`` lists all)."""
@@ -27,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=handle)
 
 
-def collect(rt: Any, clock: Clock = SYSTEM) -> dict[str, Any]:
+def collect(rt: Any) -> dict[str, Any]:
     """The status document (also used by diagnostics)."""
     counts = rt.store.status_counts()
     reviews = rt.store.count_open_reviews()
@@ -46,7 +47,8 @@ def collect(rt: Any, clock: Clock = SYSTEM) -> dict[str, Any]:
             "lease_owner": lease_owner.get(pid),
             "dead_items": [_stuck(i) for i in stuck[ItemStatus.DEAD].get(pid, [])],
             "failed_items": [_stuck(i) for i in stuck[ItemStatus.FAILED].get(pid, [])],
-            "stripe_window": _stripe_window(rt, practice, clock),
+            "posting": posting_state(rt.store, pid, polls, counts.get(pid, {})).to_json(),
+            "stripe_window": _stripe_window(rt, practice, rt.clock),
             "polls": {
                 p.source: {
                     "last_ok_at": _iso(p.last_ok_at),
@@ -73,6 +75,26 @@ def _stripe_window(rt: Any, practice: PracticeSettings, clock: Clock) -> dict[st
     window = window_of(practice.payments.stripe, rt.store.get_cursor(practice.id, "stripe"),
                        clock.now())  # fmt: skip
     return {**window.fields(), "words": window.words()}
+
+
+def _posting_words(doc: dict[str, Any]) -> str:
+    """The ``posting`` block of the status document in one line (see connector/posting_state)."""
+    if doc["state"] == "ok" and not doc["dead_items"]:
+        return f"ok (last successful run {doc['last_ok_at'] or 'never'})"
+    parts = []
+    if doc["job_failures"]:
+        after = doc["last_ok_at"]
+        streak = f"since its last success at {after}" if after else "and never succeeded"
+        parts.append(f"FAILING: {doc['job_failures']} runs in a row failed {streak}")
+    if doc["failing_items"]:
+        parts.append(f"{doc['failing_items']} items failing since {doc['failing_since']}, "
+                     "retried automatically")  # fmt: skip
+    if doc["dead_items"]:
+        parts.append(f"{doc['dead_items']} dead items (given up: fix, then `connector requeue`)")
+    if doc["last_error_code"] and doc["state"] == "failing":
+        parts.append(f"last error [{doc['last_error_code']}] {doc['last_error'] or ''}"
+                     f" at {doc['last_error_at']}")  # fmt: skip
+    return "; ".join(parts)
 
 
 def _by_practice(items: list[Item]) -> dict[str, list[Item]]:
@@ -115,6 +137,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"  items: {counts or 'none'}   open reviews: {info['open_reviews']}")
         if info["lease_owner"]:
             print(f"  worked by: {info['lease_owner']}")
+        posting = info["posting"]
+        print(f"  posting: {_posting_words(posting)}")
         if info["stripe_window"]:
             print(f"  stripe window: {info['stripe_window']['words']}")
         if not info["polls"]:

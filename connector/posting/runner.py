@@ -30,6 +30,10 @@ payload while everything else works). The job asks the PMS with a cheap read-onl
   above does not pick the same item forever). The probe only reads; the item is not retried
   within the run.
 
+A dry run (``--dry-run``) writes nothing, but an unreachable PMS ends it the same way: the
+probe fails, the job raises :class:`PmsUnavailable` and ``connector status`` shows posting
+failing (instead of one ``posting.failed`` line per item and a job that looks fine).
+
 An unexpected exception (a bug) is logged with its traceback and counted as a transient
 failure of that item only, so one bad item cannot block the queue; it dies after the usual
 number of attempts.
@@ -190,6 +194,8 @@ class PostingJob:
             raise
         except TransientError as exc:
             if dry_run:
+                if exc.code in PMS_UNAVAILABLE and not _pms_answers(ledger, item, ctx):
+                    raise _Outage(exc) from exc  # the job fails once, as a real run would
                 log.info("posting.failed", item_id=item.id, error_code=exc.code, dry_run=True)
                 return "failed"
             if exc.code in PMS_UNAVAILABLE:

@@ -121,13 +121,12 @@ def test_check_config_and_status_show_the_window(
     assert results["stripe"].startswith("ok: Stripe key accepted for own account")
     assert f"first run reads payouts that arrived since {START.isoformat()} (start)" in results[
         "stripe"]  # fmt: skip
-    rt = Runtime(loaded, Redactor(), store)
-    clock = FixedClock(NOW)
-    before = collect(rt, clock)["practices"]["smile"]["stripe_window"]
+    rt = Runtime(loaded, Redactor(), store, FixedClock(NOW))
+    before = collect(rt)["practices"]["smile"]["stripe_window"]
     assert before["basis"] == "start" and before["words"].startswith(
         f"first run: payouts that arrived since {START.isoformat()}")  # fmt: skip
     poll(sandbox, store, start=START.isoformat())
-    after = collect(rt, clock)["practices"]["smile"]["stripe_window"]
+    after = collect(rt)["practices"]["smile"]["stripe_window"]
     newest = dt.datetime.fromtimestamp(NOW_TS - 3 * DAY - 3 * DAY, dt.UTC)
     assert after["basis"] == "cursor" and after["since"] == newest.isoformat(timespec="minutes")
     assert "before the newest payout recorded" in after["words"]
