@@ -15,7 +15,8 @@ reporting_category / type                  kind                    initial statu
 ``charge_failure`` /                       ``ach_return``          received
 ``payment_failure_refund``
 ``payout_reversal`` / ``payout_failure``,  ``payout_failure``      review ``payout_failed``
-``payout_cancel``
+``payout_cancel``                                                  (the source links it to its
+                                                                   failed payout: .failures)
 ``refund_failure``                         ``stripe_other``        review ``refund_failed``
 anything else (fees, transfers, top-ups,   ``stripe_other``        ignored
 the payout's own debit)
@@ -182,6 +183,12 @@ def classify(
             status, reason = ItemStatus.REVIEW, "patient_not_found"
             message = _patient_message(patient, patient_key, ids["charge"] or txn["id"])
     elif kind is ItemKind.PAYOUT_FAILURE:
+        source = txn.get("source")
+        failed = _id(source)
+        if failed and failed.startswith("po_"):  # the failed payout whose money came back
+            payload["failed_payout"] = related = failed
+            if isinstance(source, dict) and source.get("object") == "payout":
+                payload["failed_payout_detail"] = _payout_payload(source, account)
         status, reason = ItemStatus.REVIEW, "payout_failed"
         message = (f"Stripe returned {fmt(amount)} from a failed payout ({txn['id']}) in payout "
                    f"{payout['id']}; check that the failed payout's payments are on the ledger "

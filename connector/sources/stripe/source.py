@@ -37,8 +37,9 @@ from connector.domain import ItemStatus, NewItem
 from connector.errors import ConfigError, RateLimited
 from connector.faults import kill_point
 from connector.sources.base import PollContext
-from connector.sources.stripe.classify import failed_payout_item, manual_payout_notice
+from connector.sources.stripe.classify import manual_payout_notice
 from connector.sources.stripe.client import StripeApi
+from connector.sources.stripe.failures import link_returned_money, record_failed_payouts
 from connector.sources.stripe.patients import PatientResolver
 from connector.sources.stripe.payouts import Cursor, Readiness, readiness, sort_key
 from connector.sources.stripe.progress import PayoutProgress
@@ -182,6 +183,7 @@ class StripeSource:
                     ctx.log.info("stripe.poll.stopped", inside_payout=payout["id"])
                     return
                 items = read
+            items = link_returned_money(ctx, items, counts, settings.account)
             kill_point("stripe.after_fetch_before_record")
             cursor = cursor.after_recording(payout, held_at=held_at, keep=keep)
             result = ctx.store.record(self.practice.id, SOURCE, items, cursor.to_json())
@@ -193,7 +195,8 @@ class StripeSource:
                 duplicates=result.duplicates,
             )  # fmt: skip
         if not ctx.stop.is_set():
-            self._failed_payouts(ctx, api, cursor, fail_start, counts)
+            record_failed_payouts(ctx, list(api.payouts(status="failed", arrival_gte=fail_start)),
+                                  cursor.done, account=settings.account, counts=counts)  # fmt: skip
 
     def _read(
         self, ctx: PollContext, reader: PayoutReader, payout: dict[str, Any], cursor: Cursor,
@@ -270,22 +273,6 @@ class StripeSource:
             settings.patient_id_pattern,
             lambda customer_id, platform: api.customer(customer_id, platform=platform),
         )  # fmt: skip
-
-    def _failed_payouts(
-        self, ctx: PollContext, api: StripeApi, cursor: Cursor, start: int, counts: Counter[str]
-    ) -> None:
-        for payout in api.payouts(status="failed", arrival_gte=start):
-            recorded = payout["id"] in cursor.done or bool(
-                ctx.store.group_items(self.practice.id, payout["id"]))  # fmt: skip
-            if not recorded:
-                continue  # never seen paid: its payments were never recorded as cleared
-            item = failed_payout_item(payout, account=self.settings.account)
-            result = ctx.store.record(self.practice.id, SOURCE, [item])
-            if result.new_keys:
-                counts["payouts_failed"] += 1
-                counts["review"] += 1
-                ctx.log.warning("stripe.payout.failed", payout=payout["id"],
-                                failure_code=payout.get("failure_code"))  # fmt: skip
 
     @staticmethod
     def _count(counts: Counter[str], items: list[NewItem], new: set[str], dupes: int) -> None:
