@@ -150,6 +150,30 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "stripe_transaction_unrecognised",
+        "unrecognised Stripe transaction",
+        "Stripe transaction {txn} ({type}, {amount}) in payout {payout} is not a kind the "
+        "connector knows.",
+        "Look it up in the Stripe dashboard; post it by hand if it is a patient's money, then "
+        "resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "stripe_currency_unsupported",
+        "not in US dollars",
+        "Stripe transaction {txn} in payout {payout} is in {currency}, not USD.",
+        "Post it by hand in dollars as the bank received it, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "stripe_amount_unexpected",
+        "amount with the wrong sign",
+        "Stripe transaction {txn} ({type}, {amount}) in payout {payout} has the wrong sign for "
+        "its kind.",
+        "Check it in the Stripe dashboard and post it by hand, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "connect_platform_reversal",
         "Connect refund or dispute on the platform",
         "A refund or dispute of destination charge {charge} was taken from the platform "

@@ -38,6 +38,7 @@ from typing import Any
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.money import fmt, from_cents
 from connector.sources.stripe.connect import Ownership, ownership
+from connector.sources.stripe.oddities import oddity
 from connector.sources.stripe.patients import PatientLookup, platform_charge
 
 _BY_CATEGORY = {
@@ -177,7 +178,16 @@ def classify(
         return _owned_elsewhere(txn, payout, payload, owned, amount)
     status, reason, message = ItemStatus.RECEIVED, None, None
     related = ids["original_charge"]
-    if kind is ItemKind.PATIENT_PAYMENT:
+    odd = oddity(txn, kind, amount)
+    if odd is not None:
+        status = odd.status
+        if odd.status is ItemStatus.IGNORED:
+            payload["ignored_reason"] = odd.reason
+        else:
+            reason, message = odd.reason, odd.message
+        if kind is ItemKind.PATIENT_PAYMENT:
+            related = ids["charge"]
+    elif kind is ItemKind.PATIENT_PAYMENT:
         related = ids["charge"]
         if patient is None or patient.value is None:
             status, reason = ItemStatus.REVIEW, "patient_not_found"
@@ -218,6 +228,7 @@ def _owned_elsewhere(
     payload = {**payload, "patient_ref": None, "patient_ref_from": None,
                "connect_reason": owned.reason, "owner_account": owned.owner}  # fmt: skip
     if not owned.review:
+        payload["ignored_reason"] = owned.reason
         return NewItem(key=str(txn["id"]), kind=ItemKind.STRIPE_OTHER, payload=payload,
                        amount=amount, status=ItemStatus.IGNORED, group_key=str(payout["id"]),
                        related_key=payload["charge"])  # fmt: skip

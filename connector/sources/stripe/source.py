@@ -285,8 +285,9 @@ class StripeSource:
                 counts["review"] += 1
             elif item.status is ItemStatus.IGNORED:
                 counts["ignored"] += 1
-            connect_reason = item.payload.get("connect_reason")
-            if connect_reason:
-                counts[f"ignored_{connect_reason}" if item.status is ItemStatus.IGNORED
-                       else connect_reason] += 1  # fmt: skip
+            ignored_reason = item.payload.get("ignored_reason")
+            if ignored_reason and item.status is ItemStatus.IGNORED:
+                counts[f"ignored_{ignored_reason}"] += 1
+            if item.status is ItemStatus.REVIEW and item.payload.get("connect_reason"):
+                counts[str(item.payload["connect_reason"])] += 1
 
