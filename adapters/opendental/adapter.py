@@ -26,11 +26,13 @@ from adapters.base import (
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
+    has_marker,
     marker_for,
 )
 from adapters.opendental import mapping, queries
@@ -136,6 +138,29 @@ class OpenDentalLedger:
             if int(cat) == 27 and str(value).upper() == "FIN" and not hidden:
                 return int(def_num)
         return None
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's ``payment`` rows dated start…end over ODBC (entered by: the Open Dental
+        user number, ``SecUserNumEntry``; 0 means not recorded)."""
+        guarantor = mapping.key(patient.guarantor_id)
+        if guarantor is None:
+            return []
+        rows = self.db.fetchall("family_payments", queries.FAMILY_PAYMENTS,
+                                (guarantor, start, end))  # fmt: skip
+        return [
+            PmsPayment(
+                pms_id=str(int(pay_num)),
+                patient_id=str(int(pat_num)),
+                date=_as_date(pay_date),
+                amount=Decimal(amount),
+                payment_type=str(type_name) or None,
+                entered_by=f"Open Dental user #{int(user)}" if int(user or 0) else None,
+                ours=has_marker(note),
+            )
+            for pay_num, pat_num, pay_date, amount, type_name, user, note in rows
+        ]
 
     def find_posting(
         self, external_ref: str, *, patient_id: str | None = None
@@ -558,3 +583,12 @@ class OpenDentalLedger:
         """Close the ODBC connection and the HTTP session."""
         self.db.close()
         self.api.close()
+
+
+def _as_date(value: Any) -> dt.date:
+    """An ODBC date (``date``, ``datetime`` or ISO text) as a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -130,6 +130,21 @@ class OpenDentalHarness:
         )
         return [Decimal(r[0]) for r in rows]
 
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A ``payment`` row as the Open Dental UI writes one (user 7, no marker in PayNote)."""
+        conn = self.od.db.admin()
+        try:
+            cur = conn.cursor()
+            cur.execute(
+                "INSERT INTO payment (PayType, PayDate, PayAmt, PatNum, PayNote, "
+                "SecUserNumEntry, DateEntry) VALUES (?, ?, ?, ?, 'paid at the front desk', 7, ?)",
+                int(SCENARIO.payment_type), day, str(amount), int(patient_id), day,
+            )  # fmt: skip
+            (num,) = cur.execute("SELECT LAST_INSERT_ID()").fetchone()
+        finally:
+            conn.close()
+        return str(int(num))
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """claim + claimproc rows (the tables the ``od`` fixture restores before every test)
         on one of the patient's seeded procedures, billed at ``fee`` on ``day``; no
@@ -150,6 +165,7 @@ class OpenDentalHarness:
         finally:
             conn.close()
         return str(claim)
+
 
 def _sent_claim(claim: int, pat: int, day: str, fee: str) -> seed.Row:
     return seed._claim(claim, pat, day, "S", fee, "0.00", "0.00", "0.00",
