@@ -80,6 +80,11 @@ class WritebackSettings(_Strict):
     note_template: str = (
         "Online payment of {amount} received {date} {time} (ref {reference}) posted by connector"
     )
+    hand_entry_window: Duration = Field(
+        default="3d", validate_default=True,
+        description="before writing a payment, look this far either side of the day the "
+        "patient paid for a payment of the same amount staff entered by hand (0d: never)",
+    )  # fmt: skip
     refund_adjustment_type: str | None = Field(
         default=None, description="debit adjustment type for refunds (Dentrix/Eaglesoft)"
     )

@@ -46,6 +46,15 @@ _ALL = (
         "Find who paid, then `connector retry ID --patient PMS_ID`, or post it by hand.",
     ),
     Reason(
+        "possible_hand_entry",
+        "maybe entered by hand already",
+        "Payment of {amount} ({reference}) for patient {patient_ref} on {date}: the PMS already "
+        "has a payment of {amount} for this family on {pms_date} ({pms_type}, PMS id {pms_id}, "
+        "entered by {entered_by}) that the connector did not write.",
+        "Same payment: `connector review link ID` (recorded as posted, pointing at that PMS "
+        "row; nothing written). A different payment: `connector retry ID --post-anyway`.",
+    ),
+    Reason(
         "patient_inactive",
         "patient inactive",
         "Payment of {amount} ({reference}) is for patient {patient_ref}, who is {status} in "
