@@ -17,15 +17,15 @@ from adapters.eaglesoft import EaglesoftLedger
 from adapters.eaglesoft.connection import EaglesoftConnector
 from adapters.eaglesoft.connection import StaticConnectionProvider as EsProvider
 from adapters.eaglesoft.dialect import authentication_text
-from adapters.eaglesoft.seed import DEMO_AUTH
 from adapters.memory import MemoryLedger
-from adapters.opendental.seed import Ids
 from connector.cli import main
 from connector.errors import NotImplementedYet
 from connector.reports import unclaimed_report
 from tests.support.configs import write_config
 from tests.support.emulated import TODAY, fresh_database, query
 from tests.support.opendental import CUSTOMER_KEY, DEVELOPER_KEY, OdContext
+from workshop.emulated.eaglesoft.seed import DEMO_AUTH
+from workshop.emulated.opendental.seed import Ids
 
 YEAR_2025 = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 

@@ -22,10 +22,10 @@ from connector.errors import (
     SecretNotFound,
     TransientError,
 )
+from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.checks import type_problems
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.sources.registry import build_sources
 
 

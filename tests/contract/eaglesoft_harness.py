@@ -17,11 +17,11 @@ from adapters.eaglesoft import EaglesoftLedger
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft.connection import EaglesoftConnector, StaticConnectionProvider
 from adapters.eaglesoft.dialect import authentication_text
-from adapters.eaglesoft.seed import DEMO_AUTH
 from connector.money import to_money
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.emulated import TODAY, query
 from tests.support.journal import MemoryJournal
+from workshop.emulated.eaglesoft.seed import DEMO_AUTH
 
 D = Decimal
 _MARKER = re.compile(r"^\[connector (?:auto )?(.+)\]$")

@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import Ledger, StepJournal
-from adapters.opendental import seed
-from adapters.opendental.seed import Ids
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.journal import MemoryJournal
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental import seed
+from workshop.emulated.opendental.seed import Ids
 
 D = Decimal
 

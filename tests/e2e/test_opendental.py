@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from adapters.base import marker_for
-from adapters.opendental.seed import Ids
 from connector.domain import ItemKind, ItemStatus
-from connector.sandbox.environment import PracticeSpec, SandboxEnvironment
 from tests.e2e.allocation import Split, expected_splits
 from tests.e2e.conftest import open_state, require_mariadb, run_cycle, summary
 from tests.e2e.stripe_family import PAYMENT_CENTS, REFUND_CENTS, family_dataset, land
 from tests.support.paths import REPO
+from workshop.emulated.opendental.seed import Ids
+from workshop.sandbox.environment import PracticeSpec, SandboxEnvironment
 
 D = Decimal
 PID = "riverside"

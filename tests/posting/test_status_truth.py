@@ -21,10 +21,10 @@ from connector.config import load_config
 from connector.daemon import Daemon
 from connector.domain import ItemKind, ItemStatus
 from connector.redaction import Redactor
-from connector.sandbox.mariadb import MariaDBUnavailable, odbc_driver_name
 from connector.store import SQLiteStore
 from tests.posting.helpers import PRACTICE, new_stripe, record
 from tests.support.configs import od_practice, write_config
+from workshop.sandbox.mariadb import MariaDBUnavailable, odbc_driver_name
 
 NOW = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 

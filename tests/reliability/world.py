@@ -1,6 +1,6 @@
 """The world the reliability tests break: the sandbox environment plus the real daemon.
 
-:class:`World` wraps a :class:`~connector.sandbox.environment.SandboxEnvironment` with two
+:class:`World` wraps a :class:`~workshop.sandbox.environment.SandboxEnvironment` with two
 practices — ``riverside`` on Open Dental (MariaDB + the API double; ERAs from a folder or from
 the real sshd) and ``hilltop`` on the emulated Eaglesoft database — and runs ``connector`` as a
 subprocess, one log file per run (kept for the PHI/secret scan). :meth:`World.reset` puts the
@@ -31,11 +31,11 @@ import yaml
 
 from adapters.eaglesoft.mapping import has_marker
 from connector.posting.planner import NEVER_WRITTEN
-from connector.sandbox.environment import PracticeSpec, SandboxEnvironment
 from tests.reliability import eras
 from tests.support.logscan import Needles, seeded_needles
 from tests.support.paths import REPO
 from tests.support.sshd import SshdServer
+from workshop.sandbox.environment import PracticeSpec, SandboxEnvironment
 
 OD, ES = "riverside", "hilltop"
 PRACTICES = (

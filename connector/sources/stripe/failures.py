@@ -22,8 +22,8 @@ from collections import Counter
 from typing import Any
 
 from connector.domain import ItemKind, ItemStatus, NewItem
+from connector.jobs import PollContext
 from connector.money import fmt, to_cents, to_money
-from connector.sources.base import PollContext
 from connector.sources.stripe.classify import failed_payout_item
 
 SOURCE = "stripe"

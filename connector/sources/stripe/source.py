@@ -36,7 +36,7 @@ from connector.config import PracticeSettings, StripeSettings
 from connector.domain import ItemStatus, NewItem
 from connector.errors import ConfigError, RateLimited
 from connector.faults import kill_point
-from connector.sources.base import PollContext
+from connector.jobs import PollContext
 from connector.sources.stripe.classify import manual_payout_notice
 from connector.sources.stripe.client import StripeApi
 from connector.sources.stripe.failures import link_returned_money, record_failed_payouts

@@ -14,13 +14,13 @@ import structlog
 
 from connector.clock import FixedClock
 from connector.domain import ItemKind, ItemStatus
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sandbox.stripe_connect_data import ConnectStory, connect_dataset
-from connector.sandbox.stripe_server import StripeSandbox
-from connector.sources.base import PollContext
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import NOW, make_practice
+from workshop.sandbox.stripe_connect_data import ConnectStory, connect_dataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 PLATFORM_KEY = "sk_test_connectPlatform01"
 ACCOUNTS = ("acct_1ConnectSmileA01", "acct_1ConnectSmileB01")

@@ -14,14 +14,14 @@ import structlog
 
 from connector.clock import FixedClock
 from connector.domain import ItemKind, ItemStatus
+from connector.jobs import PollContext
 from connector.redaction import Redactor
 from connector.reports import payout_report
-from connector.sandbox.stripe_data import AccountData, Builder, KeyGrant, StripeDataset
-from connector.sandbox.stripe_server import StripeSandbox
-from connector.sources.base import PollContext
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import DAY, NOW, NOW_TS, make_practice
+from workshop.sandbox.stripe_data import AccountData, Builder, KeyGrant, StripeDataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 KEY = "sk_test_failedPayoutPractice"
 

@@ -18,14 +18,14 @@ from connector.clock import FixedClock
 from connector.commands.check_config import check_practice
 from connector.commands.common import Runtime
 from connector.commands.status import collect
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import Builder, KeyGrant, StripeDataset
-from connector.sandbox.stripe_server import StripeSandbox
-from connector.sources.base import PollContext
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import DAY, NOW, NOW_TS, make_practice
 from tests.sources.stripe.test_stripe_daemon import config, practice
+from workshop.sandbox.stripe_data import Builder, KeyGrant, StripeDataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 KEY = "sk_test_firstRunPractice01"
 START = (NOW - dt.timedelta(days=31)).date()

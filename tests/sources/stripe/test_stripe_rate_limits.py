@@ -16,13 +16,13 @@ from structlog.testing import capture_logs
 from tenacity import wait_fixed
 
 from connector.clock import FixedClock
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import Builder, KeyGrant, StripeDataset
-from connector.sandbox.stripe_server import StripeSandbox
-from connector.sources.base import PollContext
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import DAY, NOW, NOW_TS, make_practice
+from workshop.sandbox.stripe_data import Builder, KeyGrant, StripeDataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 KEY = "sk_test_rateLimitedPractice"
 

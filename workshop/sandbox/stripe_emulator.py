@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from connector.sandbox.stripe_data import StripeDataset
+from workshop.sandbox.stripe_data import StripeDataset
 
 MAX_EXPAND_DEPTH = 4
 _RETRIEVE = re.compile(r"^/v1/(charges|payment_intents|customers)/([A-Za-z0-9_]+)$")

@@ -1,6 +1,6 @@
 """The demo: start the sandbox for ``config/demo.yaml``, run the daemon twice, tell the story.
 
-:func:`run_demo` is what ``connector demo`` (and ``make demo``) runs. The sandbox's Stripe and
+:func:`run_demo` is what ``python -m workshop demo`` (``make demo``) runs. The sandbox's Stripe and
 Open Dental API ports are read from the configuration (so the file stays the single source);
 its work folder (``demo-state/``) is emptied first. The first cycle records and posts; the
 second must find nothing new and post nothing (exactly once). The result is checked: every
@@ -26,10 +26,10 @@ from connector.daemon import Daemon, JobOutcome
 from connector.errors import ConfigError
 from connector.logging import configure_logging
 from connector.redaction import Redactor
-from connector.sandbox.environment import DEMO_PORTS, Ports, PracticeSpec, SandboxEnvironment
-from connector.sandbox.scenario import EXPECTED_REVIEWS
-from connector.sandbox.story import practice_story
 from connector.store import StateStore, open_store
+from workshop.sandbox.environment import DEMO_PORTS, Ports, PracticeSpec, SandboxEnvironment
+from workshop.sandbox.scenario import EXPECTED_REVIEWS
+from workshop.sandbox.story import practice_story
 
 MARKER = ".connector-demo"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -80,7 +80,23 @@ def fresh_folder(work_dir: Path) -> None:
             )
         shutil.rmtree(work_dir)
     work_dir.mkdir(parents=True)
-    (work_dir / MARKER).write_text("made by connector demo; emptied on every run\n")
+    (work_dir / MARKER).write_text("made by python -m workshop demo; emptied on every run\n")
+
+
+def config_in(config_path: Path, config: LoadedConfig, env: SandboxEnvironment) -> Path:
+    """The configuration the daemon runs with in ``env``'s work folder.
+
+    ``config_path`` itself when its state store lies in that folder (``config/demo.yaml`` and
+    ``demo-state/``); otherwise the one the sandbox wrote there (``<work>/connector.yaml``:
+    the same practices, ports and settings, with the paths of that folder), so
+    ``--work-dir DIR`` works although ``config/demo.yaml`` names ``demo-state/``.
+    """
+    url = config.settings.state.url
+    if url.startswith("sqlite:///"):
+        state = Path(url.removeprefix("sqlite:///")).resolve()
+        if state.parent == env.work_dir.resolve():
+            return config_path
+    return env.config_path
 
 
 def run_demo(
@@ -89,7 +105,7 @@ def run_demo(
     *,
     out: TextIO,
     mariadb_port: int = DEMO_PORTS.mariadb,
-    keep_running: Callable[[SandboxEnvironment], None] | None = None,
+    keep_running: Callable[[SandboxEnvironment, Path], None] | None = None,
     clock: Clock = SYSTEM,
 ) -> DemoResult:
     """Start the sandbox, run two daemon cycles, print and check the story.
@@ -102,6 +118,7 @@ def run_demo(
     env = sandbox_for(unresolved, work_dir, mariadb_port, clock)
     result = DemoResult()
     with env:
+        config_path = config_in(config_path, unresolved, env)
         config = load_config(config_path)
         redactor = Redactor(config.secret_values())
         with (work_dir / "connector.log").open("a", encoding="utf-8") as log:
@@ -128,7 +145,7 @@ def run_demo(
                 store.close()
         _print(result, first, second, out)
         if keep_running is not None:
-            keep_running(env)
+            keep_running(env, config_path)
     return result
 
 
@@ -206,14 +223,16 @@ def _print(
         line("Everything ended where the rules say. To explore: docs/demo.md.")
 
 
-def wait_for_interrupt(env: SandboxEnvironment, out: TextIO) -> None:
-    """Keep the sandbox up until Ctrl-C, printing how to explore it."""
+def wait_for_interrupt(
+    env: SandboxEnvironment, out: TextIO, config: Path = Path("config/demo.yaml")
+) -> None:
+    """Keep the sandbox up until Ctrl-C, printing how to explore it with ``config``."""
     out.write(
         "\nThe sandbox keeps running (Ctrl-C stops it). From another terminal, in this folder:\n"
-        "  .venv/bin/connector run --once --config config/demo.yaml\n"
-        "  .venv/bin/connector status --config config/demo.yaml\n"
-        "  .venv/bin/connector review --config config/demo.yaml\n"
-        "  .venv/bin/connector review show ID --config config/demo.yaml\n"
+        f"  .venv/bin/connector run --once --config {config}\n"
+        f"  .venv/bin/connector status --config {config}\n"
+        f"  .venv/bin/connector review --config {config}\n"
+        f"  .venv/bin/connector review show ID --config {config}\n"
         f"Stripe sandbox: {env.urls()['stripe']}\n"
         f"Open Dental API: {env.urls()['opendental_api']}\n"
     )

@@ -1,4 +1,4 @@
-"""Tell what the connector did, in words a practice manager understands (``connector demo``).
+"""Tell what the connector did, in words a practice manager understands (the demo's story).
 
 Everything comes from the state store (items, their history and the review queue) and the ERA
 work folders; the totals use :mod:`connector.reports`. Only ids, codes and amounts are shown,

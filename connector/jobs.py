@@ -1,4 +1,4 @@
-"""What a source is: something the daemon polls per practice, recording items in the store."""
+"""What a job is: something the daemon runs per practice (a source polling, the poster posting)."""
 
 from __future__ import annotations
 

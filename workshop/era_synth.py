@@ -9,7 +9,7 @@ invented from a fixed list.
 
 The file is written transaction by transaction, so a 50 000-claim file needs little memory::
 
-    python -m connector.sources.era.synth --claims 50000 --seed 1 out.835
+    python -m workshop.era_synth --claims 50000 --seed 1 out.835
 """
 
 from __future__ import annotations

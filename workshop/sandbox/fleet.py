@@ -1,22 +1,22 @@
 """Many Open Dental practices on one MariaDB server: the scale test's and benchmarks' world.
 
-:class:`~connector.sandbox.environment.SandboxEnvironment` runs one practice per vendor (the
+:class:`~workshop.sandbox.environment.SandboxEnvironment` runs one practice per vendor (the
 demo). The multi-instance test and the end-to-end benchmark need tens of practices, so
 :class:`OpenDentalFleet` builds them from the same parts, on 127.0.0.1 only:
 
-* one :class:`~connector.sandbox.mariadb.MariaDBServer` with a database per practice, each a
+* one :class:`~workshop.sandbox.mariadb.MariaDBServer` with a database per practice, each a
   copy of one template (the Open Dental seed plus generated families, see
-  :func:`adapters.opendental.seed.generated_practice`);
-* one :class:`~connector.sandbox.opendental_api.OpenDentalApiDouble` per database;
+  :func:`workshop.emulated.opendental.seed.generated_practice`);
+* one :class:`~workshop.sandbox.opendental_api.OpenDentalApiDouble` per database;
 * one Stripe sandbox serving every practice's own account: ``payments`` cleared card payments
   per practice over ``payouts`` paid automatic payouts, each naming a generated patient;
 * optionally ``history`` earlier payments per database (front-desk checks and cards with
   ordinary notes, no splits): a practice's payment table after a few years, which every
   lookup that scans ``payment.PayNote`` has to read;
-* optionally the scenario's Open Dental remittances (:mod:`connector.sandbox.scenario`) in
+* optionally the scenario's Open Dental remittances (:mod:`workshop.sandbox.scenario`) in
   each practice's ERA inbox;
 * secrets as files and a configuration written with the environment's
-  :func:`~connector.sandbox.environment.practice_section`.
+  :func:`~workshop.sandbox.environment.practice_section`.
 
 :meth:`OpenDentalFleet.markers` reads back, per practice, how many PMS rows carry each
 connector marker, so callers can check that everything was posted exactly once.
@@ -38,15 +38,15 @@ from typing import Any
 import pyodbc
 import yaml
 
-from adapters.opendental import seed as od_seed
 from connector.clock import SYSTEM, Clock
-from connector.sandbox import scenario
-from connector.sandbox.environment import PracticeSpec, _Paths, practice_section
-from connector.sandbox.mariadb import MariaDBServer
-from connector.sandbox.opendental_api import OpenDentalApiDouble
-from connector.sandbox.opendental_db import TEMPLATE, OpenDentalDb, build_database
-from connector.sandbox.stripe_data import DAY, Builder, KeyGrant, StripeDataset
-from connector.sandbox.stripe_server import StripeSandbox
+from workshop.emulated.opendental import seed as od_seed
+from workshop.sandbox import scenario
+from workshop.sandbox.environment import PracticeSpec, _Paths, practice_section
+from workshop.sandbox.mariadb import MariaDBServer
+from workshop.sandbox.opendental_api import OpenDentalApiDouble
+from workshop.sandbox.opendental_db import TEMPLATE, OpenDentalDb, build_database
+from workshop.sandbox.stripe_data import DAY, Builder, KeyGrant, StripeDataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 MARKER = re.compile(r"\[connector (?:auto )?([^\]]+)\]")
 FIRST_GENERATED_PATIENT = 10_000

@@ -35,9 +35,9 @@ from typing import Any
 
 import pyodbc
 
-from connector.sandbox import opendental_claims as claims
-from connector.sandbox import opendental_payments as payments
-from connector.sandbox.opendental_common import ApiFault, get_preferences
+from workshop.sandbox import opendental_claims as claims
+from workshop.sandbox import opendental_payments as payments
+from workshop.sandbox.opendental_common import ApiFault, get_preferences
 
 Handler = Callable[..., tuple[int, Any]]
 ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [

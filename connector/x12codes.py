@@ -1,9 +1,15 @@
-"""Plain-words meanings of the 835 codes support staff and review reasons need.
+"""The X12 835 code tables: plain-words meanings support staff and review reasons need.
 
-Descriptions are our own wording, written for dental office staff; the authoritative lists
-are the X12 TR3 (005010X221A1) and the CARC/RARC lists X12 maintains (updated three times a
-year). Unknown codes never raise: they render as ``unknown CARC 999`` so a new code from a
-payer never stops a file.
+The one table module of the connector: the ERA parser's ``era inspect`` report
+(:mod:`connector.sources.era.report`) and the posting rules' review messages
+(:mod:`connector.posting.codes`) both read these tables.
+
+Descriptions are our own wording, written for dental office staff (the codes a dental practice
+meets most often; see /work/shared/reference/x12-835.md §4); the authoritative lists are the
+X12 TR3 (005010X221A1) and the CARC/RARC lists X12 maintains (updated three times a year), so
+a description here is not the official text: check the X12 lists when a meaning matters.
+Unknown codes never raise: they render as ``unknown CARC 999`` so a new code from a payer never
+stops a file.
 """
 
 from __future__ import annotations
@@ -139,6 +145,8 @@ CARC = {
     "256": "service not payable under the patient's managed care contract",
     "273": "coverage or program guidelines were exceeded",
     "A1": "claim or service denied; see the remark code",
+    "A2": "contractual adjustment",
+    "A7": "presumptive payment adjustment",
     "B1": "non-covered visits",
     "B7": "provider not certified or eligible to be paid for this service on this date",
     "B13": "previously paid; payment for this service was in an earlier claim",
@@ -164,6 +172,7 @@ RARC = {
     "N130": "consult the plan's benefit documents for coverage limits",
     "N362": "the number of days or units exceeds what is allowed",
     "N381": "see the contract with the payer for restrictions, billing or payment terms",
+    "N432": "adjusted based on the plan's frequency limit",
     "N522": "duplicate of a claim processed, or being processed, as a crossover",
 }
 
@@ -193,6 +202,12 @@ def rarc(code: str) -> str:
 def group(code: str) -> str:
     """Meaning of a CAS group code."""
     return _lookup(GROUPS, code, "group code")
+
+
+def group_name(code: str) -> str:
+    """The short name of a CAS group code (``contractual obligation``), or ``unknown group``."""
+    found = GROUPS.get(code.strip().upper())
+    return found.split(" (")[0] if found is not None else "unknown group"
 
 
 def claim_status(code: str) -> str:

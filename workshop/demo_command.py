@@ -1,9 +1,12 @@
-"""``connector demo``: the whole connector against a local sandbox, told in plain words.
+"""``python -m workshop demo`` (``make demo``): the connector end to end on a local sandbox.
 
-Starts the sandbox for ``config/demo.yaml`` (or ``--config``) in ``./demo-state/`` (emptied
-first), runs two daemon cycles and prints what was recorded, posted, reversed and left for a
-person. ``--keep-running`` keeps the sandbox up until Ctrl-C so ``connector run --once``,
-``status`` and ``review`` can be tried against it. Exit 0 when the story ended as expected.
+Starts the sandbox for ``config/demo.yaml`` (or ``--config``) in ``./demo-state/`` (or
+``--work-dir``, emptied first: in another folder than the configuration names, the daemon uses
+the configuration the sandbox writes there), runs two daemon cycles and prints what was
+recorded, posted, reversed and left for a person. ``--keep-running`` keeps the sandbox up
+until Ctrl-C so ``connector run --once``, ``status`` and ``review`` can be tried against it.
+Exit 0 when the story ended as expected.
+The demo is workshop code: the shipped ``connector`` command has no ``demo``.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``demo`` command."""
     parser = sub.add_parser("demo", help="run the connector end to end on a local sandbox")
+    parser.add_argument("--config", default=None, help=f"demo configuration ({DEFAULT_CONFIG})")
     parser.add_argument(
         "--keep-running", action="store_true", help="keep the sandbox up until Ctrl-C"
     )
@@ -43,9 +47,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the demo; exit 1 with the reasons when the story did not end as expected."""
-    # The sandbox (MariaDB, PMS drivers, servers) loads only for this command, never for `run`.
-    from connector.sandbox.demo import run_demo, wait_for_interrupt  # noqa: PLC0415
-    from connector.sandbox.environment import DEMO_PORTS  # noqa: PLC0415
+    from workshop.sandbox.demo import run_demo, wait_for_interrupt  # noqa: PLC0415 - heavy
+    from workshop.sandbox.environment import DEMO_PORTS  # noqa: PLC0415
 
     mariadb_port = DEMO_PORTS.mariadb if args.mariadb_port is None else args.mariadb_port
     config = Path(args.config or DEFAULT_CONFIG)
@@ -57,7 +60,7 @@ def handle(args: argparse.Namespace) -> int:
             Path(args.work_dir),
             out=sys.stdout,
             mariadb_port=mariadb_port,
-            keep_running=(lambda env: wait_for_interrupt(env, sys.stdout))
+            keep_running=(lambda env, used: wait_for_interrupt(env, sys.stdout, used))
             if args.keep_running
             else None,
         )

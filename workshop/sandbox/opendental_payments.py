@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector.money import ZERO
-from connector.sandbox.opendental_common import (
+from workshop.sandbox.opendental_common import (
     ApiFault,
     bad,
     bool_field,
@@ -22,7 +22,7 @@ from connector.sandbox.opendental_common import (
     row_dict,
     text,
 )
-from connector.sandbox.opendental_ledger import NewSplit, auto_split, family_charges
+from workshop.sandbox.opendental_ledger import NewSplit, auto_split, family_charges
 
 PAYMENT_SOURCE_API = 13
 MODES = {"None": 0, "Email": 1, "Mail": 2, "Phone": 3, "In Person": 4, "Text": 5,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.sandbox.stripe_data import (
+from workshop.sandbox.stripe_data import (
     DAY,
     PLATFORM_ACCOUNT,
     AccountData,

@@ -24,7 +24,7 @@ import datetime as dt
 import random
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 Row = dict[str, Any]
@@ -71,7 +71,7 @@ class Ids:
 
 def schema_statements() -> list[str]:
     """The CREATE TABLE statements of ``schema.sql``, one per list item."""
-    text = resources.files("adapters.opendental").joinpath("schema.sql").read_text("utf-8")
+    text = Path(__file__).with_name("schema.sql").read_text("utf-8")
     body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
     return [part.strip() for part in body.split("\n;") if part.strip()]
 

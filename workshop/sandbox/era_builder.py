@@ -1,6 +1,6 @@
 """Write small X12 835 remittances from explicit claims (the demo's and end-to-end tests' ERAs).
 
-Unlike :mod:`connector.sources.era.synth` (random, balanced, many claims), this builds exactly
+Unlike :mod:`workshop.era_synth` (random, balanced, many claims), this builds exactly
 the claims a scenario names, so each one can match a claim the PMS seed submitted: ``CLP01`` is
 the PMS claim identifier, and each ``SVC`` line carries a procedure's code, fee and date. Every
 line, claim and transaction balances by construction:

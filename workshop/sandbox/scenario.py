@@ -1,7 +1,8 @@
 """The sandbox's story: which seeded patients pay through Stripe, and which ERAs arrive.
 
-Every id here comes from the PMS seeds (:mod:`adapters.opendental.seed`,
-:mod:`adapters.dentrix.seed`, :mod:`adapters.eaglesoft.seed`), so Stripe payments land on real
+Every id here comes from the PMS seeds (:mod:`workshop.emulated.opendental.seed`,
+:mod:`workshop.emulated.dentrix.seed`, :mod:`workshop.emulated.eaglesoft.seed`), so Stripe
+payments land on real
 patients and each ERA claim matches a claim the PMS submitted (CLP01 = its claim identifier,
 SVC = its procedures' codes, fees and dates).
 
@@ -25,9 +26,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from adapters.dentrix import seed as dentrix_seed
-from adapters.opendental.seed import Ids
-from connector.sandbox.era_builder import Adj, Claim, Line, Plb, Remittance, render
+from workshop.emulated.dentrix import seed as dentrix_seed
+from workshop.emulated.opendental.seed import Ids
+from workshop.sandbox.era_builder import Adj, Claim, Line, Plb, Remittance, render
 
 D = Decimal
 

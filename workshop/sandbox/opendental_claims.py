@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from connector.money import ZERO
-from connector.sandbox.opendental_common import (
+from workshop.sandbox.opendental_common import (
     ApiFault,
     bad,
     date_field,

@@ -1,7 +1,8 @@
 """The emulated Open Dental database on a real MariaDB server: schema, seed, quick reset.
 
 :func:`build_database` creates database ``opendental`` (schema from
-``adapters/opendental/schema.sql``, rows from :mod:`adapters.opendental.seed`) with a
+``workshop/emulated/opendental/schema.sql``, rows from
+:mod:`workshop.emulated.opendental.seed`) with a
 read-write user (the API double writes with it) and a SELECT-only user (the adapter reads with
 it), plus a template copy of the seed so :meth:`OpenDentalDb.reset` restores the practice in
 ~50 ms. Used by the sandbox environment (``make demo``), the tests and the benchmarks.
@@ -15,8 +16,8 @@ from typing import Any
 
 import pyodbc
 
-from adapters.opendental import seed as od_seed
-from connector.sandbox.mariadb import DatabaseUsers, MariaDBServer
+from workshop.emulated.opendental import seed as od_seed
+from workshop.sandbox.mariadb import DatabaseUsers, MariaDBServer
 
 TEMPLATE = "opendental_template"
 # Tables the API double writes; the others are only read and need no reset between runs.

@@ -1,15 +1,15 @@
 """A local Stripe-compatible HTTP server for the demo and end-to-end tests.
 
 Point a practice at it with ``payments.stripe.api_base: http://127.0.0.1:<port>``. It serves
-a :class:`~connector.sandbox.stripe_data.StripeDataset` through
-:class:`~connector.sandbox.stripe_emulator.StripeEmulator` and offers a small admin API (not
+a :class:`~workshop.sandbox.stripe_data.StripeDataset` through
+:class:`~workshop.sandbox.stripe_emulator.StripeEmulator` and offers a small admin API (not
 Stripe's; never counted as API requests):
 
 * ``POST /_sandbox/faults`` with a JSON body such as ``{"kind": "status", "status": 429,
   "count": 2}`` or ``{"kind": "delay", "delay": 1.5, "fraction": 0.1}``; ``DELETE`` clears;
 * ``GET /_sandbox/stats`` → request counts; ``POST /_sandbox/stats/reset``.
 
-Run by hand: ``python -m connector.sandbox.stripe_server --port 12111`` serves a demo data
+Run by hand: ``python -m workshop.sandbox.stripe_server --port 12111`` serves a demo data
 set for two practices and prints their keys.
 """
 
@@ -21,8 +21,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from connector.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
-from connector.sandbox.stripe_emulator import DroppedConnection, Fault, StripeEmulator
+from workshop.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
+from workshop.sandbox.stripe_emulator import DroppedConnection, Fault, StripeEmulator
 
 ADMIN_PREFIX = "/_sandbox/"
 
@@ -149,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
                      "2005"), account="acct_1SandboxConnect01"),
     ]  # fmt: skip
     sandbox = StripeSandbox(demo_dataset(practices), host=args.host, port=args.port)
-    print(f"Stripe sandbox at {sandbox.url}")  # noqa: T201 - a command-line tool
+    print(f"Stripe sandbox at {sandbox.url}")
     for practice in practices:
         account = f", account {practice.account}" if practice.account else ""
-        print(f"  {practice.practice_id}: key {practice.api_key}{account}")  # noqa: T201
+        print(f"  {practice.practice_id}: key {practice.api_key}{account}")
     try:
         sandbox._server.serve_forever()
     except KeyboardInterrupt:

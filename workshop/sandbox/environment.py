@@ -3,14 +3,14 @@
 :class:`SandboxEnvironment` starts, from one work folder and on 127.0.0.1 only:
 
 * a real MariaDB server with the Open Dental schema and seed, and the Open Dental API double
-  writing to it (:mod:`connector.sandbox.opendental_db`, :mod:`connector.sandbox.opendental_api`);
+  writing to it (:mod:`workshop.sandbox.opendental_db`, :mod:`workshop.sandbox.opendental_api`);
 * emulated Dentrix G and Eaglesoft databases (SQLite through the ODBC driver);
 * the Stripe sandbox server with the demo data set, each practice's payments naming patients
   of its own PMS seed (one practice is a Connect account);
-* ERA inbox folders holding the remittances of :mod:`connector.sandbox.scenario`.
+* ERA inbox folders holding the remittances of :mod:`workshop.sandbox.scenario`.
 
 It writes every secret (keys, ODBC strings) as a file under ``<work>/secrets/`` and a connector
-configuration for its practices (:meth:`write_config`). Tests, the demo (``connector demo``)
+configuration for its practices (:meth:`write_config`). Tests, the demo (``make demo``)
 and the fault tests use it; :meth:`stop_component` / :meth:`start_component` take one service
 down and bring it back. Everything stops when the ``with`` block ends.
 
@@ -35,17 +35,17 @@ from typing import Any
 import yaml
 
 from adapters.base import Ledger
-from adapters.dentrix import seed as dentrix_seed
-from adapters.eaglesoft import seed as eaglesoft_seed
 from connector.clock import SYSTEM, Clock
 from connector.config import LoadedConfig, load_config
 from connector.redaction import Redactor
-from connector.sandbox import scenario
-from connector.sandbox.mariadb import MariaDBServer
-from connector.sandbox.opendental_api import OpenDentalApiDouble
-from connector.sandbox.opendental_db import OpenDentalDb, build_database
-from connector.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
-from connector.sandbox.stripe_server import StripeSandbox
+from workshop.emulated.dentrix import seed as dentrix_seed
+from workshop.emulated.eaglesoft import seed as eaglesoft_seed
+from workshop.sandbox import scenario
+from workshop.sandbox.mariadb import MariaDBServer
+from workshop.sandbox.opendental_api import OpenDentalApiDouble
+from workshop.sandbox.opendental_db import OpenDentalDb, build_database
+from workshop.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 VENDORS = ("opendental", "dentrix", "eaglesoft")
 COMPONENTS = ("mariadb", "opendental_api", "stripe")
