@@ -225,9 +225,10 @@ _ALL = (
     Reason(
         "claim_already_received",
         "claim already received",
-        "Claim {patient_control} is already received in the PMS with {already_paid} paid; "
-        "posting {paid} again could count it twice.",
-        "Check the claim; post the difference by hand if it is a supplemental payment.",
+        "Claim {patient_control} is already received in the PMS with {already_paid} paid, not "
+        "exactly what the ERA pays ({paid}): {differences}.",
+        "Check the claim; post only the differences by hand (a claim the PMS shows exactly as "
+        "the ERA pays is recorded as posted by the PMS, without a review).",
     ),
     Reason(
         "adjustment_unmapped",
