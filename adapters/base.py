@@ -335,6 +335,39 @@ class Ledger(Protocol):
         """Release connections."""
 
 
+@dataclass(frozen=True)
+class CarrierEraAutomation:
+    """A carrier whose ERA automation differs from the office's setting."""
+
+    name: str
+    payer_id: str | None  # the carrier's electronic payer id, as ERAs name the payer
+    mode: str
+
+
+@dataclass(frozen=True)
+class EraAutomation:
+    """The PMS's own ERA processing: the office mode and the carriers that override it.
+
+    Modes: ``review_all`` (staff review every ERA), ``semi_automatic`` (one click),
+    ``fully_automatic`` (posted on import without anyone).
+    """
+
+    office_mode: str
+    carriers: tuple[CarrierEraAutomation, ...] = ()
+
+
+@runtime_checkable
+class EraAutomationReader(Protocol):
+    """Optional: a PMS that can post ERAs itself says how it is set (Open Dental)."""
+
+    def era_automation(self) -> EraAutomation:
+        """The office's ERA automation mode and the carrier overrides.
+
+        Raises:
+            TransientError.
+        """
+
+
 @runtime_checkable
 class ServicesPing(Protocol):
     """Optional capability: a ping that reaches *every* service the adapter posts through.

@@ -20,9 +20,11 @@ from typing import Any
 import structlog
 
 from adapters.base import (
+    CarrierEraAutomation,
     ChargeKind,
     ClaimMatch,
     ClaimRecord,
+    EraAutomation,
     OpenCharge,
     PatientRecord,
     PatientStatus,
@@ -151,6 +153,21 @@ class OpenDentalLedger:
             if int(cat) == 27 and str(value).upper() == "FIN" and not hidden:
                 return int(def_num)
         return None
+
+    def era_automation(self) -> EraAutomation:
+        """``EraAutomationBehavior`` and ``carrier.EraAutomationOverride`` over ODBC (modes per
+        Open Dental's ``EraAutomationMode``: 1 review all, 2 semi-automatic, 3 fully
+        automatic; read from its 24.3 source)."""
+        office = self.db.fetchall("era_automation_office", queries.ERA_AUTOMATION_OFFICE)
+        value = str(office[0][0]).strip() if office else ""
+        carriers = self.db.fetchall("era_automation_carriers", queries.ERA_AUTOMATION_CARRIERS)
+        return EraAutomation(
+            office_mode=mapping.era_mode(int(value) if value.isdigit() else 1),
+            carriers=tuple(
+                CarrierEraAutomation(str(name), str(elect).strip() or None, mapping.era_mode(mode))
+                for name, elect, mode in carriers
+            ),
+        )
 
     def patient_payments(
         self, patient: PatientRecord, start: dt.date, end: dt.date

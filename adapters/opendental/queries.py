@@ -89,6 +89,17 @@ ORDER BY p.PayNum
 """
 
 # find_posting with a patient hint: both marker forms, that patient's payments only.
+ERA_AUTOMATION_OFFICE = (
+    "SELECT ValueString FROM preference WHERE PrefName = 'EraAutomationBehavior' LIMIT 1"
+)
+"""The office's ERA automation mode (21.1.6+; absent → 1, "review all")."""
+
+ERA_AUTOMATION_CARRIERS = """
+SELECT CarrierName, ElectID, EraAutomationOverride FROM carrier
+WHERE EraAutomationOverride <> 0 ORDER BY CarrierName, CarrierNum
+"""
+"""Carriers overriding the office's ERA automation (0 = use the office's)."""
+
 FAMILY_PAYMENTS = """
 SELECT p.PayNum, p.PatNum, p.PayDate, CAST(p.PayAmt AS DECIMAL(14,2)) AS Amount,
        COALESCE(d.ItemName, '') AS TypeName, p.SecUserNumEntry, p.PayNote

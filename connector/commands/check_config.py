@@ -25,6 +25,7 @@ from connector.errors import (
 from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.checks import type_problems
+from connector.posting.era_automation import automation_warnings
 from connector.redaction import Redactor
 from connector.sources.registry import build_sources
 
@@ -72,7 +73,7 @@ def handle(args: argparse.Namespace) -> int:
     failed = 0
     for practice in loaded.settings.practices:
         for target, outcome in check_practice(practice, loaded, redactor):
-            ok = outcome.startswith("ok")
+            ok = outcome.startswith(("ok", "warning"))  # a warning does not fail the check
             failed += not ok
             print(f"{practice.id:<20} {target:<8} {redactor.scrub_text(outcome)}")
     return 1 if failed else 0
@@ -88,11 +89,14 @@ def check_practice(
         try:
             info = ledger.ping()
             problems = type_problems(practice, ledger)
+            warnings = automation_warnings(practice, ledger)
         finally:
             ledger.close()
         results.append(("pms", f"ok: {info.vendor} {info.version or ''}".rstrip()))
         for problem in problems:
             results.append(("types", f"FAILED: configuration problem: {problem}"))
+        for warning in warnings:
+            results.append(("era", f"warning: {warning}"))
     except ConnectorError as exc:
         results.append(("pms", _failure(exc, f"practices[{practice.id}].pms")))
     ctx = PollContext(
