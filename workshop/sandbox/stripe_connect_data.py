@@ -56,6 +56,9 @@ def connect_dataset(
         b.payment(platform, 9000 + n, created=ts - 5 * DAY,
                   charge_metadata={metadata_key: f"90{n}"})  # fmt: skip
         story.platform_own_payments.append(platform.transactions[-1]["id"])
+    own = b.customer(platform, {metadata_key: "903"})  # the id only on the customer
+    b.payment(platform, 9100, created=ts - 5 * DAY, customer=own)
+    story.platform_own_payments.append(platform.transactions[-1]["id"])
     later: list[dict[str, Any]] = []
     accounts: list[tuple[AccountData, list[dict[str, Any]], list[dict[str, Any]]]] = []
     for index, account_id in enumerate(connected):

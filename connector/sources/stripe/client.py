@@ -32,14 +32,19 @@ from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
 T = TypeVar("T")
 PAGE_SIZE = 100
 
-# Four levels is Stripe's expansion limit; the last path is what Connect destination charges
-# need to reach the platform charge that holds the metadata. ``data.source.charge`` is the
-# charge of a refund or dispute (a platform decides by it whether a Connect account owns it).
+# Four levels is Stripe's expansion limit; ``source_transfer.source_transaction`` is what
+# Connect destination charges need to reach the platform charge that holds the metadata.
+# ``data.source.charge`` is the charge of a refund or dispute (a platform decides by it whether
+# a Connect account owns it). The customer of a charge or of its payment intent is expanded
+# too, so a patient id kept only on the customer costs no call; a destination charge's
+# platform customer would be a fifth level and is still read with one call (cached per poll).
 TRANSACTION_EXPAND = [
     "data.source",
     "data.source.payment_intent",
     "data.source.source_transfer.source_transaction",
     "data.source.charge",
+    "data.source.customer",
+    "data.source.payment_intent.customer",
 ]
 
 # 0.5 s, 1 s, 2 s … capped at 30 s, plus up to 1 s of random jitter.
@@ -157,15 +162,17 @@ class StripeApi:
         return log
 
     # -- the calls -------------------------------------------------------------------------
-    def payouts(self, *, status: str, arrival_gte: int) -> Iterator[dict[str, Any]]:
-        """Payouts with ``status`` expected to arrive at or after ``arrival_gte`` (all pages)."""
+    def payouts(self, *, status: str | None, arrival_gte: int) -> Iterator[dict[str, Any]]:
+        """Payouts with ``status`` (None: any) expected to arrive at or after ``arrival_gte``
+        (all pages)."""
         after: str | None = None
         while True:
             params: stripe.params.PayoutListParams = {
-                "status": status,
                 "arrival_date": {"gte": arrival_gte},
                 "limit": PAGE_SIZE,
             }
+            if status is not None:
+                params["status"] = status
             if after is not None:
                 params["starting_after"] = after
             page = self._call("list_payouts", partial(

@@ -9,8 +9,9 @@ bank, as far as Stripe knows). One poll:
    transactions are listed (sources expanded, 100 per page), classified, their patient ids
    looked up, and the items recorded **together with the advanced cursor** in one
    ``store.record()`` call;
-3. lists failed payouts of the longer ``failed_payout_lookback`` window and records a review
-   item for each one whose payments were already recorded.
+3. records a review item for each failed payout of the longer ``failed_payout_lookback``
+   window whose payments were already recorded (paid and failed payouts come from one list
+   call over both windows, filtered here).
 
 ``ctx.stop`` is honoured between payouts and between the pages of a long payout; a stopped
 poll has recorded only whole payouts. A payout cut short (stop, rate limit past the poll's
@@ -153,7 +154,12 @@ class StripeSource:
             ctx.log.info("stripe.window", **window.fields())
         keep = max(settings.lookback, settings.failed_payout_lookback)
         fail_start = cursor.window_start(settings.failed_payout_lookback)
-        payouts = sorted(api.payouts(status="paid", arrival_gte=window.since), key=sort_key)
+        # one list for both windows: paid payouts to record, failed ones to check (.failures)
+        listed = list(api.payouts(status=None, arrival_gte=min(window.since, fail_start)))
+        payouts = sorted((p for p in listed if p.get("status") == "paid"
+                          and int(p.get("arrival_date") or 0) >= window.since),
+                         key=sort_key)  # fmt: skip
+        failed = [p for p in listed if p.get("status") == "failed"]
         counts["payouts_paid"] = len(payouts)
         if cursor.partial is not None and cursor.partial.payout not in {p["id"] for p in payouts}:
             cursor = cursor.with_partial(None)  # no longer a paid payout: read it whole later
@@ -195,8 +201,8 @@ class StripeSource:
                 duplicates=result.duplicates,
             )  # fmt: skip
         if not ctx.stop.is_set():
-            record_failed_payouts(ctx, list(api.payouts(status="failed", arrival_gte=fail_start)),
-                                  cursor.done, account=settings.account, counts=counts)  # fmt: skip
+            record_failed_payouts(ctx, failed, cursor.done, account=settings.account,
+                                  counts=counts)  # fmt: skip
 
     def _read(
         self, ctx: PollContext, reader: PayoutReader, payout: dict[str, Any], cursor: Cursor,

@@ -36,6 +36,7 @@ def server() -> Iterator[tuple[StripeSandbox, ConnectStory]]:
 
 def poll(sandbox: StripeSandbox, store: SQLiteStore, practice_id: str,
          account: str | None) -> dict[str, int]:  # fmt: skip
+    """One poll of one practice (the platform with ``account`` None)."""
     practice = make_practice(practice_id, key=PLATFORM_KEY, account=account,
                              api_base=sandbox.url)  # fmt: skip
     ctx = PollContext(practice=practice, store=store, redactor=Redactor(),
@@ -56,7 +57,9 @@ def test_each_destination_charge_is_recorded_by_the_connected_practice_only(
     sandbox, story = server
     summary = poll(sandbox, store, "dso-platform", None)
     for index, account in enumerate(ACCOUNTS):
-        poll(sandbox, store, f"smile-{index}", account)
+        connected = poll(sandbox, store, f"smile-{index}", account)
+        # the platform customer of a destination charge is a fifth expansion level: one call
+        assert connected["customer_lookups"] == 1
     platform = items(store, "dso-platform")
     payments = {k for k, i in platform.items() if i.kind is ItemKind.PATIENT_PAYMENT}
     assert payments == set(story.platform_own_payments)
@@ -76,7 +79,11 @@ def test_each_destination_charge_is_recorded_by_the_connected_practice_only(
     assert summary["ignored_connect_transfer"] == 12  # 10 transfers + 2 transfer reversals
     assert summary["ignored_connect_application_fee"] == 2
     assert summary["ignored_connect_destination_refund"] == 2
-    assert summary["customer_lookups"] == 0  # no customer read for another practice's payment
+    # the own payment's customer comes expanded with the list; no customer is read for
+    # another practice's payment
+    assert summary["customer_lookups"] == 0
+    refs = sorted(platform[k].payload["patient_ref"] for k in story.platform_own_payments)
+    assert refs == ["900", "901", "903", "909"]
     # Each platform charge is a patient payment in exactly one practice, the connected one.
     owners: dict[str, list[str]] = {}
     for practice_id in ("dso-platform", "smile-0", "smile-1"):

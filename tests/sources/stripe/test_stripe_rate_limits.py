@@ -115,7 +115,7 @@ def test_rate_limit_on_one_request_in_n_converges_to_the_same_items(
     assert summaries[-1].get("rate_limit_stops", 0) == 0, "did not converge"
     assert sum(s.get("rate_limited", 0) for s in summaries) >= 1
     if budget == "0s":  # every 429 ended a poll, one of them inside the long payout
-        assert sum(s.get("rate_limit_stops", 0) for s in summaries) >= 2
+        assert sum(s.get("rate_limit_stops", 0) for s in summaries) >= 1
         assert sum(s.get("payouts_resumed", 0) for s in summaries) >= 1
     assert recorded(store) == expected
     assert ok_pages(sandbox) == clean_pages  # resumed at starting_after, never from page 1
