@@ -97,6 +97,29 @@ class PmsType:
 
 
 @dataclass(frozen=True)
+class PmsPayment:
+    """A patient payment as the PMS shows it (read to spot money staff entered by hand).
+
+    Attributes:
+        pms_id: the PMS row (Open Dental ``PayNum``, Dentrix/Eaglesoft ledger row id).
+        patient_id: the family member it was entered for.
+        date: the payment date staff gave it.
+        amount: what the patient paid (positive; a refund row is negative).
+        payment_type: the PMS payment type's name, when it has one.
+        entered_by: who entered it, as far as the PMS records (a user id or name), else None.
+        ours: it carries a connector marker (we wrote it).
+    """
+
+    pms_id: str
+    patient_id: str
+    date: dt.date
+    amount: Decimal
+    payment_type: str | None
+    entered_by: str | None
+    ours: bool
+
+
+@dataclass(frozen=True)
 class ClaimLine:
     """One procedure on a claim, with what the PMS expected insurance to pay."""
 
@@ -253,6 +276,18 @@ class Ledger(Protocol):
             TransientError.
         """
 
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """Every patient payment of the patient's **family** dated ``start``…``end`` (both
+        included), oldest first, ours (``ours``: carrying a connector marker) and staff's alike.
+        Insurance payments are not listed. The engine decides what matches; the adapter only
+        reads.
+
+        Raises:
+            TransientError.
+        """
+
     def post_patient_payment(self, plan: PatientPaymentPlan) -> PostedEntry:
         """Write one patient payment with exactly the plan's splits.
 
@@ -347,6 +382,39 @@ class OfficeEraDefaults(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class CarrierEraAutomation:
+    """A carrier whose ERA automation differs from the office's setting."""
+
+    name: str
+    payer_id: str | None  # the carrier's electronic payer id, as ERAs name the payer
+    mode: str
+
+
+@dataclass(frozen=True)
+class EraAutomation:
+    """The PMS's own ERA processing: the office mode and the carriers that override it.
+
+    Modes: ``review_all`` (staff review every ERA), ``semi_automatic`` (one click),
+    ``fully_automatic`` (posted on import without anyone).
+    """
+
+    office_mode: str
+    carriers: tuple[CarrierEraAutomation, ...] = ()
+
+
+@runtime_checkable
+class EraAutomationReader(Protocol):
+    """Optional: a PMS that can post ERAs itself says how it is set (Open Dental)."""
+
+    def era_automation(self) -> EraAutomation:
+        """The office's ERA automation mode and the carrier overrides.
+
+        Raises:
+            TransientError.
+        """
+
+
 @runtime_checkable
 class ServicesPing(Protocol):
     """Optional capability: a ping that reaches *every* service the adapter posts through.
@@ -430,3 +498,12 @@ def marker_for(external_ref: str, *, auto: bool = False) -> str:
     Auto-posted insurance entries say ``[connector auto txn_…]`` so staff can see them.
     """
     return f"[connector {'auto ' if auto else ''}{external_ref}]"
+
+
+MARKER_PREFIX = "[connector "
+"""Every marker starts so (:func:`marker_for`); a row without it was not written by us."""
+
+
+def has_marker(text: str | None) -> bool:
+    """True when a PMS note carries any connector marker."""
+    return bool(text) and MARKER_PREFIX in str(text)

@@ -454,6 +454,7 @@ class Daemon:
             expected=expected,
             alive=lambda: bool(scheduler.running),
             clock=self.clock,
+            failing_after=settings.failing_after,
         )
         server.start()
         self.log.info("health.listening", host=settings.host, port=server.port)

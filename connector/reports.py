@@ -48,11 +48,25 @@ class PayoutRow:
     paid_out: Decimal = ZERO  # the payout's own debit: what Stripe sent to the bank
     ignored: Decimal = ZERO
     unposted: list[str] = field(default_factory=list)
+    failed: bool = False  # Stripe reported it paid, then failed
+    repaid_in: list[str] = field(default_factory=list)  # payouts that carried its money again
+    repays: list[str] = field(default_factory=list)  # failed payouts whose money this one carries
 
     @property
     def difference(self) -> Decimal:
         """Patient money in the payout that is not (yet) on the ledger."""
         return self.gross - self.posted - self.ignored
+
+    @property
+    def status_words(self) -> str:
+        """``failed, re-paid in po_…`` / ``re-pays po_…`` / empty for an ordinary payout."""
+        words = []
+        if self.failed:
+            again = ", ".join(self.repaid_in)
+            words.append(f"failed, re-paid in {again}" if again else "failed, not re-paid yet")
+        if self.repays:
+            words.append(f"re-pays {', '.join(self.repays)}")
+        return "; ".join(words)
 
 
 @dataclass
@@ -112,6 +126,11 @@ def payout_report(
             if item.payload.get("type") == "payout":
                 row.paid_out += -item.amount  # the transfer to the bank, not money in it
                 continue
+            if item.kind is ItemKind.PAYOUT_FAILURE and item.key.endswith(":failed"):
+                row.failed = True  # the review item of a paid payout that failed
+            returned = item.payload.get("failed_payout")
+            if item.kind is ItemKind.PAYOUT_FAILURE and isinstance(returned, str):
+                row.repays.append(returned)
             row.items += 1
             row.fees += _money(item.payload, "fee")
             row.net += _money(item.payload, "net")
@@ -126,6 +145,10 @@ def payout_report(
                 row.unposted.append(
                     f"{item.key} {item.kind.value} {item.amount} {item.status.value}"
                 )
+    for (practice_id, payout), row in rows.items():
+        for failed in row.repays:
+            if (practice_id, failed) in rows:
+                rows[(practice_id, failed)].repaid_in.append(payout)
     return sorted(rows.values(), key=lambda r: (r.practice_id, r.arrival_date or "", r.payout))
 
 

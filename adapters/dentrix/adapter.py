@@ -30,6 +30,7 @@ from adapters.base import (
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
@@ -37,7 +38,7 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.dentrix import claims, patients
+from adapters.dentrix import claims, history, patients
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.dentrix.connection import DentrixConnector, build_connector
@@ -129,6 +130,15 @@ class DentrixLedger:
         """``admin.fulldef`` deftype 9, with the ``+``/``-`` prefix as the sign."""
         rows = self.session.read("adjustment_types", lambda tx: tx.rows(q.DEFINITIONS, 9))
         return [m.pms_type(row, "adjustment") for row in rows]
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's patient payments dated start…end (see :mod:`.history`)."""
+        guarantor = int(patient.guarantor_id)
+        return self.session.read(
+            "patient_payments", lambda tx: history.family_payments(tx, guarantor, start, end)
+        )
 
     def find_posting(
         self, external_ref: str, *, patient_id: str | None = None

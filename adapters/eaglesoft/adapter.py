@@ -28,6 +28,7 @@ from adapters.base import (
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
@@ -35,7 +36,7 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.eaglesoft import claims, patients
+from adapters.eaglesoft import claims, history, patients
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.eaglesoft.connection import EaglesoftConnector, build_connector
@@ -129,6 +130,15 @@ class EaglesoftLedger:
         """``adjustment_type`` rows (no sign: C or D is chosen per transaction)."""
         rows = self.session.read("adjustment_types", lambda tx: tx.rows(q.ADJUSTMENT_TYPES))
         return [m.adjustment_type(row) for row in rows]
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's patient payments dated start…end (see :mod:`.history`)."""
+        guarantor = int(patient.guarantor_id)
+        return self.session.read(
+            "patient_payments", lambda tx: history.family_payments(tx, guarantor, start, end)
+        )
 
     def find_posting(
         self, external_ref: str, *, patient_id: str | None = None

@@ -29,11 +29,13 @@ from adapters.base import (
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
+    has_marker,
     marker_for,
 )
 from adapters.memory.state import MemCheck, MemClaim, MemoryData, MemPayment, read_fixture
@@ -176,6 +178,23 @@ class MemoryLedger(MemoryData):
                     external_ref, dict(row.pms_ids), row.amount, already_existed=True
                 )
         return None
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's patient payments and reversals dated start…end, oldest first."""
+        self._enter("patient_payments")
+        family = {p.patient_id for p in self.patients.values()
+                  if p.guarantor_id == patient.guarantor_id}  # fmt: skip
+        rows = [r for r in self.payments if r.kind in ("patient_payment", "reversal")
+                and r.patient_id in family and start <= r.date <= end]  # fmt: skip
+        return [
+            PmsPayment(
+                r.payment_id, r.patient_id, r.date, r.amount, r.payment_type, r.entered_by,
+                has_marker(r.note),
+            )
+            for r in sorted(rows, key=lambda r: (r.date, r.payment_id))
+        ]
 
     def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
         """The claims with exactly this identifier, or this payer claim number, or whose date

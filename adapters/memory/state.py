@@ -100,6 +100,8 @@ class MemPayment:
     date: dt.date
     pms_ids: dict[str, Any]
     splits: list[dict[str, Any]] = field(default_factory=list)
+    payment_type: str | None = None
+    entered_by: str | None = None
 
 
 @dataclass
@@ -140,6 +142,18 @@ class MemoryData:
         return f"{prefix}-{self._next}"
 
     # -- builder ------------------------------------------------------------------------------
+    def add_hand_payment(
+        self, patient_id: str, day: dt.date | str, amount: Decimal | str, *,
+        payment_type: str = "Check", entered_by: str = "frontdesk", note: str = "",
+    ) -> MemPayment:  # fmt: skip
+        """A patient payment staff keyed in by hand (no marker; not applied to charges)."""
+        pay_id = self.next_id("PAY")
+        row = MemPayment(pay_id, "patient_payment", note, Decimal(str(amount)), patient_id,
+                         _date(day), {"payment_id": pay_id, "patient_id": patient_id},
+                         payment_type=payment_type, entered_by=entered_by)  # fmt: skip
+        self.payments.append(row)
+        return row
+
     def add_patient(
         self,
         patient_id: str,

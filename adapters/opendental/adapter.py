@@ -21,18 +21,22 @@ from typing import Any
 import structlog
 
 from adapters.base import (
+    CarrierEraAutomation,
     ChargeKind,
     ClaimMatch,
     ClaimRecord,
+    EraAutomation,
     OfficeEraSettings,
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
+    has_marker,
     marker_for,
 )
 from adapters.opendental import mapping, patients, queries, remittance_check, versions
@@ -206,6 +210,44 @@ class OpenDentalLedger:
             if int(cat) == 27 and str(value).upper() == "FIN" and not hidden:
                 return int(def_num)
         return None
+
+    def era_automation(self) -> EraAutomation:
+        """``EraAutomationBehavior`` and ``carrier.EraAutomationOverride`` over ODBC (modes per
+        Open Dental's ``EraAutomationMode``: 1 review all, 2 semi-automatic, 3 fully
+        automatic; read from its 24.3 source)."""
+        office = self.db.fetchall("era_automation_office", queries.ERA_AUTOMATION_OFFICE)
+        value = str(office[0][0]).strip() if office else ""
+        carriers = self.db.fetchall("era_automation_carriers", queries.ERA_AUTOMATION_CARRIERS)
+        return EraAutomation(
+            office_mode=mapping.era_mode(int(value) if value.isdigit() else 1),
+            carriers=tuple(
+                CarrierEraAutomation(str(name), str(elect).strip() or None, mapping.era_mode(mode))
+                for name, elect, mode in carriers
+            ),
+        )
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's ``payment`` rows dated start…end over ODBC (entered by: the Open Dental
+        user number, ``SecUserNumEntry``; 0 means not recorded)."""
+        guarantor = mapping.key(patient.guarantor_id)
+        if guarantor is None:
+            return []
+        rows = self.db.fetchall("family_payments", queries.FAMILY_PAYMENTS,
+                                (guarantor, start, end))  # fmt: skip
+        return [
+            PmsPayment(
+                pms_id=str(int(pay_num)),
+                patient_id=str(int(pat_num)),
+                date=_as_date(pay_date),
+                amount=Decimal(amount),
+                payment_type=str(type_name) or None,
+                entered_by=f"Open Dental user #{int(user)}" if int(user or 0) else None,
+                ours=has_marker(note),
+            )
+            for pay_num, pat_num, pay_date, amount, type_name, user, note in rows
+        ]
 
     def find_posting(
         self, external_ref: str, *, patient_id: str | None = None
@@ -737,3 +779,12 @@ def split_words(plan: PatientPaymentPlan) -> str:
         for s in plan.splits
     ]
     return "; ".join(parts) or "none"
+
+
+def _as_date(value: Any) -> dt.date:
+    """An ODBC date (``date``, ``datetime`` or ISO text) as a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

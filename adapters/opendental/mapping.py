@@ -210,3 +210,13 @@ def claim_record(claim: Sequence[Any], claimprocs: Iterable[Sequence[Any]]) -> C
         has_secondary_plan=bool(int(plan2 or 0)) or int(plan_count) > 1,
         carrier_name=str(carrier) or None,
     )
+
+
+ERA_MODES = {1: "review_all", 2: "semi_automatic", 3: "fully_automatic"}
+"""Open Dental's ``EraAutomationMode`` values (0, "use global", only on carriers)."""
+
+
+def era_mode(value: Any) -> str:
+    """Our word for an ``EraAutomationMode`` value (unknown values read ``unknown_<n>``)."""
+    number = int(value)
+    return ERA_MODES.get(number, "use_office" if number == 0 else f"unknown_{number}")

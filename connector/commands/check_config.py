@@ -26,6 +26,7 @@ from connector.errors import (
 from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.checks import type_problems
+from connector.posting.era_automation import automation_warnings
 from connector.posting.era_office import EraChoices, office_settings
 from connector.redaction import Redactor
 from connector.sources.registry import build_sources
@@ -74,7 +75,7 @@ def handle(args: argparse.Namespace) -> int:
     failed = 0
     for practice in loaded.settings.practices:
         for target, outcome in check_practice(practice, loaded, redactor):
-            ok = outcome.startswith("ok")
+            ok = outcome.startswith(("ok", "warning"))  # a warning does not fail the check
             failed += not ok
             print(f"{practice.id:<20} {target:<8} {redactor.scrub_text(outcome)}")
     for target, outcome in check_services(loaded):
@@ -121,6 +122,7 @@ def check_practice(
                 if practice.era is not None and practice.era.enabled
                 else []
             )
+            warnings = automation_warnings(practice, ledger)
         finally:
             ledger.close()
         results.append(("pms", f"ok: {info.vendor} {info.version or ''}".rstrip()))
@@ -130,6 +132,8 @@ def check_practice(
         results.extend(("era-set", f"ok: {line}") for line in era_lines)
         for problem in problems:
             results.append(("types", f"FAILED: configuration problem: {problem}"))
+        for warning in warnings:
+            results.append(("era", f"warning: {warning}"))
     except ConnectorError as exc:
         results.append(("pms", _failure(exc, f"practices[{practice.id}].pms")))
     ctx = PollContext(

@@ -125,6 +125,7 @@ def _build(
             "posted",
             "difference",
             "not posted",
+            "payout status",
         ]
         return header, [
             [
@@ -139,6 +140,7 @@ def _build(
                 fmt(r.posted),
                 fmt(r.difference),
                 "; ".join(r.unposted),
+                r.status_words,
             ]
             for r in payout_report(store, practices, since, until)
         ]

@@ -13,6 +13,7 @@ from connector.commands.common import runtime
 from connector.commands.review import say
 from connector.domain import ItemKind
 from connector.errors import PermanentError
+from connector.posting import hand_entry
 from connector.posting.planner import PATIENT_OVERRIDE
 from connector.posting.reasons import describe
 from connector.store import StateStore
@@ -27,6 +28,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PMS_ID",
         help="for a patient payment: post it to this PMS patient id (when the payment's "
         "metadata named no patient, or the wrong one)",
+    )
+    parser.add_argument(
+        "--post-anyway",
+        action="store_true",
+        help="for a possible_hand_entry review: the PMS payment found is another payment; "
+        "post this one without that check",
     )
     parser.set_defaults(handler=handle)
 
@@ -50,7 +57,10 @@ def handle(args: argparse.Namespace) -> int:
             raise PermanentError(f"no review with id {args.review_id}", code="review_not_found")
         if args.patient is not None:
             set_patient(rt.store, entry.item_id, args.patient)
-        item = rt.store.retry_review(entry.id)
+        if args.post_anyway:
+            item = hand_entry.post_anyway(rt.store, entry.id)
+        else:
+            item = rt.store.retry_review(entry.id)
     finally:
         rt.store.close()
     say(

@@ -24,7 +24,9 @@ from connector import jsonutil
 from connector.commands.common import runtime
 from connector.domain import ItemStatus
 from connector.errors import PermanentError
+from connector.posting import hand_entry
 from connector.posting.dead import DeadEntry, dead_entries
+from connector.posting.planner import LINKED
 from connector.posting.reasons import describe
 from connector.store import Review, StateStore
 
@@ -62,6 +64,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dismiss.add_argument("item_id", type=int, metavar="ITEM_ID")
     dismiss.add_argument("--note", required=True, help="what was done (no patient names)")
     dismiss.set_defaults(handler=handle_dismiss)
+    link = actions.add_parser(
+        "link", help="possible_hand_entry: the PMS payment found is this payment (write nothing)"
+    )
+    link.add_argument("review_id", type=int, metavar="ID")
+    link.add_argument("--note", help="what staff checked (no patient names)")
+    link.set_defaults(handler=handle_link)
 
 
 def _review(store: StateStore, review_id: int) -> Review:
@@ -191,6 +199,19 @@ def handle_dismiss(args: argparse.Namespace) -> int:
     finally:
         rt.store.close()
     say(f"item #{item.id} dismissed ({item.last_error_code}, {item.kind.value} {item.key})")
+    return 0
+
+
+def handle_link(args: argparse.Namespace) -> int:
+    """Record a possible hand entry as posted, pointing at the PMS payment staff entered."""
+    rt = runtime(args, resolve_secrets=False)
+    try:
+        entry = _review(rt.store, args.review_id)
+        pms_ids = hand_entry.link(rt.store, entry.id, args.note)
+    finally:
+        rt.store.close()
+    say(f"review #{entry.id} closed; item {entry.item_key} recorded as posted by hand (PMS "
+        f"payment {pms_ids[LINKED]}); nothing was written to the PMS")  # fmt: skip
     return 0
 
 

@@ -91,6 +91,11 @@ class HealthSettings(_Strict):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=9108, ge=1, le=65535)
+    failing_after: Duration | None = Field(
+        default="30m", validate_default=True,
+        description="/healthz turns unhealthy when a practice's posting (the job, or items "
+        "waiting for a retry) has been failing longer than this; null: never for that reason",
+    )  # fmt: skip
 
 
 class PracticeSettings(_Strict):

@@ -48,9 +48,10 @@ from connector.posting.era_payload import (
     EraClaim,
     parse_claim,
 )
+from connector.posting.era_pms_posted import differences
 from connector.posting.era_rules import decide, rules_for
 from connector.posting.era_secondary import DECISION_KEY, primary_with_secondary, secondary_payload
-from connector.posting.outcomes import Defer, Ignore, Outcome, Planned
+from connector.posting.outcomes import Defer, Ignore, Outcome, Planned, PostedByPms
 from connector.posting.reasons import review
 
 FEE = (
@@ -290,7 +291,16 @@ class _Claim:
                 return self.done(
                     Defer("waiting_for_reversal", "the reversal before it is not posted yet")
                 )
-            return self.reviewed("claim_already_received", already_paid=already_paid)
+            different = differences(record, payments)
+            self.decision["pms_compared"] = different or "the same"
+            ours = "abandoned" in self.item.progress  # our own write stopped part way
+            if not different and not ours:
+                return self.done(PostedByPms(
+                    {"claim_id": record.claim_id, "posted_by_pms": True},
+                    f"claim {record.claim_id} already received in the PMS with exactly what the "
+                    "ERA pays"))  # fmt: skip
+            return self.reviewed("claim_already_received", already_paid=already_paid,
+                                 differences="; ".join(different))  # fmt: skip
         balance = remaining_balance(matches, amounts)
         self.decision["balance_remaining"] = balance
         rules, rules_from = rules_for(self.settings, claim.payer_id)

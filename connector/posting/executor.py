@@ -42,7 +42,15 @@ from connector.posting.era_secondary import DECISION_KEY as SECONDARY_KEY
 from connector.posting.era_secondary import SUFFIX as SECONDARY_SUFFIX
 from connector.posting.era_secondary import secondary_item
 from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
-from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
+from connector.posting.outcomes import (
+    Defer,
+    DeriveItems,
+    Ignore,
+    NetReversal,
+    Outcome,
+    Planned,
+    PostedByPms,
+)
 from connector.posting.patient_payments import patient_note
 from connector.posting.planner import (
     NEVER_WRITTEN,
@@ -213,6 +221,11 @@ class ItemPoster:
             return self._net(item, outcome, planned.decision)
         if isinstance(outcome, DeriveItems):
             return self._derive(item, outcome, planned.decision)
+        if isinstance(outcome, PostedByPms):
+            detail = {"posted_by": "pms", "summary": outcome.summary, "decision": planned.decision}
+            self.store.mark_posted(item.id, outcome.pms_ids, detail)
+            self.log.info("posting.posted_by_pms", item_id=item.id, pms_ids=outcome.pms_ids)
+            return ALREADY
         return self._write(item, outcome, planned.decision)
 
     def to_review(self, item: Item, decision: ReviewDecision, inputs: dict[str, Any]) -> int:
@@ -417,6 +430,9 @@ class ItemPoster:
         if isinstance(outcome, Defer):
             self.log.info("posting.deferred", **base, code=outcome.code)
             return DEFERRED
+        if isinstance(outcome, PostedByPms):
+            self.log.info("posting.posted_by_pms", **base, pms_ids=outcome.pms_ids)
+            return ALREADY
         if isinstance(outcome, DeriveItems):
             for new in outcome.items:
                 shown = {**base, "key": new.key, "kind": new.kind.value, "amount": str(new.amount)}

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.base import Ledger, PatientStatus, marker_for
+from adapters.base import Ledger, PatientRecord, PatientStatus, PmsPayment, marker_for
 from connector.config import WritebackSettings
 from connector.domain import AllocationMode, Item, PatientNote, PatientPaymentPlan, ReviewDecision
 from connector.money import ZERO
@@ -96,6 +96,7 @@ def plan_patient_payment(
     *,
     tz: ZoneInfo,
     patient_ref: str | None = None,
+    post_anyway: bool = False,
 ) -> PatientPaymentPlan | ReviewDecision:
     """Plan the write of one cleared payment (``patient_payment`` or a re-posted dispute win).
 
@@ -106,6 +107,7 @@ def plan_patient_payment(
         tz: the practice's time zone (payment date and the note's date and time).
         patient_ref: overrides the payload's ``patient_ref`` (a dispute win uses the original
             payment's patient).
+        post_anyway: staff said a payment found by the hand-entry check is another one.
 
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
@@ -131,6 +133,16 @@ def plan_patient_payment(
         return review(
             "payment_type_unknown", **base, category="payment", wanted=writeback.payment_type
         )
+    window = writeback.hand_entry_window
+    if not post_anyway and window > dt.timedelta(0):
+        found = hand_entry(ledger, patient, item.amount, base["date"], window)
+        if found is not None:
+            return review(
+                "possible_hand_entry", **base, pms_id=found.pms_id, pms_date=found.date,
+                pms_amount=found.amount, pms_patient=found.patient_id,
+                pms_type=found.payment_type or "no type",
+                entered_by=found.entered_by or "(not recorded by the PMS)",
+            )  # fmt: skip
     if writeback.allocation is AllocationMode.ALLOCATE_OLDEST_FIRST:
         splits = allocate_oldest_first(
             item.amount,
@@ -156,6 +168,16 @@ def plan_patient_payment(
         status_label=writeback.status,
         source_ref=base["reference"],
     )
+
+
+def hand_entry(
+    ledger: Ledger, patient: PatientRecord, amount: Decimal, day: dt.date, window: dt.timedelta
+) -> PmsPayment | None:
+    """A payment staff entered by hand that may be this one: same family, same amount, dated
+    within ``window`` of ``day``, without a connector marker (the closest in date first)."""
+    found = ledger.patient_payments(patient, day - window, day + window)
+    same = [p for p in found if not p.ours and p.amount == amount]
+    return min(same, key=lambda p: (abs((p.date - day).days), p.date), default=None)
 
 
 def patient_note(

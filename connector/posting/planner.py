@@ -34,6 +34,10 @@ NEVER_WRITTEN = frozenset(
 
 
 PATIENT_OVERRIDE = "patient_override"
+POST_ANYWAY = "post_anyway"
+"""Item progress flag: staff said the PMS payment the hand-entry check found is another one."""
+LINKED = "linked_hand_entry"
+"""``pms_ids`` key of a payment staff linked to a PMS row they had entered by hand."""
 
 
 def writeback_of(practice: PracticeSettings) -> WritebackSettings:
@@ -47,15 +51,17 @@ def auto_post_of(practice: PracticeSettings) -> AutoPostSettings:
 
 
 def resolved_by_hand(store: StateStore, practice_id: str, items: list[Item]) -> frozenset[int]:
-    """Ids of ``items`` still in review whose latest review staff resolved (entered by hand)."""
+    """Ids of ``items`` staff entered by hand: still in review with their latest review
+    resolved, or linked to the PMS row staff had keyed in (``connector review link``)."""
+    linked = {i.id for i in items if i.status is ItemStatus.POSTED and LINKED in i.pms_ids}
     waiting = {i.id for i in items if i.status is ItemStatus.REVIEW}
     if not waiting:
-        return frozenset()
+        return frozenset(linked)
     latest: dict[int, str] = {}
     for entry in store.list_reviews(practice_id, state="all"):  # newest first
         if entry.item_id in waiting:
             latest.setdefault(entry.item_id, entry.state)
-    return frozenset(i for i, state in latest.items() if state == "resolved")
+    return frozenset(linked | {i for i, state in latest.items() if state == "resolved"})
 
 
 PROCESSOR_MONEY = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON, *REVERSALS})
@@ -121,6 +127,7 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
                 ledger,
                 tz=tz,
                 patient_ref=str(override) if override else None,
+                post_anyway=bool(item.progress.get(POST_ANYWAY)),
             )
         )
     if kind in REVERSALS:

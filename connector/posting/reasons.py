@@ -62,6 +62,15 @@ _ALL = (
         "`max_payment` for this practice and retry.",
     ),
     Reason(
+        "possible_hand_entry",
+        "maybe entered by hand already",
+        "Payment of {amount} ({reference}) for patient {patient_ref} on {date}: the PMS already "
+        "has a payment of {amount} for this family on {pms_date} ({pms_type}, PMS id {pms_id}, "
+        "entered by {entered_by}) that the connector did not write.",
+        "Same payment: `connector review link ID` (recorded as posted, pointing at that PMS "
+        "row; nothing written). A different payment: `connector retry ID --post-anyway`.",
+    ),
+    Reason(
         "patient_inactive",
         "patient inactive",
         "Payment of {amount} ({reference}) is for patient {patient_ref}, who is {status} in "
@@ -198,6 +207,39 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "stripe_transaction_unrecognised",
+        "unrecognised Stripe transaction",
+        "Stripe transaction {txn} ({type}, {amount}) in payout {payout} is not a kind the "
+        "connector knows.",
+        "Look it up in the Stripe dashboard; post it by hand if it is a patient's money, then "
+        "resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "stripe_currency_unsupported",
+        "not in US dollars",
+        "Stripe transaction {txn} in payout {payout} is in {currency}, not USD.",
+        "Post it by hand in dollars as the bank received it, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "stripe_amount_unexpected",
+        "amount with the wrong sign",
+        "Stripe transaction {txn} ({type}, {amount}) in payout {payout} has the wrong sign for "
+        "its kind.",
+        "Check it in the Stripe dashboard and post it by hand, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "connect_platform_reversal",
+        "Connect refund or dispute on the platform",
+        "A refund or dispute of destination charge {charge} was taken from the platform "
+        "account in payout {payout}; the payment belongs to connected account {owner_account}.",
+        "If the patient was refunded, reverse the payment by hand on the connected practice's "
+        "ledger (its Stripe account did not give the money back), then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "manual_payout_account",
         "manual payouts",
         "Payout {payout} of {amount} is a manual payout; Stripe cannot list the payments in it.",
@@ -231,9 +273,10 @@ _ALL = (
     Reason(
         "claim_already_received",
         "claim already received",
-        "Claim {patient_control} is already received in the PMS with {already_paid} paid; "
-        "posting {paid} again could count it twice.",
-        "Check the claim; post the difference by hand if it is a supplemental payment.",
+        "Claim {patient_control} is already received in the PMS with {already_paid} paid, not "
+        "exactly what the ERA pays ({paid}): {differences}.",
+        "Check the claim; post only the differences by hand (a claim the PMS shows exactly as "
+        "the ERA pays is recorded as posted by the PMS, without a review).",
     ),
     Reason(
         "adjustment_unmapped",

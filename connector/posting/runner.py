@@ -41,6 +41,10 @@ posted (``already_posted``); two rows carry its marker → review ``duplicate_in
 absent → sent again. Unknown outcomes are never dead-lettered (the next look is what settles
 them). If the PMS does not answer a read-only probe either, the run stops as in an outage.
 
+A dry run (``--dry-run``) writes nothing, but an unreachable PMS ends it the same way: the
+probe fails, the job raises :class:`PmsUnavailable` and ``connector status`` shows posting
+failing (instead of one ``posting.failed`` line per item and a job that looks fine).
+
 An unexpected exception (a bug) is logged with its traceback and counted as a transient
 failure of that item only, so one bad item cannot block the queue; it dies after the usual
 number of attempts.
@@ -227,6 +231,8 @@ class PostingJob:
             return result
         except TransientError as exc:
             if dry_run:
+                if exc.code in PMS_UNAVAILABLE and not _pms_answers(ledger, item, ctx):
+                    raise _Outage(exc) from exc  # the job fails once, as a real run would
                 log.info("posting.failed", item_id=item.id, error_code=exc.code, dry_run=True)
                 return "failed"
             if exc.code in PMS_UNAVAILABLE:

@@ -182,6 +182,21 @@ class DentrixHarness:
                           "AND chartstatus = 102", int(claim_id))  # fmt: skip
         return sum((_money(r["paid"]) for r in rows), D("0.00"))
 
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A payment ledger row (chartstatus 90, class 1) with no note, as staff key it."""
+        (ids,) = self._rows(
+            "SELECT (SELECT MAX(procid) + 1 FROM admin.fullproclog) AS procid, "
+            "(SELECT guar_id FROM admin.v_patient WHERE patient_id = ?) AS guarid",
+            int(patient_id),
+        )
+        self._rows(
+            "INSERT INTO admin.fullproclog (procid, patid, guarid, chartstatus, procdate, "
+            "proclogclass, proclogorder, provid, amt) VALUES (?, ?, ?, 90, ?, 1, ?, 'DDS1', ?)",
+            ids["procid"], int(patient_id), ids["guarid"], day, int(SCENARIO.payment_type),
+            -amount,
+        )  # fmt: skip
+        return str(ids["procid"])
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """A completed procedure (chartstatus 102) on a new admin.claim row."""
         (ids,) = self._rows(

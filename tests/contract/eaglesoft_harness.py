@@ -177,6 +177,27 @@ class EaglesoftHarness:
         services = sum((_money(r["paid"]) for r in rows), D("0.00"))
         return services + _money(claim["prim_total_paid" if secondary else "sec_total_paid"])
 
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """An account payment (type A header + detail) by user FD, no marker."""
+        (ids,) = self._rows(
+            "SELECT (SELECT MAX(tran_num) + 1 FROM transactions_header) AS tran_num, "
+            "(SELECT MAX(detail_id) + 1 FROM transactions_detail) AS detail_id, "
+            "(SELECT responsible_party FROM patient WHERE patient_id = ?) AS resp",
+            int(patient_id),
+        )
+        self._rows(
+            "INSERT INTO transactions_header (tran_num, user_id, type, tran_date, resp_party_id, "
+            "amount, paytype_id, description, impacts, status) "
+            "VALUES (?, 'FD', 'A', ?, ?, ?, ?, 'Check 1234', 'P', 'A')",
+            ids["tran_num"], day, ids["resp"], -amount, int(SCENARIO.payment_type),
+        )  # fmt: skip
+        self._rows(
+            "INSERT INTO transactions_detail (detail_id, tran_num, user_id, provider_id, "
+            "patient_id, amount) VALUES (?, ?, 'FD', 'DDS1', ?, ?)",
+            ids["detail_id"], ids["tran_num"], int(patient_id), -amount,
+        )  # fmt: skip
+        return str(ids["tran_num"])
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """A service (type S header + detail) on a new insurance_claim row."""
         (ids,) = self._rows(

@@ -123,5 +123,9 @@ class Harness(Protocol):
         """Seed one more sent claim for the patient: one new procedure of ``fee`` on ``day``;
         returns its claim id (higher than every seeded one)."""
 
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A patient payment of ``amount`` keyed in by staff (scenario payment type, no
+        marker, entered by a PMS user where the vendor records one); returns its PMS id."""
+
 
 HarnessFactory = Callable[[Any], Harness]

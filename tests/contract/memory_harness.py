@@ -119,6 +119,11 @@ class MemoryHarness:
         """An in-memory journal."""
         return MemoryJournal()
 
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A payment row without a marker (see ``MemoryData.add_hand_payment``)."""
+        name = next(t.name for t in self.led.types if t.id == SCENARIO.payment_type)
+        return self.led.add_hand_payment(patient_id, day, amount, payment_type=name).payment_id
+
     def _payment(self, pms_ids: dict[str, Any]) -> Any:
         return next(p for p in self.led.payments if p.payment_id == pms_ids["payment_id"])
 

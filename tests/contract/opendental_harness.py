@@ -11,6 +11,7 @@ from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.journal import MemoryJournal
 from tests.support.opendental import OdContext
 from workshop.emulated.opendental import seed
+from workshop.emulated.opendental.crud_rows import insert_row
 from workshop.emulated.opendental.seed import Ids
 
 D = Decimal
@@ -155,6 +156,19 @@ class OpenDentalHarness:
             int(claim_id),
         )
         return Decimal(rows[0][0])
+
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A ``payment`` row as the Open Dental UI writes one (user 7, no marker in PayNote)."""
+        conn = self.od.db.admin()
+        try:
+            num = insert_row(conn.cursor(), "payment", {  # every column, as PaymentCrud does
+                "PayType": int(SCENARIO.payment_type), "PayDate": day, "PayAmt": amount,
+                "PatNum": int(patient_id), "PayNote": "paid at the front desk",
+                "SecUserNumEntry": 7, "DateEntry": day,
+            })  # fmt: skip
+        finally:
+            conn.close()
+        return str(int(num))
 
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """claim + claimproc rows (the tables the ``od`` fixture restores before every test)
