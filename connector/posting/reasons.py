@@ -217,9 +217,10 @@ _ALL = (
     ),
     Reason(
         "stripe_currency_unsupported",
-        "not in US dollars",
-        "Stripe transaction {txn} in payout {payout} is in {currency}, not USD.",
-        "Post it by hand in dollars as the bank received it, then resolve.",
+        "no currency stated",
+        "Stripe transaction {txn} in payout {payout} names no currency, so its amount cannot be "
+        "read.",
+        "Check it in the Stripe dashboard, post it by hand as the bank received it, then resolve.",
         retry_helps=False,
     ),
     Reason(

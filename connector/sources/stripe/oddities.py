@@ -13,8 +13,8 @@ money (:data:`NOT_PATIENT_MONEY`)             payout's own debit, top-ups, reser
 an ``adjustment`` not tied to a dispute, or   review ``stripe_transaction_unrecognised``
 a type we do not know
 patient money (payment, refund, dispute,      review ``stripe_currency_unsupported``
-ACH return) in a currency other than USD,
-or without a currency
+ACH return) that names no currency            (a stated currency other than the practice's
+                                              is the posting rules' ``currency_mismatch``)
 patient money of 0.00                         ignored ``zero_amount`` (nothing moved)
 patient money with the wrong sign (a          review ``stripe_amount_unexpected``
 negative payment, a positive refund, …)
@@ -32,9 +32,6 @@ from typing import Any
 
 from connector.domain import ItemKind, ItemStatus
 from connector.money import fmt
-
-CURRENCY = "usd"
-"""The currency patient money must be in (US dental ledgers keep dollars)."""
 
 NOT_PATIENT_MONEY = frozenset({
     "advance", "advance_funding", "anticipation_repayment", "application_fee",
@@ -80,12 +77,12 @@ def oddity(txn: dict[str, Any], kind: ItemKind, amount: Decimal) -> Oddity | Non
                       "post it by hand, then resolve.")  # fmt: skip
     if kind not in _SIGN:
         return None
-    currency = str(txn.get("currency") or "").lower()
-    if currency != CURRENCY:
-        named = currency.upper() or "no stated currency"
+    if not str(txn.get("currency") or "").strip():
+        # the practice's currency is checked by the posting rules (currency_mismatch); an
+        # amount without a currency cannot be read at all
         return Oddity(ItemStatus.REVIEW, "stripe_currency_unsupported",
-                      f"{where} is in {named}, not USD; post it by hand in dollars as the bank "
-                      "received it, then resolve.")  # fmt: skip
+                      f"{where} names no currency; post it by hand as the bank received it, "
+                      "then resolve.")  # fmt: skip
     if amount == 0:
         return Oddity(ItemStatus.IGNORED, "zero_amount")
     if (amount > 0) != (_SIGN[kind] > 0):

@@ -34,8 +34,9 @@ CASES: dict[str, tuple[Change, str, str | None]] = {
     "zero amount": (lambda t, a: t.update(amount=0, fee=0, net=0), "ignored", "zero_amount"),
     "negative payment": (lambda t, a: t.update(amount=-500, net=-500, fee=0), "review",
                          "stripe_amount_unexpected"),
-    "in Canadian dollars": (lambda t, a: t.update(currency="cad", exchange_rate=0.73), "review",
-                            "stripe_currency_unsupported"),
+    # recorded; the posting rules compare it with the practice's currency (currency_mismatch)
+    "in Canadian dollars": (lambda t, a: t.update(currency="cad", exchange_rate=0.73),
+                            "received", None),
     "no currency": (lambda t, a: t.pop("currency"), "review", "stripe_currency_unsupported"),
     "a type Stripe added later": (lambda t, a: t.update(type="quantum_settlement",
                                                         reporting_category="quantum"),
