@@ -264,7 +264,20 @@ class OpenDentalFleet:
         for kind, sql in queries.items():
             for (note,) in practice.db.rows(sql):
                 for key in MARKER.findall(str(note)):
-                    found[kind][key] += 1
+                    if not key.startswith("check "):  # a remittance's shared check
+                        found[kind][key] += 1
+        # claims on a remittance's shared check carry their marker in their claimprocs' Remarks:
+        # count each claim once per check it is on
+        on_checks = {
+            (int(check), key)
+            for check, remarks in practice.db.rows(
+                "SELECT p.ClaimPaymentNum, p.Remarks FROM claimproc p WHERE p.ClaimPaymentNum > 0 "
+                "AND p.Remarks LIKE '%[connector %'"
+            )
+            for key in MARKER.findall(str(remarks))
+        }
+        for _check, key in on_checks:
+            found["claimpayment"][key] += 1
         return found
 
 
