@@ -20,6 +20,10 @@ from tests.support.paths import REPO
 from workshop.sandbox.environment import PracticeSpec, SandboxEnvironment
 from workshop.sandbox.stripe_data import DAY, Builder, DemoPractice, KeyGrant, StripeDataset
 
+# MariaDB, the API double and the Stripe server, and the connector as its own process (which
+# keeps the real date: the expiry guard leaves it to the normal run)
+pytestmark = pytest.mark.external_service
+
 PID = "riverside"
 CHARGES = (("usd", 8_000), ("eur", 5_000), ("jpy", 5_000))
 TXNS: dict[str, str] = {}  # currency -> balance transaction id
