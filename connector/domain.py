@@ -155,6 +155,7 @@ class PatientPaymentPlan:
     note: str | None = None
     status_label: str | None = None
     source_ref: str | None = None  # e.g. the Stripe charge id, for the check/reference field
+    merchant_fee: Decimal | None = None  # processor fee booked on the payment (writeback.fees)
 
 
 @dataclass(frozen=True)

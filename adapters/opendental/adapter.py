@@ -36,6 +36,7 @@ from adapters.base import (
 from adapters.opendental import mapping, queries
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
+from adapters.opendental.book_gates import MERCHANT_FEE_SINCE, at_least
 from adapters.opendental.db import ReadOnlyDb
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
@@ -75,6 +76,7 @@ class OpenDentalLedger:
         self.api = api
         self.practice_id = practice_id
         self._defs: tuple[float, list[Any]] | None = None
+        self._version: str | None = None  # DataBaseVersion, read once (book_gates)
         self._insurance = InsurancePoster(db, api, log=log.bind(practice_id=practice_id))
 
     # -- reads ----------------------------------------------------------------------------
@@ -247,6 +249,8 @@ class OpenDentalLedger:
             "PayDate": day(plan.date),
             "PayNote": self._pay_note(plan.marker, plan.note, plan.status_label),
         }
+        if plan.merchant_fee is not None:
+            body["MerchantFee"] = money(plan.merchant_fee)
         explicit: list[tuple[int, Decimal]] | None = None
         if plan.mode is AllocationMode.POST_ONLY:
             body["isPrepayment"] = "true"
@@ -264,6 +268,17 @@ class OpenDentalLedger:
         if explicit is not None:
             self._allocate(pay_num, explicit)
         return self._posted_payment(plan, pay_num)
+
+    def supports_merchant_fee(self) -> bool:
+        """True when the office's version takes ``MerchantFee`` on ``POST /payments`` (see
+        :data:`~adapters.opendental.book_gates.MERCHANT_FEE_SINCE`, unverified).
+
+        Raises:
+            TransientError: the database cannot be read now.
+        """
+        if self._version is None:
+            self._version = self.ping().version or ""
+        return at_least(self._version, MERCHANT_FEE_SINCE)
 
     def _check_payment_plan(self, plan: PatientPaymentPlan) -> None:
         check_payment_plan(plan)

@@ -125,6 +125,11 @@ def _build(
             "posted",
             "difference",
             "not posted",
+            "payments",
+            "refunds",
+            "disputes",
+            "other",
+            "unexplained",
         ]
         return header, [
             [
@@ -139,6 +144,11 @@ def _build(
                 fmt(r.posted),
                 fmt(r.difference),
                 "; ".join(r.unposted),
+                fmt(r.payments),
+                fmt(r.refunds),
+                fmt(r.disputes),
+                fmt(r.other),
+                fmt(r.unexplained),
             ]
             for r in payout_report(store, practices, since, until)
         ]

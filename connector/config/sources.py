@@ -73,6 +73,14 @@ class WritebackSettings(_Strict):
         default=None, description="debit adjustment type for refunds (Dentrix/Eaglesoft)"
     )
     refund_payment_type: str | None = None
+    fees: Literal["merchant_fee", "note", "none"] = Field(
+        default="none",
+        description=(
+            "how the processor fee of each payment is booked: merchant_fee (Open Dental's "
+            "payment MerchantFee where the version has it, else a note), note (in the payment "
+            "note), none; never a patient charge or adjustment"
+        ),
+    )
 
 
 class PaymentsSettings(_Strict):

@@ -134,6 +134,7 @@ def create_payment(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]
         "BankBranch": str(body.get("BankBranch") or "")[:25],
         "PayNote": str(body.get("PayNote") or ""), "PatNum": pat_num, "ClinicNum": clinic,
         "PaymentSource": PAYMENT_SOURCE_API,
+        "MerchantFee": money_field(body, "MerchantFee") or ZERO,
     }  # fmt: skip
     return 201, payment_json(cur, _insert_payment(cur, values, splits))
 
