@@ -86,6 +86,7 @@ class RemittanceRow:
     other: Decimal = ZERO
     plb: Decimal = ZERO
     claims: int = 0
+    plb_posted: Decimal = ZERO  # money of the PLB adjustments posted by rule (−PLB04 each)
 
     @property
     def difference(self) -> Decimal:
@@ -200,6 +201,8 @@ def remittance_report(
             assert isinstance(plb, list)
             row.plb = sum((_money(adj, "amount") for adj in plb), ZERO)
             for claim in store.group_items(practice_id, rem.key):
+                if claim.kind is ItemKind.ERA_PLB and claim.status is ItemStatus.POSTED:
+                    row.plb_posted += claim.amount
                 if claim.kind is not ItemKind.ERA_CLAIM:
                     continue
                 row.claims += 1

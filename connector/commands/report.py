@@ -1,5 +1,5 @@
-"""``connector report payouts|remittances|denials|unclaimed``: reconciliation, denial and
-end-of-day reports.
+"""``connector report payouts|remittances|denials|unclaimed|forward-balances``: reconciliation,
+denial and end-of-day reports.
 
 ``unclaimed`` reads the PMS itself (completed procedures of insured patients on no claim); its
 dates are procedure dates in the practice's time zone and default to today. The others read the
@@ -21,6 +21,7 @@ from connector.commands.common import runtime
 from connector.config import PracticeSettings
 from connector.errors import ConnectorError
 from connector.money import fmt
+from connector.plb_balances import forward_balances
 from connector.redaction import Redactor
 from connector.reports import denial_report, payout_report, remittance_report, unclaimed_report
 
@@ -30,7 +31,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report", help="reconciliation, denial and unclaimed-procedure reports (table or CSV)"
     )
-    parser.add_argument("kind", choices=["payouts", "remittances", "denials", "unclaimed"])
+    parser.add_argument(
+        "kind",
+        choices=["payouts", "remittances", "denials", "unclaimed", "forward-balances"],
+    )
     parser.add_argument("--practice", help="one practice id (default: all)")
     parser.add_argument("--since", type=_date, help="first day (YYYY-MM-DD), by recording date")
     parser.add_argument("--until", type=_date, help="day after the last (YYYY-MM-DD)")
@@ -180,11 +184,25 @@ def _build(
             ]
             for r in remittance_report(store, practices, since, until)
         ]
+    if kind == "forward-balances":
+        return forward_balance_rows(store, practices, since, until)
     header = ["practice", "payer", "carc", "claims", "charges"]
     return header, [
         [r.practice_id, r.payer, r.carc, str(r.claims), fmt(r.charges)]
         for r in denial_report(store, practices, since, until)
     ]
+
+
+def forward_balance_rows(
+    store: Any, practices: list[str], since: Any, until: Any
+) -> tuple[list[str], list[list[str]]]:
+    """Rows of ``report forward-balances``: FB adjustments by payer and reference."""
+    header = ["practice", "payer", "reference", "balance", "state", "remittances", "items"]
+    return header, [
+        [r.practice_id, r.payer, r.reference, fmt(r.balance), "closed" if r.closed else "open",
+         " ".join(r.remittances), " ".join(r.statuses)]
+        for r in forward_balances(store, practices, since, until)
+    ]  # fmt: skip
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

@@ -156,6 +156,16 @@ class AutoPostRules(_Strict):
     max_claim_amount: Money | None = None
 
 
+DEFAULT_PLB_RULES: dict[str, Literal["post", "review"]] = {
+    "L6": "post",  # interest
+    "WO": "post",  # overpayment recovery
+    "72": "post",  # authorized return
+    "J1": "post",  # non-reimbursable
+    "FB": "post",  # forwarding balance (tracked across remittances)
+}
+"""PLB reason codes posted by default (docs/posting.md "Provider-level adjustments")."""
+
+
 class AutoPostSettings(AutoPostRules):
     """Auto-post rules plus how checks and adjustments map to PMS types."""
 
@@ -168,6 +178,14 @@ class AutoPostSettings(AutoPostRules):
     )
     per_payer: dict[str, AutoPostRules] = Field(
         default_factory=dict, description="payer id (TRN03 / N1*PR id) → rules for that payer"
+    )
+    plb_rules: dict[str, Literal["post", "review"]] = Field(
+        default_factory=dict,
+        description=(
+            "PLB reason code (PLB03-1) → post (as supplemental insurance money on the claim the "
+            "PLB names) or review; overrides the defaults (L6, WO, 72, J1, FB: post); codes "
+            "in neither go to review"
+        ),
     )
 
 

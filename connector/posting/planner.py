@@ -9,7 +9,8 @@ from connector.config import AutoPostSettings, PracticeSettings, WritebackSettin
 from connector.domain import Item, ItemKind, ItemStatus
 from connector.posting import fields
 from connector.posting.era_claims import plan_claim
-from connector.posting.era_remittance import plan_provider_adjustment, plan_remittance
+from connector.posting.era_plb import plan_plb
+from connector.posting.era_remittance import plan_remittance
 from connector.posting.outcomes import Ignore, Planned
 from connector.posting.patient_payments import plan_patient_payment
 from connector.posting.reasons import review
@@ -20,7 +21,6 @@ REVERSALS = frozenset({ItemKind.REFUND, ItemKind.DISPUTE, ItemKind.ACH_RETURN})
 NEVER_WRITTEN = frozenset(
     {
         ItemKind.ERA_REMITTANCE,
-        ItemKind.ERA_PLB,
         ItemKind.PAYOUT_FAILURE,
         ItemKind.PAYOUT_NOTICE,
         ItemKind.STRIPE_OTHER,
@@ -91,7 +91,11 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
     if kind is ItemKind.ERA_REMITTANCE:
         return plan_remittance(item)
     if kind is ItemKind.ERA_PLB:
-        return plan_provider_adjustment(item)
+        remittance = store.find_item(practice.id, item.group_key) if item.group_key else None
+        siblings = store.group_items(practice.id, item.group_key) if item.group_key else []
+        return plan_plb(
+            item, auto_post_of(practice), ledger, remittance=remittance, siblings=siblings
+        )
     payout = fields.text(item.payload, "payout") or item.group_key
     if kind is ItemKind.PAYOUT_FAILURE:
         return Planned(review("payout_failed", payout=payout, amount=item.amount))
