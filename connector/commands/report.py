@@ -1,5 +1,6 @@
-"""``connector report payouts|remittances|denials|unclaimed|forward-balances``: reconciliation,
-denial and end-of-day reports.
+"""``connector report payouts|remittances|denials|unclaimed|forward-balances|reconcile``:
+reconciliation, denial and end-of-day reports (``reconcile [--bank FILE]``: three-way, see
+:mod:`connector.reconcile.report`).
 
 ``unclaimed`` reads the PMS itself (completed procedures of insured patients on no claim); its
 dates are procedure dates in the practice's time zone and default to today. The others read the
@@ -13,15 +14,18 @@ import csv
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from adapters.registry import create_ledger
 from connector.clock import SYSTEM, Clock, local_today
 from connector.commands.common import runtime
+from connector.commands.reconcile_report import reconcile_rows
 from connector.config import PracticeSettings
 from connector.errors import ConnectorError
 from connector.money import fmt
 from connector.plb_balances import forward_balances
+from connector.reconcile.statement import StatementError
 from connector.redaction import Redactor
 from connector.reports import denial_report, payout_report, remittance_report, unclaimed_report
 
@@ -33,12 +37,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "kind",
-        choices=["payouts", "remittances", "denials", "unclaimed", "forward-balances"],
+        choices=["payouts", "remittances", "denials", "unclaimed", "forward-balances", "reconcile"],
     )
     parser.add_argument("--practice", help="one practice id (default: all)")
     parser.add_argument("--since", type=_date, help="first day (YYYY-MM-DD), by recording date")
     parser.add_argument("--until", type=_date, help="day after the last (YYYY-MM-DD)")
     parser.add_argument("--csv", action="store_true", help="CSV on stdout instead of a table")
+    parser.add_argument(
+        "--bank", type=Path, help="reconcile: a bank statement (CSV, OFX/QFX or BAI2) to match"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -59,6 +66,14 @@ def handle(args: argparse.Namespace) -> int:
             header, rows, failed = unclaimed_rows(
                 chosen, rt.redactor, args.since, args.until, clock=rt.clock
             )
+        elif args.kind == "reconcile":
+            try:
+                header, rows = reconcile_rows(
+                    rt.store, practices, args.since, args.until, args.bank
+                )
+            except StatementError as exc:
+                print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+                return 2
         else:
             header, rows = _build(args.kind, rt.store, practices, args.since, args.until)
     finally:
