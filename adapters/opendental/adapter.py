@@ -36,12 +36,14 @@ from adapters.base import (
 from adapters.opendental import mapping, queries
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
-from adapters.opendental.book_gates import MERCHANT_FEE_SINCE, at_least
+from adapters.opendental.book_gates import DEPOSITS_SINCE, MERCHANT_FEE_SINCE, at_least
 from adapters.opendental.db import ReadOnlyDb
+from adapters.opendental.deposits import DepositWriter
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
 from connector.domain import (
     AllocationMode,
+    DepositPlan,
     InsurancePaymentPlan,
     PatientNote,
     PatientPaymentPlan,
@@ -77,6 +79,7 @@ class OpenDentalLedger:
         self.practice_id = practice_id
         self._defs: tuple[float, list[Any]] | None = None
         self._version: str | None = None  # DataBaseVersion, read once (book_gates)
+        self._deposits = DepositWriter(db, api)
         self._insurance = InsurancePoster(db, api, log=log.bind(practice_id=practice_id))
 
     # -- reads ----------------------------------------------------------------------------
@@ -276,9 +279,29 @@ class OpenDentalLedger:
         Raises:
             TransientError: the database cannot be read now.
         """
+        return at_least(self._office_version(), MERCHANT_FEE_SINCE)
+
+    def _office_version(self) -> str:
         if self._version is None:
             self._version = self.ping().version or ""
-        return at_least(self._version, MERCHANT_FEE_SINCE)
+        return self._version
+
+    def supports_deposits(self) -> bool:
+        """True from Open Dental 25.4.33, whose API has ``POST /deposits`` ([OD-A6]).
+
+        Raises:
+            TransientError: the database cannot be read now.
+        """
+        return at_least(self._office_version(), DEPOSITS_SINCE)
+
+    def post_deposit(self, plan: DepositPlan) -> PostedEntry:
+        """Write the deposit once, found again by the marker in its Memo
+        (:mod:`adapters.opendental.deposits`).
+
+        Raises:
+            PermanentError: Open Dental refused it. TransientError, AuthError.
+        """
+        return self._deposits.post(plan)
 
     def _check_payment_plan(self, plan: PatientPaymentPlan) -> None:
         check_payment_plan(plan)

@@ -131,6 +131,10 @@ class OpenDentalApi:
         """``PUT /claims/{ClaimNum}`` (21.4+)."""
         return dict(self.call("PUT", f"claims/{claim_num}", body, step="claims_put"))
 
+    def create_deposit(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /deposits`` (25.4.33+): a deposit slip of payments and insurance checks."""
+        return dict(self.call("POST", "deposits", body, step="deposits_post"))
+
     def create_claimpayment(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /claimpayments`` (22.4.8+): finalize one claim's insurance check."""
         return dict(self.call("POST", "claimpayments", body, step="claimpayments_post"))

@@ -219,6 +219,18 @@ CREATE TABLE payment (
   KEY PatNum (PatNum)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
 ;
+CREATE TABLE deposit (
+  DepositNum bigint(20) NOT NULL AUTO_INCREMENT,
+  DateDeposit date NOT NULL DEFAULT '0001-01-01',
+  BankAccountInfo text NOT NULL DEFAULT '',
+  Amount double NOT NULL DEFAULT 0,
+  Memo varchar(255) NOT NULL DEFAULT '',
+  Batch varchar(25) NOT NULL DEFAULT '',
+  DepositAccountNum bigint(20) NOT NULL DEFAULT 0,
+  IsSentToQuickBooksOnline tinyint(4) NOT NULL DEFAULT 0,
+  PRIMARY KEY (DepositNum)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+;
 CREATE TABLE paysplit (
   SplitNum bigint(20) NOT NULL AUTO_INCREMENT,
   SplitAmt double NOT NULL DEFAULT 0,

@@ -24,6 +24,7 @@ from connector.errors import (
 )
 from connector.logging import get_logger
 from connector.posting.checks import type_problems
+from connector.posting.deposits import deposit_notice
 from connector.redaction import Redactor
 from connector.sources.base import PollContext
 from connector.sources.registry import build_sources
@@ -88,11 +89,14 @@ def check_practice(
         try:
             info = ledger.ping()
             problems = type_problems(practice, ledger)
+            books = deposit_notice(ledger, info.version) if practice.payments else None
         finally:
             ledger.close()
         results.append(("pms", f"ok: {info.vendor} {info.version or ''}".rstrip()))
         for problem in problems:
             results.append(("types", f"FAILED: configuration problem: {problem}"))
+        if books is not None:
+            results.append(("deposits", books))
     except ConnectorError as exc:
         results.append(("pms", _failure(exc, f"practices[{practice.id}].pms")))
     ctx = PollContext(

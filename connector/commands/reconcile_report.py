@@ -8,6 +8,7 @@ from pathlib import Path
 
 from connector.money import fmt
 from connector.reconcile.report import reconcile_report
+from connector.reconcile.slips import deposit_slips
 from connector.reconcile.statement import read_statement
 from connector.store import StateStore
 
@@ -46,3 +47,29 @@ def reconcile_rows(
         for b in report.unmatched_bank
     ]  # fmt: skip
     return HEADER, rows
+
+
+def deposit_rows(
+    store: StateStore,
+    practices: list[str],
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> tuple[list[str], list[list[str]]]:
+    """``report deposits``: per payout a total row (state, PMS deposit ids), then the slip's
+    lines (each posting, items entered by hand) and the fees, so lines − fees = total."""
+    header = ["practice", "payout", "date", "line", "amount", "state", "pms ids"]
+    rows: list[list[str]] = []
+    for slip in deposit_slips(store, practices, since, until):
+        state = {"written": "written to the PMS", "slip": "enter by hand (deposit slip)"}.get(
+            slip.state, slip.state
+        )
+        rows.append([slip.practice_id, slip.payout, slip.date, "total (bank amount)",
+                     fmt(slip.amount), state, slip.deposit_ids])  # fmt: skip
+        rows += [
+            [slip.practice_id, slip.payout, slip.date, f"{ln.key} {ln.kind}", fmt(ln.amount),
+             "", ln.pms_ids]
+            for ln in slip.lines
+        ]  # fmt: skip
+        rows.append([slip.practice_id, slip.payout, slip.date, "processor fees",
+                     fmt(-slip.fees), "", ""])  # fmt: skip
+    return header, rows

@@ -1,4 +1,4 @@
-"""``connector report payouts|remittances|denials|unclaimed|forward-balances|reconcile``:
+"""``connector report payouts|remittances|denials|unclaimed|forward-balances|reconcile|deposits``:
 reconciliation, denial and end-of-day reports (``reconcile [--bank FILE]``: three-way, see
 :mod:`connector.reconcile.report`).
 
@@ -20,7 +20,7 @@ from typing import Any
 from adapters.registry import create_ledger
 from connector.clock import SYSTEM, Clock, local_today
 from connector.commands.common import runtime
-from connector.commands.reconcile_report import reconcile_rows
+from connector.commands.reconcile_report import deposit_rows, reconcile_rows
 from connector.config import PracticeSettings
 from connector.errors import ConnectorError
 from connector.money import fmt
@@ -29,16 +29,17 @@ from connector.reconcile.statement import StatementError
 from connector.redaction import Redactor
 from connector.reports import denial_report, payout_report, remittance_report, unclaimed_report
 
+KINDS = [
+    "payouts", "remittances", "denials", "unclaimed", "forward-balances", "reconcile", "deposits",
+]  # fmt: skip
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` command."""
     parser = sub.add_parser(
         "report", help="reconciliation, denial and unclaimed-procedure reports (table or CSV)"
     )
-    parser.add_argument(
-        "kind",
-        choices=["payouts", "remittances", "denials", "unclaimed", "forward-balances", "reconcile"],
-    )
+    parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--practice", help="one practice id (default: all)")
     parser.add_argument("--since", type=_date, help="first day (YYYY-MM-DD), by recording date")
     parser.add_argument("--until", type=_date, help="day after the last (YYYY-MM-DD)")
@@ -201,6 +202,8 @@ def _build(
         ]
     if kind == "forward-balances":
         return forward_balance_rows(store, practices, since, until)
+    if kind == "deposits":
+        return deposit_rows(store, practices, since, until)
     header = ["practice", "payer", "carc", "claims", "charges"]
     return header, [
         [r.practice_id, r.payer, r.carc, str(r.claims), fmt(r.charges)]

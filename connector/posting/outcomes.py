@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.domain import (
+    DepositPlan,
     InsurancePaymentPlan,
     Item,
     NewItem,
@@ -57,7 +58,7 @@ class DeriveItems:
     then: Ignore
 
 
-Plan = PatientPaymentPlan | ReversalPlan | InsurancePaymentPlan
+Plan = PatientPaymentPlan | ReversalPlan | InsurancePaymentPlan | DepositPlan
 Outcome = Plan | ReviewDecision | Ignore | Defer | NetReversal | DeriveItems
 
 

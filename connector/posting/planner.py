@@ -8,6 +8,7 @@ from adapters.base import Ledger
 from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
 from connector.domain import Item, ItemKind, ItemStatus
 from connector.posting import fields
+from connector.posting.deposits import plan_deposit
 from connector.posting.era_claims import plan_claim
 from connector.posting.era_plb import plan_plb
 from connector.posting.era_remittance import plan_remittance
@@ -96,6 +97,8 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return plan_plb(
             item, auto_post_of(practice), ledger, remittance=remittance, siblings=siblings
         )
+    if kind is ItemKind.DEPOSIT:
+        return plan_deposit(item, practice, store, ledger)
     payout = fields.text(item.payload, "payout") or item.group_key
     if kind is ItemKind.PAYOUT_FAILURE:
         return Planned(review("payout_failed", payout=payout, amount=item.amount))

@@ -53,6 +53,7 @@ from connector.errors import (
     TransientError,
     error_code,
 )
+from connector.posting.deposits import record_ready_deposits
 from connector.posting.executor import ItemPoster, data_review
 from connector.redaction import Redactor
 from connector.sources.base import PollContext
@@ -143,6 +144,8 @@ class PostingJob:
         """
         dry_run = self.dry_run or ctx.dry_run
         counts: Counter[str] = Counter(dict.fromkeys(COUNTS, 0))
+        if not dry_run:  # deposits of payouts whose items are all settled (docs/posting.md)
+            record_ready_deposits(ctx.store, self.practice.id, ctx.now())
         queue = deque(ctx.store.due_items(self.practice.id, ctx.now(), self.settings.batch_size))
         if not queue and self._outage is not None and not dry_run:
             # The PMS was unreachable last run and every item now waits out its backoff:

@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from connector.domain import ItemKind, ItemStatus
 from connector.money import ZERO
+from connector.posting.deposits import deposit_key
 from connector.reconcile.matching import Expected, match_statement
 from connector.reconcile.statement import BankLine
 from connector.reports import payout_report, remittance_report
@@ -94,10 +95,15 @@ def ledger_rows(
         if p.paid_out == ZERO:
             continue  # a notice or a payout whose own debit was not recorded: nothing banked
         waiting = p.gross - p.posted - p.ignored
-        rows.append(ReconcileRow(
+        row = ReconcileRow(
             p.practice_id, "stripe", p.payout, "Stripe", _date(p.arrival_date), p.paid_out,
             p.posted, waiting, waiting + p.unexplained, list(p.unposted),
-        ))  # fmt: skip
+        )  # fmt: skip
+        deposit = store.find_item(p.practice_id, deposit_key(p.payout))
+        if deposit is not None and deposit.status is ItemStatus.POSTED:
+            row.deposit_id = " ".join(str(v) for v in deposit.pms_ids.values())
+            row.deposit_amount = deposit.amount
+        rows.append(row)
     for r in remittance_report(store, practices, since, until):
         item = store.find_item(r.practice_id, r.remittance)
         day = _date(item.payload.get("payment_date")) if item else None

@@ -36,6 +36,7 @@ from typing import Any
 import pyodbc
 
 from connector.sandbox import opendental_claims as claims
+from connector.sandbox import opendental_deposits as deposits
 from connector.sandbox import opendental_payments as payments
 from connector.sandbox.opendental_common import ApiFault, get_preferences
 
@@ -51,6 +52,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("PUT", re.compile(r"^/claimprocs/(\d+)$"), claims.update_claimproc),
     ("PUT", re.compile(r"^/claims/(\d+)$"), claims.update_claim),
     ("POST", re.compile(r"^/claimpayments$"), claims.create_claimpayment),
+    ("POST", re.compile(r"^/deposits$"), deposits.create_deposit),
 ]
 PREFIX = "/api/v1"
 POISON = 1_000_000

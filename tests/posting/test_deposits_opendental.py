@@ -1,0 +1,120 @@
+"""A payout's deposit on the Open Dental API double over the real MariaDB: ``POST /deposits``
+from 25.4.33 with the payout's payments attached and the bank amount; below it the deposit
+slip in ``report deposits``, nothing written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from adapters.base import Ledger
+from adapters.opendental.seed import Ids
+from connector.clock import FixedClock
+from connector.config import PostingSettings
+from connector.domain import ItemKind, ItemStatus, NewItem
+from connector.logging import get_logger
+from connector.posting.runner import PostingJob
+from connector.reconcile.slips import deposit_slips
+from connector.redaction import Redactor
+from connector.sources.base import PollContext
+from connector.store import SQLiteStore
+from tests.posting.helpers import PRACTICE, new_stripe, practice, record
+from tests.support.opendental import OdContext
+
+pytestmark = pytest.mark.external_service
+
+NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+D = Decimal
+
+
+def post(store: SQLiteStore, od: OdContext) -> dict[str, int]:
+    """One posting run through a fresh Open Dental adapter."""
+    chosen = practice()
+
+    def factory(_settings: object) -> Ledger:
+        return od.ledger()
+
+    job = PostingJob(chosen, redactor=Redactor(), posting=PostingSettings(),
+                     ledger_factory=factory)  # fmt: skip
+    ctx = PollContext(practice=chosen, store=store, redactor=Redactor(),
+                      log=get_logger("connector.posting"), stop=threading.Event(),
+                      clock=FixedClock(NOW), dry_run=False)  # fmt: skip
+    return job.poll(ctx)
+
+
+def payout(store: SQLiteStore) -> None:
+    """po_1: Ana pays 125.00 and 60.00 (fee 3.93 each); 177.14 reached the bank."""
+    debit = NewItem("txn_po1", ItemKind.STRIPE_OTHER,
+                    {"txn": "txn_po1", "payout": "po_1", "payout_arrival_date": "2026-11-20",
+                     "type": "payout", "amount": "-177.14", "fee": "0.00", "net": "-177.14"},
+                    D("-177.14"), ItemStatus.IGNORED, group_key="po_1")  # fmt: skip
+    a = new_stripe(ItemKind.PATIENT_PAYMENT, "txn_d1", "125.00", patient_ref=str(Ids.ANA),
+                   charge="ch_d1")  # fmt: skip
+    b = new_stripe(ItemKind.PATIENT_PAYMENT, "txn_d2", "60.00", patient_ref=str(Ids.ANA),
+                   charge="ch_d2")  # fmt: skip
+    record(store, a, b, debit)
+
+
+@pytest.fixture
+def version_25_4(od: OdContext) -> Iterator[None]:
+    """The office runs Open Dental 25.4.40."""
+    sql = "UPDATE preference SET ValueString = ? WHERE PrefName = 'DataBaseVersion'"
+    [(before,)] = od.db.rows(
+        "SELECT ValueString FROM preference WHERE PrefName = 'DataBaseVersion'"
+    )
+    conn = od.db.admin()
+    try:
+        conn.cursor().execute(sql, "25.4.40.0")
+        yield
+    finally:
+        conn.cursor().execute(sql, before)
+        conn.close()
+
+
+def test_deposit_groups_the_payout(od: OdContext, store: SQLiteStore, version_25_4: None) -> None:
+    """The deposit equals the bank amount, is dated the arrival date, holds both payments and
+    is written once."""
+    payout(store)
+    assert post(store, od)["posted"] == 2
+    assert post(store, od)["posted"] == 1
+    [(dep, day, amount, memo)] = od.db.rows(
+        "SELECT DepositNum, DateDeposit, CAST(Amount AS DECIMAL(14,2)), Memo FROM deposit"
+    )
+    assert (day, D(amount)) == (dt.date(2026, 11, 20), D("177.14"))
+    assert memo.startswith("[connector deposit:po_1] Stripe payout po_1: 2 postings")
+    attached = od.db.rows("SELECT COUNT(*) FROM payment WHERE DepositNum = ?", dep)
+    assert attached[0][0] == 2
+    assert post(store, od).get("posted", 0) == 0
+    assert od.db.rows("SELECT COUNT(*) FROM deposit")[0][0] == 1
+    [slip] = deposit_slips(store, [PRACTICE])
+    assert slip.state == "written" and slip.deposit_ids == f"DepositNum={dep}"
+
+
+def test_below_25_4_the_deposit_slip(od: OdContext, store: SQLiteStore, tmp_path: Path) -> None:
+    """24.3 (the seed): no deposit written; the slip lists both payments and the fees, and
+    lines − fees = the bank amount."""
+    payout(store)
+    post(store, od)
+    post(store, od)
+    assert od.db.rows("SELECT COUNT(*) FROM deposit")[0][0] == 0
+    item = store.find_item(PRACTICE, "deposit:po_1")
+    assert item is not None and item.status is ItemStatus.IGNORED
+    [slip] = deposit_slips(store, [PRACTICE])
+    assert slip.state == "slip" and [ln.key for ln in slip.lines] == ["txn_d1", "txn_d2"]
+    assert sum((ln.amount for ln in slip.lines), D("0.00")) - slip.fees == slip.amount
+
+
+def test_check_config_says_where_deposits_go(od: OdContext, request: pytest.FixtureRequest) -> None:
+    """check-config's deposit line: a note with the version below 25.4.33, ok from it."""
+    from connector.posting.deposits import deposit_notice
+
+    ledger = od.ledger()
+    old = deposit_notice(ledger, ledger.ping().version)
+    assert old.startswith("note: opendental 24.3") and "report deposits" in old
+    request.getfixturevalue("version_25_4")
+    assert deposit_notice(od.ledger(), "25.4.40.0").startswith("ok: a deposit per paid payout")
