@@ -4,9 +4,11 @@ The deposit's ``Memo`` starts with the plan's marker; before writing, the deposi
 (over ODBC, read-only) for a deposit carrying it, so a crash after Open Dental saved the deposit
 and before our store recorded it heals on the next run. The deposit groups the ``PayNum`` of
 every posted payment and refund and the ``ClaimPaymentNum`` of every insurance check the plan
-names; its ``Amount`` is the bank amount. Unverified against a real Open Dental: whether
-``Amount`` may differ from the sum of what is attached (fees, hand-entered items), and whether
-negative (refund) payments may be attached.
+names, leaving out checks Open Dental marks partial (``IsPartial``) or $0, which cannot be on a
+deposit ([3P] in opendental-era-and-api.md), and naming them in the Memo and in the returned
+ids (``left_out_checks``); its ``Amount`` is the bank amount. Unverified against a real Open
+Dental: whether ``Amount`` may differ from the sum of what is attached (fees, hand-entered
+items), and whether negative (refund) payments may be attached.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from adapters.opendental.api import OpenDentalApi, day, money
 from adapters.opendental.db import ReadOnlyDb
 from adapters.opendental.retry import once_more_if_absent
 from connector.domain import DepositPlan, PostedEntry
+from connector.errors import DataError
 from connector.money import to_money
 
 MEMO_MAX = 255
@@ -24,6 +27,10 @@ DEPOSIT_BY_MEMO = """
 SELECT DepositNum, CAST(Amount AS DECIMAL(14,2)) FROM deposit
 WHERE Memo LIKE ? ORDER BY DepositNum LIMIT 1
 """
+
+CHECKS_FOR_DEPOSIT = """
+SELECT ClaimPaymentNum, IsPartial, CAST(CheckAmt AS DECIMAL(14,2)) FROM claimpayment
+WHERE ClaimPaymentNum IN"""
 
 
 def _like(marker: str) -> str:
@@ -67,16 +74,37 @@ class DepositWriter:
         if found is not None:
             return PostedEntry(plan.external_ref, {"DepositNum": found["DepositNum"]},
                                to_money(found["Amount"]), already_existed=True)  # fmt: skip
+        checks, left_out = self._depositable(_ids(plan.entries, "ClaimPaymentNum"))
+        pay_nums = _ids(plan.entries, "PayNum")
+        if not pay_nums and not checks:
+            raise DataError(
+                f"deposit {plan.external_ref}: nothing can go on it (insurance checks "
+                f"{left_out} are partial or $0, which Open Dental keeps off deposits)",
+                code="deposit_empty",
+            )
+        memo = plan.memo + (f"; left out (partial or $0): checks {left_out}" if left_out else "")
         body: dict[str, Any] = {
             "DateDeposit": day(plan.date),
             "Amount": money(plan.amount),
-            "Memo": f"{plan.marker} {plan.memo}"[:MEMO_MAX],
-            "payNums": _ids(plan.entries, "PayNum"),
-            "claimPaymentNums": _ids(plan.entries, "ClaimPaymentNum"),
+            "Memo": f"{plan.marker} {memo}"[:MEMO_MAX],
+            "payNums": pay_nums,
+            "claimPaymentNums": checks,
         }
         created = once_more_if_absent(
             lambda: self.api.create_deposit(body), lambda: self.find(plan.marker),
             step="deposits_post",
         )  # fmt: skip
-        return PostedEntry(plan.external_ref, {"DepositNum": int(created["DepositNum"])},
-                           plan.amount)  # fmt: skip
+        ids: dict[str, Any] = {"DepositNum": int(created["DepositNum"])}
+        if left_out:
+            ids["left_out_checks"] = left_out
+        return PostedEntry(plan.external_ref, ids, plan.amount)
+
+    def _depositable(self, nums: list[int]) -> tuple[list[int], list[int]]:
+        """``(on the deposit, left out)``: partial and $0 checks cannot be deposited ([3P])."""
+        if not nums:
+            return [], []
+        marks = ", ".join("?" for _ in nums)
+        sql = f"{CHECKS_FOR_DEPOSIT} ({marks})"  # "?" placeholders only
+        rows = {int(r[0]): r for r in self.db.fetchall("claimpayments_for_deposit", sql, nums)}
+        keep = [n for n in nums if n in rows and not int(rows[n][1]) and float(rows[n][2]) != 0]
+        return keep, [n for n in nums if n not in keep]

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from connector.domain import ItemKind, ItemStatus
 from connector.money import ZERO
-from connector.posting.deposits import deposit_key
+from connector.posting.deposits import deposit_key, eft_deposit_key
 from connector.reconcile.matching import Expected, match_statement
 from connector.reconcile.statement import BankLine
 from connector.reports import payout_report, remittance_report
@@ -113,10 +113,20 @@ def ledger_rows(
             money = it.kind in (ItemKind.ERA_CLAIM, ItemKind.ERA_PLB)
             if money and it.status not in (ItemStatus.POSTED, ItemStatus.IGNORED):
                 waiting_items.append(f"{it.key} {it.kind.value} {it.amount} {it.status.value}")
-        rows.append(ReconcileRow(
+        row = ReconcileRow(
             r.practice_id, "era", r.trace, r.payer, day, r.amount, posted,
             r.amount - posted, r.amount - posted, waiting_items,
-        ))  # fmt: skip
+        )  # fmt: skip
+        payload = item.payload if item else {}
+        payer = str(payload.get("payer_id") or payload.get("payer_name") or "")
+        deposit = store.find_item(r.practice_id, eft_deposit_key(payer, r.trace))
+        if deposit is not None and deposit.status is ItemStatus.POSTED:
+            row.deposit_id = " ".join(str(v) for v in deposit.pms_ids.values())
+            if deposit.amount == r.amount:
+                row.deposit_amount = deposit.amount
+            else:  # several remittances paid as one EFT: the deposit holds them all
+                row.deposit_id += f" (lump sum {deposit.amount})"
+        rows.append(row)
     return sorted(rows, key=lambda x: (x.practice_id, x.date or dt.date.min, x.source, x.ref))
 
 

@@ -1,5 +1,6 @@
-"""``report deposits``: each payout's deposit — written to the PMS, or the deposit slip staff
-enter by hand where the PMS has no sanctioned deposit write (:mod:`connector.posting.deposits`).
+"""``report deposits``: each payout's and insurance EFT's deposit — written to the PMS, or the
+deposit slip staff enter by hand where the PMS has no sanctioned deposit write
+(:mod:`connector.posting.deposits`).
 
 Typed rows (:class:`DepositSlip`) for the staff console: the deposit's total is the bank
 amount, and its lines are what it groups (each posting with its PMS ids, items entered by hand)
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 from connector.domain import ItemKind, ItemStatus
 from connector.money import ZERO, to_money
-from connector.posting.deposits import SLIP
+from connector.posting.deposits import SLIP, members_of
 from connector.reports import is_fee_transaction
 from connector.store import StateStore
 
@@ -35,7 +36,7 @@ class DepositSlip:
     """One payout's deposit: its state, total and lines."""
 
     practice_id: str
-    payout: str
+    payout: str  # the po_… of a payout's deposit, the TRN02 of an EFT's
     date: str
     amount: Decimal  # the bank amount
     state: str  # "written" (in the PMS) | "slip" (enter by hand) | "waiting"
@@ -54,18 +55,20 @@ def deposit_slips(
     slips = []
     for practice_id in practice_ids:
         for dep in store.items_of_kind(practice_id, [ItemKind.DEPOSIT.value], since, until):
-            payout = str(dep.payload.get("payout") or dep.group_key)
+            era = dep.payload.get("source") == "era"
+            payout = str(dep.payload.get("trace") if era else dep.payload.get("payout"))
             state = "waiting"
             if dep.status is ItemStatus.POSTED:
                 state = "written"
             elif dep.status is ItemStatus.IGNORED:
                 state = "slip"
             slip = DepositSlip(
-                practice_id, payout, str(dep.payload.get("payout_arrival_date") or ""),
+                practice_id, payout,
+                str(dep.payload.get("payment_date" if era else "payout_arrival_date") or ""),
                 dep.amount, state,
                 " ".join(f"{k}={v}" for k, v in dep.pms_ids.items()) if state == "written" else "",
             )  # fmt: skip
-            for item in store.group_items(practice_id, payout):
+            for item in members_of(store, practice_id, dep):
                 if item.kind is ItemKind.DEPOSIT or item.payload.get("type") == "payout":
                     continue
                 slip.fees += to_money(str(item.payload.get("fee") or "0"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.base import Ledger
+from adapters.base import ClaimMatch, Ledger
 from adapters.opendental.seed import Ids
 from connector.clock import FixedClock
 from connector.config import PostingSettings
@@ -34,7 +34,7 @@ D = Decimal
 
 def post(store: SQLiteStore, od: OdContext) -> dict[str, int]:
     """One posting run through a fresh Open Dental adapter."""
-    chosen = practice()
+    chosen = practice(auto_post={"payment_type": str(Ids.INSPAY_EFT)})
 
     def factory(_settings: object) -> Ledger:
         return od.ledger()
@@ -118,3 +118,53 @@ def test_check_config_says_where_deposits_go(od: OdContext, request: pytest.Fixt
     assert old.startswith("note: opendental 24.3") and "report deposits" in old
     request.getfixturevalue("version_25_4")
     assert deposit_notice(od.ledger(), "25.4.40.0").startswith("ok: a deposit per paid payout")
+
+
+def test_eft_deposit_leaves_out_a_partial_check(
+    od: OdContext, store: SQLiteStore, version_25_4: None
+) -> None:
+    """An EFT of two claims (BPR02 = 240.00): its deposit holds the insurance checks, except
+    one Open Dental marks partial, which is left out and named."""
+    from tests.contract.opendental_harness import OpenDentalHarness
+    from tests.posting.helpers import claim_payload, line, new_claim, remittance_payload
+
+    harness = OpenDentalHarness(od)
+    patient = harness.scenario.received_claim_patient
+    day = harness.scenario.today
+    key = "era:1999999999:EFTOD1:240.00:2026-01-05"
+    claims = []
+    for _ in range(2):
+        claim_id = harness.add_claim(patient, day, D("150.00"))
+        [record_] = [c for c in od.ledger().find_claims(_window(day, patient))
+                     if c.claim_id == claim_id]  # fmt: skip
+        (ln,) = record_.lines
+        lines = [line(ln.code, str(ln.fee), "120.00", ("CO", "45", str(ln.fee - D("120.00"))),
+                      date=ln.date.isoformat())]  # fmt: skip
+        claims.append(new_claim(claim_payload(record_.claim_identifier, "1", str(ln.fee),
+                                              "120.00", lines, payer_control=f"P{claim_id}",
+                                              remit=key)))  # fmt: skip
+    rem = remittance_payload(amount="240.00", key=key)
+    rem.payload["trace"] = "EFTOD1"
+    record(store, rem, *claims, source="era")
+    assert post(store, od)["posted"] == 2
+    checks = [int(c.pms_ids["ClaimPaymentNum"]) for c in
+              (store.find_item(PRACTICE, n.key) for n in claims) if c is not None]  # fmt: skip
+    conn = od.db.admin()
+    try:
+        conn.cursor().execute("UPDATE claimpayment SET IsPartial = 1 WHERE ClaimPaymentNum = ?",
+                              checks[0])  # fmt: skip
+    finally:
+        conn.close()
+    assert post(store, od)["posted"] == 1
+    [(dep, amount, memo)] = od.db.rows(
+        "SELECT DepositNum, CAST(Amount AS DECIMAL(14,2)), Memo FROM deposit"
+    )
+    assert D(amount) == D("240.00") and f"left out (partial or $0): checks [{checks[0]}]" in memo
+    on_it = od.db.rows("SELECT ClaimPaymentNum FROM claimpayment WHERE DepositNum = ?", dep)
+    assert [int(r[0]) for r in on_it] == [checks[1]]
+    item = store.find_item(PRACTICE, "deposit:era:1999999999:EFTOD1")
+    assert item is not None and item.pms_ids["left_out_checks"] == [checks[0]]
+
+
+def _window(day: dt.date, patient: str) -> ClaimMatch:
+    return ClaimMatch(service_from=day, patient_id=patient)

@@ -4,6 +4,7 @@ and a recoupment closes to the cent."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -48,7 +49,9 @@ def setup(store: SQLiteStore, led: MemoryLedger) -> None:
               date="2026-09-01")],
         payer_control="PCN4", remit=OLD, patient_responsibility="200.00",
     )  # fmt: skip
-    record(store, remittance_payload(amount="500.00", key=OLD), new_claim(clm4), source="era")
+    old = remittance_payload(amount="500.00", key=OLD)
+    old.payload["trace"] = "TRACEOLD"  # one EFT per trace, as payers send them
+    record(store, old, new_claim(clm4), source="era")
     assert run(store, led)["posted"] == 1
 
 
@@ -60,8 +63,9 @@ def remittance(store: SQLiteStore, plb: list[dict[str, Any]], amount: str = "109
          line("D0120", "60.00", "45.00", ("CO", "45", "15.00"))],
         payer_control="PCN1", remit=NEW,
     )  # fmt: skip
-    record(store, remittance_payload(amount=amount, key=NEW, plb=plb), new_claim(clm1),
-           source="era")  # fmt: skip
+    new = remittance_payload(amount=amount, key=NEW, plb=plb)
+    new.payload["trace"] = "TRACENEW"
+    record(store, new, new_claim(clm1), source="era")
 
 
 def adj(reason: str, amount: str, reference: str | None = None) -> dict[str, Any]:
@@ -82,7 +86,8 @@ def test_interest_and_recoupment_close_the_remittance(
     before = led.insurance_paid()
     remittance(store, [adj("L6", "-4.10"), adj("WO", "30.00", "CLM4")])
     counts = run(store, led)
-    assert counts["posted"] == 3 and counts.get("review", 0) == 0
+    # the claim, both PLBs, and the earlier EFT's deposit (its claim was posted in setup)
+    assert counts["posted"] == 4 and counts.get("review", 0) == 0
     items = store.group_items(PRACTICE, NEW)
     money = [i for i in items if i.kind in (ItemKind.ERA_CLAIM, ItemKind.ERA_PLB)]
     assert all(i.status is ItemStatus.POSTED for i in money)
@@ -90,8 +95,8 @@ def test_interest_and_recoupment_close_the_remittance(
     assert led.insurance_paid() - before == D("109.10")
     lines = {r["proc_ref"]: r for r in led.line_payments if "PLB" in str(r.get("remarks"))}
     assert set(lines) == {"P1", "P5"}  # interest on CLM1's first line, recoupment on CLM4
-    again = run(store, led)  # nothing twice
-    assert again.get("posted", 0) == 0 and led.insurance_paid() - before == D("109.10")
+    again = run(store, led)  # nothing twice; the EFT's deposit now
+    assert again["posted"] == 1 and led.insurance_paid() - before == D("109.10")
 
 
 def test_rule_review_sends_the_code_to_a_person(store: SQLiteStore, led: MemoryLedger) -> None:
@@ -177,3 +182,35 @@ def test_forward_balances_report_command(tmp_path: Any, monkeypatch: Any, capsys
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "practice,payer,reference,balance,state,remittances,items"
     assert lines[1] == "p1,1999999999,CLM4,-30.00,open,TRACENEW,received"
+
+
+def test_eft_deposit_equals_bpr02(store: SQLiteStore, led: MemoryLedger) -> None:
+    """Once the claim and both PLBs are posted, the EFT's deposit is written: BPR02 = 109.10,
+    dated the payment date, grouping the three postings; written once."""
+    setup(store, led)
+    remittance(store, [adj("L6", "-4.10"), adj("WO", "30.00", "CLM4")])
+    run(store, led)
+    deposits_before = dict(led.deposits)
+    run(store, led)
+    new = {k: v for k, v in led.deposits.items() if k not in deposits_before}
+    [(_, plan)] = new.values()
+    assert plan.marker == "[connector deposit:era:1999999999:TRACENEW]"
+    assert (plan.amount, plan.date, len(plan.entries)) == (D("109.10"), dt.date(2026, 11, 18), 3)
+    item = store.find_item(PRACTICE, "deposit:era:1999999999:TRACENEW")
+    assert item is not None and item.status is ItemStatus.POSTED
+    run(store, led)
+    assert len(led.deposits) == len(deposits_before) + 1
+
+
+def test_eft_deposit_waits_for_a_claim_in_review(store: SQLiteStore, led: MemoryLedger) -> None:
+    """A recoupment in review keeps the EFT's deposit back until staff resolve it."""
+    setup(store, led)
+    remittance(store, [adj("WO", "30.00", "CLM99")], amount="105.00")
+    run(store, led)
+    run(store, led)
+    assert store.find_item(PRACTICE, "deposit:era:1999999999:TRACENEW") is None
+    [review] = store.list_reviews(PRACTICE)
+    store.resolve_review(review.id, "posted by hand")
+    run(store, led)
+    item = store.find_item(PRACTICE, "deposit:era:1999999999:TRACENEW")
+    assert item is not None and item.status is ItemStatus.POSTED
