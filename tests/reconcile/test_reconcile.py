@@ -234,3 +234,32 @@ def test_reconcile_command_prints_csv(
     bank.write_text("Date,Description,Amount\n2026-11-18,X,abc\n")
     assert main([*args, "--bank", str(bank)]) == 2
     assert "line 2: amount 'abc' is not a number" in capsys.readouterr().err
+
+
+def test_deposits_command_prints_the_slip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`connector report deposits --csv`: the total (bank amount), each posting, the fees."""
+    from connector.cli import main
+    from tests.support.configs import od_practice, write_config
+
+    for key in ("TEST_OD_DEV", "TEST_OD_CUST", "TEST_OD_ODBC"):
+        monkeypatch.setenv(key, "x-secret")
+    path = write_config(tmp_path, [od_practice("p1")])
+    db = SQLiteStore(tmp_path / "state.db")
+    db.migrate()
+    payout(db, "po_C", "2026-11-19", ["100.00", "200.00"], "4.80")
+    payload = {"payout": "po_C", "source": "stripe", "payout_arrival_date": "2026-11-19",
+               "bank_amount": "290.40"}  # fmt: skip
+    db.record("p1", "stripe", [NewItem("deposit:po_C", ItemKind.DEPOSIT, payload, D("290.40"),
+                                       ItemStatus.IGNORED, group_key="po_C")])  # fmt: skip
+    db.close()
+    assert main(["--config", str(path), "report", "deposits", "--csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "practice,payout,date,line,amount,state,pms ids",
+        "p1,po_C,2026-11-19,total (bank amount),290.40,enter by hand (deposit slip),",
+        "p1,po_C,2026-11-19,txn_po_C_0 patient_payment,100.00,,PayNum=1",
+        "p1,po_C,2026-11-19,txn_po_C_1 patient_payment,200.00,,PayNum=1",
+        "p1,po_C,2026-11-19,processor fees,-9.60,,",
+    ]
