@@ -82,6 +82,7 @@ class DepositWriter:
                 f"{left_out} are partial or $0, which Open Dental keeps off deposits)",
                 code="deposit_empty",
             )
+        self._not_deposited_yet(plan, pay_nums, checks)
         memo = plan.memo + (f"; left out (partial or $0): checks {left_out}" if left_out else "")
         body: dict[str, Any] = {
             "DateDeposit": day(plan.date),
@@ -98,6 +99,26 @@ class DepositWriter:
         if left_out:
             ids["left_out_checks"] = left_out
         return PostedEntry(plan.external_ref, ids, plan.amount)
+
+    def _not_deposited_yet(self, plan: DepositPlan, pay_nums: list[int], checks: list[int]) -> None:
+        """Refuse (DataError, to a person) when staff already put one of them on a deposit."""
+        taken = []
+        for table, column, nums in (("payment", "PayNum", pay_nums),
+                                    ("claimpayment", "ClaimPaymentNum", checks)):  # fmt: skip
+            if not nums:
+                continue
+            marks = ", ".join("?" for _ in nums)
+            # table and column names are ours; the values go as "?" parameters
+            where = f"{column} IN ({marks})"
+            sql = f"SELECT {column}, DepositNum FROM {table} WHERE {where}"  # noqa: S608
+            rows = self.db.fetchall("deposited_already", sql, nums)
+            taken += [f"{column} {r[0]} (deposit {r[1]})" for r in rows if int(r[1])]
+        if taken:
+            raise DataError(
+                f"deposit {plan.external_ref}: already on a deposit in Open Dental: "
+                f"{', '.join(taken)}; staff deposited it by hand, so nothing was written",
+                code="deposit_exists",
+            )
 
     def _depositable(self, nums: list[int]) -> tuple[list[int], list[int]]:
         """``(on the deposit, left out)``: partial and $0 checks cannot be deposited ([3P])."""

@@ -81,6 +81,10 @@ class WritebackSettings(_Strict):
             "note), none; never a patient charge or adjustment"
         ),
     )
+    deposits: bool = Field(
+        default=True,
+        description="a PMS deposit per paid payout once its items are settled (or its slip)",
+    )
 
 
 class PaymentsSettings(_Strict):
@@ -186,6 +190,10 @@ class AutoPostSettings(AutoPostRules):
             "PLB names) or review; overrides the defaults (L6, WO, 72, J1, FB: post); codes "
             "in neither go to review"
         ),
+    )
+    deposits: bool = Field(
+        default=True,
+        description="a PMS deposit per insurance EFT (payer + TRN02) once its claims are settled",
     )
 
 

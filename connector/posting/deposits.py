@@ -71,11 +71,24 @@ def unsettled(store: StateStore, practice_id: str, items: Sequence[Item]) -> lis
     ]
 
 
-def record_ready_deposits(store: StateStore, practice_id: str, now: dt.datetime) -> list[str]:
-    """Record the deposit item of every settled payout that has none; returns the new keys."""
+def record_ready_deposits(
+    store: StateStore,
+    practice_id: str,
+    now: dt.datetime,
+    *,
+    payouts: bool = True,
+    efts: bool = True,
+) -> list[str]:
+    """Record the deposit item of every settled payout (``payouts``) and insurance EFT
+    (``efts``) that has none; returns the new keys."""
     new: list[NewItem] = []
     seen: set[str] = set()
-    for debit in store.items_of_kind(practice_id, [ItemKind.STRIPE_OTHER.value], now - LOOKBACK):
+    debits = (
+        store.items_of_kind(practice_id, [ItemKind.STRIPE_OTHER.value], now - LOOKBACK)
+        if payouts
+        else []
+    )
+    for debit in debits:
         payout = debit.group_key
         if debit.payload.get("type") != "payout" or not payout or payout in seen:
             continue
@@ -97,7 +110,7 @@ def record_ready_deposits(store: StateStore, practice_id: str, now: dt.datetime)
         new.append(NewItem(deposit_key(payout), ItemKind.DEPOSIT, payload, -debit.amount,
                            group_key=payout, related_key=payout))  # fmt: skip
     keys = list(store.record(practice_id, "stripe", new).new_keys) if new else []
-    return keys + record_ready_eft_deposits(store, practice_id, now)
+    return keys + (record_ready_eft_deposits(store, practice_id, now) if efts else [])
 
 
 def eft_deposit_key(payer: str, trace: str) -> str:

@@ -55,6 +55,7 @@ from connector.errors import (
 )
 from connector.posting.deposits import record_ready_deposits
 from connector.posting.executor import ItemPoster, data_review
+from connector.posting.planner import auto_post_of, writeback_of
 from connector.redaction import Redactor
 from connector.sources.base import PollContext
 
@@ -145,7 +146,11 @@ class PostingJob:
         dry_run = self.dry_run or ctx.dry_run
         counts: Counter[str] = Counter(dict.fromkeys(COUNTS, 0))
         if not dry_run:  # deposits of payouts whose items are all settled (docs/posting.md)
-            record_ready_deposits(ctx.store, self.practice.id, ctx.now())
+            record_ready_deposits(
+                ctx.store, self.practice.id, ctx.now(),
+                payouts=writeback_of(self.practice).deposits,
+                efts=auto_post_of(self.practice).deposits,
+            )  # fmt: skip
         queue = deque(ctx.store.due_items(self.practice.id, ctx.now(), self.settings.batch_size))
         if not queue and self._outage is not None and not dry_run:
             # The PMS was unreachable last run and every item now waits out its backoff:

@@ -80,3 +80,14 @@ def test_no_deposit_while_an_item_waits_then_hand_entry_named(
     run(store, led)
     [(_, plan)] = led.deposits.values()
     assert "entered by hand: txn_c" in plan.memo and len(plan.entries) == 2
+
+
+def test_deposits_off(store: SQLiteStore, led: MemoryLedger) -> None:
+    """``writeback.deposits: false``: no deposit item, nothing written."""
+    from tests.posting.helpers import practice
+
+    payout(store)
+    settings = practice(writeback={"deposits": False})
+    run(store, led, settings=settings)
+    run(store, led, settings=settings)
+    assert deposit_item(store) is None and not led.deposits

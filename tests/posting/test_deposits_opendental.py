@@ -168,3 +168,23 @@ def test_eft_deposit_leaves_out_a_partial_check(
 
 def _window(day: dt.date, patient: str) -> ClaimMatch:
     return ClaimMatch(service_from=day, patient_id=patient)
+
+
+def test_payment_already_deposited_by_hand_goes_to_a_person(
+    od: OdContext, store: SQLiteStore, version_25_4: None
+) -> None:
+    """Staff already put a payment of the payout on a deposit: nothing is written, a person is
+    told which deposit holds it."""
+    payout(store)
+    post(store, od)
+    conn = od.db.admin()
+    try:
+        conn.cursor().execute("UPDATE payment SET DepositNum = 77 WHERE PayNote LIKE '%txn_d1%'")
+    finally:
+        conn.close()
+    post(store, od)
+    assert od.db.rows("SELECT COUNT(*) FROM deposit")[0][0] == 0
+    item = store.find_item(PRACTICE, "deposit:po_1")
+    assert item is not None and item.status is ItemStatus.REVIEW
+    [review] = store.list_reviews(PRACTICE)
+    assert "already on a deposit" in review.message and "(deposit 77)" in review.message
