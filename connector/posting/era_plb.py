@@ -40,6 +40,7 @@ from connector.posting import fields
 from connector.posting.codes import plb_words
 from connector.posting.era_claims import MATCH_IDENTIFIER, MATCH_PAYER_CONTROL
 from connector.posting.era_payload import Remittance, parse_remittance
+from connector.posting.era_rules import rules_for
 from connector.posting.outcomes import Defer, Planned
 from connector.posting.reasons import review
 
@@ -113,7 +114,8 @@ def plan_plb(
     def reviewed(reason: str, **extra: Any) -> Planned:
         return Planned(review(reason, **{**info, **extra}), decision)
 
-    if remittance is None or not settings.enabled or decision["rule"] != "post":
+    rules, _ = rules_for(settings, fields.text(p, "payer_id"))
+    if remittance is None or not rules.enabled or decision["rule"] != "post":
         return reviewed("provider_level_adjustment")
     if reference:
         found = find_named_claims(ledger, reference)

@@ -132,6 +132,15 @@ def test_reference_to_a_claim_not_received(store: SQLiteStore, led: MemoryLedger
     assert "naming claim CLM7" in review.message and "C7 is not received" in review.message
 
 
+def test_payer_with_auto_post_off_reviews_its_plb(store: SQLiteStore, led: MemoryLedger) -> None:
+    """A payer whose own rules turn auto-posting off: its PLBs go to a person too."""
+    setup(store, led)
+    remittance(store, [adj("L6", "-4.10", "CLM4")], amount="139.10")  # CLM4 is received
+    per_payer = {"1999999999": {"enabled": False}}
+    run(store, led, settings=practice(auto_post={"per_payer": per_payer}))
+    assert all(i.status is ItemStatus.REVIEW for i in plb_items(store))
+
+
 def test_auto_post_off_reviews_every_plb(store: SQLiteStore, led: MemoryLedger) -> None:
     """With auto-posting off, PLBs go to a person as before."""
     remittance(store, [adj("L6", "-4.10")], amount="139.10")
