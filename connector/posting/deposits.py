@@ -7,7 +7,8 @@ dated the BPR16 payment date, grouping the insurance checks of its posted claims
 adjustments. Checks Open Dental marks partial (``IsPartial``) or $0 cannot be on a deposit: the
 adapter leaves them out and names them (``left_out_checks``).
 
-* **When.** At the start of each posting run, :func:`record_ready_deposits` looks at the
+* **When.** At the start of each posting run and once its queue is empty (so the run that posts
+  a payout's last item writes its deposit too), :func:`record_ready_deposits` looks at the
   payouts recorded in the last :data:`LOOKBACK` and records one ``deposit`` item (key
   ``deposit:<po_…>``) for each payout whose own bank transfer is recorded and whose money items
   are all settled: posted, ignored, or in review and resolved by staff (entered by hand). A

@@ -35,31 +35,31 @@ def deposit_item(store: SQLiteStore) -> object:
 def test_deposit_written_once_when_the_payout_is_settled(
     store: SQLiteStore, led: MemoryLedger
 ) -> None:
-    """First run posts the payments; the next records and posts the deposit (bank amount,
-    arrival date, both payments); later runs write nothing."""
+    """The run that posts the payments then records and writes the deposit (bank amount,
+    arrival date, both payments), counted apart; later runs write nothing."""
     payout(store)
-    assert run(store, led)["posted"] == 2
-    assert deposit_item(store) is None  # recorded at the start of the next run
-    assert run(store, led)["posted"] == 1
+    counts = run(store, led)
+    assert (counts["posted"], counts["deposits_posted"]) == (2, 1)
     [(dep_id, plan)] = led.deposits.values()
     assert (plan.amount, plan.date) == (D("177.14"), dt.date(2026, 11, 20))
     assert plan.marker == "[connector deposit:po_1]" and len(plan.entries) == 2
     item = store.find_item(PRACTICE, "deposit:po_1")
     assert item is not None and item.status is ItemStatus.POSTED
     assert item.pms_ids == {"deposit_id": dep_id}
-    assert run(store, led).get("posted", 0) == 0 and len(led.deposits) == 1
+    again = run(store, led)
+    assert again.get("posted", 0) == again.get("deposits_posted", 0) == 0
+    assert len(led.deposits) == 1
 
 
 def test_crash_between_deposit_and_record_heals(store: SQLiteStore, led: MemoryLedger) -> None:
     """The PMS saved the deposit, then the connection broke: the retry finds it by its marker
     and records it; one deposit."""
     payout(store)
-    run(store, led)
     led.fail("deposit", lambda: TransientError("connection reset"), after_commit=True)
-    assert run(store, led)["failed"] == 1
+    assert run(store, led)["deposits_failed"] == 1
     assert len(led.deposits) == 1
     later = NOW + dt.timedelta(hours=2)
-    assert run(store, led, now=later)["already_posted"] == 1
+    assert run(store, led, now=later)["deposits_already_posted"] == 1
     item = store.find_item(PRACTICE, "deposit:po_1")
     assert item is not None and item.status is ItemStatus.POSTED and len(led.deposits) == 1
 

@@ -32,9 +32,12 @@ NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 D = Decimal
 
 
-def post(store: SQLiteStore, od: OdContext) -> dict[str, int]:
-    """One posting run through a fresh Open Dental adapter."""
-    chosen = practice(auto_post={"payment_type": str(Ids.INSPAY_EFT)})
+def post(store: SQLiteStore, od: OdContext, *, deposits: bool = True) -> dict[str, int]:
+    """One posting run through a fresh Open Dental adapter (``deposits`` off: none written)."""
+    chosen = practice(
+        writeback={"deposits": deposits},
+        auto_post={"payment_type": str(Ids.INSPAY_EFT), "deposits": deposits},
+    )
 
     def factory(_settings: object) -> Ledger:
         return od.ledger()
@@ -80,8 +83,8 @@ def test_deposit_groups_the_payout(od: OdContext, store: SQLiteStore, version_25
     """The deposit equals the bank amount, is dated the arrival date, holds both payments and
     is written once."""
     payout(store)
-    assert post(store, od)["posted"] == 2
-    assert post(store, od)["posted"] == 1
+    counts = post(store, od)
+    assert (counts["posted"], counts["deposits_posted"]) == (2, 1)
     [(dep, day, amount, memo)] = od.db.rows(
         "SELECT DepositNum, DateDeposit, CAST(Amount AS DECIMAL(14,2)), Memo FROM deposit"
     )
@@ -89,7 +92,7 @@ def test_deposit_groups_the_payout(od: OdContext, store: SQLiteStore, version_25
     assert memo.startswith("[connector deposit:po_1] Stripe payout po_1: 2 postings")
     attached = od.db.rows("SELECT COUNT(*) FROM payment WHERE DepositNum = ?", dep)
     assert attached[0][0] == 2
-    assert post(store, od).get("posted", 0) == 0
+    assert post(store, od).get("deposits_posted", 0) == 0
     assert od.db.rows("SELECT COUNT(*) FROM deposit")[0][0] == 1
     [slip] = deposit_slips(store, [PRACTICE])
     assert slip.state == "written" and slip.deposit_ids == f"DepositNum={dep}"
@@ -146,7 +149,7 @@ def test_eft_deposit_leaves_out_a_partial_check(
     rem = remittance_payload(amount="240.00", key=key)
     rem.payload["trace"] = "EFTOD1"
     record(store, rem, *claims, source="era")
-    assert post(store, od)["posted"] == 2
+    assert post(store, od, deposits=False)["posted"] == 2  # the claims; the deposit waits
     checks = [int(c.pms_ids["ClaimPaymentNum"]) for c in
               (store.find_item(PRACTICE, n.key) for n in claims) if c is not None]  # fmt: skip
     conn = od.db.admin()
@@ -155,7 +158,7 @@ def test_eft_deposit_leaves_out_a_partial_check(
                               checks[0])  # fmt: skip
     finally:
         conn.close()
-    assert post(store, od)["posted"] == 1
+    assert post(store, od)["deposits_posted"] == 1
     [(dep, amount, memo)] = od.db.rows(
         "SELECT DepositNum, CAST(Amount AS DECIMAL(14,2)), Memo FROM deposit"
     )
@@ -176,7 +179,7 @@ def test_payment_already_deposited_by_hand_goes_to_a_person(
     """Staff already put a payment of the payout on a deposit: nothing is written, a person is
     told which deposit holds it."""
     payout(store)
-    post(store, od)
+    post(store, od, deposits=False)
     conn = od.db.admin()
     try:
         conn.cursor().execute("UPDATE payment SET DepositNum = 77 WHERE PayNote LIKE '%txn_d1%'")
