@@ -6,13 +6,13 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # unixODBC + drivers (MariaDB, SQLite), MariaDB server, OpenSSH server (SFTP tests), PostgreSQL,
-# openssl (hashes the SFTP test user's password), gcc + Python headers (make era-fast)
+# openssl (hashes the SFTP test user's password)
 APT_PACKAGES := unixodbc unixodbc-dev odbc-mariadb libsqliteodbc sqlite3 \
                 mariadb-server mariadb-client openssh-server openssh-client \
-                postgresql postgresql-client odbc-postgresql openssl gcc python3-dev
+                postgresql postgresql-client odbc-postgresql openssl
 PYTEST_ARGS ?=
 
-.PHONY: all test demo lint typecheck pytest pytest-shifted system-deps venv era-fast bench bench-peers soak clean
+.PHONY: all test demo lint typecheck pytest pytest-shifted system-deps venv bench bench-peers soak clean
 
 all: test
 
@@ -33,17 +33,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test,postgres,oracles]'
 	touch $@
 
+# its recipe deletes what the removed compiled ERA build (make era-fast) left behind:
+# an extension module next to a .py file would be imported instead of it
 venv: $(VENV)/.installed
+	@rm -f connector/sources/era/*.so connector/sources/era/*.pyd connector/sources/era/_compiled.json
 
 lint: venv
-	$(BIN)/ruff check connector adapters tests bench
+	$(BIN)/ruff check connector adapters workshop tests bench
 
 typecheck: venv
 	$(BIN)/mypy
 
-# the suite runs against the compiled ERA modules; tests/sources/era/test_speedups.py also runs
-# the pure-Python ones and compares the two
-pytest: system-deps venv era-fast
+pytest: system-deps venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # the expiry guard: the suite again with this process's clock 400 days ahead (time-machine),
@@ -54,20 +55,10 @@ pytest-shifted: system-deps venv
 test: system-deps venv lint typecheck pytest pytest-shifted
 
 demo: system-deps venv
-	$(BIN)/connector demo
+	$(BIN)/python -m workshop demo
 
 bench: system-deps venv
 	$(BIN)/python bench/run_all.py
-
-# the ERA parser's hot modules compiled with mypyc (optional: the pure-Python modules are used
-# when the extensions are absent or older than their sources); rebuilt only when a source
-# changed; ~30 s on 2 cores. See docs/benchmarks-era.md.
-ERA_HOT := segcache values validate tokenizer segments claimloop transaction envelope parser
-ERA_STAMP := connector/sources/era/_compiled.json
-$(ERA_STAMP): $(patsubst %,connector/sources/era/%.py,$(ERA_HOT)) connector/sources/era/_claimloop.c connector/sources/era/_segsplit.c setup.py | venv
-	CONNECTOR_MYPYC=1 $(BIN)/python setup.py -q build_ext --inplace || { rm -f $@; exit 1; }
-
-era-fast: system-deps $(ERA_STAMP)
 
 # the ERA parser benchmark's peers (oxedi, pyx12, LinuxForHealth x12, badX12) in their own venv
 bench-peers: venv
@@ -78,4 +69,4 @@ soak: system-deps venv
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
-	rm -f connector/sources/era/*.so connector/sources/era/_compiled.json
+	rm -f connector/sources/era/*.so connector/sources/era/*.pyd connector/sources/era/_compiled.json

@@ -300,6 +300,37 @@ class Ledger(Protocol):
         """Release connections."""
 
 
+@dataclass(frozen=True)
+class OfficeEraSettings:
+    """The office's own ERA posting choices, kept in the PMS (Open Dental: its ``Era*``
+    preferences); the engine uses them where the configuration says nothing.
+
+    ``payment_types``: BPR04 method (``ACH``, ``CHK``, ``FWT``; ``""`` = any other) → PMS
+    insurance payment type id. ``writeoffs``: ``"always"`` or ``"primary_only"``.
+    ``no_auto_carcs``: claims carrying one of these CARCs are not posted automatically.
+    ``sources``: for each of ``payment_types.{method}``, ``writeoffs``, ``no_auto_carcs``, where
+    the value was read (e.g. "Open Dental preference EraAchPaymentType").
+    """
+
+    payment_types: dict[str, str] = field(default_factory=dict)
+    writeoffs: str | None = None
+    no_auto_carcs: tuple[str, ...] | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class OfficeEraDefaults(Protocol):
+    """Optional capability: the office's own ERA settings (:class:`OfficeEraSettings`)."""
+
+    def office_era_settings(self) -> OfficeEraSettings:
+        """Read the office's ERA choices (cached by the adapter for a few minutes).
+
+        Raises:
+            TransientError, AuthError: the PMS could not be read.
+        """
+        ...
+
+
 @runtime_checkable
 class ServicesPing(Protocol):
     """Optional capability: a ping that reaches *every* service the adapter posts through.

@@ -3,7 +3,7 @@
 Everything real, on this machine: the sandbox Stripe server serving every practice's own
 account (paid automatic payouts of card payments, each naming a generated patient), one
 MariaDB server with an Open Dental database per practice, an Open Dental API double per
-database (:class:`connector.sandbox.fleet.OpenDentalFleet`), and the connector itself as a
+database (:class:`workshop.sandbox.fleet.OpenDentalFleet`), and the connector itself as a
 `connector run` subprocess on a SQLite state store (WAL, synchronous=FULL), as in production.
 
 Each practice's payment table starts with ``--history`` earlier payments (default 20,000: a
@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connector.sandbox.fleet import OpenDentalFleet  # noqa: E402
+from workshop.sandbox.fleet import OpenDentalFleet  # noqa: E402
 
 
 def _posted_count(db: Path) -> int:

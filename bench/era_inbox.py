@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connector.config import PracticeSettings
 from connector.config.sources import SftpInbox
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.sources.era import EraSource
 from connector.sources.era.folder_inbox import FolderInbox
 from connector.sources.era.sftp_inbox import SftpDownloader

@@ -1,6 +1,6 @@
 """Idle footprint of `connector run`: memory and CPU with 20 practices between polls.
 
-The sandbox fleet (:class:`connector.sandbox.fleet.OpenDentalFleet`: 20 Open Dental practices
+The sandbox fleet (:class:`workshop.sandbox.fleet.OpenDentalFleet`: 20 Open Dental practices
 on MariaDB through the API double, each with Stripe payments and the scenario's ERA files)
 is started, `connector run` (SQLite store, the production poll intervals: Stripe every 5 min,
 ERA every 15 min, posting every minute) posts everything, and then, with nothing left to do,
@@ -34,13 +34,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connector.sandbox.fleet import OpenDentalFleet  # noqa: E402
+from workshop.sandbox.fleet import OpenDentalFleet  # noqa: E402
 
 PAYMENTS = 20  # per practice
 CLAIMS = 3  # claims each practice's scenario ERAs post
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
-OPTIONAL = ("paramiko", "cryptography", "psycopg", "psycopg_pool", "connector.sandbox")
+OPTIONAL = ("paramiko", "cryptography", "psycopg", "psycopg_pool", "workshop.sandbox")
 
 IMPORT_ONLY = """
 import connector.cli, connector.commands.run, connector.daemon

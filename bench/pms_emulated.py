@@ -22,15 +22,15 @@ from typing import Any
 
 from adapters.base import OpenCharge, marker_for
 from adapters.dentrix import DentrixLedger
-from adapters.dentrix import seed as dseed
 from adapters.dentrix.connection import DentrixConnector
 from adapters.dentrix.connection import StaticConnectionProvider as DStatic
 from adapters.eaglesoft import EaglesoftLedger
-from adapters.eaglesoft import seed as eseed
 from adapters.eaglesoft.connection import EaglesoftConnector
 from adapters.eaglesoft.connection import StaticConnectionProvider as EStatic
 from adapters.eaglesoft.dialect import authentication_text
 from connector.domain import AllocationMode, PatientPaymentPlan, Split
+from workshop.emulated.dentrix import seed as dseed
+from workshop.emulated.eaglesoft import seed as eseed
 
 TODAY = dt.date(2026, 11, 20)
 

@@ -26,11 +26,11 @@ from adapters.base import ChargeKind, OpenCharge
 from adapters.memory import MemoryLedger
 from connector.config import PostingSettings
 from connector.domain import ItemKind, NewItem
+from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.allocation import allocate_oldest_first
 from connector.posting.runner import PostingJob
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import SQLiteStore
 from tests.posting.helpers import claim_payload, line, new_claim, practice, stripe_payload
 

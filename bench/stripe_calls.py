@@ -21,12 +21,12 @@ from pathlib import Path
 import structlog
 
 from connector.config import PracticeSettings
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import bulk_dataset
-from connector.sandbox.stripe_server import StripeSandbox
-from connector.sources.base import PollContext
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
+from workshop.sandbox.stripe_data import bulk_dataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 KEY = "sk_test_benchmarkKey0001"
 

@@ -4,10 +4,12 @@ Real components end to end: a MariaDB server started in a temp dir, the adapter 
 pyodbc with the SELECT-only user, and writing through the Open Dental API double over HTTP
 (which itself writes MariaDB with its read-write user). Each payment goes through what the
 posting engine will do: find the patient, read the family's open charges, build an
-oldest-first plan, ask ``find_posting`` for the key, then ``post_patient_payment``.
+oldest-first plan, then ``post_patient_payment`` — in the executor's order: ``find_posting``
+for the key (with the patient hint) first, then the planning reads, then the write.
 
 Reports postings per second and PMS round trips per payment (ODBC queries + HTTP requests,
 counted by the adapter), for the whole cycle and for the ``post_patient_payment`` call alone.
+Goal (issue #16): at most 4 reads per payment plus the writes.
 
 Usage: ``python bench/writeback.py [--payments 10000] [--families 2500] [--json out.json]``
 """
@@ -29,12 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pyodbc
 
 from adapters.base import marker_for
-from adapters.opendental import seed
 from connector.domain import AllocationMode, PatientPaymentPlan, Split
-from connector.sandbox.mariadb import running_server
-from connector.sandbox.opendental_api import OpenDentalApiDouble
-from connector.sandbox.opendental_db import build_database
 from tests.support.opendental import CUSTOMER_KEY, DEVELOPER_KEY, OdContext
+from workshop.emulated.opendental import seed
+from workshop.sandbox.mariadb import running_server
+from workshop.sandbox.opendental_api import OpenDentalApiDouble
+from workshop.sandbox.opendental_db import build_database
 
 
 def load_families(admin_cs: str, families: int) -> list[int]:
@@ -76,7 +78,9 @@ def run(payments: int, families: int) -> dict[str, Any]:
             started = time.perf_counter()
             for n in range(payments):
                 key = f"txn_bench_{n:06d}"
-                patient = ledger.find_patient(str(rng.choice(guarantors)))
+                payer = str(rng.choice(guarantors))
+                assert ledger.find_posting(key, patient_id=payer) is None
+                patient = ledger.find_patient(payer)
                 assert patient is not None
                 charges = ledger.family_charges(patient)
                 amount = Decimal(rng.randrange(2000, 9000)) / 100
@@ -85,7 +89,6 @@ def run(payments: int, families: int) -> dict[str, Any]:
                     AllocationMode.ALLOCATE_OLDEST_FIRST,
                     oldest_first(charges, amount, patient.patient_id), note="bench",
                 )  # fmt: skip
-                assert ledger.find_posting(key) is None
                 before = ledger.stats()
                 ledger.post_patient_payment(plan)
                 after = ledger.stats()

@@ -15,27 +15,33 @@ from collections.abc import Sequence
 from connector import __version__
 from connector.errors import ConfigError, ConnectorError
 
-COMMANDS = [
-    "connector.commands.run",
-    "connector.commands.check_config",
-    "connector.commands.status",
-    "connector.commands.config_schema",
-    "connector.commands.diagnostics",
-    "connector.commands.report",
-    "connector.commands.era",
-    "connector.commands.review",
-    "connector.commands.retry",
-    "connector.commands.requeue",
-    "connector.commands.state",
-    "connector.commands.replay",
-    "connector.commands.demo",
-]
+# Sub-command name -> the module that registers it. Only the module of the command being run is
+# imported (``connector era inspect`` does not load the configuration models, the store or the
+# scheduler); ``connector --help`` and an unknown command load them all to list them.
+COMMANDS = {
+    "run": "connector.commands.run",
+    "check-config": "connector.commands.check_config",
+    "status": "connector.commands.status",
+    "config-schema": "connector.commands.config_schema",
+    "diagnostics": "connector.commands.diagnostics",
+    "report": "connector.commands.report",
+    "era": "connector.commands.era",
+    "review": "connector.commands.review",
+    "retry": "connector.commands.retry",
+    "requeue": "connector.commands.requeue",
+    "state": "connector.commands.state",
+    "replay": "connector.commands.replay",
+}
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every registered sub-command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with sub-command ``command`` only, or with all of them.
+
+    Args:
+        command: a name in :data:`COMMANDS`; anything else (None included) registers all.
+    """
     parser = argparse.ArgumentParser(
         prog="connector",
         description="Post cleared patient payments and insurance remittances into PMS ledgers.",
@@ -43,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"connector {__version__}")
     parser.add_argument("--config", help="YAML configuration file (default: $CONNECTOR_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(name).register(sub)
+    names = [command] if command in COMMANDS else list(COMMANDS)
+    for name in names:
+        importlib.import_module(COMMANDS[name]).register(sub)
     _config_after_command(sub)
     return parser
 
@@ -58,10 +65,24 @@ def _config_after_command(sub: argparse._SubParsersAction[argparse.ArgumentParse
                 _config_after_command(action)
 
 
+def command_word(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv``: its first word that is not an option or its value."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--config":
+            skip = True  # the next word is the file
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_word(words))
+    args = parser.parse_args(words)
     try:
         result: int = args.handler(args)
     except ConfigError as exc:

@@ -28,11 +28,11 @@ from typing import Any
 from connector.clock import SYSTEM, Clock
 from connector.config import LoadedConfig, PostingSettings, PracticeSettings
 from connector.errors import AuthError, ConnectorError, NotImplementedYet, error_code
+from connector.jobs import PollContext, PollSource
 from connector.leases import LeaseKeeper
 from connector.logging import bind_run, clear_run, get_logger
 from connector.metrics import Metrics
 from connector.redaction import Redactor
-from connector.sources.base import PollContext, PollSource
 from connector.store import StateStore
 
 Job = PollSource  # anything with a name and poll(ctx) -> counts

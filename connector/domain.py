@@ -187,7 +187,7 @@ class PatientNote:
 
     patient_id: str
     text: str
-    when: dt.datetime
+    when: dt.datetime  # practice-local wall-clock time, naive (what PMSs store)
     external_ref: str | None = None
 
 
@@ -200,6 +200,10 @@ class ProcedurePayment:
     writeoff: Decimal = Decimal("0.00")
     deductible: Decimal = Decimal("0.00")
     remarks: str | None = None  # CARC/RARC codes as the vendor stores them
+    # the line's distinct CARC reason codes, comma-separated in ERA order ("45,1"): what Open
+    # Dental's ERA import stores in claimproc.ClaimAdjReasonCodes
+    reason_codes: str | None = None
+    allowed: Decimal | None = None  # AMT*B6 of the line(s), the payer's allowed amount
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,9 @@ class CheckRecord:
     payer_name: str
     payment_type_id: str | None = None
     method: str | None = None  # BPR04: CHK, ACH, BOP, FWT, NON
+    # the remittance (era_remittance item key) this check pays: every claim plan of one
+    # remittance carries the same key, so an adapter can write one check for all of them
+    remittance_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,8 @@ class ParseError(DataError):
         segment_no: 1-based segment position in the file, when known.
         segment_id: e.g. ``CLP``.
         element: e.g. ``CLP04``.
+        problems: every problem found, each with its location, when there are several (the
+            envelope's count errors); defaults to this one.
     """
 
     code = "x12_invalid"
@@ -129,6 +131,7 @@ class ParseError(DataError):
         segment_no: int | None = None,
         segment_id: str | None = None,
         element: str | None = None,
+        problems: list[str] | None = None,
         **kw: Any,
     ) -> None:
         where = [
@@ -148,6 +151,7 @@ class ParseError(DataError):
         self.segment_id = segment_id
         self.element = element
         self.reason = message
+        self.problems = list(problems or [full])
 
 
 def error_code(exc: BaseException) -> str:

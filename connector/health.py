@@ -1,5 +1,8 @@
 """Opt-in ``/healthz`` and ``/metrics`` HTTP endpoint (bound to 127.0.0.1 by default).
 
+Served by ``prometheus_client``'s threaded WSGI server: ``/metrics`` is its exposition app on
+the daemon's registry (text format, or OpenMetrics when the scraper asks), ``/healthz`` ours.
+
 ``/healthz`` answers 200 when the scheduler is alive and every enabled source of every practice
 has had a successful poll within ``stale_after`` intervals of its schedule (a source that has
 never succeeded is given that long from the daemon's start); otherwise 503 with the reasons, as
@@ -11,13 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+from prometheus_client import make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from connector.clock import SYSTEM, Clock
 from connector.metrics import Metrics
-from connector.store import StateStore
+from connector.store import PollLog
 
 
 class HealthServer:
@@ -38,7 +44,7 @@ class HealthServer:
         host: str,
         port: int,
         *,
-        store: StateStore,
+        store: PollLog,
         metrics: Metrics,
         expected: dict[tuple[str, str], dt.timedelta],
         alive: Callable[[], bool],
@@ -52,8 +58,9 @@ class HealthServer:
         self.alive = alive
         self.stale_after = stale_after
         self.started_at = clock.now()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
-        self._server.daemon_threads = True
+        metrics.watch_store(store)
+        self._metrics_app = make_wsgi_app(metrics.registry)
+        self._server = make_server(host, port, self._app, ThreadingWSGIServer, _QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -88,29 +95,25 @@ class HealthServer:
                 )
         return not problems, {"healthy": not problems, "problems": problems}
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        outer = self
+    def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The WSGI application: ``/healthz``, ``/metrics``, 404 for anything else."""
+        path = environ.get("PATH_INFO", "")
+        if path == "/metrics":
+            body: Iterable[bytes] = self._metrics_app(environ, start_response)
+            return body
+        if path == "/healthz":
+            healthy, doc = self.health()
+            status, ctype, text = ("200 OK" if healthy else "503 Service Unavailable",
+                                   "application/json", json.dumps(doc))  # fmt: skip
+        else:
+            status, ctype, text = "404 Not Found", "text/plain", "not found\n"
+        data = text.encode()
+        start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(data)))])
+        return [data]
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.path == "/healthz":
-                    healthy, doc = outer.health()
-                    self._send(200 if healthy else 503, "application/json", json.dumps(doc))
-                elif self.path == "/metrics":
-                    body = outer.metrics.render(outer.store)
-                    self._send(200, "text/plain; version=0.0.4", body)
-                else:
-                    self._send(404, "text/plain", "not found\n")
 
-            def _send(self, status: int, ctype: str, body: str) -> None:
-                data = body.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: health checks would flood it."""
 
-            def log_message(self, format: str, *args: Any) -> None:
-                return  # access logs are not wanted; health checks would flood the log
-
-        return Handler
+    def log_message(self, format: str, *args: Any) -> None:
+        """Log nothing."""

@@ -35,7 +35,7 @@ from typing import Any
 
 from connector.errors import ConnectorError, error_code
 from connector.logging import get_logger
-from connector.store import StateStore, fair_share
+from connector.store import LeaseStore, fair_share
 
 Clock = Callable[[], float]
 
@@ -111,7 +111,7 @@ class LeaseKeeper:
 
     def __init__(
         self,
-        store: StateStore,
+        store: LeaseStore,
         practice_ids: Sequence[str],
         *,
         ttl: dt.timedelta,

@@ -23,7 +23,7 @@ from adapters.base import Ledger, ProcedureAudit, UnclaimedProcedure
 from connector.domain import Item, ItemKind, ItemStatus
 from connector.errors import NotImplementedYet
 from connector.money import ZERO, to_money
-from connector.store import StateStore
+from connector.store import ItemReader
 
 _PATIENT_MONEY = {
     ItemKind.PATIENT_PAYMENT,
@@ -111,7 +111,7 @@ def _money(payload: dict[str, object], key: str) -> Decimal:
 
 
 def payout_report(
-    store: StateStore,
+    store: ItemReader,
     practice_ids: Iterable[str],
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
@@ -180,7 +180,7 @@ def _add_part(row: PayoutRow, item: Item) -> None:
 
 
 def remittance_report(
-    store: StateStore,
+    store: ItemReader,
     practice_ids: Iterable[str],
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
@@ -217,7 +217,7 @@ def remittance_report(
 
 
 def denial_report(
-    store: StateStore,
+    store: ItemReader,
     practice_ids: Iterable[str],
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,

@@ -15,8 +15,8 @@ from structlog.testing import capture_logs
 from connector.config import PracticeSettings, load_config
 from connector.daemon import Daemon
 from connector.errors import AuthError, TransientError
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import SQLiteStore
 from tests.support.configs import od_practice, write_config
 from tests.support.paths import REPO
@@ -185,10 +185,4 @@ def test_diagnostics_bundle_has_state_but_no_secrets(
     api = bundle["config"]["practices"][0]["pms"]["api"]
     assert api["developer_key"] == "<secret from environment variable TEST_OD_DEV>"
     assert bundle["recent_errors_by_code"] == {"a": {"rate_limited": 1}}
-    from connector.sources.era import speedups
-
-    assert bundle["era_parser"]["modules"] == speedups.build()
-    assert bundle["era_parser"]["c_code"] == {
-        "_claimloop": speedups.c_claim_loop() is not None,
-        "_segsplit": speedups.c_function("_segsplit", "split_segments") is not None,
-    }
+    assert "era_parser" not in bundle  # one pure-Python parser: nothing to report

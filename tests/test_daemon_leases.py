@@ -19,9 +19,9 @@ from connector.cli import main
 from connector.commands.common import runtime
 from connector.config import PracticeSettings, load_config
 from connector.daemon import Daemon
+from connector.jobs import PollContext
 from connector.leases import LeaseKeeper
 from connector.redaction import REDACTED, Redactor
-from connector.sources.base import PollContext
 from connector.store import open_store, redact_url, url_secrets
 from tests.support.configs import od_practice, write_config
 from tests.support.paths import REPO

@@ -8,6 +8,8 @@ import urllib.error
 import urllib.request
 from decimal import Decimal
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from connector.clock import FixedClock
 from connector.domain import ItemKind, NewItem
 from connector.health import HealthServer
@@ -38,11 +40,23 @@ def test_metrics_expose_items_reviews_jobs_and_latency(store: SQLiteStore) -> No
     finally:
         server.stop()
     assert status == 200
-    assert 'connector_items{practice="p1",status="received"} 1' in body
-    assert 'connector_errors_total{practice="p1",job="stripe",code="rate_limited"} 1' in body
-    assert 'connector_job_items_total{practice="p1",job="stripe",what="recorded"} 1' in body
-    assert 'connector_poll_seconds_bucket{practice="p1",job="stripe",le="0.5"} 1' in body
-    assert 'connector_poll_seconds_count{practice="p1",job="stripe"} 2' in body
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+    }
+    p1 = (("practice", "p1"),)
+    stripe = (("job", "stripe"), ("practice", "p1"))
+    assert samples[("connector_items", (*p1, ("status", "received")))] == 1
+    assert "# TYPE connector_review_queue gauge" in body
+    assert samples[("connector_job_runs_total", (*stripe[:1], ("outcome", "ok"), *p1))] == 1
+    assert samples[("connector_errors_total", (("code", "rate_limited"), *stripe))] == 1
+    assert samples[("connector_job_items_total", (*stripe, ("what", "recorded")))] == 1
+    assert samples[("connector_poll_seconds_bucket", (*stripe[:1], ("le", "0.5"), *p1))] == 1
+    assert samples[("connector_poll_seconds_bucket", (*stripe[:1], ("le", "+Inf"), *p1))] == 2
+    assert samples[("connector_poll_seconds_count", stripe)] == 2
+    assert samples[("connector_poll_seconds_sum", stripe)] == 2.3
+    assert not any(name.endswith("_created") for name, _ in samples)
 
 
 def test_healthz_turns_unhealthy_when_a_source_goes_stale(

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.support.configs import od_practice, write_config
 from tests.support.paths import REPO
 
@@ -34,7 +36,7 @@ OPTIONAL = [
     "adapters.eaglesoft",
     "requests",
     "apscheduler",  # run_forever only
-    "connector.sandbox",  # never at run time
+    "workshop.sandbox",  # never at run time
     "connector.health",  # health.enabled only
 ]
 
@@ -107,4 +109,37 @@ def test_practices_load_only_the_parts_they_configure(tmp_path: Path) -> None:
     loaded = _loaded(BUILD_DAEMON.format(config=str(config)), tmp_path)
     assert "paramiko" in loaded
     assert "stripe" in loaded
-    assert not {"psycopg", "pyodbc", "adapters.opendental", "connector.sandbox"} & set(loaded)
+    assert not {"psycopg", "pyodbc", "adapters.opendental", "workshop.sandbox"} & set(loaded)
+
+
+def test_era_inspect_imports_only_what_it_runs(tmp_path: Path) -> None:
+    """``connector era inspect`` loads no configuration model, store, scheduler or other command."""
+    sample = REPO / "tests" / "sources" / "era" / "files" / "crlf.835"
+    watched = ["pydantic", "pydantic_settings", "yaml", "structlog", "connector.config",
+               "connector.store", "connector.daemon", "connector.posting",
+               "connector.commands.run", "connector.commands.status", "connector.jobs",
+               "connector.sources.era.source", *OPTIONAL]  # fmt: skip
+    body = (
+        "import contextlib, io\nfrom connector.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['era', 'inspect', {str(sample)!r}]) == 0\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(watched=watched, body=body)], cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_help_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """With no command named, every command is registered (so ``--help`` lists them all)."""
+    from connector.cli import COMMANDS, build_parser, command_word
+
+    assert command_word(["--config", "era", "era", "inspect", "f"]) == "era"
+    assert command_word(["--version"]) is None
+    with pytest.raises(SystemExit):
+        build_parser(None).parse_args(["--help"])
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in COMMANDS)

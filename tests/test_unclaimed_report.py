@@ -17,15 +17,16 @@ from adapters.eaglesoft import EaglesoftLedger
 from adapters.eaglesoft.connection import EaglesoftConnector
 from adapters.eaglesoft.connection import StaticConnectionProvider as EsProvider
 from adapters.eaglesoft.dialect import authentication_text
-from adapters.eaglesoft.seed import DEMO_AUTH
 from adapters.memory import MemoryLedger
-from adapters.opendental.seed import Ids
 from connector.cli import main
 from connector.errors import NotImplementedYet
 from connector.reports import unclaimed_report
 from tests.support.configs import write_config
 from tests.support.emulated import TODAY, fresh_database, query
 from tests.support.opendental import CUSTOMER_KEY, DEVELOPER_KEY, OdContext
+from workshop.emulated.eaglesoft.seed import DEMO_AUTH
+from workshop.emulated.opendental.crud_rows import insert_row
+from workshop.emulated.opendental.seed import Ids
 
 YEAR_2025 = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 
@@ -62,12 +63,8 @@ def test_opendental_claimed_or_do_not_bill_procedures_drop_out(od: OdContext) ->
     conn = od.db.admin()
     try:
         cur = conn.cursor()
-        cur.execute(
-            "INSERT INTO claimproc (ProcNum, ClaimNum, PatNum, Status, NoBillIns) "
-            "VALUES (?, 0, ?, 6, 1)",
-            Ids.P_DAN_SRP,
-            Ids.DAN,
-        )
+        insert_row(cur, "claimproc", {"ProcNum": Ids.P_DAN_SRP, "ClaimNum": 0,
+                                      "PatNum": Ids.DAN, "Status": 6, "NoBillIns": 1})  # fmt: skip
         ledger = od.ledger()
         assert ledger.unclaimed_procedures(*YEAR_2025) == []
         cur.execute("UPDATE claimproc SET NoBillIns = 0, ClaimNum = ? WHERE ProcNum = ?",

@@ -16,11 +16,12 @@ All in one transaction, so the step journal has a single step.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, marker_for
+from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, PatientRecord, marker_for
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.pmssql.claims import ClaimQueries, find_claims
@@ -29,8 +30,36 @@ from connector.domain import InsurancePaymentPlan, PostedEntry
 from connector.errors import DataError, NotImplementedYet, PermanentError
 from connector.money import ZERO, total
 
-if TYPE_CHECKING:
-    from adapters.dentrix.adapter import DentrixLedger
+
+class LedgerWriter(Protocol):
+    """What posting a claim uses of :class:`adapters.dentrix.adapter.DentrixLedger` (named by
+    its behaviour, not imported: that module imports this one)."""
+
+    writeoff_type_id: str | None
+
+    def patient(self, tx: Tx, patient_id: str) -> PatientRecord:
+        """The patient and guarantor ids."""
+
+    def insert_row(
+        self,
+        tx: Tx,
+        *,
+        patid: int,
+        guarid: int,
+        date: dt.date,
+        klass: int,
+        order: int,
+        provid: str | None,
+        amt: Decimal,
+        note: str,
+        checknum: str | None = None,
+        claimid: int = 0,
+    ) -> int:
+        """Insert one ledger row and its note; the new procid."""
+
+    def move_aging(self, tx: Tx, guarid: int, change: Decimal) -> None:
+        """Move the guarantor's aging by ``change``."""
+
 
 STEP = "dentrix_claim_payment"
 _CLAIM_TYPES = {0: "primary", 1: "secondary", 2: "preauth"}  # [I]
@@ -103,7 +132,7 @@ def _record(tx: Tx, row: Mapping[str, Any]) -> ClaimRecord:
     )
 
 
-def writeoff_type(ledger: DentrixLedger, tx: Tx) -> int:
+def writeoff_type(ledger: LedgerWriter, tx: Tx) -> int:
     """The ``-`` adjustment type used for write-offs (configured, or named like one)."""
     types = [m.pms_type(r, "adjustment") for r in tx.rows(q.DEFINITIONS, m.ADJUSTMENT_TYPES)]
     if ledger.writeoff_type_id is not None:
@@ -119,7 +148,7 @@ def writeoff_type(ledger: DentrixLedger, tx: Tx) -> int:
     return int(chosen[0].id)
 
 
-def post(ledger: DentrixLedger, tx: Tx, plan: InsurancePaymentPlan) -> PostedEntry:
+def post(ledger: LedgerWriter, tx: Tx, plan: InsurancePaymentPlan) -> PostedEntry:
     """Write one ERA claim's payment (see the module docstring for what and how sure)."""
     existing = posted(tx, plan.external_ref)
     if existing is not None:

@@ -17,22 +17,66 @@ transaction and recorded in the step journal so a retry resumes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, StepJournal
+from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, PatientRecord, StepJournal
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.pmssql.claims import ClaimQueries, find_claims
-from adapters.pmssql.session import Tx
+from adapters.pmssql.session import Session, Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
 from connector.errors import DataError, NotImplementedYet, PermanentError
 from connector.faults import kill_point
 from connector.money import total
 
-if TYPE_CHECKING:
-    from adapters.eaglesoft.adapter import EaglesoftLedger
+
+class LedgerWriter(Protocol):
+    """What posting a claim uses of :class:`adapters.eaglesoft.adapter.EaglesoftLedger` (named
+    by its behaviour, not imported: that module imports this one)."""
+
+    session: Session
+    writeoff_type_id: str | None
+    clock: Callable[[], dt.datetime]
+
+    def patient(self, tx: Tx, patient_id: str) -> tuple[PatientRecord, dict[str, Any]]:
+        """The patient record and its row."""
+
+    def insert_header(
+        self,
+        tx: Tx,
+        *,
+        kind: str,
+        date: dt.date,
+        resp_party: int,
+        amount: Decimal,
+        text: str,
+        paytype: int | None = None,
+        adjustment: int | None = None,
+        claim_id: int | None = None,
+        bulk: int | None = None,
+        practice: int = 1,
+    ) -> int:
+        """Insert a transaction header; its ``tran_num``."""
+
+    def insert_detail(
+        self,
+        tx: Tx,
+        tran: int,
+        *,
+        patient: int,
+        provider: str | None,
+        amount: Decimal,
+        applied_to: int | None,
+        practice: int = 1,
+    ) -> None:
+        """Insert one detail line."""
+
+    def refresh_balances(self, tx: Tx, patient_ids: set[int]) -> None:
+        """Recompute the patients' balances."""
+
 
 STEP_BULK = "eaglesoft_bulk_payment"
 STEP_CLAIM = "eaglesoft_claim_payment"
@@ -113,7 +157,7 @@ def _record(tx: Tx, row: Mapping[str, Any]) -> ClaimRecord:
     )
 
 
-def post(ledger: EaglesoftLedger, plan: InsurancePaymentPlan, journal: StepJournal) -> PostedEntry:
+def post(ledger: LedgerWriter, plan: InsurancePaymentPlan, journal: StepJournal) -> PostedEntry:
     """Step 1 (bulk payment) then step 2 (the claim's payment); each resumes from the journal."""
     if any(line.paid < 0 or line.writeoff < 0 for line in plan.lines):
         raise NotImplementedYet(
@@ -185,7 +229,7 @@ def _bulk(tx: Tx, plan: InsurancePaymentPlan) -> dict[str, Any]:
     return {"bulk_payment_num": int(tx.scalar(q.BULK_MARKED, m.marker_pattern(key)))}
 
 
-def writeoff_type(ledger: EaglesoftLedger, tx: Tx) -> int:
+def writeoff_type(ledger: LedgerWriter, tx: Tx) -> int:
     """The adjustment type for write-offs (configured, or named like one)."""
     types = [m.adjustment_type(r) for r in tx.rows(q.ADJUSTMENT_TYPES)]
     if ledger.writeoff_type_id is not None:
@@ -202,7 +246,7 @@ def writeoff_type(ledger: EaglesoftLedger, tx: Tx) -> int:
 
 
 def _claim_payment(
-    ledger: EaglesoftLedger, tx: Tx, plan: InsurancePaymentPlan, bulk: int
+    ledger: LedgerWriter, tx: Tx, plan: InsurancePaymentPlan, bulk: int
 ) -> PostedEntry:
     existing = posted(tx, plan.external_ref)
     if existing is not None:
@@ -292,7 +336,7 @@ def claim_note(plan: InsurancePaymentPlan) -> str:
 
 
 def _detail(
-    ledger: EaglesoftLedger,
+    ledger: LedgerWriter,
     tx: Tx,
     tran: int,
     service: Mapping[str, Any],

@@ -23,6 +23,7 @@ from adapters.base import (
     ChargeKind,
     ClaimMatch,
     ClaimRecord,
+    OfficeEraSettings,
     OpenCharge,
     PatientRecord,
     PatientStatus,
@@ -33,14 +34,15 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.opendental import mapping, queries
+from adapters.opendental import mapping, queries, remittance_check, versions
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
-from adapters.opendental.book_gates import DEPOSITS_SINCE, MERCHANT_FEE_SINCE, at_least
 from adapters.opendental.db import ReadOnlyDb
 from adapters.opendental.deposits import DepositWriter
+from adapters.opendental.era_prefs import read_office_era_settings
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
+from adapters.opendental.versions import REMITTANCE_CHECK, Version
 from connector.domain import (
     AllocationMode,
     DepositPlan,
@@ -51,13 +53,14 @@ from connector.domain import (
     ReversalPlan,
 )
 from connector.errors import DataError, PermanentError
-from connector.money import ZERO
+from connector.money import ZERO, total
 
 log = structlog.get_logger("adapters.opendental")
 
 # Appended to PayNote while an explicitly allocated payment still holds Open Dental's single
 # prepayment split (between POST /payments and PUT /payments/{PayNum}/Partial).
 EXPLICIT_TAG = "(explicit allocation)"
+MANUAL_NOTE = " (the office splits payments by hand: RigorousAccounting 2)"
 DEFINITIONS_TTL = 300.0
 PAY_NOTE_MAX = 2000
 
@@ -78,16 +81,73 @@ class OpenDentalLedger:
         self.api = api
         self.practice_id = practice_id
         self._defs: tuple[float, list[Any]] | None = None
-        self._version: str | None = None  # DataBaseVersion, read once (book_gates)
+        # What find_posting and the planning reads of the item being posted found, so that
+        # post_patient_payment for that item does not read the patient, the family's charges
+        # and the marker again (4 reads per payment instead of 7; docs/benchmarks.md §5).
+        # Only post_patient_payment uses it, once, for the same key; a new find_posting starts
+        # it afresh. Keys: "key", "absent_for" (PatNum searched, or "all"),
+        # ("patient", ref), ("charges", guarantor).
+        self._item_reads: dict[Any, Any] = {}
+        self._version: tuple[float, Version | None] | None = None
+        self._manual: tuple[float, bool] | None = None  # RigorousAccounting = 2, cached
+        self._era: tuple[float, OfficeEraSettings] | None = None
         self._deposits = DepositWriter(db, api)
-        self._insurance = InsurancePoster(db, api, log=log.bind(practice_id=practice_id))
+        self._insurance = InsurancePoster(
+            db,
+            api,
+            log=log.bind(practice_id=practice_id),
+            remittance_checks=lambda: versions.has(self.office_version(), *REMITTANCE_CHECK),
+        )
 
     # -- reads ----------------------------------------------------------------------------
     def ping(self) -> VendorInfo:
         """Reach the database and report Open Dental's version (pref DataBaseVersion)."""
         row = self.db.fetchone("server_version", queries.SERVER_VERSION)
         server, version = (row[0], row[1]) if row else (None, None)
-        return VendorInfo(vendor=self.vendor, version=version, detail={"database": server})
+        parsed = versions.parse_version(version)
+        detail: dict[str, Any] = {"database": server}
+        if parsed is None:
+            detail["unavailable"] = [
+                f"the Open Dental version ({version or 'none'}) cannot be read from pref "
+                "DataBaseVersion: features are not checked against it"
+            ]
+        else:
+            detail["unavailable"] = versions.unavailable(parsed)
+        return VendorInfo(vendor=self.vendor, version=version, detail=detail)
+
+    def office_era_settings(self) -> OfficeEraSettings:
+        """The office's ERA preferences (:mod:`adapters.opendental.era_prefs`), cached for a
+        while (the :class:`~adapters.base.OfficeEraDefaults` capability)."""
+        now = time.monotonic()
+        if self._era is None or now - self._era[0] > DEFINITIONS_TTL:
+            self._era = (now, read_office_era_settings(self.db))
+        return self._era[1]
+
+    def office_version(self) -> Version | None:
+        """The office's Open Dental version (pref ``DataBaseVersion``), cached for a while;
+        None when it cannot be read as a version."""
+        now = time.monotonic()
+        if self._version is None or now - self._version[0] > DEFINITIONS_TTL:
+            row = self.db.fetchone("server_version", queries.SERVER_VERSION)
+            self._version = (now, versions.parse_version(row[1] if row else None))
+        return self._version[1]
+
+    def _need(self, what: str, *features: str) -> None:
+        """Refuse, before writing anything, work the office's Open Dental version cannot do.
+
+        Raises:
+            DataError: ``feature_unavailable`` (a review: nothing was written).
+        """
+        version = self.office_version()
+        lacking = versions.missing(version, *features)
+        if lacking and version is not None:
+            needs = ", ".join(f"{e.request} (since {versions.show(e.since)})" for e in lacking)
+            raise DataError(
+                f"{what}: Open Dental {versions.show(version)} at this office has no {needs}; "
+                "nothing was written",
+                code="feature_unavailable",
+                context={"needs": versions.show(max(e.since for e in lacking))},
+            )
 
     def ping_services(self) -> VendorInfo:
         """:meth:`ping`, then one read-only API request (``GET /preferences``): both services
@@ -110,7 +170,10 @@ class OpenDentalLedger:
         if pat_num is None:
             return None
         row = self.db.fetchone("patient", queries.PATIENT, (pat_num,))
-        return mapping.patient_record(row) if row else None
+        record = mapping.patient_record(row) if row else None
+        if "key" in self._item_reads:  # an item is being posted (see __init__)
+            self._item_reads[("patient", patient_ref)] = record
+        return record
 
     def family_charges(self, patient: PatientRecord) -> list[OpenCharge]:
         """Open charges of the patient's family (same Guarantor), oldest first."""
@@ -118,7 +181,10 @@ class OpenDentalLedger:
         if guarantor is None:
             return []
         rows = self.db.fetchall("family_charges", queries.FAMILY_CHARGES, (guarantor, guarantor))
-        return mapping.open_charges(rows)
+        charges = mapping.open_charges(rows)
+        if "key" in self._item_reads:
+            self._item_reads[("charges", guarantor)] = list(charges)
+        return charges
 
     def _definitions(self) -> list[Any]:
         now = time.monotonic()
@@ -155,6 +221,7 @@ class OpenDentalLedger:
         """
         marks = (marker_for(external_ref), marker_for(external_ref, auto=True))
         pat_num = mapping.key(patient_id)
+        self._item_reads = {"key": external_ref}
         if pat_num is not None:
             rows = self.db.fetchall(
                 "patient_postings_by_marker",
@@ -175,6 +242,23 @@ class OpenDentalLedger:
             if EXPLICIT_TAG in str(note) and any(int(s[5]) for s in splits):
                 return None
             return self._payment_entry(external_ref, int(pay_num), Decimal(amount), splits, True)
+        on_check = (  # a claim posted onto its remittance's shared check (no patient hint)
+            remittance_check.posted_claimprocs(self.db, external_ref)
+            if pat_num is None and not payments and not checks
+            else None
+        )
+        if on_check:
+            return PostedEntry(
+                external_ref=external_ref,
+                pms_ids={
+                    "ClaimPaymentNum": int(on_check[0][2]),
+                    "ClaimNum": int(on_check[0][1]),
+                    "ClaimProcNums": [int(r[0]) for r in on_check],
+                },
+                amount=total(Decimal(r[3]) for r in on_check),
+                already_existed=True,
+                steps_done=("claimpayment",),
+            )
         if checks:
             _kind, check_num, _pat, amount, _note = checks[0]
             procs = self.db.fetchall(
@@ -191,6 +275,7 @@ class OpenDentalLedger:
                 already_existed=True,
                 steps_done=("claimpayment",),
             )
+        self._item_reads["absent_for"] = pat_num if pat_num is not None else "all"
         return None
 
     def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
@@ -241,8 +326,13 @@ class OpenDentalLedger:
                 no longer open for that much. TransientError, AuthError.
         """
         self._check_payment_plan(plan)
-        patient = self._live_patient(plan.patient_id)
-        existing = self._marked_payment(plan.marker, patient=int(patient.patient_id))
+        # what find_posting and planning read for this very item (see __init__), used once
+        known = self._item_reads if self._item_reads.get("key") == plan.external_ref else {}
+        self._item_reads = {}
+        patient = self._live_patient(plan.patient_id, known.get(("patient", plan.patient_id)))
+        existing = None
+        if known.get("absent_for") not in ("all", int(patient.patient_id)):
+            existing = self._marked_payment(plan.marker, patient=int(patient.patient_id))
         if existing is not None:
             return self._resume_payment(plan, existing)
         body: dict[str, Any] = {
@@ -258,8 +348,10 @@ class OpenDentalLedger:
         if plan.mode is AllocationMode.POST_ONLY:
             body["isPrepayment"] = "true"
         else:
-            explicit = self._choose_allocation(plan, patient, body)
+            charges = known.get(("charges", mapping.key(patient.guarantor_id)))
+            explicit = self._choose_allocation(plan, patient, body, charges)
         if explicit is not None:
+            self._need(f"Payment {plan.external_ref} needs its own split", "explicit_allocation")
             body["isPrepayment"] = "true"
             body["PayNote"] = f"{body['PayNote']} {EXPLICIT_TAG}"
         created = once_more_if_absent(
@@ -269,22 +361,17 @@ class OpenDentalLedger:
         )
         pay_num = int(created["PayNum"])
         if explicit is not None:
-            self._allocate(pay_num, explicit)
+            self._allocate_or_explain(plan, pay_num, explicit)
         return self._posted_payment(plan, pay_num)
 
     def supports_merchant_fee(self) -> bool:
         """True when the office's version takes ``MerchantFee`` on ``POST /payments`` (see
-        :data:`~adapters.opendental.book_gates.MERCHANT_FEE_SINCE`, unverified).
+        ``merchant_fee`` in :mod:`adapters.opendental.versions`, unverified).
 
         Raises:
             TransientError: the database cannot be read now.
         """
-        return at_least(self._office_version(), MERCHANT_FEE_SINCE)
-
-    def _office_version(self) -> str:
-        if self._version is None:
-            self._version = self.ping().version or ""
-        return self._version
+        return versions.has(self.office_version(), "merchant_fee")
 
     def supports_deposits(self) -> bool:
         """True from Open Dental 25.4.33, whose API has ``POST /deposits`` ([OD-A6]).
@@ -292,7 +379,7 @@ class OpenDentalLedger:
         Raises:
             TransientError: the database cannot be read now.
         """
-        return at_least(self._office_version(), DEPOSITS_SINCE)
+        return versions.has(self.office_version(), "deposits")
 
     def post_deposit(self, plan: DepositPlan) -> PostedEntry:
         """Write the deposit once, found again by the marker in its Memo
@@ -314,8 +401,8 @@ class OpenDentalLedger:
                 code="plan_unknown_type",
             )
 
-    def _live_patient(self, patient_ref: str) -> PatientRecord:
-        patient = self.find_patient(patient_ref)
+    def _live_patient(self, patient_ref: str, known: PatientRecord | None = None) -> PatientRecord:
+        patient = known if known is not None else self.find_patient(patient_ref)
         if patient is None:
             raise DataError(
                 f"patient {patient_ref} not found in Open Dental", code="patient_missing"
@@ -327,10 +414,17 @@ class OpenDentalLedger:
         return patient
 
     def _choose_allocation(
-        self, plan: PatientPaymentPlan, patient: PatientRecord, body: dict[str, Any]
+        self,
+        plan: PatientPaymentPlan,
+        patient: PatientRecord,
+        body: dict[str, Any],
+        known: list[OpenCharge] | None = None,
     ) -> list[tuple[int, Decimal]] | None:
-        """Pick the API form that yields exactly the plan's splits; None = Open Dental's FIFO."""
-        charges = self.family_charges(patient)
+        """Pick the API form that yields exactly the plan's splits; None = Open Dental's FIFO.
+
+        ``known``: the family's open charges as the plan was made from them (read again when
+        not given)."""
+        charges = known if known is not None else self.family_charges(patient)
         open_by_ref = {(c.kind.value, c.charge_ref): c for c in charges}
         for split in plan.splits:
             if split.charge_ref is None:
@@ -343,7 +437,16 @@ class OpenDentalLedger:
                     code="charge_changed",
                 )
         payer = patient.patient_id
-        if same_splits(plan.splits, predict_auto_split(charges, plan.amount, payer_id=payer)):
+        manual = self.splits_by_hand()  # RigorousAccounting 2: Open Dental makes no splits
+        if not manual and same_splits(
+            plan.splits, predict_auto_split(charges, plan.amount, payer_id=payer)
+        ):
+            return None
+        mine_first = predict_auto_split(charges, plan.amount, payer_id=payer, patient_first=True)
+        if not manual and same_splits(plan.splits, mine_first):
+            # Open Dental's own patient-preferred auto-split gives exactly the plan (any charge
+            # kind, adjustments included): one request, no explicit allocation needed
+            body["isPatientPreferred"] = "true"
             return None
         procs = [s.charge_ref for s in plan.splits if s.charge_ref is not None]
         all_procs = all(
@@ -352,7 +455,7 @@ class OpenDentalLedger:
         )
         if all_procs:
             only = predict_auto_split(charges, plan.amount, payer_id=payer, only_procs=procs)
-            if same_splits(plan.splits, only):
+            if not manual and same_splits(plan.splits, only):
                 body["procNums"] = [int(p) for p in procs]
                 return None
             return [(int(s.charge_ref or 0), s.amount) for s in plan.splits]
@@ -360,9 +463,45 @@ class OpenDentalLedger:
         raise DataError(
             f"Payment {plan.external_ref}: Open Dental's API can only allocate explicitly to "
             "procedures; this plan (adjustments or unearned money) differs from Open Dental's "
-            "own oldest-first split",
+            f"own oldest-first and patient-first splits{MANUAL_NOTE if manual else ''}. "
+            "Enter it with these splits: "
+            f"{split_words(plan)}",
             code="allocation_not_expressible",
+            context={"splits": split_words(plan)},
         )
+
+    def splits_by_hand(self) -> bool:
+        """Whether the office splits payments by hand (pref ``RigorousAccounting`` = 2 "Manual":
+        ``PaymentEdit.AutoSplitForPayment`` then makes no splits, so only an explicit
+        allocation gives a payment its splits)."""
+        now = time.monotonic()
+        if self._manual is None or now - self._manual[0] > DEFINITIONS_TTL:  # cached as defs
+            row = self.db.fetchone(
+                "rigorous_accounting", queries.PREF_VALUE, ("RigorousAccounting",)
+            )
+            self._manual = (now, row is not None and str(row[0]).strip() == "2")
+        return self._manual[1]
+
+    def _allocate_or_explain(
+        self, plan: PatientPaymentPlan, pay_num: int, amounts: list[tuple[int, Decimal]]
+    ) -> None:
+        """``PUT …/Partial``; when Open Dental refuses it, the review says what is left behind
+        (the payment exists as one prepayment) so staff re-split it instead of posting again.
+
+        Raises:
+            DataError: ``allocation_unfinished``. TransientError: retried later (resumes).
+        """
+        try:
+            self._allocate(pay_num, amounts)
+        except (DataError, PermanentError) as exc:
+            raise DataError(
+                f"Payment {plan.external_ref} of {plan.amount} is in Open Dental as prepayment "
+                f"PayNum {pay_num} (note {plan.marker}), but Open Dental refused to split it "
+                f"({exc.message}). Split that payment by hand — do not enter it again: "
+                f"{split_words(plan)}",
+                code="allocation_unfinished",
+                context={"PayNum": pay_num, "splits": split_words(plan)},
+            ) from exc
 
     def _allocate(self, pay_num: int, amounts: list[tuple[int, Decimal]]) -> None:
         retry_idempotent(lambda: self.api.allocate_payment(pay_num, amounts))
@@ -473,6 +612,7 @@ class OpenDentalLedger:
             )
         note = self._pay_note(plan.marker, f"refund of {plan.original_external_ref}", plan.note)
         if plan.amount == Decimal(orig_amount):
+            self._need(f"Refund {plan.external_ref}", "refunds", "payment_edit")
             original_marker = marker_for(plan.original_external_ref)
             pending = self._payment_ids(original_marker, sign=-1)
             if pending is None:
@@ -568,8 +708,12 @@ class OpenDentalLedger:
     ) -> PostedEntry:
         """Claimprocs received (or supplemental), claim received, then the claim payment.
 
-        See :class:`adapters.opendental.insurance.InsurancePoster` for steps and errors.
+        See :class:`adapters.opendental.insurance.InsurancePoster` for steps and errors;
+        an office whose version lacks an endpoint the plan needs gets ``feature_unavailable``
+        (DataError) before anything is written.
         """
+        needed = ("claimprocs", "claim_check", "supplemental" if plan.supplemental else "claims")
+        self._need(f"ERA claim payment {plan.external_ref}", *needed)
         return self._insurance.post(plan, journal)
 
     # -- housekeeping ---------------------------------------------------------------------
@@ -596,3 +740,14 @@ class OpenDentalLedger:
         """Close the ODBC connection and the HTTP session."""
         self.db.close()
         self.api.close()
+
+
+def split_words(plan: PatientPaymentPlan) -> str:
+    """The plan's splits as staff enter them: "procedure 12: 40.00; unearned: 10.00"."""
+    parts = [
+        f"{s.charge_kind or 'procedure'} {s.charge_ref}: {s.amount:.2f}"
+        if s.charge_ref
+        else f"unearned (prepayment): {s.amount:.2f}"
+        for s in plan.splits
+    ]
+    return "; ".join(parts) or "none"

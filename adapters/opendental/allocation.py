@@ -34,12 +34,19 @@ def predict_auto_split(
     *,
     payer_id: str,
     only_procs: Iterable[str] | None = None,
+    patient_first: bool = False,
 ) -> list[PredictedSplit]:
-    """The splits Open Dental's FIFO would make for a payment of ``amount`` by ``payer_id``."""
+    """The splits Open Dental's FIFO would make for a payment of ``amount`` by ``payer_id``.
+
+    ``patient_first``: the API's ``isPatientPreferred``: the payer's own charges first, each
+    group still oldest first (``PaymentEdit.ImplicitlyLinkCredits``: ``OrderBy(x => x.PatNum !=
+    patNum).ThenBy(x => x.Date)``, a stable sort).
+    """
     allowed = set(only_procs) if only_procs is not None else None
     remaining = amount
     result: list[PredictedSplit] = []
-    for charge in charges:
+    ordered = sorted(charges, key=lambda c: c.patient_id != payer_id) if patient_first else charges
+    for charge in ordered:
         if remaining <= ZERO:
             break
         if allowed is not None and (

@@ -138,3 +138,8 @@ class OpenDentalApi:
     def create_claimpayment(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /claimpayments`` (22.4.8+): finalize one claim's insurance check."""
         return dict(self.call("POST", "claimpayments", body, step="claimpayments_post"))
+
+    def create_claimpayment_batch(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /claimpayments/Batch`` (24.2.18+): one check for ``claimNums``; partial when
+        ``CheckAmt`` differs from their received, unattached insurance money."""
+        return dict(self.call("POST", "claimpayments/Batch", body, step="claimpayments_batch"))

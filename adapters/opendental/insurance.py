@@ -22,13 +22,15 @@ journal entry does not duplicate it. When a step fails, the error's
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from adapters.base import StepJournal, marker_for
-from adapters.opendental import mapping, queries
+from adapters.opendental import mapping, queries, remittance_check
 from adapters.opendental.api import OpenDentalApi, day, money
 from adapters.opendental.db import ReadOnlyDb
+from adapters.opendental.remittance_check import RemittanceCheck
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
 from connector.domain import InsurancePaymentPlan, PostedEntry, ProcedurePayment
 from connector.errors import ConnectorError, DataError, PermanentError
@@ -43,10 +45,19 @@ CHECKNUM_MAX = 25
 class InsurancePoster:
     """Runs the insurance steps for :class:`~adapters.opendental.adapter.OpenDentalLedger`."""
 
-    def __init__(self, db: ReadOnlyDb, api: OpenDentalApi, *, log: Any) -> None:
+    def __init__(
+        self,
+        db: ReadOnlyDb,
+        api: OpenDentalApi,
+        *,
+        log: Any,
+        remittance_checks: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.db = db
         self.api = api
         self.log = log
+        self.remittance_checks = remittance_checks  # office has Batch + attach (24.3.24+)
+        self._remittance = RemittanceCheck(db, api)
 
     def post(self, plan: InsurancePaymentPlan, journal: StepJournal) -> PostedEntry:
         """Post ``plan`` (see the module docstring), resuming after the journal's last step.
@@ -76,8 +87,16 @@ class InsurancePoster:
         if found is not None:
             journal.record("claimpayment", found)
             return self._entry(plan, journal, int(found["ClaimPaymentNum"]), existed=True)
+        shared = remittance_check.usable(plan) and self.remittance_checks()
+        on_check = (
+            remittance_check.posted_claimprocs(self.db, plan.external_ref) if shared else None
+        )
+        if on_check:
+            found = {"ClaimPaymentNum": int(on_check[0][2])}
+            journal.record("claimpayment", found)
+            return self._entry(plan, journal, found["ClaimPaymentNum"], existed=True)
         procs = self._claimprocs(int(claim[0]))
-        steps = self._plan_steps(plan, claim, procs, journal)
+        steps = self._plan_steps(plan, claim, procs, journal, shared=shared)
         done: list[str] = [s for s, _ in steps if journal.done(s) is not None]
         for name, action in steps:
             if journal.done(name) is not None:
@@ -103,7 +122,13 @@ class InsurancePoster:
 
     # -- planning -------------------------------------------------------------------------
     def _plan_steps(
-        self, plan: InsurancePaymentPlan, claim: Any, procs: list[Any], journal: StepJournal
+        self,
+        plan: InsurancePaymentPlan,
+        claim: Any,
+        procs: list[Any],
+        journal: StepJournal,
+        *,
+        shared: bool,
     ) -> list[tuple[str, Any]]:
         seen: set[str] = set()
         by_proc: dict[str, Any] = {}
@@ -138,7 +163,7 @@ class InsurancePoster:
                     f"claim {plan.claim_id}: procedure {line.proc_ref} is not on the claim",
                     code="claim_line_missing",
                 )
-            steps.extend(self._line_steps(plan, line, row, journal))
+            steps.extend(self._line_steps(plan, line, row, journal, shared=shared))
         if not plan.supplemental:
             steps.append(("claim", lambda: self._receive_claim(plan)))
         elif str(claim[3]) != "R":
@@ -147,13 +172,29 @@ class InsurancePoster:
                 "received claim",
                 code="claim_not_received",
             )
-        steps.append(("claimpayment", lambda: self._create_check(plan)))
+        if shared:
+            received = [int(by_proc[x.proc_ref][0]) for x in plan.lines if not plan.supplemental]
+            steps.append(("claimpayment", lambda: self._remittance_check(plan, journal, received)))
+        else:
+            steps.append(("claimpayment", lambda: self._create_check(plan)))
         return steps
 
     def _line_steps(
-        self, plan: InsurancePaymentPlan, line: ProcedurePayment, row: Any, journal: StepJournal
+        self,
+        plan: InsurancePaymentPlan,
+        line: ProcedurePayment,
+        row: Any,
+        journal: StepJournal,
+        *,
+        shared: bool,
     ) -> list[tuple[str, Any]]:
         cp_num, status = int(row[0]), int(row[2])
+        # on a shared remittance check the claim's marker lives in its claimprocs' Remarks
+        remarks = (
+            remittance_check.remarks_with_marker(line.remarks, plan.marker)
+            if shared
+            else (line.remarks or "")[:REMARKS_MAX]
+        )
         if not plan.supplemental:
             name = f"claimproc:{cp_num}"
             if (
@@ -172,8 +213,9 @@ class InsurancePoster:
                 "DedApplied": money(line.deductible),
                 "WriteOff": money(line.writeoff),
             }
-            if line.remarks:
-                body["Remarks"] = line.remarks[:REMARKS_MAX]
+            if remarks:
+                body["Remarks"] = remarks
+            body.update(_era_columns(line))
             return [(name, lambda: self._put_claimproc(cp_num, body))]
         if status != mapping.CP_RECEIVED:
             raise DataError(
@@ -190,8 +232,9 @@ class InsurancePoster:
             extra["DedApplied"] = money(line.deductible)
         if line.writeoff:
             extra["WriteOff"] = money(line.writeoff)
-        if line.remarks:
-            extra["Remarks"] = line.remarks[:REMARKS_MAX]
+        if remarks:
+            extra["Remarks"] = remarks
+        extra.update(_era_columns(line))
         if extra:
 
             def adjust() -> dict[str, Any]:
@@ -273,6 +316,18 @@ class InsurancePoster:
         )
         return {"ClaimPaymentNum": int(created["ClaimPaymentNum"])}
 
+    def _remittance_check(
+        self, plan: InsurancePaymentPlan, journal: StepJournal, received: list[int]
+    ) -> dict[str, Any]:
+        """Put this claim's claimprocs on the remittance's one check (creating it first):
+        the ones received (``received``) or, for supplemental money, the ones created."""
+        cps = list(received)
+        for line in plan.lines if plan.supplemental else ():
+            ids = journal.done(f"supplemental:{line.proc_ref}")
+            if ids is not None:
+                cps.append(int(ids["ClaimProcNum"]))
+        return self._remittance.put_on_check(plan, sorted(set(cps)))
+
     # -- helpers --------------------------------------------------------------------------
     @staticmethod
     def _note(plan: InsurancePaymentPlan) -> str:
@@ -299,9 +354,13 @@ class InsurancePoster:
             for step in (f"supplemental:{line.proc_ref}",)
             if (ids := journal.done(step)) is not None
         ]
-        attached = self.db.fetchall(
-            "claimprocs_of_claimpayment", queries.CLAIMPROCS_OF_CLAIMPAYMENT, (check_num,)
-        )
+        attached = [  # a remittance check also holds the other claims of the remittance
+            r
+            for r in self.db.fetchall(
+                "claimprocs_of_claimpayment", queries.CLAIMPROCS_OF_CLAIMPAYMENT, (check_num,)
+            )
+            if int(r[1]) == int(plan.claim_id)
+        ]
         return PostedEntry(
             external_ref=plan.external_ref,
             pms_ids={
@@ -313,6 +372,18 @@ class InsurancePoster:
             already_existed=existed,
             steps_done=("claimprocs", "claim", "claimpayment"),
         )
+
+
+def _era_columns(line: ProcedurePayment) -> dict[str, str]:
+    """What Open Dental's ERA import writes on a claimproc besides the money
+    (``Etranss.cs``: ``ClaimAdjReasonCodes`` = the distinct CARC reason codes joined by ",";
+    ``AllowedOverride`` = the ERA's allowed amount, as its manual ERA receive does)."""
+    columns: dict[str, str] = {}
+    if line.reason_codes:
+        columns["ClaimAdjReasonCodes"] = line.reason_codes[:REMARKS_MAX]
+    if line.allowed is not None:
+        columns["AllowedOverride"] = money(line.allowed)
+    return columns
 
 
 def _landed_before_crash(row: Any, line: ProcedurePayment) -> bool:

@@ -180,3 +180,29 @@ WHERE pl.ProcStatus = 2 AND pl.ProcDate >= ? AND pl.ProcDate <= ? AND p.PatStatu
   AND NOT EXISTS (SELECT 1 FROM claimproc cp WHERE cp.ProcNum = pl.ProcNum AND cp.NoBillIns = 1)
 ORDER BY pl.ProcDate, pl.ProcNum
 """
+
+# The insurance check of one remittance (its note carries "[connector check {remittance key}]").
+CHECK_BY_NOTE = """
+SELECT ClaimPaymentNum, CAST(CheckAmt AS DECIMAL(14,2)) AS CheckAmt, IsPartial
+FROM claimpayment
+WHERE LOCATE(?, Note) > 0
+ORDER BY ClaimPaymentNum
+"""
+
+# A claim posted onto its remittance's check: its claimprocs carry the claim's marker in Remarks
+# and sit on a connector remittance check (claimpayment scanned, claimproc by its check index).
+MARKED_CLAIMPROCS_ON_CHECKS = """
+SELECT p.ClaimProcNum, p.ClaimNum, p.ClaimPaymentNum, CAST(p.InsPayAmt AS DECIMAL(14,2))
+FROM claimpayment c
+JOIN claimproc p ON p.ClaimPaymentNum = c.ClaimPaymentNum
+WHERE LOCATE(?, c.Note) > 0 AND (LOCATE(?, p.Remarks) > 0 OR LOCATE(?, p.Remarks) > 0)
+ORDER BY p.ClaimProcNum
+"""
+
+# Claimprocs of a claim that carry a marker but are on no check yet (an unfinished posting).
+MARKED_UNATTACHED = """
+SELECT COUNT(*) FROM claimproc
+WHERE ClaimNum = ? AND ClaimPaymentNum = 0 AND (LOCATE(?, Remarks) > 0 OR LOCATE(?, Remarks) > 0)
+"""
+
+PREF_VALUE = "SELECT ValueString FROM preference WHERE PrefName = ?"

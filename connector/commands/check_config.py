@@ -22,11 +22,12 @@ from connector.errors import (
     SecretNotFound,
     TransientError,
 )
+from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.checks import type_problems
 from connector.posting.deposits import deposit_notice
+from connector.posting.era_office import EraChoices, office_settings
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.sources.registry import build_sources
 
 
@@ -90,9 +91,18 @@ def check_practice(
             info = ledger.ping()
             problems = type_problems(practice, ledger)
             books = deposit_notice(ledger, info.version) if practice.payments else None
+            era_lines = (
+                EraChoices(practice.era.auto_post, office_settings(ledger)).describe()
+                if practice.era is not None and practice.era.enabled
+                else []
+            )
         finally:
             ledger.close()
         results.append(("pms", f"ok: {info.vendor} {info.version or ''}".rstrip()))
+        for limit in info.detail.get("unavailable") or ():
+            # not a failure: the connector posts what it can and sends the rest to review
+            results.append(("features", f"ok, limited: {limit}"))
+        results.extend(("era-set", f"ok: {line}") for line in era_lines)
         for problem in problems:
             results.append(("types", f"FAILED: configuration problem: {problem}"))
         if books is not None:

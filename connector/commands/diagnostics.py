@@ -52,14 +52,6 @@ def _redact(value: Any) -> Any:
     return str(value)
 
 
-def era_parser_build() -> dict[str, Any]:
-    """Which ERA parser build runs here (``make era-fast`` or plain Python), for support."""
-    from connector.sources.era import speedups  # noqa: PLC0415 - only this command needs it
-
-    c_code = {name: speedups.c_module(name) is not None for name in speedups.C_MODULES}
-    return {"modules": speedups.build(), "c_code": c_code}
-
-
 def handle(args: argparse.Namespace) -> int:
     """Print or write the bundle."""
     rt = runtime(args)
@@ -80,7 +72,6 @@ def handle(args: argparse.Namespace) -> int:
             "status": status,
             "cursors": cursors,
             "recent_errors_by_code": _errors_by_code(status),
-            "era_parser": era_parser_build(),
         }
     finally:
         rt.store.close()

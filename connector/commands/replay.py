@@ -20,8 +20,8 @@ from connector.commands.common import runtime
 from connector.commands.progress import Progress
 from connector.config import PracticeSettings
 from connector.errors import ConfigError
+from connector.jobs import PollContext
 from connector.logging import bind_run, clear_run, get_logger
-from connector.sources.base import PollContext
 from connector.sources.registry import build_sources
 
 

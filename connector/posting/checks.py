@@ -9,6 +9,7 @@ from __future__ import annotations
 from adapters.base import Ledger, PmsType
 from connector.config import PracticeSettings
 from connector.posting import fields
+from connector.posting.era_office import office_settings
 
 
 def type_problems(practice: PracticeSettings, ledger: Ledger) -> list[str]:
@@ -32,9 +33,14 @@ def type_problems(practice: PracticeSettings, ledger: Ledger) -> list[str]:
     if practice.era is not None:
         auto = practice.era.auto_post
         path = f"{base}.era.auto_post"
-        wanted.append((f"{path}.payment_type", auto.payment_type, "insurance_payment"))
+        office = office_settings(ledger)
+        if "payment_type" in auto.model_fields_set or office is None or not office.payment_types:
+            wanted.append((f"{path}.payment_type", auto.payment_type, "insurance_payment"))
         for method, name in sorted(auto.payment_types_by_method.items()):
             wanted.append((f"{path}.payment_types_by_method.{method}", name, "insurance_payment"))
+        for key, type_id in sorted((office.payment_types if office else {}).items()):
+            source = office.sources.get(f"payment_types.{key}", "the office") if office else ""
+            wanted.append((source, type_id, "insurance_payment"))
     if not wanted:
         return []
     types: list[PmsType] = list(ledger.payment_types())

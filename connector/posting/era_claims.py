@@ -36,6 +36,7 @@ from connector.posting.era_lines import (
     remaining_balance,
 )
 from connector.posting.era_lines import treatment as adjustment_treatment
+from connector.posting.era_office import EraChoices, office_settings
 from connector.posting.era_payload import (
     DENIED,
     NOT_OUR_CLAIM,
@@ -128,6 +129,14 @@ class _Claim:
     related: Sequence[Item]
     info: dict[str, Any] = field(default_factory=dict)
     decision: dict[str, Any] = field(default_factory=dict)
+    _choices: EraChoices | None = None
+
+    @property
+    def choices(self) -> EraChoices:
+        """The effective settings: the YAML, else the office's own ERA choices."""
+        if self._choices is None:
+            self._choices = EraChoices(self.settings, office_settings(self.ledger))
+        return self._choices
 
     def done(self, outcome: Outcome) -> Planned:
         """The outcome with the decision record."""
@@ -182,6 +191,8 @@ class _Claim:
                 writeoff=a.writeoff,
                 deductible=a.deductible,
                 remarks=a.remarks or None,
+                reason_codes=a.reason_codes or None,
+                allowed=a.allowed,
             )
             for m, a in zip(matches, amounts, strict=True)
         )
@@ -220,8 +231,9 @@ class _Claim:
 
     def plan(self, record: ClaimRecord, payments: tuple[ProcedurePayment, ...]) -> Planned:
         """The finished plan, with its check/EFT record; or ``payment_type_unknown``."""
-        claim, settings = self.claim, self.settings
-        wanted = settings.payment_types_by_method.get(claim.method or "", settings.payment_type)
+        claim = self.claim
+        wanted, wanted_from = self.choices.payment_type(claim.method)
+        self.decision["payment_type_from"] = wanted_from
         pay_type = fields.find_insurance_type(self.ledger.payment_types(), wanted)
         if pay_type is None:
             return self.reviewed(
@@ -235,6 +247,7 @@ class _Claim:
             payer_name=claim.payer_name or claim.payer_id or "unknown payer",
             payment_type_id=pay_type.id,
             method=claim.method,
+            remittance_key=claim.remittance_key,
         )
         return self.done(
             InsurancePaymentPlan(
@@ -273,7 +286,17 @@ class _Claim:
             and claim.status != PRIMARY_FORWARDED
         ):
             return self.reviewed("secondary_claim_needed", balance=balance)
+        excluded, excluded_from = self.choices.excluded_carcs()
+        found = sorted(
+            {a.reason.upper() for a in claim.adjustments}
+            | {a.reason.upper() for line in claim.lines for a in line.adjustments}
+        )
+        if any(code in excluded for code in found):
+            codes = ", ".join(c for c in found if c in excluded)
+            return self.reviewed("carc_excluded", codes=codes, source=excluded_from)
         rules, rules_from = rules_for(self.settings, claim.payer_id)
+        rules, writeoffs_from = self.choices.rules(rules, claim.status)
+        self.decision["writeoffs_from"] = writeoffs_from
         expected = max(total(line.expected_insurance - line.paid for line in record.lines), ZERO)
         auto = decide(
             rules,

@@ -75,6 +75,8 @@ class LineAmounts:
     unmapped: tuple[Adjustment, ...]
     ignored: tuple[Adjustment, ...]
     remarks: str
+    reason_codes: str = ""  # distinct CARC reason codes, comma-separated ("45,1")
+    allowed: Decimal | None = None
 
 
 def treatment(adjustment: Adjustment, mappings: Mapping[str, str]) -> str | None:
@@ -106,6 +108,8 @@ def line_amounts(line: EraLine, mappings: Mapping[str, str]) -> LineAmounts:
         unmapped=tuple(buckets["unmapped"]),
         ignored=tuple(buckets["ignore"]),
         remarks=" ".join(codes) or "",
+        reason_codes=",".join(dict.fromkeys(a.reason for a in line.adjustments)),
+        allowed=line.allowed,
     )
 
 

@@ -62,6 +62,7 @@ class EraLine:
     line_ref: str | None
     adjustments: tuple[Adjustment, ...]
     remarks: tuple[str, ...]
+    allowed: Decimal | None = None  # AMT*B6
 
     @property
     def submitted_code(self) -> str:
@@ -133,6 +134,7 @@ def _line(index: int, raw: Mapping[str, Any]) -> EraLine:
         line_ref=fields.text(raw, "line_ref"),
         adjustments=_adjustments(fields.records(raw, "adjustments")),
         remarks=tuple(fields.strings(raw, "remarks")),
+        allowed=fields.money(raw, "allowed") if raw.get("allowed") not in (None, "") else None,
     )
 
 

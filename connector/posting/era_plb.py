@@ -39,6 +39,7 @@ from connector.domain import (
 from connector.posting import fields
 from connector.posting.codes import plb_words
 from connector.posting.era_claims import MATCH_IDENTIFIER, MATCH_PAYER_CONTROL
+from connector.posting.era_office import EraChoices, office_settings
 from connector.posting.era_payload import Remittance, parse_remittance
 from connector.posting.era_rules import rules_for
 from connector.posting.outcomes import Defer, Planned
@@ -154,7 +155,10 @@ def plan_plb(
     if not record.lines:
         return reviewed("plb_claim_not_found", why=f"PMS claim {record.claim_id} has no lines")
     remit = parse_remittance(remittance)
-    wanted = settings.payment_types_by_method.get(remit.method or "", settings.payment_type)
+    # the claims' own choice of insurance payment type: the YAML, else the office's
+    wanted, decision["payment_type_from"] = EraChoices(
+        settings, office_settings(ledger)
+    ).payment_type(remit.method)
     pay_type = fields.find_insurance_type(ledger.payment_types(), wanted)
     if pay_type is None:
         return reviewed("payment_type_unknown", category="insurance payment", wanted=wanted)
@@ -182,6 +186,7 @@ def _plan(
         payer_name=remit.payer_name or remit.payer_id or "unknown payer",
         payment_type_id=pay_type_id,
         method=remit.method,
+        remittance_key=remit.key,  # the remittance's one check, where the PMS keeps one
     )
     remarks = f"PLB {code} {reference}" if reference else f"PLB {code}"
     line = ProcedurePayment(record.lines[0].proc_ref, paid=item.amount, remarks=remarks)

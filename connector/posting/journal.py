@@ -88,6 +88,8 @@ def insurance_plan_from(data: dict[str, Any]) -> InsurancePaymentPlan:
                     writeoff=to_money(line["writeoff"]),
                     deductible=to_money(line["deductible"]),
                     remarks=line.get("remarks"),
+                    reason_codes=line.get("reason_codes"),
+                    allowed=to_money(line["allowed"]) if line.get("allowed") else None,
                 )
                 for line in data["lines"]
             ),
@@ -99,6 +101,7 @@ def insurance_plan_from(data: dict[str, Any]) -> InsurancePaymentPlan:
                 payer_name=check["payer_name"],
                 payment_type_id=check.get("payment_type_id"),
                 method=check.get("method"),
+                remittance_key=check.get("remittance_key"),
             ),
             auto_posted=bool(data.get("auto_posted", True)),
             supplemental=bool(data.get("supplemental", False)),

@@ -144,10 +144,14 @@ def plan_patient_payment(
 def patient_note(
     item: Item, patient_id: str, writeback: WritebackSettings, tz: ZoneInfo
 ) -> PatientNote:
-    """The note on the patient's account after a posted payment (when ``patient_notes`` is on)."""
+    """The note on the patient's account after a posted payment (when ``patient_notes`` is on).
+
+    Its time is the practice's wall-clock time (``timezone:``), naive and in whole seconds, as
+    every PMS stores it — the same clock the note's text shows.
+    """
     return PatientNote(
         patient_id=patient_id,
         text=note_text(writeback.note_template, item, tz),
-        when=paid_at(item),
+        when=paid_at(item).astimezone(tz).replace(tzinfo=None, microsecond=0),
         external_ref=item.key,
     )

@@ -94,6 +94,29 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "carc_excluded",
+        "office excludes this reason code from auto-posting",
+        "The remittance gives reason code(s) {codes}, which the office does not post "
+        "automatically ({source}).",
+        "Post the claim by hand from the ERA, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "feature_unavailable",
+        "PMS version lacks what this needs",
+        "{message}",
+        "Enter it by hand in the PMS, then resolve; or update the PMS to version {needs} or "
+        "later and retry (connector check-config lists what the office's version lacks).",
+    ),
+    Reason(
+        "allocation_unfinished",
+        "payment posted, its split is not",
+        "{message}",
+        "Open payment {PayNum} in the PMS and split it as listed (do not enter the payment "
+        "again), then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "writeoff_reversal_unsupported",
         "write-off reversal must be entered by hand",
         "{message}",

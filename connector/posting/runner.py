@@ -53,11 +53,11 @@ from connector.errors import (
     TransientError,
     error_code,
 )
+from connector.jobs import PollContext
 from connector.posting.deposits import record_ready_deposits
 from connector.posting.executor import ItemPoster, data_review
 from connector.posting.planner import auto_post_of, writeback_of
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 
 LedgerFactory = Callable[[PracticeSettings], Ledger]
 PMS_UNAVAILABLE = frozenset({"pms_db_unavailable", "pms_api_unavailable"})

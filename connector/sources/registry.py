@@ -6,7 +6,7 @@ import importlib
 
 from connector.config import PracticeSettings
 from connector.errors import NotImplementedYet
-from connector.sources.base import PollContext, PollSource
+from connector.jobs import PollContext, PollSource
 
 _SOURCES = {
     "stripe": "connector.sources.stripe:StripeSource",

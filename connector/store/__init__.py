@@ -8,9 +8,15 @@ from connector.clock import SYSTEM, Clock
 from connector.errors import ConfigError
 from connector.store.base import (
     HistoryEntry,
+    ItemReader,
+    ItemRecorder,
+    LeaseStore,
+    PollLog,
     PollState,
+    PostingQueue,
     RecordResult,
     Review,
+    ReviewQueue,
     StateStore,
     fair_share,
 )
@@ -85,9 +91,15 @@ def open_store(url: str, *, clock: Clock = SYSTEM) -> StateStore:
 
 __all__ = [
     "HistoryEntry",
+    "ItemReader",
+    "ItemRecorder",
+    "LeaseStore",
+    "PollLog",
     "PollState",
+    "PostingQueue",
     "RecordResult",
     "Review",
+    "ReviewQueue",
     "SQLiteStore",
     "StateStore",
     "fair_share",

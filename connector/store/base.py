@@ -79,16 +79,9 @@ class HistoryEntry:
     detail: dict[str, Any]
 
 
-class StateStore(Protocol):
-    """Durable state: items, cursors, review queue, history, poll status."""
+class ItemRecorder(Protocol):
+    """What a source needs: record items with their cursor, atomically."""
 
-    def migrate(self) -> int:
-        """Bring the schema to the newest version; return that version."""
-
-    def close(self) -> None:
-        """Release connections."""
-
-    # -- recording (sources) -------------------------------------------------------------
     def record(
         self,
         practice_id: str,
@@ -101,9 +94,12 @@ class StateStore(Protocol):
     def get_cursor(self, practice_id: str, source: str) -> dict[str, Any] | None:
         """The source's cursor, or None before the first poll."""
 
-    # -- reading --------------------------------------------------------------------------
-    def due_items(self, practice_id: str, now: dt.datetime, limit: int) -> list[Item]:
-        """Items to post now: ``received``, or ``failed`` whose next attempt time has come."""
+    def find_item(self, practice_id: str, key: str) -> Item | None:
+        """One item by its external key."""
+
+
+class ItemReader(Protocol):
+    """What reports, review tools and the console read."""
 
     def get_item(self, item_id: int) -> Item | None:
         """One item by id."""
@@ -129,7 +125,16 @@ class StateStore(Protocol):
     def items_with_status(self, status: ItemStatus, practice_id: str | None = None) -> list[Item]:
         """Items in ``status`` (of one practice, or all), by practice then oldest first."""
 
-    # -- status changes (posting) ---------------------------------------------------------
+    def history(self, item_id: int) -> list[HistoryEntry]:
+        """The item's history, oldest first."""
+
+
+class PostingQueue(Protocol):
+    """What the poster needs: the due items and every status change, each with history."""
+
+    def due_items(self, practice_id: str, now: dt.datetime, limit: int) -> list[Item]:
+        """Items to post now: ``received``, or ``failed`` whose next attempt time has come."""
+
     def mark_posted(self, item_id: int, pms_ids: dict[str, Any], detail: dict[str, Any]) -> None:
         """The item is in the PMS; remember what was written."""
 
@@ -178,10 +183,10 @@ class StateStore(Protocol):
     ) -> None:
         """Append a decision or note to the history (no status change)."""
 
-    def history(self, item_id: int) -> list[HistoryEntry]:
-        """The item's history, oldest first."""
 
-    # -- review queue ---------------------------------------------------------------------
+class ReviewQueue(Protocol):
+    """The queue of items waiting for a person."""
+
     def list_reviews(
         self, practice_id: str | None = None, reason: str | None = None, state: str = "open"
     ) -> list[Review]:
@@ -196,7 +201,10 @@ class StateStore(Protocol):
     def retry_review(self, review_id: int) -> Item:
         """Close the entry and put its item back to ``received`` for re-planning."""
 
-    # -- polls and status -----------------------------------------------------------------
+
+class PollLog(Protocol):
+    """How each job last ran, and the counts ``status`` and ``/healthz`` show."""
+
     def poll_started(self, practice_id: str, source: str) -> None:
         """A poll began."""
 
@@ -215,7 +223,10 @@ class StateStore(Protocol):
     def count_open_reviews(self) -> dict[str, int]:
         """``{practice_id: open review count}``."""
 
-    # -- practice leases (several instances on one store; docs/scale.md) ------------------
+
+class LeaseStore(Protocol):
+    """Practice leases (several instances on one store; docs/scale.md)."""
+
     def claim_practices(
         self, owner: str, practice_ids: Sequence[str], ttl: dt.timedelta, limit: int | None = None
     ) -> list[str]:
@@ -242,6 +253,22 @@ class StateStore(Protocol):
 
     def lease_holders(self) -> dict[str, list[str]]:
         """``{owner: [practice_id, …]}`` for every live instance, including those holding none."""
+
+
+class StateStore(
+    ItemRecorder, ItemReader, PostingQueue, ReviewQueue, PollLog, LeaseStore, Protocol
+):
+    """Durable state: every role above, plus the schema and connections.
+
+    Code that needs one role names that role (a source an :class:`ItemRecorder`, the lease
+    keeper a :class:`LeaseStore`); implementations provide them all.
+    """
+
+    def migrate(self) -> int:
+        """Bring the schema to the newest version; return that version."""
+
+    def close(self) -> None:
+        """Release connections."""
 
 
 def fair_share(practices: int, instances: int, limit: int | None = None) -> int:

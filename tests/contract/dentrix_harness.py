@@ -120,6 +120,13 @@ class DentrixHarness:
                           ids["contactid"])  # fmt: skip
         return str(rows[0]["notetext"])
 
+    def note_time(self, ids: dict[str, Any]) -> dt.datetime:
+        """admin.contact contactdate + contacttime."""
+        (row,) = self._rows("SELECT contactdate, contacttime FROM admin.contact "
+                            "WHERE contactid = ?", ids["contactid"])  # fmt: skip
+        clock = dt.time.fromisoformat(str(row["contacttime"]))
+        return dt.datetime.combine(row["contactdate"], clock)
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per procedure: received (claim level), paid, write-offs and deductibles from notes."""
         (claim,) = self._rows("SELECT claimtype, datereceived FROM admin.claim WHERE claimid = ?",

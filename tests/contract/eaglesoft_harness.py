@@ -17,11 +17,11 @@ from adapters.eaglesoft import EaglesoftLedger
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft.connection import EaglesoftConnector, StaticConnectionProvider
 from adapters.eaglesoft.dialect import authentication_text
-from adapters.eaglesoft.seed import DEMO_AUTH
 from connector.money import to_money
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.emulated import TODAY, query
 from tests.support.journal import MemoryJournal
+from workshop.emulated.eaglesoft.seed import DEMO_AUTH
 
 D = Decimal
 _MARKER = re.compile(r"^\[connector (?:auto )?(.+)\]$")
@@ -120,6 +120,12 @@ class EaglesoftHarness:
         """operatory_notes.note."""
         rows = self._rows("SELECT note FROM operatory_notes WHERE note_id = ?", ids["note_id"])
         return str(rows[0]["note"])
+
+    def note_time(self, ids: dict[str, Any]) -> dt.datetime:
+        """operatory_notes.date_entered."""
+        rows = self._rows("SELECT date_entered FROM operatory_notes WHERE note_id = ?",
+                          ids["note_id"])  # fmt: skip
+        return rows[0]["date_entered"].replace(microsecond=0)  # type: ignore[no-any-return]
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per service: paid on the service, write-off details applied to it, and deductibles

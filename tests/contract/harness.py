@@ -103,6 +103,9 @@ class Harness(Protocol):
     def note_text(self, ids: dict[str, Any]) -> str:
         """The text of a written note."""
 
+    def note_time(self, ids: dict[str, Any]) -> dt.datetime:
+        """The date and time stored on a written note (naive, as the PMS keeps it)."""
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per procedure ref: the claim line's insurance state."""
 

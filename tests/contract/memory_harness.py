@@ -143,6 +143,11 @@ class MemoryHarness:
         note = next(n for n in self.led.notes if n["note_id"] == ids["note_id"])
         return f"{note['marker']} {note['text']}"
 
+    def note_time(self, ids: dict[str, Any]) -> dt.datetime:
+        """The note's time as the fake keeps it."""
+        note = next(n for n in self.led.notes if n["note_id"] == ids["note_id"])
+        return note["when"]  # type: ignore[no-any-return]
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per procedure: received, paid, write-off, deductible."""
         claim = self.led.claims[claim_id]

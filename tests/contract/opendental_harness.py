@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import Ledger, StepJournal
-from adapters.opendental import seed
-from adapters.opendental.seed import Ids
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.journal import MemoryJournal
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental import seed
+from workshop.emulated.opendental.seed import Ids
 
 D = Decimal
 
@@ -99,6 +99,13 @@ class OpenDentalHarness:
         """commlog.Note."""
         rows = self.od.db.rows("SELECT Note FROM commlog WHERE CommlogNum = ?", ids["CommlogNum"])
         return str(rows[0][0])
+
+    def note_time(self, ids: dict[str, Any]) -> dt.datetime:
+        """commlog.CommDateTime."""
+        rows = self.od.db.rows(
+            "SELECT CommDateTime FROM commlog WHERE CommlogNum = ?", ids["CommlogNum"]
+        )
+        return rows[0][0]  # type: ignore[no-any-return]
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Sum of received/supplemental claimprocs per procedure."""

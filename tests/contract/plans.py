@@ -86,8 +86,10 @@ def insurance_plan(
     day: dt.date,
     payment_type: str | None,
     supplemental: bool = False,
+    remittance: tuple[str, Decimal] | None = None,
 ) -> InsurancePaymentPlan:
-    """An ERA claim payment plan with its check (TRN02 = EFT number)."""
+    """An ERA claim payment plan with its check (TRN02 = EFT number); ``remittance`` = (key,
+    total) of a remittance paying several claims with this one check."""
     paid = sum((line.paid for line in lines), Decimal("0.00"))
     return InsurancePaymentPlan(
         external_ref=key,
@@ -98,11 +100,12 @@ def insurance_plan(
         date_received=day,
         check=CheckRecord(
             number="EFT20260105",
-            amount=paid,
+            amount=remittance[1] if remittance else paid,
             date=day,
             payer_name="Delta Dental of Example",
             payment_type_id=payment_type,
             method="ACH",
+            remittance_key=remittance[0] if remittance else None,
         ),
         supplemental=supplemental,
     )

@@ -687,3 +687,61 @@ def test_shared_plan_rules_give_the_same_codes_everywhere(
     with pytest.raises(PermanentError) as info:
         check_payment_plan(plan)
     assert info.value.code == code
+
+
+def test_claims_of_one_remittance_each_post_once(harness: Harness, ledger: Ledger) -> None:
+    """Two claims paid by one remittance (one check/EFT): each posts once, each is found by its
+    own key afterwards, and posting either again writes nothing."""
+    claim = _open_claim(harness, ledger)
+    other = harness.scenario.received_claim_patient
+    added_id = harness.add_claim(other, claim.date_service, claim.total_fee)
+    fresh = harness.ledger()
+    try:
+        (added,) = [
+            c
+            for c in fresh.find_claims(
+                ClaimMatch(
+                    service_from=claim.date_service, total_charge=claim.total_fee, patient_id=other
+                )
+            )
+            if c.claim_id == added_id
+        ]
+        paid = [D("10.00") for c in (claim, added) for _line in c.lines]
+        remittance = ("era:T:EFT31:SHARED:20260105", sum(paid, D("0.00")) + D("5.00"))
+        plans = [
+            insurance_plan(
+                f"{remittance[0]}:{c.claim_id}",
+                c.claim_id,
+                c.patient_id,
+                tuple(ProcedurePayment(line.proc_ref, paid=D("10.00")) for line in c.lines),
+                day=harness.scenario.today,
+                payment_type=harness.scenario.insurance_payment_type,
+                remittance=remittance,
+            )
+            for c in (claim, added)
+        ]
+        for plan in plans:
+            entry = fresh.post_insurance_payment(plan, harness.journal())
+            assert not entry.already_existed and entry.amount == plan.paid_total
+        for plan, c in zip(plans, (claim, added), strict=True):
+            found = harness.ledger().find_posting(plan.external_ref)
+            assert found is not None and found.amount == plan.paid_total
+            again = fresh.post_insurance_payment(plan, harness.journal())
+            assert again.already_existed
+            lines = harness.claim_lines(c.claim_id)
+            assert all(lines[line.proc_ref].paid == D("10.00") for line in c.lines)
+            assert harness.claim_received(c.claim_id)
+    finally:
+        fresh.close()
+
+
+def test_note_keeps_the_practice_local_time_across_midnight_utc(
+    harness: Harness, ledger: Ledger
+) -> None:
+    """A note made at 21:30 practice time on 11-21 (03:30 UTC on 11-22 in Chicago) is stored
+    with 2026-11-21 21:30:00 — the time its text shows — whatever the server's zone."""
+    sc = harness.scenario
+    when = dt.datetime(2026, 11, 21, 21, 30)
+    note = PatientNote(sc.guarantor, "Paid 150.00 on 2026-11-21 at 21:30.", when, "txn_late")
+    ids = ledger.add_patient_note(note)
+    assert harness.note_time(ids) == when

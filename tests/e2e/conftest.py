@@ -11,8 +11,8 @@ import pytest
 from connector.config import load_config
 from connector.daemon import Daemon, JobOutcome
 from connector.redaction import Redactor
-from connector.sandbox.mariadb import server_installed
 from connector.store import SQLiteStore, StateStore, open_store
+from workshop.sandbox.mariadb import server_installed
 
 
 def require_mariadb() -> None:

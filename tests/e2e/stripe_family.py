@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from connector.sandbox.stripe_data import DAY, Builder, DemoPractice, KeyGrant, StripeDataset
+from workshop.sandbox.stripe_data import DAY, Builder, DemoPractice, KeyGrant, StripeDataset
 
 PAYMENT_CENTS = 8_000  # Open Dental: with patient_preferred it stays on procedures
 REFUND_CENTS = 3_000

@@ -1,4 +1,5 @@
-"""``config/demo.yaml`` and ``connector demo``: the static file matches the sandbox, validates
+"""``config/demo.yaml`` and ``python -m workshop demo``: the static file matches the sandbox,
+validates
 offline, and the demo tells its story; with ``--keep-running`` an admin can run a cycle and
 see it in ``status`` from another terminal, and Ctrl-C leaves no server behind."""
 
@@ -16,13 +17,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from connector.sandbox.environment import DEMO_PORTS, SandboxEnvironment
-from connector.sandbox.mariadb import free_port
 from tests.e2e.conftest import require_mariadb
 from tests.support.paths import REPO
+from workshop.sandbox.environment import DEMO_PORTS, SandboxEnvironment
+from workshop.sandbox.mariadb import free_port
 
 DEMO_YAML = REPO / "config" / "demo.yaml"
 CLI = [sys.executable, "-m", "connector.cli"]
+WORKSHOP = [sys.executable, "-m", "workshop"]
 
 
 def test_demo_yaml_is_what_the_sandbox_generates() -> None:
@@ -70,13 +72,13 @@ def _processes_mentioning(text: str) -> list[str]:
 
 
 def test_demo_tells_the_story_and_keeps_running_for_the_admin(tmp_path: Path) -> None:
-    """`connector demo --keep-running` exits 0 after Ctrl-C; meanwhile `run --once --config
+    """`python -m workshop demo --keep-running` exits 0 after Ctrl-C; meanwhile `run --once --config
     config/demo.yaml` completes a cycle and `status` shows it."""
     require_mariadb()
     _demo_copy(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     demo = subprocess.Popen(
-        [*CLI, "demo", "--keep-running", "--mariadb-port", "0"],
+        [*WORKSHOP, "demo", "--keep-running", "--mariadb-port", "0"],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     lines: list[str] = []
@@ -139,3 +141,35 @@ def test_demo_tells_the_story_and_keeps_running_for_the_admin(tmp_path: Path) ->
                 demo.stdout.close()
     assert demo.returncode == 0
     assert _processes_mentioning(str(tmp_path / "demo-state")) == []
+
+
+def test_the_demo_runs_in_another_work_folder_from_a_fresh_clone(tmp_path: Path) -> None:
+    """`python -m workshop demo --work-dir DIR` (config/demo.yaml names demo-state/) tells the
+    same story: the daemon runs with the configuration the sandbox wrote in DIR, and says so."""
+    require_mariadb()
+    _demo_copy(tmp_path)
+    done = subprocess.run(
+        [*WORKSHOP, "demo", "--work-dir", "elsewhere/demo", "--mariadb-port", "0"],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+        text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "cannot read secret file" not in done.stdout + done.stderr
+    assert "Everything ended where the rules say" in done.stdout
+    assert (tmp_path / "elsewhere" / "demo" / "state.db").is_file()
+    assert not (tmp_path / "demo-state").exists()
+
+
+def test_the_demo_uses_the_given_configuration_in_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """config/demo.yaml in demo-state/ is used as is; in another folder, the sandbox's file."""
+    from connector.config import load_config
+    from workshop.sandbox.demo import config_in
+
+    config = load_config(DEMO_YAML, resolve_secrets=False)
+    monkeypatch.chdir(REPO)  # config/demo.yaml's paths are relative to the repository
+    own = SandboxEnvironment(REPO / "demo-state", ports=DEMO_PORTS)
+    assert config_in(DEMO_YAML, config, own) == DEMO_YAML
+    other = SandboxEnvironment(tmp_path / "demo", ports=DEMO_PORTS)
+    assert config_in(DEMO_YAML, config, other) == other.config_path

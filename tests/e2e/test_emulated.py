@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from adapters.dentrix import seed as dentrix_seed
-from adapters.eaglesoft import seed as eaglesoft_seed
 from connector.domain import ItemKind, ItemStatus
-from connector.sandbox.environment import PracticeSpec, SandboxEnvironment
-from connector.sandbox.scenario import STRIPE_PATIENTS
 from tests.e2e.allocation import expected_splits
 from tests.e2e.conftest import open_state, run_cycle
 from tests.e2e.stripe_family import PAYMENT_CENTS, REFUND_CENTS, family_dataset, land
 from tests.support.emulated import query
+from workshop.emulated.dentrix import seed as dentrix_seed
+from workshop.emulated.eaglesoft import seed as eaglesoft_seed
+from workshop.sandbox.environment import PracticeSpec, SandboxEnvironment
+from workshop.sandbox.scenario import STRIPE_PATIENTS
 
 D = Decimal
 SPECS = (

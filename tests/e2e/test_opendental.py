@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from adapters.base import marker_for
-from adapters.opendental.seed import Ids
 from connector.domain import ItemKind, ItemStatus
-from connector.sandbox.environment import PracticeSpec, SandboxEnvironment
 from tests.e2e.allocation import Split, expected_splits
 from tests.e2e.conftest import open_state, require_mariadb, run_cycle, summary
 from tests.e2e.stripe_family import PAYMENT_CENTS, REFUND_CENTS, family_dataset, land
 from tests.support.paths import REPO
+from workshop.emulated.opendental.seed import Ids
+from workshop.sandbox.environment import PracticeSpec, SandboxEnvironment
 
 D = Decimal
 PID = "riverside"
@@ -230,15 +230,18 @@ def test_era_remittances_end_where_the_rules_say(fresh: SandboxEnvironment, tmp_
         remit = era_file.remittance
         if remit is None:
             continue
-        ((checks, paid_on_checks),) = env.od_db.rows(
+        ((checks, paid_on_checks, check_count),) = env.od_db.rows(
             "SELECT SUM(p.CheckAmt), (SELECT SUM(cp.InsPayAmt) FROM claimproc cp JOIN "
-            "claimpayment q ON q.ClaimPaymentNum = cp.ClaimPaymentNum WHERE q.CheckNum = ?) "
-            "FROM claimpayment p WHERE p.CheckNum = ?",
+            "claimpayment q ON q.ClaimPaymentNum = cp.ClaimPaymentNum WHERE q.CheckNum = ?), "
+            "COUNT(*) FROM claimpayment p WHERE p.CheckNum = ?",
             remit.trace,
             remit.trace,
         )
-        in_pms = D(str(checks)) if checks is not None else D("0.00")
-        assert in_pms == (D(str(paid_on_checks)) if paid_on_checks is not None else D("0.00"))
+        # one insurance check per remittance, CheckAmt = BPR02 (what the bank shows)
+        assert int(check_count) <= 1, remit.trace
+        if check_count:
+            assert D(str(checks)) == remit.amount, remit.trace
+        in_pms = D(str(paid_on_checks)) if paid_on_checks is not None else D("0.00")
         waiting = sum(
             (c.amount for c in claims if c.id in reviews and remit.trace in str(by_group[c.id])),
             D("0.00"),

@@ -125,6 +125,7 @@ def line(
     line_ref: str | None = None,
     remarks: tuple[str, ...] = (),
     original_code: str | None = None,
+    allowed: str | None = None,
 ) -> dict[str, Any]:
     """An SVC line payload; adjustments are ``(group, reason, amount)``."""
     return {
@@ -141,7 +142,7 @@ def line(
             {"group": g, "reason": r, "amount": a, "quantity": None} for g, r, a in adjustments
         ],
         "remarks": list(remarks),
-        "allowed": None,
+        "allowed": allowed,
     }
 
 

@@ -9,10 +9,10 @@ from typing import Any
 from adapters.memory import MemoryLedger
 from connector.clock import FixedClock
 from connector.config import PostingSettings, PracticeSettings
+from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.runner import PostingJob
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import StateStore
 from tests.posting.helpers import practice as make_practice
 

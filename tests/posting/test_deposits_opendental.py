@@ -13,18 +13,18 @@ from pathlib import Path
 import pytest
 
 from adapters.base import ClaimMatch, Ledger
-from adapters.opendental.seed import Ids
 from connector.clock import FixedClock
 from connector.config import PostingSettings
 from connector.domain import ItemKind, ItemStatus, NewItem
+from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.runner import PostingJob
 from connector.reconcile.slips import deposit_slips
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import SQLiteStore
 from tests.posting.helpers import PRACTICE, new_stripe, practice, record
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental.seed import Ids
 
 pytestmark = pytest.mark.external_service
 
@@ -117,17 +117,20 @@ def test_check_config_says_where_deposits_go(od: OdContext, request: pytest.Fixt
     from connector.posting.deposits import deposit_notice
 
     ledger = od.ledger()
-    old = deposit_notice(ledger, ledger.ping().version)
-    assert old.startswith("note: opendental 24.3") and "report deposits" in old
+    old = deposit_notice(ledger, ledger.ping().version)  # the seed office: 25.2.15
+    assert old.startswith("note: opendental 25.2") and "report deposits" in old
     request.getfixturevalue("version_25_4")
     assert deposit_notice(od.ledger(), "25.4.40.0").startswith("ok: a deposit per paid payout")
 
 
-def test_eft_deposit_leaves_out_a_partial_check(
+def test_eft_deposit_and_the_partial_remittance_check(
     od: OdContext, store: SQLiteStore, version_25_4: None
 ) -> None:
-    """An EFT of two claims (BPR02 = 240.00): its deposit holds the insurance checks, except
-    one Open Dental marks partial, which is left out and named."""
+    """An EFT of two claims (BPR02 = 240.00) on the remittance's one insurance check. While
+    Open Dental keeps that check partial (the double does; whether Open Dental clears IsPartial
+    once the attached money reaches CheckAmt is unverified) it cannot go on a deposit: nothing
+    is written and a person is told which check was left out. Once it is not partial (staff
+    finalized it), the deposit is written with it."""
     from tests.contract.opendental_harness import OpenDentalHarness
     from tests.posting.helpers import claim_payload, line, new_claim, remittance_payload
 
@@ -149,24 +152,31 @@ def test_eft_deposit_leaves_out_a_partial_check(
     rem = remittance_payload(amount="240.00", key=key)
     rem.payload["trace"] = "EFTOD1"
     record(store, rem, *claims, source="era")
-    assert post(store, od, deposits=False)["posted"] == 2  # the claims; the deposit waits
-    checks = [int(c.pms_ids["ClaimPaymentNum"]) for c in
-              (store.find_item(PRACTICE, n.key) for n in claims) if c is not None]  # fmt: skip
+    counts = post(store, od)
+    assert (counts["posted"], counts["deposits_review"]) == (2, 1)
+    first = store.find_item(PRACTICE, claims[0].key)
+    assert first is not None
+    check = int(first.pms_ids["ClaimPaymentNum"])  # the remittance's one check, both claims
+    [(partial,)] = od.db.rows("SELECT IsPartial FROM claimpayment WHERE ClaimPaymentNum = ?", check)
+    assert int(partial) == 1
+    assert od.db.rows("SELECT COUNT(*) FROM deposit")[0][0] == 0
+    [review] = store.list_reviews(PRACTICE)
+    assert f"insurance checks [{int(check)}] are partial or $0" in review.message
     conn = od.db.admin()
     try:
-        conn.cursor().execute("UPDATE claimpayment SET IsPartial = 1 WHERE ClaimPaymentNum = ?",
-                              checks[0])  # fmt: skip
+        conn.cursor().execute(
+            "UPDATE claimpayment SET IsPartial = 0 WHERE ClaimPaymentNum = ?", check
+        )
     finally:
         conn.close()
-    assert post(store, od)["deposits_posted"] == 1
-    [(dep, amount, memo)] = od.db.rows(
-        "SELECT DepositNum, CAST(Amount AS DECIMAL(14,2)), Memo FROM deposit"
-    )
-    assert D(amount) == D("240.00") and f"left out (partial or $0): checks [{checks[0]}]" in memo
-    on_it = od.db.rows("SELECT ClaimPaymentNum FROM claimpayment WHERE DepositNum = ?", dep)
-    assert [int(r[0]) for r in on_it] == [checks[1]]
     item = store.find_item(PRACTICE, "deposit:era:1999999999:EFTOD1")
-    assert item is not None and item.pms_ids["left_out_checks"] == [checks[0]]
+    assert item is not None
+    store.retry_review(review.id)
+    assert post(store, od)["deposits_posted"] == 1
+    [(dep, amount)] = od.db.rows("SELECT DepositNum, CAST(Amount AS DECIMAL(14,2)) FROM deposit")
+    assert D(amount) == D("240.00")
+    on_it = od.db.rows("SELECT ClaimPaymentNum FROM claimpayment WHERE DepositNum = ?", dep)
+    assert [int(r[0]) for r in on_it] == [int(check)]
 
 
 def _window(day: dt.date, patient: str) -> ClaimMatch:

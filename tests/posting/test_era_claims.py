@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from adapters.base import OfficeEraSettings
 from adapters.memory import MemoryLedger
+from connector import jsonutil
 from connector.config import AutoPostSettings
 from connector.domain import InsurancePaymentPlan, ItemStatus, ProcedurePayment, ReviewDecision
 from connector.posting import codes
 from connector.posting.era_claims import plan_claim
+from connector.posting.journal import insurance_plan_from
 from connector.posting.outcomes import Defer, Ignore, Planned
 from tests.posting.helpers import claim_payload, line, new_claim, stored
 
@@ -86,8 +90,8 @@ def test_a_clean_claim_becomes_an_insurance_plan(claims: MemoryLedger) -> None:
     plan = result.outcome
     assert isinstance(plan, InsurancePaymentPlan)
     assert plan.lines == (
-        ProcedurePayment("P1", D("90.00"), D("30.00"), D("0.00"), "CO-45"),
-        ProcedurePayment("P2", D("45.00"), D("15.00"), D("0.00"), "CO-45"),
+        ProcedurePayment("P1", D("90.00"), D("30.00"), D("0.00"), "CO-45", "45"),
+        ProcedurePayment("P2", D("45.00"), D("15.00"), D("0.00"), "CO-45", "45"),
     )
     assert plan.check.number == "TRACE1" and plan.check.payment_type_id == "80"
     assert plan.marker == f"[connector auto {plan.external_ref}]" and not plan.supplemental
@@ -118,8 +122,35 @@ def test_deductible_and_patient_share(claims: MemoryLedger) -> None:
     plan = planned(claims, claim_payload("CLM1", "1", "180.00", "115.00", lines), settings=settings)
     assert isinstance(plan.outcome, InsurancePaymentPlan)
     assert plan.outcome.lines[0] == ProcedurePayment(
-        "P1", D("70.00"), D("0.00"), D("20.00"), "PR-1 PR-2"
+        "P1", D("70.00"), D("0.00"), D("20.00"), "PR-1 PR-2", "1,2"
     )
+
+
+def test_reason_codes_and_allowed_amount_are_carried_as_open_dental_stores_them(
+    claims: MemoryLedger,
+) -> None:
+    """Each line carries its distinct CARC reason codes ("45,2", first-seen order, group
+    dropped: Open Dental's claimproc.ClaimAdjReasonCodes) and its AMT*B6 allowed amount, and
+    both survive the saved plan a retry resumes from."""
+    lines = [
+        line("D1110", "120.00", "70.00", ("CO", "45", "20.00"), ("PR", "2", "10.00"),
+             ("OA", "45", "0.00"), allowed="90.00"),
+        line("D0120", "60.00", "45.00", ("CO", "45", "15.00")),
+    ]  # fmt: skip
+    settings = AutoPostSettings(
+        enabled=True,
+        min_paid_percent_of_expected=D("70"),
+        adjustment_mappings={"OA-45": "ignore"},
+    )
+    result = planned(claims, claim_payload("CLM1", "1", "180.00", "115.00", lines),
+                     settings=settings)  # fmt: skip
+    plan = result.outcome
+    assert isinstance(plan, InsurancePaymentPlan), plan
+    first, second = plan.lines
+    assert (first.reason_codes, first.allowed) == ("45,2", D("90.00"))
+    assert (second.reason_codes, second.allowed) == ("45", None)
+    saved = jsonutil.loads(jsonutil.dumps(dataclasses.asdict(plan)))
+    assert insurance_plan_from(saved) == plan
 
 
 def test_payment_type_by_bpr_method(claims: MemoryLedger) -> None:
@@ -373,3 +404,45 @@ def test_a_pms_with_insurance_types_never_takes_a_patient_type(claims: MemoryLed
     settings = AutoPostSettings(enabled=True, payment_type="Online Payment")
     payload = claim_payload("CLM1", "1", "180.00", "135.00", good_lines())
     assert review_of(planned(claims, payload, settings=settings)).reason == "payment_type_unknown"
+
+
+def _office(led: MemoryLedger, **kw: Any) -> MemoryLedger:
+    """The ledger keeps the office's own ERA choices (as Open Dental's Era* preferences do)."""
+    office = OfficeEraSettings(sources={k: f"office {k}" for k in
+                                        ("payment_types.ACH", "payment_types.", "writeoffs",
+                                         "no_auto_carcs")}, **kw)  # fmt: skip
+    led.office_era_settings = lambda: office  # type: ignore[attr-defined]
+    return led
+
+
+def test_office_payment_type_is_the_default_the_yaml_overrides(claims: MemoryLedger) -> None:
+    """Without a YAML payment type the office's type for the BPR method is used (its source
+    recorded); a type the YAML sets wins."""
+    led = _office(claims, payment_types={"ACH": "81", "": "80"})
+    payload = claim_payload("CLM1", "1", "180.00", "135.00", good_lines(), method="ACH")
+    result = planned(led, payload)
+    assert isinstance(result.outcome, InsurancePaymentPlan)
+    assert result.outcome.check.payment_type_id == "81"
+    assert result.decision["payment_type_from"] == "office payment_types.ACH"
+    chosen = AutoPostSettings(enabled=True, payment_type="Insurance EFT")
+    result = planned(led, payload, settings=chosen)
+    assert isinstance(result.outcome, InsurancePaymentPlan)
+    assert result.outcome.check.payment_type_id == "80"
+
+
+def test_office_writeoff_policy_and_excluded_codes(claims: MemoryLedger) -> None:
+    """ "Primary only": a claim the ERA marks secondary (CLP02 2) with a contractual write-off
+    is not posted, a primary one is; the YAML's own setting wins; a CARC on the office's list
+    sends the claim to review."""
+    led = _office(claims, payment_types={"": "80"}, writeoffs="primary_only")
+    secondary = claim_payload("CLM1", "2", "180.00", "135.00", good_lines())
+    assert review_of(planned(led, secondary)).reason == "writeoffs_disabled"
+    primary = planned(led, claim_payload("CLM1", "1", "180.00", "135.00", good_lines()))
+    assert isinstance(primary.outcome, InsurancePaymentPlan)
+    assert primary.decision["writeoffs_from"] == "office writeoffs"
+    yaml = AutoPostSettings(enabled=True, post_contracted_writeoffs=True)
+    assert isinstance(planned(led, secondary, settings=yaml).outcome, InsurancePaymentPlan)
+    excluded = _office(claims, payment_types={"": "80"}, no_auto_carcs=("97", "45"))
+    review = review_of(planned(excluded, claim_payload("CLM1", "1", "180.00", "135.00",
+                                                       good_lines())))  # fmt: skip
+    assert review.reason == "carc_excluded" and "45" in review.message

@@ -12,17 +12,17 @@ from decimal import Decimal
 import pytest
 
 from adapters.base import Ledger
-from adapters.opendental.seed import Ids
 from connector.clock import FixedClock
 from connector.config import PostingSettings
 from connector.domain import ItemKind
+from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.runner import PostingJob
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import SQLiteStore
 from tests.posting.helpers import new_stripe, practice, record
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental.seed import Ids
 
 pytestmark = pytest.mark.external_service
 

@@ -92,10 +92,10 @@ def test_while_the_pms_stays_down_every_run_fails_even_with_nothing_due(
     instead of succeeding on an empty run (which would log a false recovery); once the PMS
     answers, the probe posts and the job succeeds."""
     from connector.config import PostingSettings
+    from connector.jobs import PollContext
     from connector.logging import get_logger
     from connector.posting.runner import PostingJob
     from connector.redaction import Redactor
-    from connector.sources.base import PollContext
     from tests.posting.helpers import practice
 
     [item_id] = _payments(store, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -102,6 +103,17 @@ def test_note_has_local_date_time_amount_and_reference_only() -> None:
     note = patient_note(item, "1", writeback, ZoneInfo("America/New_York"))
     assert note.text == "Paid 125.00 on 2026-11-18 at 10:04 ref ch_1 ?"
     assert note.external_ref == "txn_1" and note.patient_id == "1"
+
+
+def test_note_time_is_practice_local_across_a_date_boundary() -> None:
+    """A payment at 21:30 in Chicago on 11-21 (03:30 UTC on 11-22): the note's stored time is
+    2026-11-21 21:30:00, naive and in whole seconds, the same clock as its text."""
+    item = stored(new_stripe(ItemKind.PATIENT_PAYMENT, "txn_1", "150.00",
+                             created="2026-11-22T03:30:00.250000+00:00"))  # fmt: skip
+    writeback = WritebackSettings(note_template="Paid {amount} on {date} at {time}")
+    note = patient_note(item, "1", writeback, ZoneInfo("America/Chicago"))
+    assert note.when == dt.datetime(2026, 11, 21, 21, 30)
+    assert note.text == "Paid 150.00 on 2026-11-21 at 21:30"
 
 
 def test_a_malformed_payload_is_a_data_error(led: MemoryLedger) -> None:

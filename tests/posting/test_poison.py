@@ -16,10 +16,10 @@ from connector.clock import FixedClock
 from connector.config import PostingSettings
 from connector.domain import ItemKind, ItemStatus
 from connector.errors import AuthError, ConnectorError, PermanentError, TransientError
+from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.runner import PMS_UP_NOTE, PmsUnavailable, PostingJob
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import SQLiteStore
 from tests.posting.helpers import new_stripe, practice, record
 from tests.posting.runner_support import NOW, run

@@ -20,18 +20,18 @@ import pytest
 from structlog.testing import capture_logs
 
 from adapters.base import marker_for
-from adapters.opendental.seed import Ids
 from connector.cli import main
 from connector.config import load_config
 from connector.daemon import Daemon, JobOutcome
 from connector.domain import ItemKind, ItemStatus
 from connector.posting.runner import PMS_UP_NOTE
 from connector.redaction import Redactor
-from connector.sandbox.opendental_api import POISON
 from connector.store import SQLiteStore
 from tests.posting.helpers import PRACTICE, new_stripe, record
 from tests.support.configs import write_config
 from tests.support.opendental import CUSTOMER_KEY, DEVELOPER_KEY, OdContext
+from workshop.emulated.opendental.seed import Ids
+from workshop.sandbox.opendental_api import POISON
 
 pytestmark = pytest.mark.external_service
 

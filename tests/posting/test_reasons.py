@@ -60,3 +60,15 @@ def test_code_lookup_can_be_pointed_elsewhere(monkeypatch: pytest.MonkeyPatch) -
     assert codes.carc_words("45") == "45: full text 45"
     assert codes.rarc_words("N1") == "unknown remark N1"
     assert codes.adjustment_words("PR", "2").startswith("PR-2 (patient responsibility): full")
+
+
+def test_review_messages_and_era_inspect_read_one_code_table() -> None:
+    """The posting words and the ERA report's words come from connector.x12codes alone."""
+    from connector import x12codes
+
+    for code in ("45", "A2", "B7"):
+        assert codes.carc_words(code) == f"{code}: {x12codes.carc(code)}"
+    assert codes.rarc_words("HE:N432") == f"HE:N432: {x12codes.rarc('N432')}"
+    assert codes.plb_words("WO") == f"WO: {x12codes.plb_reason('WO')}"
+    assert codes.adjustment_words("CO", "45").startswith("CO-45 (contractual obligation): ")
+    assert not {"CARCS", "RARCS", "GROUPS", "PLB_REASONS"} & set(vars(codes))

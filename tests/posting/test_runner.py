@@ -47,10 +47,10 @@ def test_posts_a_payment_and_records_pms_ids_and_plan(
 
 def test_nothing_due_builds_no_ledger(store: SQLiteStore) -> None:
     """With nothing due the ledger factory is never called."""
+    from connector.jobs import PollContext
     from connector.logging import get_logger
     from connector.posting.runner import PostingJob
     from connector.redaction import Redactor
-    from connector.sources.base import PollContext
 
     def factory(_p: object) -> MemoryLedger:
         raise AssertionError("ledger built without work")

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from connector.sandbox.environment import SandboxEnvironment
-from connector.sandbox.mariadb import MariaDBUnavailable
 from tests.reliability.world import PRACTICES, World, eaglesoft_file
 from tests.support.sshd import SSHD, SshdServer, start_sshd, stop_sshd
+from workshop.sandbox.environment import SandboxEnvironment
+from workshop.sandbox.mariadb import MariaDBUnavailable
 
 SOAK = bool(os.environ.get("SOAK"))
 

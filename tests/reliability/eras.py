@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from adapters.eaglesoft import seed as es_seed
-from adapters.opendental.seed import Ids
-from connector.sandbox.era_builder import Adj, Claim, Line, Remittance, render
+from workshop.emulated.eaglesoft import seed as es_seed
+from workshop.emulated.opendental.seed import Ids
+from workshop.sandbox.era_builder import Adj, Claim, Line, Remittance, render
 
 D = Decimal
 MEMBER_IDS = ("ML22", "DX111", "MBRES102", "MBRES103")

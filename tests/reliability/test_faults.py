@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from connector.sandbox.stripe_emulator import Fault
 from tests.reliability import eras
 from tests.reliability.world import ES, OD, World, kill_connections
 from tests.support.logscan import describe, scan_files
 from tests.support.tcp_proxy import TcpProxy
+from workshop.sandbox.stripe_emulator import Fault
 
 pytestmark = [pytest.mark.slow, pytest.mark.external_service]
 

@@ -20,10 +20,8 @@ from structlog.testing import capture_logs
 
 from connector.clock import FixedClock
 from connector.errors import ConnectorError
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import Builder, KeyGrant, StripeDataset
-from connector.sandbox.stripe_server import StripeSandbox
-from connector.sources.base import PollContext
 from connector.sources.era.folder_inbox import FolderInbox
 from connector.sources.era.source import EraSource
 from connector.sources.stripe import StripeSource
@@ -34,6 +32,8 @@ from tests.reliability.world import OD, World
 from tests.sources.stripe.support import make_practice
 from tests.support.logscan import describe, scan_files
 from tests.support.paths import era_samples_dir
+from workshop.sandbox.stripe_data import Builder, KeyGrant, StripeDataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 CORPUS = Path(__file__).with_name("corpus")
 FUZZED = 400 if os.environ.get("SOAK") else 120

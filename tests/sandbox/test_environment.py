@@ -8,10 +8,10 @@ from pathlib import Path
 import pyodbc
 import pytest
 
-from connector.sandbox.environment import PracticeSpec, SandboxEnvironment
-from connector.sandbox.mariadb import server_installed
 from tests.e2e.conftest import run_cycle
 from tests.e2e.stripe_family import family_dataset
+from workshop.sandbox.environment import PracticeSpec, SandboxEnvironment
+from workshop.sandbox.mariadb import server_installed
 
 PID = "riverside"
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from adapters.opendental.seed import Ids
-from connector.sandbox.opendental_api import POISON
 from tests.support.opendental import CUSTOMER_KEY, DEVELOPER_KEY, OdContext
+from workshop.emulated.opendental.seed import Ids
+from workshop.sandbox.opendental_api import POISON
 
 pytestmark = pytest.mark.external_service
 D = Decimal

@@ -20,9 +20,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from connector.sandbox.fleet import OpenDentalFleet
-from connector.sandbox.mariadb import MariaDBUnavailable
 from tests.support.paths import REPO
+from workshop.sandbox.fleet import OpenDentalFleet
+from workshop.sandbox.mariadb import MariaDBUnavailable
 
 pytestmark = [pytest.mark.external_service, pytest.mark.slow]
 
@@ -30,7 +30,7 @@ PRACTICES = 30
 PAYMENTS = 16  # per practice, over two payouts
 TTL = 3.0  # lease time (s): renewals and claims every TTL / 3
 # Each practice's scenario ERAs post three claims: an original payment, its reversal and the
-# corrected payment (connector/sandbox/scenario.py).
+# corrected payment (workshop/sandbox/scenario.py).
 CLAIMS = 3
 # The lease log of one instance and another's are written by different processes: a release
 # logged a moment after the database already let the other instance claim the practice must

@@ -14,8 +14,8 @@ from typing import Any
 
 import pyodbc
 
-from adapters.dentrix import seed as dentrix_seed
-from adapters.eaglesoft import seed as eaglesoft_seed
+from workshop.emulated.dentrix import seed as dentrix_seed
+from workshop.emulated.eaglesoft import seed as eaglesoft_seed
 
 TODAY = dt.date(2026, 11, 20)  # the seeds' "today": every seeded date is relative to it
 _TEMPLATES: dict[tuple[str, str], Path] = {}

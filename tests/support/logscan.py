@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from adapters.dentrix import seed as dentrix_seed
-from adapters.eaglesoft import seed as eaglesoft_seed
-from adapters.opendental import seed as od_seed
+from workshop.emulated.dentrix import seed as dentrix_seed
+from workshop.emulated.eaglesoft import seed as eaglesoft_seed
+from workshop.emulated.opendental import seed as od_seed
 
 _CARD = re.compile(r"(?<![\w.])[2-6](?:[ -]?\d){12,18}(?![\w.])")
 MIN_SECRET = 6  # shorter values (e.g. "1") would match everywhere and protect nothing

@@ -1,6 +1,6 @@
 """The ``mariadb_server`` fixture: one real MariaDB server per test session.
 
-The launcher lives in the package (:mod:`connector.sandbox.mariadb`, the demo needs it at run
+The launcher lives in the package (:mod:`workshop.sandbox.mariadb`, the demo needs it at run
 time); this module re-exports it for tests and adds the session fixture, which skips the tests
 that need it when ``mariadb-server`` is not installed.
 """
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from connector.sandbox.mariadb import (
+from workshop.sandbox.mariadb import (
     DatabaseUsers,
     MariaDBServer,
     MariaDBUnavailable,

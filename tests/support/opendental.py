@@ -1,7 +1,7 @@
 """Open Dental test fixtures: the emulated database on the real MariaDB, the API double, ledgers.
 
 * ``opendental_db`` (session): database ``opendental`` with ``schema.sql`` and the seed, built
-  by :mod:`connector.sandbox.opendental_db` (a read-write user for the API double, a
+  by :mod:`workshop.sandbox.opendental_db` (a read-write user for the API double, a
   SELECT-only user for the adapter); ``reset()`` restores the seed in ~50 ms from a template.
 * ``od_api`` (session): the API double on a free loopback port.
 * ``od`` (function): resets the data, the double's faults and request log; builds ledgers.
@@ -18,9 +18,9 @@ import pytest
 from adapters.opendental import OpenDentalLedger
 from connector.config.pms import OpenDentalPms
 from connector.redaction import Redactor
-from connector.sandbox.mariadb import MariaDBServer
-from connector.sandbox.opendental_api import OpenDentalApiDouble
-from connector.sandbox.opendental_db import TEMPLATE, WRITTEN_TABLES, OpenDentalDb, build_database
+from workshop.sandbox.mariadb import MariaDBServer
+from workshop.sandbox.opendental_api import OpenDentalApiDouble
+from workshop.sandbox.opendental_db import TEMPLATE, WRITTEN_TABLES, OpenDentalDb, build_database
 
 __all__ = [
     "CUSTOMER_KEY",

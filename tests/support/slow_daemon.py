@@ -13,9 +13,9 @@ from pathlib import Path
 
 from connector.config import PracticeSettings, load_config
 from connector.daemon import Daemon
+from connector.jobs import PollContext
 from connector.logging import configure_logging
 from connector.redaction import Redactor
-from connector.sources.base import PollContext
 from connector.store import open_store
 
 

@@ -8,12 +8,26 @@ pydantic, ~30 MiB) is imported only when it is asked for, so a process that only
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
-from connector.sources.era import speedups
 
-# Compiled (mypyc) or pure-Python parser modules: decided before any of them is imported.
-speedups.install()
+def stale_compiled_files(folder: str) -> list[str]:
+    """Compiled modules left in ``folder`` by the removed ``make era-fast`` build.
+
+    Python imports an extension module in preference to the ``.py`` file of the same name, so
+    such a leftover would silently replace the parser's code with an old copy of it.
+    """
+    return sorted(name for name in os.listdir(folder) if name.endswith((".so", ".pyd")))
+
+
+_STALE = stale_compiled_files(os.path.dirname(__file__))
+if _STALE:
+    raise ImportError(
+        f"{', '.join(_STALE)} in {os.path.dirname(__file__)}: compiled files of the removed"
+        " `make era-fast` build would replace the ERA parser's Python modules; delete them"
+        " (`make venv` does)"
+    )
 
 if TYPE_CHECKING:
     from connector.sources.era.source import EraSource as EraSource

@@ -3,6 +3,10 @@
 Each failure is a :class:`ParseError`, because a file whose control numbers or counts
 disagree was cut off or corrupted: ISA13 = IEA02, GS06 = GE02, ST02 = SE02, SE01 = segments
 in ST…SE, GE01 = number of STs, IEA01 = number of GSs, ST01 = 835, ISA15 is P or T.
+
+A wrong count (SE01, GE01, IEA01) does not stop the reading at once: the counts of the whole
+interchange are checked and every wrong one is reported together, at its IEA (or with the
+error that ends the file first), so one look at the quarantine reason shows them all.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class EnvelopeState:
         self.gs: list[str] | None = None
         self.gs_count = 0
         self.st_count = 0
+        self.count_errors: list[ParseError] = []  # of this interchange, reported at its IEA
 
     def error(self, message: str, seg_no: int, sid: str, element: str | None = None) -> ParseError:
         """A ParseError at a segment of this file."""
@@ -79,6 +84,10 @@ class EnvelopeState:
     ) -> Remittance:
         """Check the SE against its ST and finish the transaction set."""
         se = pad(se, 3)
+        count = str(se_no - st_no + 1)
+        if not (se[1].isascii() and se[1].isdigit()):
+            raise self.error(f"segment count {se[1][:10]!r} is not a number", se_no, "SE", "SE01")
+        self._count(se[1], count, "SE01 segment count is wrong", se_no, "SE", "SE01")
         check_control(
             se[2],
             st[2],
@@ -88,19 +97,37 @@ class EnvelopeState:
             segment_id="SE",
             element="SE02",
         )
-        count = str(se_no - st_no + 1)
-        if not (se[1].isascii() and se[1].isdigit()):
-            raise self.error(f"segment count {se[1][:10]!r} is not a number", se_no, "SE", "SE01")
-        check_control(
-            se[1],
-            count,
-            what="SE01 segment count is wrong",
-            file=self.name,
-            segment_no=se_no,
-            segment_id="SE",
-            element="SE01",
-        )
         return txn.finish(se_no)
+
+    def _count(
+        self, found: str, expected: str, what: str, seg_no: int, sid: str, element: str
+    ) -> None:
+        """Check a trailer's count; a wrong one is kept for :meth:`raise_count_errors`."""
+        try:
+            check_control(found, expected, what=what, file=self.name, segment_no=seg_no,
+                          segment_id=sid, element=element)  # fmt: skip
+        except ParseError as exc:
+            self.count_errors.append(exc)
+
+    def raise_count_errors(self, cause: ParseError | None = None) -> None:
+        """Raise one error naming every wrong count so far (and ``cause``, if given).
+
+        Does nothing without wrong counts and ``cause``; raises ``cause`` alone without wrong
+        counts. The first problem gives the location; ``problems`` lists them all.
+        """
+        found = [*self.count_errors, *([cause] if cause is not None else [])]
+        self.count_errors = []
+        if not found:
+            return
+        if len(found) == 1:
+            raise found[0]
+        first = found[0]
+        problems = [problem for exc in found for problem in exc.problems]
+        raise ParseError(
+            f"{len(problems)} problems in the envelope: " + "; ".join(problems),
+            file=first.file, segment_no=first.segment_no, segment_id=first.segment_id,
+            element=first.element, problems=problems,
+        ) from cause  # fmt: skip
 
     def segment(self, els: list[str], seg_no: int) -> None:
         """An ISA, GS, GE, IEA or TA1 segment (anything else outside an ST is an error)."""
@@ -137,6 +164,7 @@ class EnvelopeState:
                 raise self.error("IEA without ISA, or before the GE of its group", seg_no, "IEA")
             self._trailer(pad(els, 3), self.isa[13], self.gs_count, seg_no, "IEA", "ISA13")
             self.isa = None
+            self.raise_count_errors()
         elif sid == "TA1":
             if self.isa is None or self.gs is not None:
                 raise self.error("TA1 outside an interchange header", seg_no, "TA1")
@@ -147,8 +175,10 @@ class EnvelopeState:
     def _trailer(
         self, els: list[str], control: str, count: int, seg_no: int, sid: str, header: str
     ) -> None:
-        """GE/IEA: element 2 repeats the header's control number, element 1 counts."""
+        """GE/IEA: element 1 counts, element 2 repeats the header's control number."""
         what = "transaction sets" if sid == "GE" else "functional groups"
+        self._count(els[1], str(count), f"{sid}01 count of {what} is wrong", seg_no, sid,
+                    f"{sid}01")  # fmt: skip
         check_control(
             els[2],
             control,
@@ -157,13 +187,4 @@ class EnvelopeState:
             segment_no=seg_no,
             segment_id=sid,
             element=f"{sid}02",
-        )
-        check_control(
-            els[1],
-            str(count),
-            what=f"{sid}01 count of {what} is wrong",
-            file=self.name,
-            segment_no=seg_no,
-            segment_id=sid,
-            element=f"{sid}01",
         )

@@ -16,9 +16,7 @@ Two ways to read a file, same rules and same objects:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,25 +56,6 @@ class RemittanceEnd:
 
 
 StreamEvent = RemittanceStart | ClaimPayment | RemittanceEnd
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while one batch (one chunk of text) is parsed.
-
-    The parser creates no reference cycles, so everything it frees is freed by reference
-    counting; without the pause the collector re-scans the growing remittance every few
-    hundred allocations, which cost ~25 % of parse time (docs/benchmarks-era.md). The pause is
-    per batch and never spans a ``yield``, so callers' code always runs with their own setting.
-    """
-    enabled = gc.isenabled()
-    if enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def parse_stream(
@@ -136,57 +115,54 @@ def _events(
     """The parse loop: remittances (``streaming=False``) or stream events."""
     tok = Tokenizer(stream, name, chunk_size)
     env = EnvelopeState(name)
+    try:
+        yield from _read(tok, env, file_sha256, streaming=streaming)
+    except ParseError as exc:
+        env.raise_count_errors(exc)  # with the wrong counts read before it, if any
+        raise
+
+
+def _read(
+    tok: Tokenizer, env: EnvelopeState, file_sha256: str | None, *, streaming: bool
+) -> Iterator[Remittance | StreamEvent]:
+    """Hand each segment to the open transaction set or to the envelope; yield as they close."""
     txn: TransactionBuilder | None = None
-    started = False  # RemittanceStart of txn was emitted
+    started = False  # the RemittanceStart of txn was yielded
     st: list[str] = []
     st_no = 0
-    seg_no = 0
-    for batch in tok.batches():
-        base = tok.segment_no - len(batch)
-        delims = tok.delimiters
-        assert delims is not None
-        elem = delims.element
-        done: list[Remittance | StreamEvent] = []
-        with _collector_paused():
-            i, n = 0, len(batch)
-            while i < n:
-                if txn is not None:
-                    i = txn.consume(batch, i, base, elem)
-                    if streaming and txn.claims:
-                        if not started:
-                            done.append(RemittanceStart(txn.header()))
-                            started = True
-                        done.extend(txn.take_claims())
-                    if i >= n:
-                        break
-                seg_no = base + i + 1
-                els = batch[i].split(elem)
-                sid = els[0]
-                if sid == "SE":
-                    if txn is None:
-                        raise env.error("SE without ST", seg_no, "SE")
-                    remittance = env.close_transaction(txn, st, st_no, els, seg_no)
-                    if streaming:
-                        if not started:
-                            done.append(RemittanceStart(txn.header()))
-                        done.extend(txn.take_claims())
-                        done.append(RemittanceEnd(remittance, txn.claim_count))
-                    else:
-                        done.append(remittance)
-                    del remittance
-                    txn = None
-                elif sid == "ST":
-                    st, st_no = pad(els, 4), seg_no
-                    txn = env.open_transaction(st, seg_no, delims.component, file_sha256,
-                                               keep_claims=not streaming)  # fmt: skip
-                    started = False
-                else:
-                    env.segment(els, seg_no)
-                i += 1
-        seg_no = base + len(batch)
-        done.reverse()
-        while done:  # pop, so an object the caller has dropped is not kept alive here
-            yield done.pop()
+    for els in tok.segments():
+        seg_no = tok.segment_no
+        sid = els[0]
+        if txn is not None and sid != "SE":
+            txn.segment(els, seg_no)
+            if streaming and txn.claims:  # a claim closed: hand it out now
+                if not started:
+                    yield RemittanceStart(txn.header())
+                    started = True
+                yield from txn.take_claims()
+        elif sid == "SE":
+            if txn is None:
+                raise env.error("SE without ST", seg_no, "SE")
+            remittance = env.close_transaction(txn, st, st_no, els, seg_no)
+            if streaming:
+                if not started:
+                    yield RemittanceStart(txn.header())
+                yield from txn.take_claims()
+                yield RemittanceEnd(remittance, txn.claim_count)
+            else:
+                yield remittance
+            del remittance  # a remittance the caller has dropped is not kept alive here
+            txn = None
+        elif sid == "ST":
+            st, st_no = pad(els, 4), seg_no
+            assert tok.delimiters is not None
+            component = tok.delimiters.component
+            txn = env.open_transaction(st, seg_no, component, file_sha256,
+                                       keep_claims=not streaming)  # fmt: skip
+            started = False
+        else:
+            env.segment(els, seg_no)
+    seg_no = tok.segment_no
     if txn is not None:
         raise env.error(
             "the file ends inside a transaction set (no SE): truncated", seg_no, "ST", None

@@ -14,15 +14,12 @@ import fnmatch
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connector.errors import DataError
-from connector.sources.base import PollContext
+from connector.jobs import PollContext
 from connector.sources.era.files import local_io, sha256_file
+from connector.sources.era.items import build_items
 from connector.sources.era.parser import parse_stream
-
-if TYPE_CHECKING:
-    from connector.sources.era.source import EraSource
 
 _SKIP = ("*.error.json", "*.part", "*.tmp")
 
@@ -44,20 +41,21 @@ def processed_files(folder: Path, since: dt.datetime) -> list[Path]:
 
 
 def replay_processed(
-    source: EraSource,
+    folder: Path,
+    practice_id: str,
+    source_name: str,
     ctx: PollContext,
     since: dt.datetime,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
-    """Parse and record again every processed file modified since ``since``.
+    """Parse and record again every file in ``folder`` (an inbox's ``processed/``) modified since
+    ``since``, as items of ``practice_id``'s source ``source_name``.
 
     Raises:
         TransientError: a file or the folder could not be read, or the store failed.
     """
-    from connector.sources.era.source import build_items  # noqa: PLC0415 - avoids a cycle
-
     counts: Counter[str] = Counter({"files": 0, "items_new": 0, "items_duplicate": 0})
-    files = processed_files(source.inbox.processed_dir, since)
+    files = processed_files(folder, since)
     for done, path in enumerate(files, start=1):
         if ctx.stop.is_set():
             break
@@ -76,7 +74,7 @@ def replay_processed(
                 ctx.redactor.register_names(*remittance.patient_names())
                 ctx.redactor.register_values(*remittance.sensitive_values())
             items = build_items(remittances)
-            result = ctx.store.record(source.practice_id, source.name, items)
+            result = ctx.store.record(practice_id, source_name, items)
             counts["items_new"] += len(result.new_keys)
             counts["items_duplicate"] += result.duplicates
             log.info("era.file.replayed", items=len(items), new=len(result.new_keys),

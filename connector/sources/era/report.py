@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from connector import x12codes as codes
 from connector.money import fmt
-from connector.sources.era import codes
 from connector.sources.era.model import Adjustment, ClaimPayment, Remittance, ServiceLine
 
 

@@ -2,20 +2,18 @@
 
 Every reader validates the whole segment before anything is kept, and raises a
 :class:`ParseError` naming the file, segment number, segment id and element. The claim loop
-(:mod:`connector.sources.era.claimloop`) calls these for every segment; the C claim loop
-(``_claimloop.c``) reads the common well-formed shapes itself and calls these for everything
-else, so both give the same values, warnings and error messages.
+(:mod:`connector.sources.era.claimloop`) calls these for every segment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 from decimal import Decimal
 from typing import Final
 
 from connector.errors import ParseError
-from connector.sources.era._fast import fast_constructor
 from connector.sources.era.model import (
     ZERO,
     Adjustment,
@@ -24,7 +22,7 @@ from connector.sources.era.model import (
     Quantity,
     Reference,
 )
-from connector.sources.era.values import AMOUNTS, DATES, ValueProblem, amount, date, quantity
+from connector.sources.era.values import ValueProblem, amount, date, quantity
 
 MAX_ID: Final = 80  # generous: payers overrun X12's lengths; megabytes are corruption
 # Maximum number of elements of the rarer claim-loop segments (005010X221A1).
@@ -35,16 +33,8 @@ SVC_QUALIFIERS: Final = frozenset({"AD", "ER", "HC", "HP", "IV", "N4", "N6", "NU
 _NOT_SEPARATORS: Final = frozenset(" -.")
 # Codes and qualifiers repeat on every claim; one shared string each saves ~50 bytes a time.
 _intern: Final = sys.intern
-# SVC01 composites seen in this process (procedure codes repeat on every remittance).
-_PROCEDURES: Final[dict[tuple[str, str], tuple[str, str, tuple[str, ...]]]] = {}
-PROCEDURES_LIMIT = 4096  # not Final: tests lower it
 
-new_adjustment: Final = fast_constructor(Adjustment)
-new_reference: Final = fast_constructor(Reference)
-new_amount: Final = fast_constructor(MonetaryAmount)
-new_person: Final = fast_constructor(Person)
-
-# What SegmentReader.clp and .svc return (plain tuples: cheap, and the C loop reads them).
+# What SegmentReader.clp and .svc return (plain tuples, taken apart by the claim loop).
 # CLP: (CLP01, CLP02, CLP03, CLP04, CLP05 or None, CLP06, CLP07, CLP08, CLP09)
 ClpValues = tuple[str, str, Decimal, Decimal, Decimal | None, str, str, str, str]
 # SVC: (qualifier, code, modifiers, SVC02, SVC03, SVC04, SVC05, SVC06 qualifier, SVC06 code,
@@ -112,7 +102,7 @@ class SegmentReader:
         """A date element; a value that is not a date is None and a warning."""
         if not text:
             return None
-        found = DATES[text] if text in DATES else date(text)
+        found = date(text)
         if found is None:
             self.warnings.append(f"segment {seg_no} {element}: {text[:12]!r} is not a date")
         return found
@@ -154,14 +144,7 @@ class SegmentReader:
         comp = self.component
         if comp not in text:
             return split_procedure(self.composite(text, seg_no, "SVC01"))
-        key = (comp, text)
-        found = _PROCEDURES.get(key)
-        if found is None:
-            found = split_procedure(text.split(comp))
-            if len(_PROCEDURES) >= PROCEDURES_LIMIT:
-                _PROCEDURES.clear()
-            _PROCEDURES[key] = found
-        return found
+        return procedure_code(text, comp)
 
     # -- one reader per segment ----------------------------------------------------------------
 
@@ -177,10 +160,9 @@ class SegmentReader:
             raise self.error("claim status code is missing", seg_no, "CLP", "CLP02")
         self.not_too_long(pcn, seg_no, "CLP", "CLP01")
         self.not_too_long(clp[7], seg_no, "CLP", "CLP07")
-        amounts = AMOUNTS
-        charge = amounts.get(clp[3]) or self.amount(clp, 3, seg_no)
-        paid = amounts.get(clp[4]) or self.amount(clp, 4, seg_no)
-        patient = (amounts.get(clp[5]) or self.amount(clp, 5, seg_no)) if clp[5] else None
+        charge = self.amount(clp, 3, seg_no)
+        paid = self.amount(clp, 4, seg_no)
+        patient = self.amount(clp, 5, seg_no) if clp[5] else None
         return (pcn, _intern(status), charge, paid, patient, _intern(clp[6]), clp[7],
                 _intern(clp[8]), _intern(clp[9]))  # fmt: skip
 
@@ -193,9 +175,8 @@ class SegmentReader:
         qualifier, code, modifiers = self.procedure(svc[1], seg_no)
         if not code:
             self.warnings.append(f"segment {seg_no} SVC01: no procedure code")
-        amounts = AMOUNTS
-        charge = amounts.get(svc[2]) or self.amount(svc, 2, seg_no)
-        paid = amounts.get(svc[3]) or self.amount(svc, 3, seg_no)
+        charge = self.amount(svc, 2, seg_no)
+        paid = self.amount(svc, 3, seg_no)
         units = self.quantity(svc, 5, seg_no) if svc[5] else None
         original = self.composite(svc[6], seg_no, "SVC06") if svc[6] else None
         original_units = self.quantity(svc, 7, seg_no) if svc[7] else None
@@ -231,9 +212,9 @@ class SegmentReader:
             if not amt_text:
                 raise self.error("reason code without an amount", seg_no, "CAS",
                                  element_name(els, index + 1))  # fmt: skip
-            value = AMOUNTS.get(amt_text) or self.amount(els, index + 1, seg_no)
+            value = self.amount(els, index + 1, seg_no)
             qty = self.quantity(els, index + 2, seg_no) if qty_text else None
-            result.append(new_adjustment(_intern(group), _intern(reason), value, qty))
+            result.append(Adjustment(_intern(group), _intern(reason), value, qty))
             total += value
         if not result:
             raise self.error("adjustment without any reason code", seg_no, "CAS", "CAS02")
@@ -250,23 +231,21 @@ class SegmentReader:
         """A REF segment."""
         if len(els) > 5:
             raise self.error("too many elements", seg_no, "REF")
-        return new_reference(
-            _intern(els[1]) if len(els) > 1 else "", els[2] if len(els) > 2 else ""
-        )
+        return Reference(_intern(els[1]) if len(els) > 1 else "", els[2] if len(els) > 2 else "")
 
     def amt(self, els: list[str], seg_no: int) -> MonetaryAmount:
         """An AMT segment."""
         if len(els) < 3 or len(els) > 4:
             raise self.error("AMT needs a qualifier and an amount (at most 3 elements)", seg_no,
                              "AMT")  # fmt: skip
-        return new_amount(_intern(els[1]), AMOUNTS.get(els[2]) or self.amount(els, 2, seg_no))
+        return MonetaryAmount(_intern(els[1]), self.amount(els, 2, seg_no))
 
     def nm1(self, els: list[str], seg_no: int) -> Person:
         """An NM1 segment of a claim (patient, insured, corrected patient, provider …)."""
         if len(els) > 13:
             raise self.error("too many elements", seg_no, "NM1")
         e = els + [""] * (13 - len(els))
-        return new_person(_intern(e[1]), _intern(e[2]), e[3], e[4], e[5], _intern(e[8]), e[9])
+        return Person(_intern(e[1]), _intern(e[2]), e[3], e[4], e[5], _intern(e[8]), e[9])
 
     def lq(self, els: list[str], seg_no: int) -> str:
         """An LQ segment: the remark code (``HE`` RARC as is, others as ``qualifier:code``)."""
@@ -298,3 +277,9 @@ def split_procedure(proc: list[str]) -> tuple[str, str, tuple[str, ...]]:
         _intern(proc[1]) if n_proc > 1 else "",
         tuple([m for m in proc[2:6] if m]) if n_proc > 2 else (),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def procedure_code(text: str, component: str) -> tuple[str, str, tuple[str, ...]]:
+    """SVC01 text with its component separator as (qualifier, code, modifiers)."""
+    return split_procedure(text.split(component))

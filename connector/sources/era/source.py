@@ -24,7 +24,7 @@ from connector.config import EraSettings, PracticeSettings
 from connector.domain import ItemKind
 from connector.errors import ConfigError, ConnectorError, DataError, TransientError
 from connector.faults import kill_point
-from connector.sources.base import PollContext
+from connector.jobs import PollContext
 from connector.sources.era.files import local_io
 from connector.sources.era.folder_inbox import FolderInbox, InboxFile
 from connector.sources.era.items import FileItems, build_items
@@ -138,9 +138,10 @@ class EraSource:
     ) -> dict[str, int]:
         """Record again the files filed in ``processed/`` since ``since`` (see
         :mod:`connector.sources.era.replay`); the store keeps only what it did not know."""
-        from connector.sources.era.replay import replay_processed  # noqa: PLC0415
+        from connector.sources.era.replay import replay_processed  # noqa: PLC0415 - rarely run
 
-        return replay_processed(self, ctx, since, progress)
+        folder = self.inbox.processed_dir
+        return replay_processed(folder, self.practice_id, self.name, ctx, since, progress)
 
     # -- one file --------------------------------------------------------------------------
     def _process(self, entry: InboxFile, ctx: PollContext, counts: Counter[str]) -> None:

@@ -7,13 +7,14 @@ Rules (see docs/era.md):
   repetition separator = ISA11 when ISA12 is 5010 or later (in 4010 ISA11 is the standards
   id ``U``). ISA06/ISA08 padding is *not* trusted: ISA16 is found by counting separators,
   so a sender that does not pad still parses.
-* When the terminator is not itself CR or LF, every CR and LF is removed before splitting,
-  which covers CRLF after each terminator, lines wrapped at a fixed width and newlines
-  written before the terminator.
+* The segment terminator is whatever ISA says, CR and LF included. When it is not itself CR
+  or LF, every CR and LF is removed before splitting, which covers CRLF after each
+  terminator, lines wrapped at a fixed width and newlines written before the terminator.
+  When it is CR, every LF is removed (CRLF line ends); when it is LF, every CR.
 * After each ``IEA`` the delimiters are read again from the next ``ISA``, so files that
   concatenate interchanges with different delimiters work.
 * The file is read in chunks (64 KiB by default: larger chunks were not faster and raised peak
-  RSS, see docs/benchmarks-era.md); only the current chunk and the unfinished
+  RSS, see docs/benchmarks.md); only the current chunk and the unfinished
   segment at its end are held.
 
 Text is decoded as UTF-8; a file with bytes that are not UTF-8 is decoded as Latin-1 from that
@@ -23,12 +24,11 @@ point on (every byte is a character, so nothing is lost and no decode error can 
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from connector.errors import ParseError
-from connector.sources.era import speedups
 
 CHUNK_SIZE = 1 << 16
 _ISA_ELEMENTS = 16
@@ -64,50 +64,37 @@ class _Decoder:
             return (pending + data).decode("latin-1")
 
 
-def split_segments(text: str, term: str, elem: str, strip_newlines: bool) -> tuple[list[str], int]:
-    """Split text read so far at the segment terminator.
+def split_segments(text: str, term: str, elem: str) -> tuple[list[str], int]:
+    """Split text read so far at the segment terminator ``term``.
 
-    Returns the complete segments (every CR removed, every LF too when ``strip_newlines``,
-    empty segments dropped) followed by the unfinished rest of the text, and the index of the
-    first ``IEA`` segment, or -1. ``_segsplit.c`` does the same in one pass over the text
-    (tests/sources/era/test_tokenizer.py compares them).
+    Returns the complete segments (line breaks that are not the terminator removed, empty
+    segments dropped) followed by the unfinished rest of the text, and the index of the
+    first ``IEA`` segment, or -1.
     """
-    if strip_newlines:
-        if "\n" in text or "\r" in text:
-            text = text.replace("\r", "").replace("\n", "")
-    elif "\r" in text:
+    if term == "\r":  # CR, or CRLF: the LF is a line break
+        text = text.replace("\n", "")
+    elif term == "\n":  # LF, or CRLF: the CR is a line break
         text = text.replace("\r", "")
+    elif "\n" in text or "\r" in text:
+        text = text.replace("\r", "").replace("\n", "")
     batch = text.split(term)
     rest = batch.pop()
-    if "" in batch:
-        batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
+    batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
     iea_at = -1
     iea = "IEA" + elem
-    if "IEA" in text:  # a bare "IEA" segment counts too
-        for index, raw in enumerate(batch):
-            if raw.startswith(iea) or raw == "IEA":
-                iea_at = index
-                break
+    for index, raw in enumerate(batch):
+        if raw.startswith(iea) or raw == "IEA":  # a bare "IEA" segment counts too
+            iea_at = index
+            break
     batch.append(rest)
     return batch, iea_at
-
-
-Splitter = Callable[[str, str, str, bool], tuple[list[str], int]]
-
-
-def segment_splitter() -> Splitter:
-    """The C splitter (``_segsplit.split_segments``) when built and current, else the Python one."""
-    found = speedups.c_function("_segsplit", "split_segments")
-    if found is None:
-        return split_segments
-    splitter: Splitter = found
-    return splitter
 
 
 class Tokenizer:
     """Iterates the segments of an X12 file as lists of elements.
 
-    ``segment_no`` is the 1-based position in the file of the last segment handed out.
+    ``segment_no`` is the 1-based position in the file of the last segment handed out, and
+    ``delimiters`` those of the interchange it belongs to.
 
     Args:
         stream: a binary file object opened for reading.
@@ -209,35 +196,40 @@ class Tokenizer:
             return None
         return self._start_interchange(rest)
 
-    def batches(self) -> Iterator[list[str]]:
-        """Yield lists of raw segments (text between terminators), in file order.
-
-        Split each with ``delimiters.element`` as it was when the batch was yielded (a batch
-        never spans two interchanges). After each batch, :attr:`segment_no` is the file
-        position of its last segment. Raw strings rather than element lists keep the number
-        of live container objects small, which keeps the garbage collector cheap.
+    def segments(self) -> Iterator[list[str]]:
+        """Yield every segment as a list of elements (element 0 is the segment id), in order.
 
         Raises:
             ParseError: no ISA, unusable delimiters, text after an IEA that is not another
                 interchange, or an unterminated segment at the end of the file.
+        """
+        for batch in self._batches():
+            assert self.delimiters is not None
+            elem = self.delimiters.element
+            for raw in batch:
+                self.segment_no += 1
+                yield raw.split(elem)
+
+    def _batches(self) -> Iterator[list[str]]:
+        """Lists of raw segments (text between terminators), one chunk at a time.
+
+        A batch never spans two interchanges, so :attr:`delimiters` is the one to split it
+        with.
         """
         text: str | None = self._start_interchange(self._read())
         while text is not None:
             delims = self.delimiters
             assert delims is not None
             term, elem = delims.segment, delims.element
-            strip_newlines = term not in "\r\n"
-            split = segment_splitter()
             restart: str | None = None
             while True:
-                batch, iea_at = split(text, term, elem, strip_newlines)
+                batch, iea_at = split_segments(text, term, elem)
                 text = batch.pop()
                 if iea_at >= 0:
                     # re-join what follows: the next ISA may use other delimiters
                     restart = "".join(r + term for r in batch[iea_at + 1 :]) + text
                     del batch[iea_at + 1 :]
                 if batch:
-                    self.segment_no += len(batch)
                     yield batch
                 if restart is not None:
                     break
@@ -256,11 +248,3 @@ class Tokenizer:
                     )
                 return
             text = self._next_interchange(restart)
-
-    def segments(self) -> Iterator[list[str]]:
-        """Yield every segment as a list of elements (element 0 is the segment id)."""
-        for batch in self.batches():
-            assert self.delimiters is not None
-            elem = self.delimiters.element
-            for raw in batch:
-                yield raw.split(elem)

@@ -2,8 +2,8 @@
 
 The loops are tracked with a small state machine; a segment in a place the 835 does not
 allow it (an SVC before any CLP, a second BPR …) is a :class:`ParseError`. The claim loops
-(2100/2110), nearly every segment of a remittance, are read by a claim loop
-(:mod:`connector.sources.era.claimloop`, in Python or C); this module handles the header,
+(2100/2110), nearly every segment of a remittance, are read by the claim loop
+(:mod:`connector.sources.era.claimloop`); this module handles the header,
 payer, payee, LX and PLB parts, and the segments the claim loop leaves to it. Balancing runs
 when each claim and the transaction close, and its failures become :class:`BalanceError`
 verdicts.
@@ -25,8 +25,7 @@ from connector.sources.era.claimloop import (
     PAYER,
     PLB,
     START,
-    ClaimLoopLike,
-    new_claim_loop,
+    ClaimLoop,
 )
 from connector.sources.era.model import (
     BalanceError,
@@ -91,7 +90,7 @@ class TransactionBuilder:
         self.keep_claims = keep_claims
         self.warnings: list[str] = []
         self.reader = SegmentReader(file, component, self.warnings)
-        self.loop: ClaimLoopLike = new_claim_loop(self.reader)
+        self.loop = ClaimLoop(self.reader)
         self.bpr: list[str] = []
         self.bpr_no = 0
         self.trn: list[str] = []
@@ -121,29 +120,14 @@ class TransactionBuilder:
     def _wrong_place(self, els: list[str], seg_no: int, state: int) -> ParseError:
         return self.error(f"segment not allowed in {_LOOP_NAMES[state]}", seg_no, els[0][:3])
 
-    def consume(self, batch: list[str], start: int, base: int, elem: str) -> int:
-        """Take segments ``batch[start:]`` up to (not including) the SE; return its index.
-
-        ``base + i + 1`` is the file position of ``batch[i]``. Returns ``len(batch)`` when the
-        batch ends before the SE.
+    def segment(self, els: list[str], seg_no: int) -> None:
+        """Take one segment of the transaction set (any segment between ST and SE).
 
         Raises:
             ParseError: unknown segment, segment in the wrong loop, bad element value.
         """
-        loop = self.loop
-        n = len(batch)
-        i = start
-        while i < n:
-            i = loop.consume(batch, i, base, elem)
-            if i >= n:
-                break
-            els = batch[i].split(elem)
-            sid = els[0]
-            if sid == "SE":
-                break
-            self._segment(els, base + i + 1, sid, loop.state)
-            i += 1
-        return i
+        if not self.loop.take(els, seg_no):
+            self._segment(els, seg_no, els[0], self.loop.state)
 
     def _header_ref(self, ref: Reference, els: list[str], seg_no: int, state: int) -> None:
         if state == HEADER:

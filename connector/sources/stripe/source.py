@@ -33,7 +33,7 @@ from connector.config import PracticeSettings, StripeSettings
 from connector.domain import ItemStatus, NewItem
 from connector.errors import ConfigError
 from connector.faults import kill_point
-from connector.sources.base import PollContext
+from connector.jobs import PollContext
 from connector.sources.stripe.classify import (
     classify,
     failed_payout_item,

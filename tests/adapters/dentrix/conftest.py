@@ -14,9 +14,9 @@ import pytest
 from adapters.base import marker_for
 from adapters.dentrix.adapter import DentrixLedger
 from adapters.dentrix.connection import DentrixConnector, StaticConnectionProvider
-from adapters.dentrix.seed import connection_string, create_emulated_database
 from connector.domain import AllocationMode, PatientPaymentPlan, Split
 from connector.money import to_money
+from workshop.emulated.dentrix.seed import connection_string, create_emulated_database
 
 TODAY = dt.date(2026, 11, 20)
 

@@ -15,9 +15,9 @@ from adapters.base import marker_for
 from adapters.eaglesoft.adapter import EaglesoftLedger
 from adapters.eaglesoft.connection import EaglesoftConnector, StaticConnectionProvider
 from adapters.eaglesoft.dialect import authentication_text
-from adapters.eaglesoft.seed import DEMO_AUTH, connection_string, create_emulated_database
 from connector.domain import AllocationMode, PatientPaymentPlan, Split
 from connector.money import to_money
+from workshop.emulated.eaglesoft.seed import DEMO_AUTH, connection_string, create_emulated_database
 
 TODAY = dt.date(2026, 11, 20)
 AUTH = authentication_text(*DEMO_AUTH)

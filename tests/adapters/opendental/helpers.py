@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 from adapters.base import marker_for
-from adapters.opendental.seed import Ids
 from connector.domain import (
     AllocationMode,
     CheckRecord,
@@ -16,6 +15,7 @@ from connector.domain import (
     Split,
 )
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental.seed import Ids
 
 D = Decimal
 DAY = dt.date(2026, 1, 5)

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 
 from adapters.base import marker_for
-from adapters.opendental.seed import Ids
 from connector.domain import PatientNote
 from tests.adapters.opendental.helpers import plan, proc_split
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental.seed import Ids
 
 pytestmark = pytest.mark.external_service
 

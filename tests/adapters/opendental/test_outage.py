@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from adapters.opendental.seed import Ids
 from connector.errors import TransientError
 from tests.adapters.opendental.helpers import D, ben_claim_plan, count
 from tests.support.journal import MemoryJournal
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental.seed import Ids
 
 pytestmark = pytest.mark.external_service
 

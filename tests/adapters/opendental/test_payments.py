@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from adapters.opendental.adapter import EXPLICIT_TAG
-from adapters.opendental.seed import Ids
 from connector.domain import AllocationMode, Split
 from connector.errors import AuthError, DataError, PermanentError, TransientError
 from tests.adapters.opendental.helpers import D, count, plan, proc_split, writes
 from tests.contract.plans import reversal_plan
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental.seed import Ids
 
 pytestmark = pytest.mark.external_service
 
@@ -23,6 +25,48 @@ def test_fifo_plan_uses_open_dentals_own_split(od: OdContext) -> None:
     ledger.post_patient_payment(p)
     assert writes(od) == [("POST", "/payments", 201)]
     assert "procNums" not in (od.api.requests[0].body or {})
+
+
+def test_a_payment_costs_four_reads_and_one_api_call(od: OdContext) -> None:
+    """find_posting, the planning reads (patient, family charges) and post_patient_payment of
+    one item: 4 ODBC reads and 1 API call; the post reads again only the written splits."""
+    ledger = od.ledger()
+    ledger.payment_types()  # the definitions are cached for 5 minutes, not read per payment
+    ledger.splits_by_hand()  # so is the office's RigorousAccounting
+    p = plan("txn_reads", "27.00", proc_split("12.00", Ids.P_ANA_EXAM, Ids.ANA, Ids.DOC1),
+             proc_split("15.00", Ids.P_ANA_PROPHY, Ids.ANA, Ids.HYG1))  # fmt: skip
+    before = ledger.stats()
+    assert ledger.find_posting(p.external_ref, patient_id=p.patient_id) is None
+    patient = ledger.find_patient(p.patient_id)
+    assert patient is not None
+    ledger.family_charges(patient)
+    entry = ledger.post_patient_payment(p)
+    after = ledger.stats()
+    assert after["odbc_queries"] - before["odbc_queries"] == 4
+    assert after["http_requests"] - before["http_requests"] == 1
+    assert ledger.find_posting(p.external_ref, patient_id=p.patient_id) == dataclasses.replace(
+        entry, already_existed=True
+    )
+
+
+def test_a_post_for_another_item_reads_for_itself(od: OdContext) -> None:
+    """What was read for one item is never used to post another: patient, marker and charges
+    are read again (and a charge that is no longer open is still caught)."""
+    ledger = od.ledger()
+    ledger.payment_types()
+    ledger.splits_by_hand()
+    assert ledger.find_posting("txn_first", patient_id=str(Ids.ANA)) is None
+    patient = ledger.find_patient(str(Ids.ANA))
+    assert patient is not None
+    ledger.family_charges(patient)
+    other = plan("txn_other", "12.00", proc_split("12.00", Ids.P_ANA_EXAM, Ids.ANA, Ids.DOC1))
+    before = ledger.stats()["odbc_queries"]
+    ledger.post_patient_payment(other)
+    assert ledger.stats()["odbc_queries"] - before == 4  # patient, marker, charges, splits
+    again = plan("txn_again", "12.00", proc_split("12.00", Ids.P_ANA_EXAM, Ids.ANA, Ids.DOC1))
+    with pytest.raises(DataError) as info:
+        ledger.post_patient_payment(again)  # the exam was paid by txn_other
+    assert info.value.code == "charge_changed"
 
 
 def test_procedure_fifo_plan_uses_proc_nums(od: OdContext) -> None:

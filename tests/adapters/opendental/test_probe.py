@@ -7,9 +7,9 @@ import pytest
 
 from adapters.base import ServicesPing
 from connector.errors import TransientError
-from connector.sandbox.opendental_api import POISON
 from tests.adapters.opendental.helpers import writes
 from tests.support.opendental import OdContext
+from workshop.sandbox.opendental_api import POISON
 
 pytestmark = pytest.mark.external_service
 

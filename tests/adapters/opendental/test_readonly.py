@@ -10,13 +10,13 @@ import pytest
 
 from adapters.base import ClaimMatch
 from adapters.opendental.errors import odbc_errors
-from adapters.opendental.seed import Ids
 from connector.domain import AllocationMode, PatientNote, Split
 from connector.errors import AuthError
 from tests.adapters.opendental.helpers import D, ben_claim_plan, plan, proc_split
 from tests.contract.plans import reversal_plan
 from tests.support.journal import MemoryJournal
 from tests.support.opendental import OdContext
+from workshop.emulated.opendental.seed import Ids
 
 pytestmark = pytest.mark.external_service
 WRITE = re.compile(

@@ -18,8 +18,8 @@ from structlog.testing import capture_logs
 from connector.config import PracticeSettings
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.errors import AuthError, ParseError, TransientError
+from connector.jobs import PollContext
 from connector.redaction import REDACTED, Redactor
-from connector.sources.base import PollContext
 from connector.sources.era import EraSource
 from connector.sources.era.folder_inbox import FolderInbox
 from connector.sources.era.parser import parse_stream

@@ -125,6 +125,44 @@ def test_wrong_se_count() -> None:
     assert "says 17, expected 19" in str(err)
 
 
+def test_every_wrong_count_of_an_envelope_is_reported() -> None:
+    """SE01, GE01 and IEA01 all wrong: one error names the three, located at the first."""
+    data = (FILES / "wrong_se_count.835").read_bytes()
+    data = data.replace(b"GE*1*501", b"GE*3*501").replace(b"IEA*1*000000501", b"IEA*2*000000501")
+    with pytest.raises(ParseError) as info:
+        parse_bytes(data)
+    err = info.value
+    assert (err.segment_id, err.element, err.segment_no) == ("SE", "SE01", 21)
+    assert len(err.problems) == 3
+    assert "SE01 segment count is wrong: the file says 17, expected 19" in err.problems[0]
+    assert (
+        "GE01 count of transaction sets is wrong: the file says 3, expected 1" in (err.problems[1])
+    )
+    assert (
+        "IEA01 count of functional groups is wrong: the file says 2, expected 1"
+        in (err.problems[2])
+    )
+    assert all(problem in str(err) for problem in err.problems)
+
+
+def test_wrong_counts_come_with_the_error_that_stops_the_file() -> None:
+    """A wrong SE01 and then a truncated file: both are reported."""
+    data = (FILES / "wrong_se_count.835").read_bytes()
+    with pytest.raises(ParseError) as info:
+        parse_bytes(data[: data.index(b"GE*1*501")])
+    assert len(info.value.problems) == 2
+    assert "SE01" in info.value.problems[0] and "no GE" in info.value.problems[1]
+
+
+def test_one_wrong_count_is_reported_as_it_is() -> None:
+    """A single wrong count keeps its own message and location."""
+    data = (FILES / "wrong_se_count.835").read_bytes()
+    data = data.replace(b"SE*17*0001", b"SE*19*0001").replace(b"GE*1*501", b"GE*2*501")
+    with pytest.raises(ParseError) as info:
+        parse_bytes(data)
+    assert (info.value.element, info.value.problems) == ("GE01", [str(info.value)])
+
+
 def test_unbalanced_claim_is_a_verdict_not_an_exception() -> None:
     """A claim off by 10.00 parses; the line and claim errors name segment and element."""
     [rem] = parse_file(FILES / "unbalanced_claim.835")

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector.errors import ParseError
-from connector.sources.era.synth import SynthOptions, to_bytes
 from tests.sources.era.helpers import FILES, parse_bytes
+from workshop.era_synth import SynthOptions, to_bytes
 
 _DEFAULT = "150" if os.environ.get("CI") == "true" else "600"
 EXAMPLES = int(os.environ.get("ERA_FUZZ_EXAMPLES", _DEFAULT))

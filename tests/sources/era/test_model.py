@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from connector import jsonutil
 from connector.redaction import REDACTED, Redactor
-from connector.sources.era._fast import fast_constructor
-from connector.sources.era.model import Adjustment, Person, ServiceLine
 from connector.sources.era.parser import parse_file
 from tests.sources.era.helpers import FILES
 
@@ -102,24 +101,11 @@ def test_model_is_frozen() -> None:
         rem.claims[0].lines[0].paid = Decimal("1")  # type: ignore[misc]
 
 
-def test_fast_constructor_builds_real_frozen_instances() -> None:
-    """The hot-path constructor gives the same, equally frozen object as the dataclass."""
-    make = fast_constructor(Adjustment)
-    fast = make("CO", "45", Decimal("1.00"), None)
-    slow = Adjustment("CO", "45", Decimal("1.00"), None)
-    assert type(fast) is Adjustment and fast == slow and hash(fast) == hash(slow)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        fast.amount = Decimal("2")  # type: ignore[misc]
-    assert fast_constructor(ServiceLine) is not None
-    assert "last" not in repr(Person("QC", "1", "DOE", "JANE", "", "MI", "X1"))
+def test_leftover_compiled_modules_are_found(tmp_path: Path) -> None:
+    """A .so left by the removed compiled build is named (importing the package refuses it)."""
+    from connector.sources.era import stale_compiled_files
 
-
-def test_fast_constructor_refuses_non_slotted_classes() -> None:
-    """Only slotted dataclasses can be built this way."""
-
-    @dataclasses.dataclass(frozen=True)
-    class Plain:
-        a: int
-
-    with pytest.raises(TypeError):
-        fast_constructor(Plain)
+    (tmp_path / "claimloop.py").write_text("")
+    assert stale_compiled_files(str(tmp_path)) == []
+    (tmp_path / "claimloop.cpython-311-x86_64-linux-gnu.so").write_bytes(b"")
+    assert stale_compiled_files(str(tmp_path)) == ["claimloop.cpython-311-x86_64-linux-gnu.so"]

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from connector.errors import ParseError
-from connector.sources.era.synth import SynthOptions, to_bytes
 from tests.sources.era.helpers import parse_bytes
+from workshop.era_synth import SynthOptions, to_bytes
 
 oxedi = pytest.importorskip("oxedi", reason="oracle 'oxedi' not installed (extra 'oracles')")
 pyx12_doc = pytest.importorskip(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import tracemalloc
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from connector.errors import ParseError
-from connector.sources.era import segcache, segments, values
+from connector.sources.era import segments, transaction
 from connector.sources.era.items import FileItems, build_items
 from connector.sources.era.model import ClaimPayment
 from connector.sources.era.parser import (
@@ -20,8 +21,8 @@ from connector.sources.era.parser import (
     parse_stream,
     stream_claims,
 )
-from connector.sources.era.synth import SynthOptions, to_bytes, write
 from tests.sources.era.helpers import FILES, canonical, samples_dir
+from workshop.era_synth import SynthOptions, to_bytes, write
 
 
 def _inputs() -> list[tuple[str, bytes]]:
@@ -114,13 +115,16 @@ def test_memory_is_flat_however_many_claims_one_check_holds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A 16 000-claim check peaks within 1 MiB of a 1 000-claim one, and under 4 MiB."""
-    # 100 bytes kept per claim would add 1.5 MiB. The value caches (amounts, dates, date
-    # segments, procedure codes) are bounded (4 096-8 192 entries) but fill and empty as
-    # distinct values go by, ~1 MiB of noise on either peak, so they are made small here.
+    # 100 bytes kept per claim would add 1.5 MiB. The value caches (amounts, dates,
+    # procedure codes) are bounded (4 096-8 192 entries) but fill and empty as distinct values
+    # go by, ~1 MiB of noise on either peak, so they are made small here (an lru_cache's size
+    # is fixed when it is made: the parser's modules get smaller ones of the same functions).
     # Peaks also move by about 0.3 MiB between runs with where the chunks end.
-    monkeypatch.setattr(values, "_CACHE_LIMIT", 64)
-    monkeypatch.setattr(segcache, "LIMIT", 64)
-    monkeypatch.setattr(segments, "PROCEDURES_LIMIT", 64)
+    for module in (segments, transaction):
+        for name in ("amount", "date", "quantity", "procedure_code"):
+            if hasattr(module, name):
+                small = functools.lru_cache(maxsize=64)(getattr(module, name).__wrapped__)
+                monkeypatch.setattr(module, name, small)
     small, large = tmp_path / "small.835", tmp_path / "large.835"
     for path, claims in ((small, 1_000), (large, 16_000)):
         with path.open("wb") as out:
@@ -130,20 +134,3 @@ def test_memory_is_flat_however_many_claims_one_check_holds(
     assert (small_claims, large_claims) == (1_000, 16_000)
     assert large_peak < small_peak + 1024 * 1024
     assert large_peak < 4 * 1024 * 1024
-
-
-def test_the_python_loop_keeps_the_date_segment_cache_bounded(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The Python claim loop remembers date segments through ``add_dtm``, never past LIMIT."""
-    from connector.sources.era import claimloop
-    from connector.sources.era.segcache import cache_for
-    from connector.sources.era.segments import SegmentReader
-
-    monkeypatch.setattr(segcache, "LIMIT", 8)
-    cache_for("*").dtm.clear()
-    loop = claimloop.ClaimLoop(SegmentReader("t.835", ":", []))
-    loop.state = claimloop.LX
-    batch = ["CLP*P1*1*10*10**12*C1*11*1"] + [f"DTM*232*202610{day:02d}" for day in range(1, 29)]
-    assert loop.consume(batch, 0, 0, "*") == len(batch)
-    assert 0 < len(cache_for("*").dtm) <= 8

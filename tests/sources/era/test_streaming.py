@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 from connector.sources.era.parser import parse_file, parse_stream
-from connector.sources.era.synth import SynthOptions, to_bytes, write
 from tests.sources.era.helpers import parse_bytes
+from workshop.era_synth import SynthOptions, to_bytes, write
 
 
 def _peak_while_parsing(path: Path) -> tuple[int, int]:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from connector.errors import ParseError
-from connector.sources.era import speedups
-from connector.sources.era.synth import SynthOptions, to_bytes
-from connector.sources.era.tokenizer import Tokenizer, segment_splitter, split_segments
+from connector.sources.era.tokenizer import Tokenizer, split_segments
 from tests.sources.era.helpers import FILES, parse_bytes
-
-EXAMPLES = int(
-    os.environ.get("ERA_FUZZ_EXAMPLES", "300" if os.environ.get("CI") == "true" else "1000")
-)
+from workshop.era_synth import SynthOptions, to_bytes
 
 
 def _segments(data: bytes, chunk_size: int = 1 << 20) -> list[list[str]]:
@@ -56,6 +48,19 @@ def test_crlf_and_wrapping_equal_plain() -> None:
     plain = (FILES / "crlf.835").read_bytes().replace(b"\r\n", b"")
     assert _segments((FILES / "crlf.835").read_bytes()) == _segments(plain)
     assert _segments((FILES / "wrapped_80.835").read_bytes()) == _segments(plain)
+
+
+@pytest.mark.parametrize("ending", [b"\r", b"\r\n"], ids=["CR", "CRLF"])
+@pytest.mark.parametrize("chunk_size", [1, 7, 1 << 20])
+def test_carriage_return_as_the_segment_terminator(ending: bytes, chunk_size: int) -> None:
+    """ISA16 followed by CR: CR ends each segment (an LF after it is a line break)."""
+    plain = (FILES / "crlf.835").read_bytes().replace(b"\r\n", b"")
+    assert plain.count(b"~") == len(_segments(plain))  # "~" is only ever the terminator
+    data = plain.replace(b"~", ending)
+    tok = Tokenizer(io.BytesIO(data), "t", chunk_size)
+    assert list(tok.segments()) == _segments(plain)
+    assert tok.delimiters is not None and tok.delimiters.segment == "\r"
+    assert parse_bytes(data, chunk_size=chunk_size) == parse_bytes(plain)
 
 
 def test_newline_before_terminator_is_removed() -> None:
@@ -115,33 +120,9 @@ def test_unpadded_isa_is_accepted() -> None:
     assert parse_bytes(b"*".join(fields) + b"~" + padded[1])[0].claims
 
 
-_SPLIT_ALPHABET = [*"~*:|IEAISXG \r\n\x1cé", "日", "\U0001f600"]
-_c_split = speedups.c_function("_segsplit", "split_segments")
-
-
-@pytest.mark.skipif(_c_split is None, reason="no C splitter (make era-fast)")
-@settings(max_examples=EXAMPLES, deadline=None)
-@given(
-    text=st.lists(st.sampled_from([*_SPLIT_ALPHABET, "IEA*", "IEA", "~\r\n", "CLP*1*2"]),
-                  max_size=40).map("".join),
-    term=st.sampled_from(["~", "\n", "\r", "\x1c", "日", "é"]),
-    elem=st.sampled_from(["*", "|", "é", "日"]),
-    strip=st.booleans(),
-)  # fmt: skip
-def test_c_splitter_matches_the_python_one(text: str, term: str, elem: str, strip: bool) -> None:
-    """``_segsplit.split_segments`` returns exactly what ``tokenizer.split_segments`` does."""
-    assert _c_split(text, term, elem, strip) == split_segments(text, term, elem, strip)
-
-
-def test_python_splitter_drops_line_breaks_and_empty_segments() -> None:
-    """CR always, LF when asked; empty segments dropped; the rest last; the first IEA found."""
-    segments, iea_at = split_segments("A*1~\r\n~B*2\n~IEA*1~ISA*", "~", "*", True)
+def test_splitter_drops_line_breaks_and_empty_segments() -> None:
+    """CR and LF that are not the terminator go; empty segments dropped; the first IEA found."""
+    segments, iea_at = split_segments("A*1~\r\n~B*2\n~IEA*1~ISA*", "~", "*")
     assert (segments, iea_at) == (["A*1", "B*2", "IEA*1", "ISA*"], 2)
-    assert split_segments("A\r\nB\n", "\n", "*", False) == (["A", "B", ""], -1)
-
-
-def test_tokenizer_uses_the_c_splitter_when_built() -> None:
-    """With the extension built and current, chunks are split in C."""
-    if _c_split is None:
-        pytest.skip("no C splitter (make era-fast)")
-    assert segment_splitter() is _c_split
+    assert split_segments("A\r\nB\n", "\n", "*") == (["A", "B", ""], -1)
+    assert split_segments("A\r\nB\r", "\r", "*") == (["A", "B", ""], -1)

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from connector import x12codes as codes
 from connector.errors import ParseError
-from connector.sources.era import codes
 from connector.sources.era.values import ValueProblem, amount, date, quantity
 from tests.sources.era.helpers import FILES, parse_bytes
 

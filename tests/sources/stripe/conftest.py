@@ -18,13 +18,13 @@ import structlog
 
 from connector.clock import FixedClock
 from connector.config import PracticeSettings
+from connector.jobs import PollContext
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import StripeDataset
-from connector.sandbox.stripe_emulator import StripeEmulator
-from connector.sources.base import PollContext
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import API_BASE, NOW
+from workshop.sandbox.stripe_data import StripeDataset
+from workshop.sandbox.stripe_emulator import StripeEmulator
 
 
 @pytest.fixture

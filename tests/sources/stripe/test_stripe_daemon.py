@@ -11,11 +11,11 @@ from connector.clock import FixedClock
 from connector.config import ConnectorSettings, LoadedConfig
 from connector.daemon import Daemon
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
-from connector.sandbox.stripe_emulator import StripeEmulator
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import API_BASE, NOW
+from workshop.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
+from workshop.sandbox.stripe_emulator import StripeEmulator
 
 GOOD_KEY = "sk_test_goodPracticeKey1"
 BAD_KEY = "sk_test_revokedPractice1"

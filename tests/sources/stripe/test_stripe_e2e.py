@@ -13,12 +13,12 @@ import pytest
 from connector.commands.check_config import check_practice
 from connector.daemon import Daemon
 from connector.redaction import Redactor
-from connector.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
-from connector.sandbox.stripe_server import StripeSandbox
 from connector.sources.registry import build_sources
 from connector.sources.stripe import StripeSource
 from connector.store import SQLiteStore
 from tests.sources.stripe.test_stripe_daemon import config, practice
+from workshop.sandbox.stripe_data import DemoPractice, StripeDataset, demo_dataset
+from workshop.sandbox.stripe_server import StripeSandbox
 
 DIRECT_KEY = "sk_test_e2eDirectPractice"
 PLATFORM_KEY = "sk_test_e2ePlatformKey01"

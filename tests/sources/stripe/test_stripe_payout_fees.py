@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from connector.reports import payout_report
-from connector.sandbox.stripe_data import DemoPractice, demo_dataset
 from connector.store import SQLiteStore
 from tests.sources.stripe.support import NOW, make_practice
+from workshop.sandbox.stripe_data import DemoPractice, demo_dataset
 
 KEY = "sk_test_practiceKey0001"
 

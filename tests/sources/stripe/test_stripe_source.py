@@ -15,7 +15,10 @@ from structlog.testing import capture_logs
 from connector.clock import FixedClock
 from connector.domain import ItemKind
 from connector.errors import AuthError, TransientError
-from connector.sandbox.stripe_data import (
+from connector.jobs import PollContext
+from connector.store import SQLiteStore
+from tests.sources.stripe.support import DAY, NOW, NOW_TS, make_practice
+from workshop.sandbox.stripe_data import (
     AccountData,
     Builder,
     DemoPractice,
@@ -23,10 +26,7 @@ from connector.sandbox.stripe_data import (
     StripeDataset,
     demo_dataset,
 )
-from connector.sandbox.stripe_emulator import StripeEmulator
-from connector.sources.base import PollContext
-from connector.store import SQLiteStore
-from tests.sources.stripe.support import DAY, NOW, NOW_TS, make_practice
+from workshop.sandbox.stripe_emulator import StripeEmulator
 
 KEY = "sk_test_practiceKey0001"
 PLATFORM_KEY = "sk_test_platformKey001"

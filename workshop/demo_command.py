@@ -1,0 +1,71 @@
+"""``python -m workshop demo`` (``make demo``): the connector end to end on a local sandbox.
+
+Starts the sandbox for ``config/demo.yaml`` (or ``--config``) in ``./demo-state/`` (or
+``--work-dir``, emptied first: in another folder than the configuration names, the daemon uses
+the configuration the sandbox writes there), runs two daemon cycles and prints what was
+recorded, posted, reversed and left for a person. ``--keep-running`` keeps the sandbox up
+until Ctrl-C so ``connector run --once``, ``status`` and ``review`` can be tried against it.
+Exit 0 when the story ended as expected.
+The demo is workshop code: the shipped ``connector`` command has no ``demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+DEFAULT_CONFIG = "config/demo.yaml"
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``demo`` command."""
+    parser = sub.add_parser("demo", help="run the connector end to end on a local sandbox")
+    parser.add_argument("--config", default=None, help=f"demo configuration ({DEFAULT_CONFIG})")
+    parser.add_argument(
+        "--keep-running", action="store_true", help="keep the sandbox up until Ctrl-C"
+    )
+    parser.add_argument(
+        "--work-dir",
+        default="demo-state",
+        help="sandbox folder, emptied first (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--mariadb-port",
+        type=int,
+        default=None,
+        help="MariaDB port (0: any free port; default: the one config/demo.yaml names)",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the demo; exit 1 with the reasons when the story did not end as expected."""
+    from workshop.sandbox.demo import run_demo, wait_for_interrupt  # noqa: PLC0415 - heavy
+    from workshop.sandbox.environment import DEMO_PORTS  # noqa: PLC0415
+
+    mariadb_port = DEMO_PORTS.mariadb if args.mariadb_port is None else args.mariadb_port
+    config = Path(args.config or DEFAULT_CONFIG)
+    print(f"Starting the sandbox in {args.work_dir}/ for {config} ...", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the sandbox cleanly too
+    try:
+        result = run_demo(
+            config,
+            Path(args.work_dir),
+            out=sys.stdout,
+            mariadb_port=mariadb_port,
+            keep_running=(lambda env, used: wait_for_interrupt(env, sys.stdout, used))
+            if args.keep_running
+            else None,
+        )
+    except (OSError, RuntimeError) as exc:
+        print(f"error: the sandbox could not start: {exc}", file=sys.stderr)
+        print("(is another demo still running on the same ports?)", file=sys.stderr)
+        return 1
+    return 1 if result.problems else 0
