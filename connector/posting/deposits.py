@@ -38,6 +38,7 @@ from connector.config import PracticeSettings
 from connector.domain import DepositPlan, Item, ItemKind, ItemStatus, NewItem
 from connector.money import ZERO, to_money
 from connector.posting import fields
+from connector.posting.hand import resolved_by_hand
 from connector.posting.outcomes import Defer, Ignore, Planned
 from connector.store import StateStore
 
@@ -60,8 +61,6 @@ def _payout_debit(items: Sequence[Item]) -> Item | None:
 
 def unsettled(store: StateStore, practice_id: str, items: Sequence[Item]) -> list[Item]:
     """The payout's items that still wait: not posted or ignored, nor resolved by hand."""
-    from connector.posting.planner import resolved_by_hand  # noqa: PLC0415 - planner imports us
-
     hand = resolved_by_hand(store, practice_id, list(items))
     return [
         i

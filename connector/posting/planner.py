@@ -6,12 +6,13 @@ from zoneinfo import ZoneInfo
 
 from adapters.base import Ledger
 from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
-from connector.domain import Item, ItemKind, ItemStatus
+from connector.domain import Item, ItemKind
 from connector.posting import fields
 from connector.posting.deposits import plan_deposit
 from connector.posting.era_claims import plan_claim
 from connector.posting.era_plb import plan_plb
 from connector.posting.era_remittance import plan_remittance
+from connector.posting.hand import resolved_by_hand
 from connector.posting.outcomes import Ignore, Planned
 from connector.posting.patient_payments import plan_patient_payment
 from connector.posting.reasons import review
@@ -41,18 +42,6 @@ def writeback_of(practice: PracticeSettings) -> WritebackSettings:
 def auto_post_of(practice: PracticeSettings) -> AutoPostSettings:
     """The practice's ERA auto-post settings (auto-posting off when it has no ERA section)."""
     return practice.era.auto_post if practice.era else AutoPostSettings()
-
-
-def resolved_by_hand(store: StateStore, practice_id: str, items: list[Item]) -> frozenset[int]:
-    """Ids of ``items`` still in review whose latest review staff resolved (entered by hand)."""
-    waiting = {i.id for i in items if i.status is ItemStatus.REVIEW}
-    if not waiting:
-        return frozenset()
-    latest: dict[int, str] = {}
-    for entry in store.list_reviews(practice_id, state="all"):  # newest first
-        if entry.item_id in waiting:
-            latest.setdefault(entry.item_id, entry.state)
-    return frozenset(i for i, state in latest.items() if state == "resolved")
 
 
 def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger: Ledger) -> Planned:

@@ -1,0 +1,19 @@
+"""Which items in review staff entered by hand (their latest review resolved): one rule for the
+planner (reversals of hand-entered payments) and the deposits (a payout or EFT is settled)."""
+
+from __future__ import annotations
+
+from connector.domain import Item, ItemStatus
+from connector.store import StateStore
+
+
+def resolved_by_hand(store: StateStore, practice_id: str, items: list[Item]) -> frozenset[int]:
+    """Ids of ``items`` still in review whose latest review staff resolved (entered by hand)."""
+    waiting = {i.id for i in items if i.status is ItemStatus.REVIEW}
+    if not waiting:
+        return frozenset()
+    latest: dict[int, str] = {}
+    for entry in store.list_reviews(practice_id, state="all"):  # newest first
+        if entry.item_id in waiting:
+            latest.setdefault(entry.item_id, entry.state)
+    return frozenset(i for i, state in latest.items() if state == "resolved")
