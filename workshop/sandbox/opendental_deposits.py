@@ -55,8 +55,8 @@ def create_deposit(cur: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]
         if int(row[1]) or float(row[2]) == 0:
             raise bad(f"ClaimPaymentNum {num} is partial or $0 and cannot be deposited.")
     cur.execute(
-        "INSERT INTO deposit (DateDeposit, BankAccountInfo, Amount, Memo, Batch) "
-        "VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO deposit (DateDeposit, BankAccountInfo, Amount, Memo, Batch, "
+        "DepositAccountNum, IsSentToQuickBooksOnline) VALUES (?, ?, ?, ?, ?, 0, 0)",
         day, str(body.get("BankAccountInfo") or ""), amount,
         str(body.get("Memo") or "")[:255], str(body.get("Batch") or "")[:25],
     )  # fmt: skip

@@ -229,13 +229,13 @@ CREATE TABLE payment (
 ;
 CREATE TABLE deposit (
   DepositNum bigint(20) NOT NULL AUTO_INCREMENT,
-  DateDeposit date NOT NULL DEFAULT '0001-01-01',
-  BankAccountInfo text NOT NULL DEFAULT '',
-  Amount double NOT NULL DEFAULT 0,
-  Memo varchar(255) NOT NULL DEFAULT '',
-  Batch varchar(25) NOT NULL DEFAULT '',
-  DepositAccountNum bigint(20) NOT NULL DEFAULT 0,
-  IsSentToQuickBooksOnline tinyint(4) NOT NULL DEFAULT 0,
+  DateDeposit date NOT NULL,
+  BankAccountInfo text NOT NULL,
+  Amount double NOT NULL,
+  Memo varchar(255) NOT NULL,
+  Batch varchar(25) NOT NULL,
+  DepositAccountNum bigint(20) NOT NULL,
+  IsSentToQuickBooksOnline tinyint(4) NOT NULL,
   PRIMARY KEY (DepositNum)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
 ;
