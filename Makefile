@@ -6,10 +6,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # unixODBC + drivers (MariaDB, SQLite), MariaDB server, OpenSSH server (SFTP tests), PostgreSQL,
-# openssl (hashes the SFTP test user's password)
+# openssl (hashes the SFTP test user's password),
+# chromium (the console's browser tests, driven by Playwright; never `playwright install`)
 APT_PACKAGES := unixodbc unixodbc-dev odbc-mariadb libsqliteodbc sqlite3 \
                 mariadb-server mariadb-client openssh-server openssh-client \
-                postgresql postgresql-client odbc-postgresql openssl
+                postgresql postgresql-client odbc-postgresql openssl chromium
 PYTEST_ARGS ?=
 
 .PHONY: all test demo lint typecheck pytest pytest-shifted system-deps venv bench bench-peers soak clean

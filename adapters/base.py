@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from adapters.patient_search import PatientMatch, PatientQuery
 from connector.domain import (
     AllocationMode,
     InsurancePaymentPlan,
@@ -96,6 +97,29 @@ class PmsType:
 
 
 @dataclass(frozen=True)
+class PmsPayment:
+    """A patient payment as the PMS shows it (read to spot money staff entered by hand).
+
+    Attributes:
+        pms_id: the PMS row (Open Dental ``PayNum``, Dentrix/Eaglesoft ledger row id).
+        patient_id: the family member it was entered for.
+        date: the payment date staff gave it.
+        amount: what the patient paid (positive; a refund row is negative).
+        payment_type: the PMS payment type's name, when it has one.
+        entered_by: who entered it, as far as the PMS records (a user id or name), else None.
+        ours: it carries a connector marker (we wrote it).
+    """
+
+    pms_id: str
+    patient_id: str
+    date: dt.date
+    amount: Decimal
+    payment_type: str | None
+    entered_by: str | None
+    ours: bool
+
+
+@dataclass(frozen=True)
 class ClaimLine:
     """One procedure on a claim, with what the PMS expected insurance to pay."""
 
@@ -108,6 +132,9 @@ class ClaimLine:
     line_ref: str | None = None  # what the PMS sent as REF*6R / line item control number
     paid: Decimal = Decimal("0.00")
     writeoff: Decimal = Decimal("0.00")
+    # where expected_insurance comes from: "pms" (the PMS's own insurance estimate) or "fee"
+    # (the PMS keeps no estimate the adapter can read, so the procedure fee stands in)
+    expected_from: str = "pms"
 
 
 @dataclass(frozen=True)
@@ -249,6 +276,18 @@ class Ledger(Protocol):
             TransientError.
         """
 
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """Every patient payment of the patient's **family** dated ``start``…``end`` (both
+        included), oldest first, ours (``ours``: carrying a connector marker) and staff's alike.
+        Insurance payments are not listed. The engine decides what matches; the adapter only
+        reads.
+
+        Raises:
+            TransientError.
+        """
+
     def post_patient_payment(self, plan: PatientPaymentPlan) -> PostedEntry:
         """Write one patient payment with exactly the plan's splits.
 
@@ -296,6 +335,18 @@ class Ledger(Protocol):
             PermanentError, DataError, TransientError.
         """
 
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients for staff to choose from (the console): by the start of the last name (and
+        first name), born on ``query.birth_date`` when given, or the one ``query.patient_id``;
+        sorted by last name, first name, id; at most ``query.limit``.
+
+        Results carry names and birth dates (PHI): display only, never stored or logged. A PMS
+        whose birth dates we cannot read returns ``birth_date=None`` and ignores that filter.
+
+        Raises:
+            TransientError.
+        """
+
     def close(self) -> None:
         """Release connections."""
 
@@ -329,6 +380,39 @@ class OfficeEraDefaults(Protocol):
             TransientError, AuthError: the PMS could not be read.
         """
         ...
+
+
+@dataclass(frozen=True)
+class CarrierEraAutomation:
+    """A carrier whose ERA automation differs from the office's setting."""
+
+    name: str
+    payer_id: str | None  # the carrier's electronic payer id, as ERAs name the payer
+    mode: str
+
+
+@dataclass(frozen=True)
+class EraAutomation:
+    """The PMS's own ERA processing: the office mode and the carriers that override it.
+
+    Modes: ``review_all`` (staff review every ERA), ``semi_automatic`` (one click),
+    ``fully_automatic`` (posted on import without anyone).
+    """
+
+    office_mode: str
+    carriers: tuple[CarrierEraAutomation, ...] = ()
+
+
+@runtime_checkable
+class EraAutomationReader(Protocol):
+    """Optional: a PMS that can post ERAs itself says how it is set (Open Dental)."""
+
+    def era_automation(self) -> EraAutomation:
+        """The office's ERA automation mode and the carrier overrides.
+
+        Raises:
+            TransientError.
+        """
 
 
 @runtime_checkable
@@ -414,3 +498,12 @@ def marker_for(external_ref: str, *, auto: bool = False) -> str:
     Auto-posted insurance entries say ``[connector auto txn_…]`` so staff can see them.
     """
     return f"[connector {'auto ' if auto else ''}{external_ref}]"
+
+
+MARKER_PREFIX = "[connector "
+"""Every marker starts so (:func:`marker_for`); a row without it was not written by us."""
+
+
+def has_marker(text: str | None) -> bool:
+    """True when a PMS note carries any connector marker."""
+    return bool(text) and MARKER_PREFIX in str(text)

@@ -321,6 +321,29 @@ def era_inbox(quick: bool) -> dict[str, str]:
     return {"era_inbox": _table(["measurement", "result"], rows)}
 
 
+def console(quick: bool) -> dict[str, str]:
+    """The staff console's queue page with 10,000 items; the idle console's memory."""
+    size = ["--items", "2000", "--rounds", "5"] if quick else []
+    text = _run([PY, "bench/console_queue.py", *size], "console_queue")
+    pages: dict[str, dict[str, tuple[str, ...]]] = {}
+    rss = "?"
+    for line in text.splitlines():
+        found = re.match(r"(\w+): (.+): p50=([\d.]+) ms p95=([\d.]+) ms bytes=(\d+)", line)
+        if found:
+            pages.setdefault(found.group(2), {})[found.group(1)] = found.group(3, 4, 5)
+        idle = re.match(r"idle RSS of connector console \(sqlite\): ([\d.]+) MiB", line)
+        if idle:
+            rss = idle.group(1)
+    rows: list[list[Any]] = []
+    for label, engines in pages.items():
+        lite, pg = engines.get("sqlite", ("-",) * 3), engines.get("postgres", ("-",) * 3)
+        rows.append([label, f"{lite[0]} / {lite[1]}", f"{pg[0]} / {pg[1]}", lite[2]])
+    rows.append(["idle `connector console` (SQLite, after one page)", f"**{rss} MiB RSS**", "",
+                 ""])  # fmt: skip
+    header = ["page (10,000 items)", "SQLite p50 / p95 ms", "PostgreSQL p50 / p95 ms", "bytes"]
+    return {"console": _table(header, rows)}
+
+
 BENCHES: dict[str, Callable[[bool], dict[str, str]]] = {
     "idle": idle,
     "era_parse": era_parse,
@@ -330,6 +353,7 @@ BENCHES: dict[str, Callable[[bool], dict[str, str]]] = {
     "store_engines": store_engines,
     "pms_emulated": pms_emulated,
     "era_inbox": era_inbox,
+    "console": console,
 }
 
 

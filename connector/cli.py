@@ -31,6 +31,7 @@ COMMANDS = {
     "requeue": "connector.commands.requeue",
     "state": "connector.commands.state",
     "replay": "connector.commands.replay",
+    "console": "connector.commands.console",
 }
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -13,6 +13,13 @@ With practice leases (``leases.enabled``; on by default for PostgreSQL) a
 executor thread; a job of a practice this instance does not hold is skipped, and a job's
 ``ctx.stop`` is that practice's :class:`~connector.leases.PracticeStop`, so work stops between
 items the moment the lease is lost. Leases are released after the scheduler has shut down.
+
+On a SQLite store every job also takes the practice's OS lock
+(:class:`~connector.practice_locks.PracticeLocks`), so a second process on the same state file
+(a ``run --once`` started by hand next to the service, or a second service) never works a
+practice at the same time: the service skips a practice another process holds (logged once,
+naming it) and tries again at the next interval; ``run --once`` waits its turn up to
+``lock_wait`` seconds per practice, then refuses it naming the other process.
 """
 
 from __future__ import annotations
@@ -20,11 +27,13 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from connector.alerts.watcher import watcher_for
 from connector.clock import SYSTEM, Clock
 from connector.config import LoadedConfig, PostingSettings, PracticeSettings
 from connector.errors import AuthError, ConnectorError, NotImplementedYet, error_code
@@ -32,8 +41,9 @@ from connector.jobs import PollContext, PollSource
 from connector.leases import LeaseKeeper
 from connector.logging import bind_run, clear_run, get_logger
 from connector.metrics import Metrics
+from connector.practice_locks import Holder, PracticeLocks
 from connector.redaction import Redactor
-from connector.store import StateStore
+from connector.store import SQLiteStore, StateStore
 
 Job = PollSource  # anything with a name and poll(ctx) -> counts
 
@@ -48,6 +58,8 @@ class JobOutcome:
     code: str | None = None
     summary: dict[str, int] | None = None
     skipped: bool = False
+    held_by: str | None = None
+    """When skipped because another process on the same SQLite state holds the practice."""
 
 
 @dataclass
@@ -92,6 +104,9 @@ class Daemon:
         dry_run: passed to every job: plan and log, write nothing.
         clock: the one source of "now" for every job, lease deadline and health check
             (APScheduler keeps its own wall clock for *when* to run; nothing decides on it).
+        lock_wait: on a SQLite store, how long a job waits for a practice another process
+            holds before skipping it (the service: 0, it tries again at the next interval).
+        command: how this process names itself to other processes in the practice locks.
     """
 
     def __init__(
@@ -103,6 +118,8 @@ class Daemon:
         job_factory: JobFactory | None = None,
         dry_run: bool = False,
         clock: Clock = SYSTEM,
+        lock_wait: float = 0.0,
+        command: str = "connector run",
     ) -> None:
         self.config = config
         self.clock = clock
@@ -123,6 +140,11 @@ class Daemon:
             for practice in config.settings.practices
             if practice.enabled
         ]
+        self.lock_wait = lock_wait
+        self.practice_locks: PracticeLocks | None = None
+        if isinstance(store, SQLiteStore):  # next to the file actually used
+            self.practice_locks = PracticeLocks(store.path, command)
+        self._busy: dict[str, str] = {}
         self.leases: LeaseKeeper | None = None
         lease_settings = config.settings.leases
         if lease_settings.active(config.settings.state.url):
@@ -145,62 +167,114 @@ class Daemon:
     # -- one job ---------------------------------------------------------------------------
     def run_job(self, practice: PracticeSettings, job: Job, lock: threading.Lock) -> JobOutcome:
         """Run one job for one practice, record the outcome and log one summary line."""
-        key = (practice.id, job.name)
         if self.stop_event.is_set():
             return JobOutcome(practice.id, job.name, ok=True, summary={})
-        with lock:
-            # Checked under the practice lock: a lease is only given back while it is free.
-            stop = self.leases.stop_for(practice.id) if self.leases else self.stop_event
-            if stop is None:
-                return JobOutcome(practice.id, job.name, ok=True, summary={}, skipped=True)
-            bind_run(practice.id, job.name)
-            started = self.clock.monotonic()
-            self.store.poll_started(practice.id, job.name)
-            ctx = PollContext(
-                practice=practice,
-                store=self.store,
-                redactor=self.redactor,
-                log=get_logger(f"connector.{job.name}"),
-                stop=stop,
-                clock=self.clock,
-                dry_run=self.dry_run,
-            )
-            try:
-                summary = job.poll(ctx)
-            except Exception as exc:  # noqa: BLE001 - one practice's failure must not stop others
-                outcome = self._failed(practice.id, job.name, exc, started)
-                self.metrics.job_finished(
-                    practice.id,
-                    job.name,
-                    self.clock.monotonic() - started,
-                    ok=False,
-                    code=outcome.code,
-                    summary=None,
+        with lock, self.practice_turn(practice.id) as holder:
+            if holder is not None:
+                return JobOutcome(
+                    practice.id, job.name, ok=True, summary={}, skipped=True, held_by=holder
                 )
-                return outcome
-            finally:
-                clear_run()
+            return self._run_job(practice, job)
+
+    @contextmanager
+    def practice_turn(self, practice_id: str) -> Iterator[str | None]:
+        """Hold the practice's cross-process lock (SQLite) for the block; yields None when
+        held (or no lock is needed), else a description of the process holding it. Nested
+        use keeps the outer hold."""
+        locks = self.practice_locks
+        if locks is None or locks.holds(practice_id):
+            yield None
+            return
+        holder = locks.acquire(
+            practice_id,
+            wait=self.lock_wait,
+            stop=self.stop_event,
+            on_wait=lambda h: self.log.info(
+                "practice.waiting_turn", practice_id=practice_id, **_holder_fields(h)
+            ),
+        )
+        if holder is not None:
+            described = holder.describe()
+            if self._busy.get(practice_id) != described:
+                self._busy[practice_id] = described
+                self.log.warning(
+                    "practice.busy_elsewhere",
+                    practice_id=practice_id,
+                    hint="another connector process on this state file is working this "
+                    "practice; it is skipped here until that process is idle or stopped",
+                    **_holder_fields(holder),
+                )
+            yield described
+            return
+        if self._busy.pop(practice_id, None) is not None:
+            self.log.info("practice.turn_taken", practice_id=practice_id)
+        try:
+            yield None
+        finally:
+            locks.release(practice_id)
+
+    def _run_job(self, practice: PracticeSettings, job: Job) -> JobOutcome:
+        """:meth:`run_job` once the practice is this process's to work."""
+        key = (practice.id, job.name)
+        # Checked under the practice lock: a lease is only given back while it is free.
+        stop = self.leases.stop_for(practice.id) if self.leases else self.stop_event
+        if stop is None:
+            return JobOutcome(practice.id, job.name, ok=True, summary={}, skipped=True)
+        bind_run(practice.id, job.name)
+        started = self.clock.monotonic()
+        ctx = PollContext(
+            practice=practice,
+            store=self.store,
+            redactor=self.redactor,
+            log=get_logger(f"connector.{job.name}"),
+            stop=stop,
+            clock=self.clock,
+            dry_run=self.dry_run,
+        )
+        try:
+            # the store's own bookkeeping inside the job boundary: a full disk or a read-only
+            # state file fails the job like any outage (logged once), it never escapes
+            self.store.poll_started(practice.id, job.name)
+            summary = job.poll(ctx)
+            self.store.poll_succeeded(practice.id, job.name, summary)
+        except Exception as exc:  # noqa: BLE001 - one practice's failure must not stop others
+            outcome = self._failed(practice.id, job.name, exc, started)
             self.metrics.job_finished(
                 practice.id,
                 job.name,
                 self.clock.monotonic() - started,
-                ok=True,
-                code=None,
-                summary=summary,
+                ok=False,
+                code=outcome.code,
+                summary=None,
             )
-            duration_ms = int((self.clock.monotonic() - started) * 1000)
-            self.store.poll_succeeded(practice.id, job.name, summary)
-            bind_run(practice.id, job.name)
-            if key in self._failing:
-                self.log.info("poll.recovered", previous_error=self._failing.pop(key))
-            self.log.info("poll.summary", duration_ms=duration_ms, **summary)
+            return outcome
+        finally:
             clear_run()
-            return JobOutcome(practice.id, job.name, ok=True, summary=summary)
+        self.metrics.job_finished(
+            practice.id,
+            job.name,
+            self.clock.monotonic() - started,
+            ok=True,
+            code=None,
+            summary=summary,
+        )
+        duration_ms = int((self.clock.monotonic() - started) * 1000)
+        bind_run(practice.id, job.name)
+        if key in self._failing:
+            self.log.info("poll.recovered", previous_error=self._failing.pop(key))
+        self.log.info("poll.summary", duration_ms=duration_ms, **summary)
+        clear_run()
+        return JobOutcome(practice.id, job.name, ok=True, summary=summary)
 
     def _failed(self, practice_id: str, job: str, exc: Exception, started: float) -> JobOutcome:
         code = error_code(exc)
         message = str(exc) if isinstance(exc, ConnectorError) else type(exc).__name__
-        failures = self.store.poll_failed(practice_id, job, code, self.redactor.scrub_text(message))
+        try:
+            failures: int | None = self.store.poll_failed(
+                practice_id, job, code, self.redactor.scrub_text(message)
+            )
+        except ConnectorError:  # the store itself is failing: this failure is the one logged
+            failures = None
         bind_run(practice_id, job)
         duration_ms = int((self.clock.monotonic() - started) * 1000)
         key = (practice_id, job)
@@ -257,10 +331,25 @@ class Daemon:
     def _run_all(self) -> list[JobOutcome]:
         outcomes = []
         for entry in self._practices:
-            for job in entry.jobs:
-                if self.stop_event.is_set():
-                    break
-                outcomes.append(self.run_job(entry.practice, job, entry.lock))
+            if self.stop_event.is_set():
+                break
+            with self.practice_turn(entry.practice.id) as holder:  # one turn for all its jobs
+                for job in entry.jobs:
+                    if self.stop_event.is_set():
+                        break
+                    if holder is not None:
+                        outcomes.append(
+                            JobOutcome(
+                                entry.practice.id,
+                                job.name,
+                                ok=True,
+                                summary={},
+                                skipped=True,
+                                held_by=holder,
+                            )
+                        )
+                    else:
+                        outcomes.append(self.run_job(entry.practice, job, entry.lock))
         return outcomes
 
     def run_leases(self) -> None:
@@ -313,6 +402,10 @@ class Daemon:
                 id="leases",
                 executor="leases",
             )
+        alerts = watcher_for(self.config.settings, self.store, clock=self.clock)
+        if alerts is not None:  # e-mail alerts (connector/alerts): checked every minute
+            scheduler.add_job(alerts.tick, "interval", seconds=60, id="alerts",
+                              next_run_time=_now_utc())  # fmt: skip
         self.install_signal_handlers()
         health = self._start_health(scheduler)
         self.log.info(
@@ -361,6 +454,7 @@ class Daemon:
             expected=expected,
             alive=lambda: bool(scheduler.running),
             clock=self.clock,
+            failing_after=settings.failing_after,
         )
         server.start()
         self.log.info("health.listening", host=settings.host, port=server.port)
@@ -384,6 +478,11 @@ class Daemon:
             threading.Thread(
                 target=self._scheduler.shutdown, kwargs={"wait": True}, daemon=True
             ).start()
+
+
+def _holder_fields(holder: Holder) -> dict[str, Any]:
+    return {"held_by_pid": holder.pid, "held_by_host": holder.host, "held_by": holder.command,
+            "held_since": holder.since}  # fmt: skip
 
 
 class _BrokenJob:

@@ -45,6 +45,7 @@ class ItemKind(StrEnum):
     ERA_CLAIM = "era_claim"  # one CLP loop inside a remittance
     ERA_PLB = "era_plb"  # one provider-level adjustment, derived by the poster from a remittance
     DEPOSIT = "deposit"  # the PMS deposit of a paid payout, recorded once its items are settled
+    ERA_SECONDARY = "era_secondary"  # the secondary claim to send after a primary claim posted
 
 
 REVERSAL_KINDS = frozenset(
@@ -267,3 +268,7 @@ class PostedEntry:
     amount: Decimal | None = None
     already_existed: bool = False
     steps_done: tuple[str, ...] = ()
+    duplicates: tuple[dict[str, Any], ...] = ()
+    """Other PMS rows of the same kind carrying the same marker (their ids), as
+    ``find_posting`` found them: the key was written more than once. The engine sends the
+    item to review (``duplicate_in_pms``); adapters only report."""

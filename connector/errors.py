@@ -6,7 +6,8 @@
     ├── ConfigError                 the admin must fix the YAML / environment; exit status 2
     │   └── SecretNotFound          a {env:} / {file:} secret reference could not be resolved
     ├── TransientError              try again later (network, 429/5xx, DB unreachable, deadlock)
-    │   └── RateLimited             the remote asked us to slow down
+    │   ├── RateLimited             the remote asked us to slow down
+    │   └── OutcomeUnknown          a write was sent, no answer came: it may still land
     ├── AuthError                   credentials refused: stop this practice, alert, others go on
     ├── PermanentError              this item can never succeed as is: dead-letter it
     │   └── NotImplementedYet       a named part of the product this build does not provide
@@ -83,6 +84,14 @@ class RateLimited(TransientError):
     """The remote side asked us to slow down (HTTP 429 or equivalent)."""
 
     code = "rate_limited"
+
+
+class OutcomeUnknown(TransientError):
+    """A write was sent and no answer came (timeout, connection lost, gateway timeout): the
+    PMS may still commit it. It must not be sent again until the PMS has had longer than its
+    own limit to finish; the posting job looks again after ``posting.outcome_unknown_wait``."""
+
+    code = "pms_write_outcome_unknown"
 
 
 class AuthError(ConnectorError):

@@ -3,10 +3,11 @@
 Served by ``prometheus_client``'s threaded WSGI server: ``/metrics`` is its exposition app on
 the daemon's registry (text format, or OpenMetrics when the scraper asks), ``/healthz`` ours.
 
-``/healthz`` answers 200 when the scheduler is alive and every enabled source of every practice
+``/healthz`` answers 200 when the scheduler is alive, every enabled source of every practice
 has had a successful poll within ``stale_after`` intervals of its schedule (a source that has
-never succeeded is given that long from the daemon's start); otherwise 503 with the reasons, as
-JSON, ids only.
+never succeeded is given that long from the daemon's start), and no practice's posting has been
+failing (the job, or items waiting for a retry; :mod:`connector.posting_state`) for longer than
+``health.failing_after``; otherwise 503 with the reasons, as JSON, ids only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from prometheus_client.exposition import ThreadingWSGIServer
 
 from connector.clock import SYSTEM, Clock
 from connector.metrics import Metrics
-from connector.store import PollLog
+from connector.posting_state import JOB, posting_state
+from connector.store import StateStore
+from connector.store.base import PollState
 
 
 class HealthServer:
@@ -37,6 +40,8 @@ class HealthServer:
         alive: returns True while the scheduler runs.
         stale_after: how many intervals without success make a job unhealthy.
         clock: the daemon's clock ("now" for staleness).
+        failing_after: a practice whose posting (the job, or items waiting for a retry) has
+            been failing longer than this is unhealthy (None: only staleness counts).
     """
 
     def __init__(
@@ -44,14 +49,16 @@ class HealthServer:
         host: str,
         port: int,
         *,
-        store: PollLog,
+        store: StateStore,
         metrics: Metrics,
         expected: dict[tuple[str, str], dt.timedelta],
         alive: Callable[[], bool],
         stale_after: int = 3,
         clock: Clock = SYSTEM,
+        failing_after: dt.timedelta | None = None,
     ) -> None:
         self.clock = clock
+        self.failing_after = failing_after
         self.store = store
         self.metrics = metrics
         self.expected = expected
@@ -93,7 +100,25 @@ class HealthServer:
                     f"{practice}/{job}: no successful poll since "
                     f"{last_ok.isoformat(timespec='seconds') if last_ok else 'start'}"
                 )
+        problems += self._posting_problems(now, list(polls.values()))
         return not problems, {"healthy": not problems, "problems": problems}
+
+    def _posting_problems(self, now: dt.datetime, polls: list[PollState]) -> list[str]:
+        """Practices whose posting has been failing longer than ``failing_after``."""
+        if self.failing_after is None:
+            return []
+        counts = self.store.status_counts()
+        problems = []
+        for practice in sorted({p for p, job in self.expected if job == JOB}):
+            state = posting_state(self.store, practice, polls, counts.get(practice, {}))
+            since = state.failing_since(fallback=self.started_at)
+            if since is not None and since + self.failing_after < now:
+                problems.append(
+                    f"{practice}/posting: failing since {since.isoformat(timespec='seconds')}"
+                    f" ({state.job_failures} failed runs, {state.failing_items} items waiting"
+                    f" for a retry) [{state.last_error_code or '-'}]"
+                )
+        return problems
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """The WSGI application: ``/healthz``, ``/metrics``, 404 for anything else."""

@@ -54,6 +54,9 @@ class PayoutRow:
     refunds: Decimal = ZERO  # refunds and ACH returns, positive = money out
     disputes: Decimal = ZERO  # disputes lost minus disputes won, positive = money out
     other: Decimal = ZERO  # anything else in the payout (transfers, failed payouts), signed
+    failed: bool = False  # Stripe reported it paid, then failed
+    repaid_in: list[str] = field(default_factory=list)  # payouts that carried its money again
+    repays: list[str] = field(default_factory=list)  # failed payouts whose money this one carries
 
     @property
     def difference(self) -> Decimal:
@@ -70,6 +73,17 @@ class PayoutRow:
         """The parts against the payout's own amount: 0.00 on every line whose fees are all
         counted (the processing fee of each transaction, dispute fees, Radar and other fees)."""
         return self.bank - self.paid_out
+
+    @property
+    def status_words(self) -> str:
+        """``failed, re-paid in po_…`` / ``re-pays po_…`` / empty for an ordinary payout."""
+        words = []
+        if self.failed:
+            again = ", ".join(self.repaid_in)
+            words.append(f"failed, re-paid in {again}" if again else "failed, not re-paid yet")
+        if self.repays:
+            words.append(f"re-pays {', '.join(self.repays)}")
+        return "; ".join(words)
 
 
 @dataclass
@@ -130,6 +144,11 @@ def payout_report(
             if item.payload.get("type") == "payout":
                 row.paid_out += -item.amount  # the transfer to the bank, not money in it
                 continue
+            if item.kind is ItemKind.PAYOUT_FAILURE and item.key.endswith(":failed"):
+                row.failed = True  # the review item of a paid payout that failed
+            returned = item.payload.get("failed_payout")
+            if item.kind is ItemKind.PAYOUT_FAILURE and isinstance(returned, str):
+                row.repays.append(returned)
             row.items += 1
             row.fees += _money(item.payload, "fee")
             row.net += _money(item.payload, "net")
@@ -145,6 +164,10 @@ def payout_report(
                 row.unposted.append(
                     f"{item.key} {item.kind.value} {item.amount} {item.status.value}"
                 )
+    for (practice_id, payout), row in rows.items():
+        for failed in row.repays:
+            if (practice_id, failed) in rows:
+                rows[(practice_id, failed)].repaid_in.append(payout)
     return sorted(rows.values(), key=lambda r: (r.practice_id, r.arrival_date or "", r.payout))
 
 

@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from decimal import Decimal
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -79,3 +80,64 @@ def test_healthz_turns_unhealthy_when_a_source_goes_stale(
         assert _get(server.port, "/nope")[0] == 404
     finally:
         server.stop()
+
+
+def _health(store: SQLiteStore, clock: FixedClock, failing_after: dt.timedelta | None) -> Any:
+    """A health server for practice p1's posting job (a daily schedule: never stale here)."""
+    expected = {("p1", "posting"): dt.timedelta(days=1)}
+    return HealthServer("127.0.0.1", 0, store=store, metrics=Metrics(), expected=expected,
+                        alive=lambda: True, clock=clock, failing_after=failing_after)  # fmt: skip
+
+
+def test_healthz_turns_unhealthy_when_posting_fails_longer_than_failing_after(
+    store: SQLiteStore, clock: FixedClock
+) -> None:
+    """A posting job failing since its last success: fine for 30 minutes, then 503."""
+    store.poll_succeeded("p1", "posting", {})
+    last_ok = clock.now()
+    server = _health(store, clock, dt.timedelta(minutes=30))
+    server.start()
+    try:
+        clock.advance(dt.timedelta(minutes=5))
+        store.poll_failed("p1", "posting", "pms_db_unavailable", "cannot reach the PMS database")
+        assert _get(server.port, "/healthz")[0] == 200
+        clock.advance(dt.timedelta(minutes=26))
+        store.poll_failed("p1", "posting", "pms_db_unavailable", "cannot reach the PMS database")
+        status, body = _get(server.port, "/healthz")
+        assert status == 503
+        (problem,) = json.loads(body)["problems"]
+        assert problem.startswith("p1/posting: failing since ")
+        assert problem.split("since ")[1][:16] == last_ok.isoformat()[:16]
+        assert "[pms_db_unavailable]" in problem
+        store.poll_succeeded("p1", "posting", {})
+        assert _get(server.port, "/healthz")[0] == 200
+    finally:
+        server.stop()
+
+
+def test_healthz_counts_items_failing_while_the_job_runs(
+    store: SQLiteStore, clock: FixedClock
+) -> None:
+    """The job succeeds but an item keeps failing: 503 after failing_after; none without it."""
+    store.record("p1", "stripe", [NewItem("t1", ItemKind.PATIENT_PAYMENT, {}, Decimal("5.00"))])
+    item = store.find_item("p1", "t1")
+    assert item is not None
+    store.mark_failed(item.id, "pms_rejected", "the PMS refused it", clock.now())
+    store.poll_succeeded("p1", "posting", {})
+    server, silent = _health(store, clock, dt.timedelta(minutes=30)), _health(store, clock, None)
+    server.start()
+    silent.start()
+    try:
+        clock.advance(dt.timedelta(minutes=20))
+        store.mark_failed(item.id, "pms_rejected", "the PMS refused it", clock.now())
+        store.poll_succeeded("p1", "posting", {})
+        assert _get(server.port, "/healthz")[0] == 200
+        clock.advance(dt.timedelta(minutes=11))
+        status, body = _get(server.port, "/healthz")
+        assert status == 503 and "1 items waiting for a retry" in json.loads(body)["problems"][0]
+        assert _get(silent.port, "/healthz")[0] == 200
+        store.mark_posted(item.id, {"payment": "1"}, {})
+        assert _get(server.port, "/healthz")[0] == 200
+    finally:
+        server.stop()
+        silent.stop()

@@ -38,6 +38,10 @@ OPTIONAL = [
     "apscheduler",  # run_forever only
     "workshop.sandbox",  # never at run time
     "connector.health",  # health.enabled only
+    "uvicorn",  # the staff console only (connector console)
+    "starlette",
+    "jinja2",
+    "argon2",
 ]
 
 BUILD_DAEMON = """

@@ -30,6 +30,7 @@ from adapters.base import (
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
@@ -37,10 +38,11 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.dentrix import claims
+from adapters.dentrix import claims, history, patients
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.dentrix.connection import DentrixConnector, build_connector
+from adapters.patient_search import PatientMatch, PatientQuery
 from adapters.pmssql.session import Session, Tx
 from connector.domain import (
     AllocationMode,
@@ -61,6 +63,10 @@ CHECKNUM_MAX = 15  # [U] length of fullproclog.checknum; we keep the reference's
 def local_now() -> dt.datetime:
     """Local wall-clock time without zone, as Dentrix stores it; whole seconds."""
     return dt.datetime.now(dt.UTC).astimezone().replace(tzinfo=None, microsecond=0)
+
+
+INT_MAX = 2**31 - 1
+"""Patient ids are 32-bit integers: a larger number is no patient (and would overflow ODBC)."""
 
 
 class DentrixLedger:
@@ -105,9 +111,10 @@ class DentrixLedger:
 
     def find_patient(self, patient_ref: str) -> PatientRecord | None:
         """The patient (``admin.v_patient``) or None."""
-        if not str(patient_ref).strip().isdigit():
-            return None
-        row = self.session.read("find_patient", lambda tx: tx.one(q.PATIENT, int(patient_ref)))
+        text = str(patient_ref).strip()
+        if not (text.isascii() and text.isdigit()) or int(text) > INT_MAX:
+            return None  # not a key of this PMS (and would overflow the ODBC parameter)
+        row = self.session.read("find_patient", lambda tx: tx.one(q.PATIENT, int(text)))
         return m.patient_record(row) if row else None
 
     def family_charges(self, patient: PatientRecord) -> list[OpenCharge]:
@@ -123,6 +130,15 @@ class DentrixLedger:
         """``admin.fulldef`` deftype 9, with the ``+``/``-`` prefix as the sign."""
         rows = self.session.read("adjustment_types", lambda tx: tx.rows(q.DEFINITIONS, 9))
         return [m.pms_type(row, "adjustment") for row in rows]
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's patient payments dated start…end (see :mod:`.history`)."""
+        guarantor = int(patient.guarantor_id)
+        return self.session.read(
+            "patient_payments", lambda tx: history.family_payments(tx, guarantor, start, end)
+        )
 
     def find_posting(
         self, external_ref: str, *, patient_id: str | None = None
@@ -185,6 +201,10 @@ class DentrixLedger:
             ]
 
         return self.session.read("unclaimed_procedures", read)
+
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients by name start or id, for the console (see :mod:`.patients`)."""
+        return self.session.read("search_patients", lambda tx: patients.search(tx, query))
 
     def close(self) -> None:
         """Close the connection."""

@@ -11,55 +11,26 @@ write follows the columns integrators read [V-code] and our inference of how the
 * one proclogclass 2 row per procedure write-off with a ``-`` adjustment type, ``claimid`` set [I];
 * ``admin.claim.datereceived`` set and ``totalreceived`` increased [I];
 * the guarantor's aging moved by paid + written off [I].
-All in one transaction, so the step journal has a single step.
+All in one transaction, so the step journal has a single step. A claim reversal (every amount
+negative) is an insurance refund adjustment instead: see :mod:`adapters.dentrix.claim_reversal`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, PatientRecord, marker_for
+from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, marker_for
+from adapters.dentrix import claim_reversal
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
+from adapters.dentrix.writer import LedgerWriter
 from adapters.pmssql.claims import ClaimQueries, find_claims
 from adapters.pmssql.session import Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
-from connector.errors import DataError, NotImplementedYet, PermanentError
+from connector.errors import DataError, PermanentError
 from connector.money import ZERO, total
-
-
-class LedgerWriter(Protocol):
-    """What posting a claim uses of :class:`adapters.dentrix.adapter.DentrixLedger` (named by
-    its behaviour, not imported: that module imports this one)."""
-
-    writeoff_type_id: str | None
-
-    def patient(self, tx: Tx, patient_id: str) -> PatientRecord:
-        """The patient and guarantor ids."""
-
-    def insert_row(
-        self,
-        tx: Tx,
-        *,
-        patid: int,
-        guarid: int,
-        date: dt.date,
-        klass: int,
-        order: int,
-        provid: str | None,
-        amt: Decimal,
-        note: str,
-        checknum: str | None = None,
-        claimid: int = 0,
-    ) -> int:
-        """Insert one ledger row and its note; the new procid."""
-
-    def move_aging(self, tx: Tx, guarid: int, change: Decimal) -> None:
-        """Move the guarantor's aging by ``change``."""
-
 
 STEP = "dentrix_claim_payment"
 _CLAIM_TYPES = {0: "primary", 1: "secondary", 2: "preauth"}  # [I]
@@ -105,8 +76,9 @@ def _record(tx: Tx, row: Mapping[str, Any]) -> ClaimRecord:
             date=m.as_date(line["procdate"]),
             fee=m.money(line["amt"]),
             # [U] Dentrix G's insurance estimate is not in the published views: report the
-            # fee, so "paid at least what was expected" rules stay conservative.
+            # fee, so "paid at least what was expected" rules stay conservative, and say so.
             expected_insurance=m.money(line["amt"]),
+            expected_from="fee",
             received=received,
             paid=m.money(line["amtsecinspaid" if claim_type == "secondary" else "amtpriminspaid"]),
         )
@@ -153,10 +125,7 @@ def post(ledger: LedgerWriter, tx: Tx, plan: InsurancePaymentPlan) -> PostedEntr
     existing = posted(tx, plan.external_ref)
     if existing is not None:
         return existing
-    if any(line.paid < 0 or line.writeoff < 0 for line in plan.lines):
-        raise NotImplementedYet(
-            "insurance payment reversals are not written to Dentrix; post them by hand"
-        )
+    reversal = claim_reversal.is_reversal(plan)
     claim = tx.one(q.CLAIM, int(plan.claim_id)) if plan.claim_id.isdigit() else None
     if claim is None or str(claim["patid"]) != plan.patient_id:
         raise DataError(f"Dentrix claim {plan.claim_id} not found for the patient",
@@ -173,6 +142,8 @@ def post(ledger: LedgerWriter, tx: Tx, plan: InsurancePaymentPlan) -> PostedEntr
         raise DataError(f"procedures {missing} are not on claim {plan.claim_id}",
                         code="claim_changed")  # fmt: skip
     patient = ledger.patient(tx, plan.patient_id)
+    if reversal:  # CLP02 = 22: an insurance refund adjustment (see claim_reversal)
+        return claim_reversal.post(ledger, tx, plan, claim, lines, patient)
     guarid, claimid = int(patient.guarantor_id), int(plan.claim_id)
     paid_sql = q.ADD_SECONDARY_PAID if int(claim["claimtype"] or 0) == 1 else q.ADD_PRIMARY_PAID
     first = lines[plan.lines[0].proc_ref] if plan.lines else None

@@ -128,6 +128,10 @@ UPDATE admin.fullproclog SET amtsecinspaid = COALESCE(amtsecinspaid, 0) + ?
 WHERE procid = ? AND claimid = ?
 """  # [I] as above
 
+ADD_CLAIM_RECEIVED_TOTAL = """
+UPDATE admin.claim SET totalreceived = COALESCE(totalreceived, 0) + ? WHERE claimid = ?
+"""  # [V-code] totalreceived; lowered by a claim reversal, datereceived kept [I]
+
 MARK_CLAIM_RECEIVED = """
 UPDATE admin.claim SET datereceived = ?, totalreceived = COALESCE(totalreceived, 0) + ?
 WHERE claimid = ?

@@ -28,6 +28,7 @@ from adapters.base import (
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
@@ -35,10 +36,11 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.eaglesoft import claims
+from adapters.eaglesoft import claims, history, patients
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.eaglesoft.connection import EaglesoftConnector, build_connector
+from adapters.patient_search import PatientMatch, PatientQuery
 from adapters.pmssql.session import Session, Tx
 from connector.domain import (
     AllocationMode,
@@ -56,6 +58,10 @@ from connector.redaction import Redactor
 def local_now() -> dt.datetime:
     """Local wall-clock time without zone, whole seconds."""
     return dt.datetime.now(dt.UTC).astimezone().replace(tzinfo=None, microsecond=0)
+
+
+INT_MAX = 2**31 - 1
+"""Patient ids are 32-bit integers: a larger number is no patient (and would overflow ODBC)."""
 
 
 class EaglesoftLedger:
@@ -105,9 +111,10 @@ class EaglesoftLedger:
 
     def find_patient(self, patient_ref: str) -> PatientRecord | None:
         """The patient row, or None."""
-        if not str(patient_ref).strip().isdigit():
-            return None
-        row = self.session.read("find_patient", lambda tx: tx.one(q.PATIENT, int(patient_ref)))
+        text = str(patient_ref).strip()
+        if not (text.isascii() and text.isdigit()) or int(text) > INT_MAX:
+            return None  # not a key of this PMS (and would overflow the ODBC parameter)
+        row = self.session.read("find_patient", lambda tx: tx.one(q.PATIENT, int(text)))
         return m.patient_record(row) if row else None
 
     def family_charges(self, patient: PatientRecord) -> list[OpenCharge]:
@@ -123,6 +130,15 @@ class EaglesoftLedger:
         """``adjustment_type`` rows (no sign: C or D is chosen per transaction)."""
         rows = self.session.read("adjustment_types", lambda tx: tx.rows(q.ADJUSTMENT_TYPES))
         return [m.adjustment_type(row) for row in rows]
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's patient payments dated start…end (see :mod:`.history`)."""
+        guarantor = int(patient.guarantor_id)
+        return self.session.read(
+            "patient_payments", lambda tx: history.family_payments(tx, guarantor, start, end)
+        )
 
     def find_posting(
         self, external_ref: str, *, patient_id: str | None = None
@@ -175,6 +191,10 @@ class EaglesoftLedger:
             ]
 
         return self.session.read("unclaimed_procedures", read)
+
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients by name start or id, for the console (see :mod:`.patients`)."""
+        return self.session.read("search_patients", lambda tx: patients.search(tx, query))
 
     def close(self) -> None:
         """Close the connection."""

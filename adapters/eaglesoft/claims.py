@@ -13,70 +13,29 @@ transaction and recorded in the step journal so a retry resumes:
    detail per procedure; ``paid_primary``/``paid_secondary`` on the services,
    ``prim_total_paid``/``sec_total_paid`` on the claim and the patient; ``current_bal``
    refreshed [I throughout].
+
+A claim reversal (every amount negative) is written as debit adjustments in step 2 instead:
+see :mod:`adapters.eaglesoft.claim_reversal`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
-from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, PatientRecord, StepJournal
+from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, StepJournal
+from adapters.eaglesoft import claim_reversal
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
+from adapters.eaglesoft.writer import LedgerWriter
 from adapters.pmssql.claims import ClaimQueries, find_claims
-from adapters.pmssql.session import Session, Tx
+from adapters.pmssql.reversal import is_reversal
+from adapters.pmssql.session import Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
-from connector.errors import DataError, NotImplementedYet, PermanentError
+from connector.errors import DataError, PermanentError
 from connector.faults import kill_point
 from connector.money import total
-
-
-class LedgerWriter(Protocol):
-    """What posting a claim uses of :class:`adapters.eaglesoft.adapter.EaglesoftLedger` (named
-    by its behaviour, not imported: that module imports this one)."""
-
-    session: Session
-    writeoff_type_id: str | None
-    clock: Callable[[], dt.datetime]
-
-    def patient(self, tx: Tx, patient_id: str) -> tuple[PatientRecord, dict[str, Any]]:
-        """The patient record and its row."""
-
-    def insert_header(
-        self,
-        tx: Tx,
-        *,
-        kind: str,
-        date: dt.date,
-        resp_party: int,
-        amount: Decimal,
-        text: str,
-        paytype: int | None = None,
-        adjustment: int | None = None,
-        claim_id: int | None = None,
-        bulk: int | None = None,
-        practice: int = 1,
-    ) -> int:
-        """Insert a transaction header; its ``tran_num``."""
-
-    def insert_detail(
-        self,
-        tx: Tx,
-        tran: int,
-        *,
-        patient: int,
-        provider: str | None,
-        amount: Decimal,
-        applied_to: int | None,
-        practice: int = 1,
-    ) -> None:
-        """Insert one detail line."""
-
-    def refresh_balances(self, tx: Tx, patient_ids: set[int]) -> None:
-        """Recompute the patients' balances."""
-
 
 STEP_BULK = "eaglesoft_bulk_payment"
 STEP_CLAIM = "eaglesoft_claim_payment"
@@ -159,10 +118,7 @@ def _record(tx: Tx, row: Mapping[str, Any]) -> ClaimRecord:
 
 def post(ledger: LedgerWriter, plan: InsurancePaymentPlan, journal: StepJournal) -> PostedEntry:
     """Step 1 (bulk payment) then step 2 (the claim's payment); each resumes from the journal."""
-    if any(line.paid < 0 or line.writeoff < 0 for line in plan.lines):
-        raise NotImplementedYet(
-            "insurance payment reversals are not written to Eaglesoft; post them by hand"
-        )
+    is_reversal(plan)  # refuses a plan that mixes money in and out before anything is written
     bulk = journal.done(STEP_BULK)
     if bulk is None:
         bulk = ledger.session.write("bulk_payment", lambda tx: _bulk(tx, plan))
@@ -252,6 +208,11 @@ def _claim_payment(
     if existing is not None:
         return existing
     claim, services = _validated(tx, plan)
+    if is_reversal(plan):  # CLP02 = 22: debit adjustments on the claim (see claim_reversal)
+        return claim_reversal.post(
+            ledger, tx, plan, claim, services, bulk,
+            secondary=_secondary(claim), writeoff_type=writeoff_type(ledger, tx),
+        )  # fmt: skip
     patient, prow = ledger.patient(tx, plan.patient_id)
     resp, practice = int(patient.guarantor_id), int(prow["practice_id"] or 1)
     claim_id, secondary = int(plan.claim_id), _secondary(claim)

@@ -29,14 +29,17 @@ from adapters.base import (
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
+    has_marker,
     marker_for,
 )
 from adapters.memory.state import MemCheck, MemClaim, MemoryData, MemPayment, read_fixture
+from adapters.patient_search import PatientMatch, PatientQuery
 from connector.domain import (
     DepositPlan,
     InsurancePaymentPlan,
@@ -177,6 +180,23 @@ class MemoryLedger(MemoryData):
                     external_ref, dict(row.pms_ids), row.amount, already_existed=True
                 )
         return None
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's patient payments and reversals dated start…end, oldest first."""
+        self._enter("patient_payments")
+        family = {p.patient_id for p in self.patients.values()
+                  if p.guarantor_id == patient.guarantor_id}  # fmt: skip
+        rows = [r for r in self.payments if r.kind in ("patient_payment", "reversal")
+                and r.patient_id in family and start <= r.date <= end]  # fmt: skip
+        return [
+            PmsPayment(
+                r.payment_id, r.patient_id, r.date, r.amount, r.payment_type, r.entered_by,
+                has_marker(r.note),
+            )
+            for r in sorted(rows, key=lambda r: (r.date, r.payment_id))
+        ]
 
     def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
         """The claims with exactly this identifier, or this payer claim number, or whose date
@@ -525,6 +545,24 @@ class MemoryLedger(MemoryData):
             and patient.status is not PatientStatus.DELETED
         ]
         return sorted(found, key=lambda u: (u.date, u.proc_ref))
+
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients by name start (and birth date), or by id; sorted by name then id."""
+        self._enter("search_patients")
+        if query.patient_id is not None:
+            rows = [p for p in self.patients.values() if p.patient_id == query.patient_id]
+        else:
+            rows = [
+                p for p in self.patients.values()
+                if query.matches(p.last_name, p.first_name, p.birth_date)
+            ]  # fmt: skip
+        rows.sort(key=lambda p: (p.last_name.lower(), p.first_name.lower(), p.patient_id))
+        found = rows[: query.limit]
+        return [
+            PatientMatch(p.patient_id, p.guarantor_id, p.status.value, p.first_name, p.last_name,
+                         p.birth_date)
+            for p in found
+        ]  # fmt: skip
 
     def close(self) -> None:
         """Nothing to release; remembered for tests."""

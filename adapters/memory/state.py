@@ -31,6 +31,9 @@ class MemPatient:
     provider_id: str | None = None
     clinic_id: str | None = None
     insurance_plan_count: int = 0
+    first_name: str = field(default="", repr=False)
+    last_name: str = field(default="", repr=False)
+    birth_date: dt.date | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -97,6 +100,8 @@ class MemPayment:
     date: dt.date
     pms_ids: dict[str, Any]
     splits: list[dict[str, Any]] = field(default_factory=list)
+    payment_type: str | None = None
+    entered_by: str | None = None
 
 
 @dataclass
@@ -137,6 +142,18 @@ class MemoryData:
         return f"{prefix}-{self._next}"
 
     # -- builder ------------------------------------------------------------------------------
+    def add_hand_payment(
+        self, patient_id: str, day: dt.date | str, amount: Decimal | str, *,
+        payment_type: str = "Check", entered_by: str = "frontdesk", note: str = "",
+    ) -> MemPayment:  # fmt: skip
+        """A patient payment staff keyed in by hand (no marker; not applied to charges)."""
+        pay_id = self.next_id("PAY")
+        row = MemPayment(pay_id, "patient_payment", note, Decimal(str(amount)), patient_id,
+                         _date(day), {"payment_id": pay_id, "patient_id": patient_id},
+                         payment_type=payment_type, entered_by=entered_by)  # fmt: skip
+        self.payments.append(row)
+        return row
+
     def add_patient(
         self,
         patient_id: str,
@@ -146,11 +163,16 @@ class MemoryData:
         provider: str | None = None,
         clinic: str | None = None,
         plans: int = 0,
+        first_name: str = "",
+        last_name: str = "",
+        birth_date: dt.date | str | None = None,
     ) -> MemPatient:
         """Add a patient (their own guarantor unless ``guarantor`` is given)."""
+        born = dt.date.fromisoformat(birth_date) if isinstance(birth_date, str) else birth_date
         row = MemPatient(
-            patient_id, guarantor or patient_id, PatientStatus(status), provider, clinic, plans
-        )
+            patient_id, guarantor or patient_id, PatientStatus(status), provider, clinic, plans,
+            first_name, last_name, born,
+        )  # fmt: skip
         self.patients[patient_id] = row
         return row
 
@@ -241,6 +263,9 @@ class MemoryData:
                 provider=row.get("provider"),
                 clinic=row.get("clinic"),
                 plans=int(row.get("plans", 0)),
+                first_name=str(row.get("first_name", "")),
+                last_name=str(row.get("last_name", "")),
+                birth_date=row.get("birth_date"),
             )
         for row in data.get("charges", []):
             self.add_charge(

@@ -12,6 +12,7 @@ re-sent once only when it did not.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from decimal import Decimal
@@ -20,21 +21,25 @@ from typing import Any
 import structlog
 
 from adapters.base import (
+    CarrierEraAutomation,
     ChargeKind,
     ClaimMatch,
     ClaimRecord,
+    EraAutomation,
     OfficeEraSettings,
     OpenCharge,
     PatientRecord,
     PatientStatus,
+    PmsPayment,
     PmsType,
     StepJournal,
     UnclaimedProcedure,
     VendorInfo,
     check_payment_plan,
+    has_marker,
     marker_for,
 )
-from adapters.opendental import mapping, queries, remittance_check, versions
+from adapters.opendental import mapping, patients, queries, remittance_check, versions
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
 from adapters.opendental.db import ReadOnlyDb
@@ -43,6 +48,7 @@ from adapters.opendental.era_prefs import read_office_era_settings
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
 from adapters.opendental.versions import REMITTANCE_CHECK, Version
+from adapters.patient_search import PatientMatch, PatientQuery
 from connector.domain import (
     AllocationMode,
     DepositPlan,
@@ -208,6 +214,44 @@ class OpenDentalLedger:
                 return int(def_num)
         return None
 
+    def era_automation(self) -> EraAutomation:
+        """``EraAutomationBehavior`` and ``carrier.EraAutomationOverride`` over ODBC (modes per
+        Open Dental's ``EraAutomationMode``: 1 review all, 2 semi-automatic, 3 fully
+        automatic; read from its 24.3 source)."""
+        office = self.db.fetchall("era_automation_office", queries.ERA_AUTOMATION_OFFICE)
+        value = str(office[0][0]).strip() if office else ""
+        carriers = self.db.fetchall("era_automation_carriers", queries.ERA_AUTOMATION_CARRIERS)
+        return EraAutomation(
+            office_mode=mapping.era_mode(int(value) if value.isdigit() else 1),
+            carriers=tuple(
+                CarrierEraAutomation(str(name), str(elect).strip() or None, mapping.era_mode(mode))
+                for name, elect, mode in carriers
+            ),
+        )
+
+    def patient_payments(
+        self, patient: PatientRecord, start: dt.date, end: dt.date
+    ) -> list[PmsPayment]:
+        """The family's ``payment`` rows dated start…end over ODBC (entered by: the Open Dental
+        user number, ``SecUserNumEntry``; 0 means not recorded)."""
+        guarantor = mapping.key(patient.guarantor_id)
+        if guarantor is None:
+            return []
+        rows = self.db.fetchall("family_payments", queries.FAMILY_PAYMENTS,
+                                (guarantor, start, end))  # fmt: skip
+        return [
+            PmsPayment(
+                pms_id=str(int(pay_num)),
+                patient_id=str(int(pat_num)),
+                date=_as_date(pay_date),
+                amount=Decimal(amount),
+                payment_type=str(type_name) or None,
+                entered_by=f"Open Dental user #{int(user)}" if int(user or 0) else None,
+                ours=has_marker(note),
+            )
+            for pay_num, pat_num, pay_date, amount, type_name, user, note in rows
+        ]
+
     def find_posting(
         self, external_ref: str, *, patient_id: str | None = None
     ) -> PostedEntry | None:
@@ -236,12 +280,20 @@ class OpenDentalLedger:
         checks = [r for r in rows if r[0] == "claimpayment"]
         if payments:
             # The oldest row is ours; a later negative copy with the same note is a refund
-            # that post_reversal has not relabelled yet.
+            # that post_reversal has not relabelled yet. Later rows of the same sign are the
+            # same key written again: reported as duplicates.
             _kind, pay_num, _pat, amount, note = payments[0]
             splits = self._splits(int(pay_num))
             if EXPLICIT_TAG in str(note) and any(int(s[5]) for s in splits):
                 return None
-            return self._payment_entry(external_ref, int(pay_num), Decimal(amount), splits, True)
+            positive = Decimal(amount) >= ZERO
+            again = tuple(
+                {"PayNum": int(r[1]), "amount": Decimal(r[3])}
+                for r in payments[1:]
+                if (Decimal(r[3]) >= ZERO) == positive
+            )
+            entry = self._payment_entry(external_ref, int(pay_num), Decimal(amount), splits, True)
+            return dataclasses.replace(entry, duplicates=again)
         on_check = (  # a claim posted onto its remittance's shared check (no patient hint)
             remittance_check.posted_claimprocs(self.db, external_ref)
             if pat_num is None and not payments and not checks
@@ -274,6 +326,9 @@ class OpenDentalLedger:
                 amount=Decimal(amount),
                 already_existed=True,
                 steps_done=("claimpayment",),
+                duplicates=tuple(
+                    {"ClaimPaymentNum": int(r[1]), "amount": Decimal(r[3])} for r in checks[1:]
+                ),
             )
         self._item_reads["absent_for"] = pat_num if pat_num is not None else "all"
         return None
@@ -736,6 +791,10 @@ class OpenDentalLedger:
             for r in rows
         ]
 
+    def search_patients(self, query: PatientQuery) -> list[PatientMatch]:
+        """Patients by name start (and birth date) or PatNum, for the console."""
+        return patients.search(self.db, query)
+
     def close(self) -> None:
         """Close the ODBC connection and the HTTP session."""
         self.db.close()
@@ -751,3 +810,12 @@ def split_words(plan: PatientPaymentPlan) -> str:
         for s in plan.splits
     ]
     return "; ".join(parts) or "none"
+
+
+def _as_date(value: Any) -> dt.date:
+    """An ODBC date (``date``, ``datetime`` or ISO text) as a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

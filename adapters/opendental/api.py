@@ -74,15 +74,17 @@ class OpenDentalApi:
         """Send one request and return the decoded JSON answer (or None for an empty body).
 
         Raises:
-            AuthError, PermanentError (400), DataError (404), RateLimited, TransientError.
+            AuthError, PermanentError (400), DataError (404), RateLimited, TransientError;
+            OutcomeUnknown for a POST sent without an answer (timeout, broken connection, 504).
         """
         url = f"{self.base_url}/{path.lstrip('/')}"
         data = json.dumps(body) if body is not None else None
         with self._lock:
             self.requests_sent += 1
-        with http_errors(step):
+        write = method == "POST"  # creates a row: re-sending it is not harmless
+        with http_errors(step, write=write):
             response = self._session.request(method, url, data=data, timeout=self.timeout)
-        raise_for_response(response, step=step)
+        raise_for_response(response, step=step, write=write)
         if not response.content:
             return None
         with http_errors(step):
@@ -134,6 +136,9 @@ class OpenDentalApi:
     def create_deposit(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /deposits`` (25.4.33+): a deposit slip of payments and insurance checks."""
         return dict(self.call("POST", "deposits", body, step="deposits_post"))
+    def create_adjustment(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /adjustments`` (22.2.22+): one account adjustment, optionally on a procedure."""
+        return dict(self.call("POST", "adjustments", body, step="adjustments_post"))
 
     def create_claimpayment(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /claimpayments`` (22.4.8+): finalize one claim's insurance check."""

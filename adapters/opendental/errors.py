@@ -16,8 +16,10 @@ anything else          unknown driver failure                     TransientError
 
 HTTP statuses from the Open Dental API: 401/403 → AuthError; 400 → PermanentError carrying Open
 Dental's own message; 404 → DataError; 429 → RateLimited; 5xx, timeouts and connection
-failures → TransientError. Messages carry ids, statuses and Open Dental's text only — never the
-request body, which may hold patient data.
+failures → TransientError, except for a POST that creates a row when the request went out and no
+answer came (read timeout, connection broken after connecting, HTTP 504): OutcomeUnknown, since
+Open Dental may still commit it. Messages carry ids, statuses and Open Dental's text only —
+never the request body, which may hold patient data.
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ from typing import Any, NoReturn
 
 import pyodbc
 import requests
+import urllib3
+from urllib3.exceptions import ConnectTimeoutError
 
 from connector.errors import (
     AuthError,
     ConnectorError,
     DataError,
+    OutcomeUnknown,
     PermanentError,
     RateLimited,
     TransientError,
@@ -111,8 +116,9 @@ def is_connection_lost(exc: ConnectorError) -> bool:
     return exc.code in ("pms_db_unavailable", "pms_db_error")
 
 
-def raise_for_response(response: requests.Response, *, step: str) -> None:
-    """Raise the connector error for a non-2xx Open Dental API response."""
+def raise_for_response(response: requests.Response, *, step: str, write: bool = False) -> None:
+    """Raise the connector error for a non-2xx Open Dental API response (``write``: a POST
+    creating a row, for which a gateway timeout leaves the outcome unknown)."""
     status = response.status_code
     if 200 <= status < 300:
         return
@@ -139,6 +145,12 @@ def raise_for_response(response: requests.Response, *, step: str) -> None:
         raise RateLimited(
             f"Open Dental API rate limit during {step}", code="pms_api_rate", context=context
         )
+    if status == 504 and write:
+        raise OutcomeUnknown(
+            f"Open Dental API gateway timed out during {step} (HTTP 504); the write may still "
+            "land, so it is not sent again until the outcome-unknown wait has passed",
+            context=context,
+        )
     if status >= 500:
         raise TransientError(
             f"Open Dental API failed during {step} (HTTP {status})",
@@ -160,9 +172,34 @@ def _od_message(response: requests.Response) -> str:
     return text[:MAX_MESSAGE] or response.reason or "no explanation"
 
 
-def raise_for_transport(exc: requests.RequestException, *, step: str) -> NoReturn:
-    """Raise the connector error for a request that got no HTTP response at all."""
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly did not reach Open Dental (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectTimeoutError)
+
+
+def raise_for_transport(
+    exc: requests.RequestException, *, step: str, write: bool = False
+) -> NoReturn:
+    """Raise the connector error for a request that got no HTTP response at all.
+
+    For a ``write`` (a POST that creates a row) sent over a connection that then timed out or
+    broke, Open Dental may still commit it later: :class:`OutcomeUnknown`, never re-sent at
+    once. A connection that was never made is an ordinary :class:`TransientError`.
+    """
     context = {"step": step, "error": type(exc).__name__}
+    sent = isinstance(exc, requests.Timeout | requests.ConnectionError) and not _never_sent(exc)
+    if write and sent:
+        raise OutcomeUnknown(
+            f"Open Dental API did not answer {step} ({type(exc).__name__}); it may still "
+            "write it, so it is not sent again until the outcome-unknown wait has passed",
+            context=context,
+        ) from exc
     if isinstance(exc, requests.Timeout | requests.ConnectionError):
         raise TransientError(
             f"Open Dental API unreachable during {step} ({type(exc).__name__})",
@@ -183,9 +220,10 @@ def raise_for_transport(exc: requests.RequestException, *, step: str) -> NoRetur
 
 
 @contextlib.contextmanager
-def http_errors(step: str) -> Iterator[None]:
-    """Run one API request, translating requests' exceptions (chained ``from``)."""
+def http_errors(step: str, *, write: bool = False) -> Iterator[None]:
+    """Run one API request, translating requests' exceptions (chained ``from``); ``write``:
+    a POST creating a row (see :func:`raise_for_transport`)."""
     try:
         yield
     except requests.RequestException as exc:
-        raise_for_transport(exc, step=step)
+        raise_for_transport(exc, step=step, write=write)

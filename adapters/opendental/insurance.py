@@ -6,6 +6,9 @@ Steps, in order (the journal key of each in brackets):
    DedApplied, WriteOff, Remarks [``claimproc:{ClaimProcNum}``]; or, for money on an already
    received claim, ``POST /claimprocs/Supplemental`` [``supplemental:{ProcNum}``] followed by a
    PUT of deductible/write-off/remarks on the new row [``supplemental_adjust:{ProcNum}``];
+   a write-off taken back by a claim reversal is a ``+`` adjustment on the procedure
+   (``POST /adjustments``, :mod:`adapters.opendental.writeoff_reversal`)
+   [``writeoff_reversal:{ProcNum}``];
 2. ``PUT /claims/{ClaimNum}`` ClaimStatus R + DateReceived [``claim``] (not for supplemental);
 3. ``POST /claimpayments`` CheckAmt = Σ paid, CheckNum = TRN02, carrier, pay type, Note = marker
    [``claimpayment``] — the commit point: :meth:`Ledger.find_posting` reports the posting once
@@ -27,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import StepJournal, marker_for
-from adapters.opendental import mapping, queries, remittance_check
+from adapters.opendental import mapping, queries, remittance_check, writeoff_reversal
 from adapters.opendental.api import OpenDentalApi, day, money
 from adapters.opendental.db import ReadOnlyDb
 from adapters.opendental.remittance_check import RemittanceCheck
@@ -132,6 +135,11 @@ class InsurancePoster:
     ) -> list[tuple[str, Any]]:
         seen: set[str] = set()
         by_proc: dict[str, Any] = {}
+        reversal_type = (  # a reversed write-off: a '+' adjustment (writeoff_reversal.py)
+            writeoff_reversal.adjustment_type(self.db, plan)
+            if plan.supplemental and any(line.writeoff < ZERO for line in plan.lines)
+            else None
+        )
         for row in procs:
             if int(row[1]) and int(row[2]) in (mapping.CP_NOT_RECEIVED, mapping.CP_RECEIVED):
                 by_proc.setdefault(str(row[1]), row)
@@ -148,15 +156,6 @@ class InsurancePoster:
                     f"claim {plan.claim_id}: negative amounts on procedure {line.proc_ref}",
                     code="plan_invalid",
                 )
-            if plan.supplemental and line.writeoff < ZERO:
-                # [unverified] modelled on Open Dental's documented 400 for a negative WriteOff;
-                # a reversal that takes back a write-off is entered by a person instead.
-                raise DataError(
-                    f"Claim {plan.claim_id}: the reversal takes back a write-off of "
-                    f"{-line.writeoff} on procedure {line.proc_ref}, which Open Dental's API "
-                    "does not accept (negative WriteOff); nothing was written",
-                    code="writeoff_reversal_unsupported",
-                )
             row = by_proc.get(line.proc_ref)
             if row is None:
                 raise DataError(
@@ -164,6 +163,16 @@ class InsurancePoster:
                     code="claim_line_missing",
                 )
             steps.extend(self._line_steps(plan, line, row, journal, shared=shared))
+            if line.writeoff < ZERO and reversal_type is not None:
+                type_id = reversal_type
+                steps.append(
+                    (
+                        writeoff_reversal.step_name(line),
+                        lambda line=line, type_id=type_id: writeoff_reversal.post(
+                            self.api, self.db, plan, line, type_id
+                        ),
+                    )
+                )
         if not plan.supplemental:
             steps.append(("claim", lambda: self._receive_claim(plan)))
         elif str(claim[3]) != "R":
@@ -230,7 +239,7 @@ class InsurancePoster:
         extra: dict[str, str] = {}
         if line.deductible:
             extra["DedApplied"] = money(line.deductible)
-        if line.writeoff:
+        if line.writeoff > ZERO:  # a negative one is a '+' adjustment (writeoff_reversal.py)
             extra["WriteOff"] = money(line.writeoff)
         if remarks:
             extra["Remarks"] = remarks

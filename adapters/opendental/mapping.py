@@ -45,15 +45,19 @@ def ref(value: Any) -> str | None:
     return str(number) if number else None
 
 
+BIGINT_MAX = 2**63 - 1
+"""Open Dental's keys are BIGINT: a larger number can be no key (and would overflow ODBC)."""
+
+
 def key(text: str | None) -> int | None:
     """Our text id as an Open Dental key, or None when it is not a positive integer."""
     if text is None:
         return None
     stripped = text.strip()
-    if not stripped.isdigit():
+    if not (stripped.isascii() and stripped.isdigit()):
         return None
     number = int(stripped)
-    return number if number > 0 else None
+    return number if 0 < number <= BIGINT_MAX else None
 
 
 def as_date(value: Any) -> dt.date:
@@ -206,3 +210,13 @@ def claim_record(claim: Sequence[Any], claimprocs: Iterable[Sequence[Any]]) -> C
         has_secondary_plan=bool(int(plan2 or 0)) or int(plan_count) > 1,
         carrier_name=str(carrier) or None,
     )
+
+
+ERA_MODES = {1: "review_all", 2: "semi_automatic", 3: "fully_automatic"}
+"""Open Dental's ``EraAutomationMode`` values (0, "use global", only on carriers)."""
+
+
+def era_mode(value: Any) -> str:
+    """Our word for an ``EraAutomationMode`` value (unknown values read ``unknown_<n>``)."""
+    number = int(value)
+    return ERA_MODES.get(number, "use_office" if number == 0 else f"unknown_{number}")

@@ -89,6 +89,29 @@ ORDER BY p.PayNum
 """
 
 # find_posting with a patient hint: both marker forms, that patient's payments only.
+ERA_AUTOMATION_OFFICE = (
+    "SELECT ValueString FROM preference WHERE PrefName = 'EraAutomationBehavior' LIMIT 1"
+)
+"""The office's ERA automation mode (21.1.6+; absent → 1, "review all")."""
+
+ERA_AUTOMATION_CARRIERS = """
+SELECT CarrierName, ElectID, EraAutomationOverride FROM carrier
+WHERE EraAutomationOverride <> 0 ORDER BY CarrierName, CarrierNum
+"""
+"""Carriers overriding the office's ERA automation (0 = use the office's)."""
+
+FAMILY_PAYMENTS = """
+SELECT p.PayNum, p.PatNum, p.PayDate, CAST(p.PayAmt AS DECIMAL(14,2)) AS Amount,
+       COALESCE(d.ItemName, '') AS TypeName, p.SecUserNumEntry, p.PayNote
+FROM payment p
+JOIN patient pt ON pt.PatNum = p.PatNum
+LEFT JOIN definition d ON d.DefNum = p.PayType
+WHERE pt.Guarantor = ? AND p.PayDate >= ? AND p.PayDate <= ?
+ORDER BY p.PayDate, p.PayNum
+"""
+"""The family's patient payments in a date window (``payment``: patient money only; insurance
+checks are ``claimpayment`` rows). ``SecUserNumEntry`` is the Open Dental user who entered it."""
+
 PATIENT_POSTINGS_BY_MARKER = """
 SELECT 'payment' AS Kind, p.PayNum AS Num, p.PatNum, CAST(p.PayAmt AS DECIMAL(14,2)) AS Amount,
        p.PayNote AS Note

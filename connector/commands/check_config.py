@@ -7,6 +7,7 @@ credentials refused (fix the key), unreachable (network / service down), not imp
 from __future__ import annotations
 
 import argparse
+import ssl
 import threading
 from typing import Any
 
@@ -26,6 +27,7 @@ from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.checks import type_problems
 from connector.posting.deposits import deposit_notice
+from connector.posting.era_automation import automation_warnings
 from connector.posting.era_office import EraChoices, office_settings
 from connector.redaction import Redactor
 from connector.sources.registry import build_sources
@@ -74,10 +76,36 @@ def handle(args: argparse.Namespace) -> int:
     failed = 0
     for practice in loaded.settings.practices:
         for target, outcome in check_practice(practice, loaded, redactor):
-            ok = outcome.startswith("ok")
+            ok = outcome.startswith(("ok", "warning"))  # a warning does not fail the check
             failed += not ok
             print(f"{practice.id:<20} {target:<8} {redactor.scrub_text(outcome)}")
+    for target, outcome in check_services(loaded):
+        failed += not outcome.startswith("ok")
+        print(f"{'(all practices)':<20} {target:<8} {redactor.scrub_text(outcome)}")
     return 1 if failed else 0
+
+
+def check_services(loaded: LoadedConfig) -> list[tuple[str, str]]:
+    """The console's TLS files and the alerts' mail server, when configured."""
+    results = []
+    tls = loaded.settings.console.tls
+    if tls is not None:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                tls.cert_file, tls.key_file
+            )
+            results.append(("console", f"ok: TLS certificate {tls.cert_file} loads"))
+        except (OSError, ssl.SSLError) as exc:
+            results.append(("console", f"FAILED: console.tls: {type(exc).__name__}: {exc}"))
+    alerts = loaded.settings.alerts
+    if alerts is not None and alerts.enabled:
+        from connector.alerts.mailer import SmtpMailer  # noqa: PLC0415 - only with alerts
+
+        try:
+            results.append(("alerts", f"ok: {SmtpMailer(alerts.smtp).check()}"))
+        except ConnectorError as exc:
+            results.append(("alerts", _failure(exc, "alerts.smtp")))
+    return results
 
 
 def check_practice(
@@ -96,6 +124,7 @@ def check_practice(
                 if practice.era is not None and practice.era.enabled
                 else []
             )
+            warnings = automation_warnings(practice, ledger)
         finally:
             ledger.close()
         results.append(("pms", f"ok: {info.vendor} {info.version or ''}".rstrip()))
@@ -107,6 +136,8 @@ def check_practice(
             results.append(("types", f"FAILED: configuration problem: {problem}"))
         if books is not None:
             results.append(("deposits", books))
+        for warning in warnings:
+            results.append(("era", f"warning: {warning}"))
     except ConnectorError as exc:
         results.append(("pms", _failure(exc, f"practices[{practice.id}].pms")))
     ctx = PollContext(

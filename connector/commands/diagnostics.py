@@ -21,6 +21,7 @@ from connector import __version__
 from connector.commands.common import runtime
 from connector.commands.status import collect
 from connector.config.types import SecretRef
+from connector.private_files import open_private
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,7 +78,8 @@ def handle(args: argparse.Namespace) -> int:
         rt.store.close()
     text = rt.redactor.scrub_text(json.dumps(bundle, indent=2, sort_keys=True, default=str))
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        with open_private(Path(args.output), "w", encoding="utf-8") as out:
+            out.write(text + "\n")
         print(f"wrote {args.output}")
     else:
         print(text)

@@ -13,6 +13,7 @@ from connector.commands.common import runtime
 from connector.commands.review import say
 from connector.domain import ItemKind
 from connector.errors import PermanentError
+from connector.posting import hand_entry
 from connector.posting.planner import PATIENT_OVERRIDE
 from connector.posting.reasons import describe
 from connector.store import StateStore
@@ -28,10 +29,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="for a patient payment: post it to this PMS patient id (when the payment's "
         "metadata named no patient, or the wrong one)",
     )
+    parser.add_argument(
+        "--post-anyway",
+        action="store_true",
+        help="for a possible_hand_entry review: the PMS payment found is another payment; "
+        "post this one without that check",
+    )
     parser.set_defaults(handler=handle)
 
 
-def _set_patient(store: StateStore, item_id: int, patient_id: str) -> None:
+def set_patient(store: StateStore, item_id: int, patient_id: str) -> None:
     """Remember the staff-chosen patient on the item (the change is kept in its history)."""
     item = store.get_item(item_id)
     if item is None or item.kind is not ItemKind.PATIENT_PAYMENT:
@@ -49,8 +56,11 @@ def handle(args: argparse.Namespace) -> int:
         if entry is None:
             raise PermanentError(f"no review with id {args.review_id}", code="review_not_found")
         if args.patient is not None:
-            _set_patient(rt.store, entry.item_id, args.patient)
-        item = rt.store.retry_review(entry.id)
+            set_patient(rt.store, entry.item_id, args.patient)
+        if args.post_anyway:
+            item = hand_entry.post_anyway(rt.store, entry.id)
+        else:
+            item = rt.store.retry_review(entry.id)
     finally:
         rt.store.close()
     say(

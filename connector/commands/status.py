@@ -9,8 +9,11 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from connector.clock import Clock
 from connector.commands.common import runtime
+from connector.config import PracticeSettings
 from connector.domain import Item, ItemStatus
+from connector.posting_state import posting_state
 
 SHOWN = 20
 """Dead or failed items listed per practice in the text output (``--json`` lists all)."""
@@ -44,6 +47,8 @@ def collect(rt: Any) -> dict[str, Any]:
             "lease_owner": lease_owner.get(pid),
             "dead_items": [_stuck(i) for i in stuck[ItemStatus.DEAD].get(pid, [])],
             "failed_items": [_stuck(i) for i in stuck[ItemStatus.FAILED].get(pid, [])],
+            "posting": posting_state(rt.store, pid, polls, counts.get(pid, {})).to_json(),
+            "stripe_window": _stripe_window(rt, practice, rt.clock),
             "polls": {
                 p.source: {
                     "last_ok_at": _iso(p.last_ok_at),
@@ -59,6 +64,37 @@ def collect(rt: Any) -> dict[str, Any]:
             },
         }
     return {"practices": practices}
+
+
+def _stripe_window(rt: Any, practice: PracticeSettings, clock: Clock) -> dict[str, Any] | None:
+    """The payouts the practice's next Stripe poll reads (None without Stripe)."""
+    if practice.payments is None or not practice.payments.enabled:
+        return None
+    from connector.sources.stripe.window import window_of  # noqa: PLC0415 - Stripe practices only
+
+    window = window_of(practice.payments.stripe, rt.store.get_cursor(practice.id, "stripe"),
+                       clock.now())  # fmt: skip
+    return {**window.fields(), "words": window.words()}
+
+
+def _posting_words(doc: dict[str, Any]) -> str:
+    """The ``posting`` block of the status document in one line (see connector/posting_state)."""
+    if doc["state"] == "ok" and not doc["dead_items"]:
+        return f"ok (last successful run {doc['last_ok_at'] or 'never'})"
+    parts = []
+    if doc["job_failures"]:
+        after = doc["last_ok_at"]
+        streak = f"since its last success at {after}" if after else "and never succeeded"
+        parts.append(f"FAILING: {doc['job_failures']} runs in a row failed {streak}")
+    if doc["failing_items"]:
+        parts.append(f"{doc['failing_items']} items failing since {doc['failing_since']}, "
+                     "retried automatically")  # fmt: skip
+    if doc["dead_items"]:
+        parts.append(f"{doc['dead_items']} dead items (given up: fix, then `connector requeue`)")
+    if doc["last_error_code"] and doc["state"] == "failing":
+        parts.append(f"last error [{doc['last_error_code']}] {doc['last_error'] or ''}"
+                     f" at {doc['last_error_at']}")  # fmt: skip
+    return "; ".join(parts)
 
 
 def _by_practice(items: list[Item]) -> dict[str, list[Item]]:
@@ -101,6 +137,10 @@ def handle(args: argparse.Namespace) -> int:
         print(f"  items: {counts or 'none'}   open reviews: {info['open_reviews']}")
         if info["lease_owner"]:
             print(f"  worked by: {info['lease_owner']}")
+        posting = info["posting"]
+        print(f"  posting: {_posting_words(posting)}")
+        if info["stripe_window"]:
+            print(f"  stripe window: {info['stripe_window']['words']}")
         if not info["polls"]:
             print("  polls: none yet")
         for source, poll in sorted(info["polls"].items()):

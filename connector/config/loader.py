@@ -69,6 +69,8 @@ def load_config(
         raise ConfigError(f"{file}: cannot read configuration: {exc.strerror}") from exc
     try:
         data, lines = _parse_yaml(text)
+    except _YamlRefused as exc:
+        raise ConfigError(f"{file}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -91,6 +93,12 @@ def load_config(
                 ref.resolve(env)
             except SecretNotFound as exc:
                 problems.append(f"{_with_line(yaml_path, lines)}: {exc.message}")
+            secret_file = getattr(ref, "file", None)
+            if secret_file is not None and world_readable(Path(secret_file)):
+                warnings.append(
+                    f"{yaml_path}: the secret file {secret_file} can be read by other users; "
+                    "chmod 600 it (readable by the service user only)"
+                )
             if ref.value is not None and world_readable(file):
                 warnings.append(
                     f"{yaml_path}: a secret is written in {file}, which other users can read; "
@@ -181,13 +189,77 @@ def _with_line(path: str, lines: dict[str, int]) -> str:
     return path
 
 
+MAX_EXPANDED_NODES = 50_000
+"""More values than any real configuration has; a file whose aliases expand beyond this (an
+"alias bomb": a few hundred bytes that expand to billions of values) is refused at once."""
+
+
+class _YamlRefused(Exception):
+    """The YAML is valid but refused (too large once expanded, or a key given twice)."""
+
+
 def _parse_yaml(text: str) -> tuple[Any, dict[str, int]]:
-    """Parse YAML and remember the line of every mapping key and list entry."""
+    """Parse YAML and remember the line of every mapping key and list entry.
+
+    Raises:
+        yaml.YAMLError: not YAML. _YamlRefused: aliases expand too far, or a mapping has the
+            same key twice (YAML says keys are unique; PyYAML would keep the last silently).
+    """
     node = yaml.compose(text, Loader=yaml.SafeLoader)
     lines: dict[str, int] = {}
     if node is not None:
+        size = _expanded_size(node, {})
+        if size > MAX_EXPANDED_NODES:
+            raise _YamlRefused(
+                f"the file expands to more than {MAX_EXPANDED_NODES:,} values through its "
+                "anchors and aliases (&name / *name); write the settings out instead"
+            )
+        _refuse_duplicate_keys(node, set())
         _collect_lines(node, "", lines)
     return yaml.safe_load(text), lines
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values ``node`` stands for once every alias is expanded (linear time: each
+    distinct node is sized once, an alias reuses its anchor's size)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    memo[id(node)] = MAX_EXPANDED_NODES + 1  # a cycle counts as too large
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            size += _expanded_size(key_node, memo) + _expanded_size(value_node, memo)
+            if size > MAX_EXPANDED_NODES:
+                break
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            size += _expanded_size(item, memo)
+            if size > MAX_EXPANDED_NODES:
+                break
+    memo[id(node)] = size
+    return size
+
+
+def _refuse_duplicate_keys(node: yaml.Node, seen: set[int]) -> None:
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                line = key_node.start_mark.line + 1
+                if key_node.value in first:
+                    raise _YamlRefused(
+                        f"line {line}: '{key_node.value}' is given twice in the same section "
+                        f"(first at line {first[key_node.value]}); keep one"
+                    )
+                first[key_node.value] = line
+            _refuse_duplicate_keys(value_node, seen)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item, seen)
 
 
 def _collect_lines(node: yaml.Node, path: str, lines: dict[str, int]) -> None:

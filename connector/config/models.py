@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from connector.config.console import AlertsSettings, ConsoleSettings
 from connector.config.pms import PmsSettings
 from connector.config.sources import EraSettings, PaymentsSettings
 from connector.config.types import Duration
@@ -74,6 +76,13 @@ class PostingSettings(_Strict):
     max_attempts: int = Field(default=8, ge=1, le=100)
     retry_backoff: Duration = Field(default="1m", validate_default=True)
     retry_backoff_max: Duration = Field(default="6h", validate_default=True)
+    outcome_unknown_wait: Duration = Field(
+        default="5m",
+        validate_default=True,
+        description="after a PMS write got no answer (timeout), how long to wait before "
+        "looking for it again and, only if it is still absent, sending it again; must be "
+        "longer than every PMS API timeout",
+    )
 
 
 class HealthSettings(_Strict):
@@ -82,6 +91,11 @@ class HealthSettings(_Strict):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=9108, ge=1, le=65535)
+    failing_after: Duration | None = Field(
+        default="30m", validate_default=True,
+        description="/healthz turns unhealthy when a practice's posting (the job, or items "
+        "waiting for a retry) has been failing longer than this; null: never for that reason",
+    )  # fmt: skip
 
 
 class PracticeSettings(_Strict):
@@ -91,9 +105,36 @@ class PracticeSettings(_Strict):
     name: str | None = None
     enabled: bool = True
     timezone: str = "UTC"
+    currency: str = Field(
+        default="usd",
+        description="ISO 4217 code of the practice's money (e.g. usd, cad); payments in any "
+        "other currency go to review as currency_mismatch",
+    )
+    max_payment: Decimal = Field(
+        default=Decimal("50000.00"),
+        gt=0,
+        description="a payment, refund or insurance claim payment larger than this (in the "
+        "practice's currency) is never posted automatically: it goes to review as "
+        "amount_above_limit",
+    )
     pms: PmsSettings
     payments: PaymentsSettings | None = None
     era: EraSettings | None = None
+
+    @field_validator("max_payment", mode="before")
+    @classmethod
+    def _money_ceiling(cls, value: Any) -> Any:
+        if isinstance(value, float):  # YAML 50000.00 is a float: read its text exactly
+            return Decimal(str(value))
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        code = value.strip().lower()
+        if len(code) != 3 or not code.isascii() or not code.isalpha():
+            raise ValueError("expected a three-letter ISO 4217 currency code, e.g. usd")
+        return code
 
     @field_validator("timezone")
     @classmethod
@@ -125,7 +166,23 @@ class ConnectorSettings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
     posting: PostingSettings = PostingSettings()
     health: HealthSettings = HealthSettings()
+    console: ConsoleSettings = ConsoleSettings()
+    alerts: AlertsSettings | None = None
     practices: list[PracticeSettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _outcome_wait_outlasts_api_timeouts(self) -> ConnectorSettings:
+        wait = self.posting.outcome_unknown_wait
+        for practice in self.practices:
+            api = getattr(practice.pms, "api", None)
+            timeout = getattr(api, "timeout", None)
+            if isinstance(timeout, dt.timedelta) and wait <= timeout:
+                raise ValueError(
+                    f"posting.outcome_unknown_wait ({wait}) must be longer than practice "
+                    f"{practice.id!r} pms.api.timeout ({timeout}): a write that timed out may "
+                    "still be committed by the PMS until then (twice the timeout or more is safe)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _unique_practice_ids(self) -> ConnectorSettings:
@@ -134,6 +191,10 @@ class ConnectorSettings(BaseSettings):
             if practice.id in seen:
                 raise ValueError(f"practice id {practice.id!r} is used twice")
             seen.add(practice.id)
+        if self.alerts is not None:
+            unknown = sorted(set(self.alerts.practice_to) - seen)
+            if unknown:
+                raise ValueError(f"alerts.practice_to names unknown practices: {unknown}")
         return self
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -35,15 +36,26 @@ class StripeSettings(_Strict):
         default=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$",
         description="a metadata value that does not match is malformed (goes to review)",
     )
+    start: dt.date | None = Field(
+        default=None,
+        description="first run only: read paid payouts that arrived on or after this date "
+        "(without it the first poll reads the last `lookback` only)",
+    )
     lookback: Duration = Field(default="3d", validate_default=True)
     failed_payout_lookback: Duration = Field(
-        default="10d", validate_default=True,
+        default="10d",
+        validate_default=True,
         description="how far back to look for paid payouts that later failed",
     )
     settle_delay: Duration = Field(default="0d", validate_default=True)
     requests_per_second: float = Field(default=20.0, gt=0, le=100)
     timeout: Duration = Field(default="30s", validate_default=True)
     max_attempts: int = Field(default=5, ge=1, le=20)
+    rate_limit_wait: Duration = Field(
+        default="2m", validate_default=True,
+        description="longest total wait on Stripe rate limits (429) in one poll; then the poll "
+        "stops keeping its place and the next one resumes",
+    )  # fmt: skip
 
     @field_validator("patient_id_pattern")
     @classmethod
@@ -69,6 +81,11 @@ class WritebackSettings(_Strict):
     note_template: str = (
         "Online payment of {amount} received {date} {time} (ref {reference}) posted by connector"
     )
+    hand_entry_window: Duration = Field(
+        default="3d", validate_default=True,
+        description="before writing a payment, look this far either side of the day the "
+        "patient paid for a payment of the same amount staff entered by hand (0d: never)",
+    )  # fmt: skip
     refund_adjustment_type: str | None = Field(
         default=None, description="debit adjustment type for refunds (Dentrix/Eaglesoft)"
     )
@@ -158,6 +175,12 @@ class AutoPostRules(_Strict):
     )
     post_contracted_writeoffs: bool = True
     max_claim_amount: Money | None = None
+    primary_with_secondary: bool = Field(
+        default=True,
+        description="post a claim processed as primary (CLP02 1/19) onto the patient's primary "
+        "claim when the patient has another plan, then list the secondary claim to send "
+        "(secondary_claim_ready); false: such claims go to review (multiple_plans)",
+    )
 
 
 DEFAULT_PLB_RULES: dict[str, Literal["post", "review"]] = {

@@ -11,7 +11,7 @@ decision (:mod:`connector.posting.era_rules`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,16 +41,23 @@ from connector.posting.era_payload import (
     DENIED,
     NOT_OUR_CLAIM,
     PREDETERMINATION,
+    PRIMARY,
     PRIMARY_FORWARDED,
     PROCESSED,
     REVERSAL,
     EraClaim,
     parse_claim,
 )
+from connector.posting.era_pms_posted import differences
 from connector.posting.era_rules import decide, rules_for
-from connector.posting.outcomes import Defer, Ignore, Outcome, Planned
+from connector.posting.era_secondary import DECISION_KEY, primary_with_secondary, secondary_payload
+from connector.posting.outcomes import Defer, Ignore, Outcome, Planned, PostedByPms
 from connector.posting.reasons import review
 
+FEE = (
+    "the PMS keeps no insurance estimate the connector can read for these procedures, so "
+    "what insurance was expected to pay is their fee (paid-at-least rules are stricter)"
+)
 MATCH_IDENTIFIER, MATCH_PAYER_CONTROL, MATCH_SERVICE = (
     "claim_identifier",
     "payer_claim_control",
@@ -137,6 +144,8 @@ class _Claim:
         if self._choices is None:
             self._choices = EraChoices(self.settings, office_settings(self.ledger))
         return self._choices
+    siblings: Callable[[], Sequence[Item]] = tuple
+    """The other items of the claim's remittance (read only when needed)."""
 
     def done(self, outcome: Outcome) -> Planned:
         """The outcome with the decision record."""
@@ -276,11 +285,29 @@ class _Claim:
         matches, amounts, payments = core
         already_paid = total(line.paid for line in record.lines)
         if record.received and already_paid != ZERO:
-            return self.reviewed("claim_already_received", already_paid=already_paid)
+            pending = self.pending_reversal()
+            if pending is not None:  # the correction waits for the reversal before it
+                self.decision["waiting_for"] = pending
+                return self.done(
+                    Defer("waiting_for_reversal", "the reversal before it is not posted yet")
+                )
+            different = differences(record, payments)
+            self.decision["pms_compared"] = different or "the same"
+            ours = "abandoned" in self.item.progress  # our own write stopped part way
+            if not different and not ours:
+                return self.done(PostedByPms(
+                    {"claim_id": record.claim_id, "posted_by_pms": True},
+                    f"claim {record.claim_id} already received in the PMS with exactly what the "
+                    "ERA pays"))  # fmt: skip
+            return self.reviewed("claim_already_received", already_paid=already_paid,
+                                 differences="; ".join(different))  # fmt: skip
         balance = remaining_balance(matches, amounts)
         self.decision["balance_remaining"] = balance
+        rules, rules_from = rules_for(self.settings, claim.payer_id)
+        as_primary = primary_with_secondary(claim, record, allowed=rules.primary_with_secondary)
         if (
-            record.has_secondary_plan
+            not rules.primary_with_secondary
+            and record.has_secondary_plan
             and record.claim_type == "primary"
             and balance > ZERO
             and claim.status != PRIMARY_FORWARDED
@@ -294,10 +321,12 @@ class _Claim:
         if any(code in excluded for code in found):
             codes = ", ".join(c for c in found if c in excluded)
             return self.reviewed("carc_excluded", codes=codes, source=excluded_from)
-        rules, rules_from = rules_for(self.settings, claim.payer_id)
         rules, writeoffs_from = self.choices.rules(rules, claim.status)
         self.decision["writeoffs_from"] = writeoffs_from
         expected = max(total(line.expected_insurance - line.paid for line in record.lines), ZERO)
+        by_fee = [line.proc_ref for line in record.lines if line.expected_from == "fee"]
+        if by_fee:  # the executor logs it; history and review details keep it
+            self.decision["expected_from"] = {"source": "fee", "procedures": by_fee, "why": FEE}
         auto = decide(
             rules,
             plan_count=record.plan_count,
@@ -306,11 +335,31 @@ class _Claim:
             writeoff=total(a.writeoff for a in amounts),
             payer_id=claim.payer_id,
             rules_from=rules_from,
+            primary_with_secondary=as_primary,
         )
         self.decision["auto_post"] = auto.as_dict()
         if not auto.post:
             return self.done(auto.review(**self.info))
+        # posted as the primary payment: the secondary claim to send is recorded once the
+        # payment is in the PMS (connector.posting.executor); None says "none to send"
+        self.decision[DECISION_KEY] = (
+            secondary_payload(claim, record, matches, amounts) if as_primary else None
+        )
         return self.plan(record, payments)
+
+    def pending_reversal(self) -> str | None:
+        """The key of a reversal (22) of this claim in the same remittance that is still
+        waiting to post (received or failed): a correction waits for it."""
+        for other in self.siblings():
+            if (
+                other.kind is ItemKind.ERA_CLAIM
+                and other.id != self.item.id
+                and other.payload.get("status") == REVERSAL
+                and other.payload.get("patient_control") == self.claim.patient_control
+                and other.status in (ItemStatus.RECEIVED, ItemStatus.FAILED)
+            ):
+                return other.key
+        return None
 
     def reversal(self) -> Planned:
         """CLP02 = 22: undo the connector's own posting of this claim, or send it to a person."""
@@ -336,7 +385,21 @@ class _Claim:
                 else f"the original is {originals[-1].status.value}, not posted by the connector"
             )
             return self.reviewed("reversal_of_manual_post", why=why)
-        self.decision["reverses"] = posted[-1].key
+        target = posted[-1]
+        already = [
+            i.key
+            for i in self.related
+            if i.kind is ItemKind.ERA_CLAIM
+            and i.id != self.item.id
+            and i.id > target.id
+            and i.status is ItemStatus.POSTED
+            and i.payload.get("status") == REVERSAL
+            and i.payload.get("patient_control") == claim.patient_control
+        ]
+        if already:  # never a second reversal of one posting (a re-sent file, new keys)
+            self.decision["reversed_by"] = already
+            return self.reviewed("reversal_already_posted", reversed_by=", ".join(already))
+        self.decision["reverses"] = target.key
         rules, rules_from = rules_for(self.settings, claim.payer_id)
         if not rules.enabled:
             scope = "" if rules_from == "practice" else f" for payer {claim.payer_id}"
@@ -350,6 +413,37 @@ class _Claim:
         return self.plan(record, core[2])
 
 
+def secondary_of_posted(
+    item: Item, settings: AutoPostSettings, ledger: Ledger
+) -> dict[str, Any] | None:
+    """The secondary claim a claim the connector already posted leaves (the
+    :mod:`~connector.posting.era_secondary` payload), worked out again from the item and the PMS
+    when the decision saved with the posting is gone (a lost or restored state store, then a
+    replay that finds the payment in the PMS). None when the claim leaves none, or the PMS
+    claim cannot be told apart any more.
+
+    Raises:
+        DataError: the payload is unusable. TransientError: from the ledger reads.
+    """
+    claim = parse_claim(item)
+    if claim.status != PRIMARY:  # only a claim processed as primary (1) leaves one
+        return None
+    if claim.payment_date is None:
+        claim = replace(claim, payment_date=item.created_at.date())
+    job = _Claim(item, claim, settings, ledger, None, (), info=claim.summary())
+    record = job.matched_claim()
+    if isinstance(record, Planned):
+        return None
+    rules, _scope = rules_for(settings, claim.payer_id)
+    if not primary_with_secondary(claim, record, allowed=rules.primary_with_secondary):
+        return None
+    core = job.money_lines(record)
+    if isinstance(core, Planned):
+        return None
+    matches, amounts, _payments = core
+    return secondary_payload(claim, record, matches, amounts)
+
+
 def plan_claim(
     item: Item,
     settings: AutoPostSettings,
@@ -357,6 +451,7 @@ def plan_claim(
     *,
     remittance: Item | None,
     related: Sequence[Item],
+    siblings: Callable[[], Sequence[Item]] = tuple,
 ) -> Planned:
     """Plan one ``era_claim`` item.
 
@@ -366,6 +461,8 @@ def plan_claim(
         ledger: read-only use: claims and insurance payment types.
         remittance: the claim's ``era_remittance`` item (for the check amount), if recorded.
         related: items whose ``related_key`` is this claim's CLP07 (earlier postings of it).
+        siblings: the items of the same remittance, read only when a processed claim finds its
+            PMS claim already paid (a correction waits for a reversal still to post).
 
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
@@ -373,7 +470,9 @@ def plan_claim(
     claim = parse_claim(item)
     if claim.payment_date is None:  # BPR16 missing: the day the remittance was recorded
         claim = replace(claim, payment_date=item.created_at.date())
-    job = _Claim(item, claim, settings, ledger, remittance, related, info=claim.summary())
+    job = _Claim(
+        item, claim, settings, ledger, remittance, related, info=claim.summary(), siblings=siblings
+    )
     job.decision["claim"] = job.info
     if claim.test:
         return job.done(Ignore("test_file"))

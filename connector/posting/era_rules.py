@@ -2,7 +2,9 @@
 
 A claim is posted automatically only when **all** of these hold, checked in this order:
 
-1. the patient has exactly **one** insurance plan (else ``multiple_plans``);
+1. the patient has exactly **one** insurance plan, or the claim may post as the primary
+   payment of a patient with another plan (``primary_with_secondary``, decided in
+   :mod:`connector.posting.era_secondary`) (else ``multiple_plans``);
 2. auto-posting is **enabled** (else ``auto_post_disabled``);
 3. the payment is at least ``min_paid_percent_of_expected`` % of what the PMS expected
    insurance to pay (else ``paid_below_threshold``);
@@ -107,6 +109,7 @@ def decide(
     writeoff: Decimal,
     payer_id: str | None = None,
     rules_from: str = "practice",
+    primary_with_secondary: bool = False,
 ) -> AutoPostDecision:
     """Apply the criteria to one claim.
 
@@ -118,10 +121,13 @@ def decide(
         writeoff: the contractual write-off (CAS group CO, plus mapped adjustments).
         payer_id: for the record.
         rules_from: ``practice`` or ``payer:<id>``, for the record.
+        primary_with_secondary: the claim qualifies as the primary payment of a patient with
+            another plan (the setting is on, processed as primary, the PMS's primary claim):
+            more than one plan does not stop it.
     """
     minimum = rules.min_paid_percent_of_expected
     checks = {
-        "multiple_plans": plan_count == 1,
+        "multiple_plans": plan_count == 1 or primary_with_secondary,
         "auto_post_disabled": rules.enabled,
         "paid_below_threshold": paid * 100 >= minimum * expected,
         "writeoffs_disabled": rules.post_contracted_writeoffs or writeoff == ZERO,
@@ -132,6 +138,7 @@ def decide(
         "payer_id": payer_id,
         "rules_from": rules_from,
         "plan_count": plan_count,
+        "primary_with_secondary": primary_with_secondary,
         "enabled": rules.enabled,
         "expected": expected,
         "paid": paid,

@@ -39,10 +39,28 @@ from connector.domain import (
 )
 from connector.errors import DataError, PermanentError, TransientError
 from connector.faults import kill_point
+from connector.posting.era_claims import secondary_of_posted
+from connector.posting.era_secondary import DECISION_KEY as SECONDARY_KEY
+from connector.posting.era_secondary import SUFFIX as SECONDARY_SUFFIX
+from connector.posting.era_secondary import secondary_item
 from connector.posting.journal import StoreJournal, insurance_plan_from, save_plan
-from connector.posting.outcomes import Defer, DeriveItems, Ignore, NetReversal, Outcome, Planned
+from connector.posting.outcomes import (
+    Defer,
+    DeriveItems,
+    Ignore,
+    NetReversal,
+    Outcome,
+    Planned,
+    PostedByPms,
+)
 from connector.posting.patient_payments import patient_note
-from connector.posting.planner import NEVER_WRITTEN, PATIENT_OVERRIDE, plan_item, writeback_of
+from connector.posting.planner import (
+    NEVER_WRITTEN,
+    PATIENT_OVERRIDE,
+    auto_post_of,
+    plan_item,
+    writeback_of,
+)
 from connector.posting.reasons import REASONS, review
 from connector.store import StateStore
 
@@ -54,6 +72,10 @@ POSTED, REVIEW, IGNORED, ALREADY, DEFERRED = (
     "deferred",
 )
 _NOTE_KINDS = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON})
+REVERSED_NOTE = (
+    "the payer reversed the primary payment this secondary claim is based on; use the "
+    "corrected claim's amounts (its own secondary_claim_ready review) instead"
+)
 
 
 def summary(outcome: Outcome) -> dict[str, Any]:
@@ -90,6 +112,24 @@ def data_review(exc: DataError, scrub: Callable[[str], str] = str) -> ReviewDeci
     if exc.code in REASONS:
         return ReviewDecision(exc.code, message, {"error_code": exc.code, **exc.context})
     return review("pms_rejected", error=message, error_code=exc.code, **exc.context)
+
+
+def duplicate_review(item: Item, entry: PostedEntry) -> ReviewDecision:
+    """The ``duplicate_in_pms`` review for an item whose marker is on several PMS entries."""
+    rows = [entry.pms_ids, *entry.duplicates]
+    keep = ", ".join(f"{k} {v}" for k, v in entry.pms_ids.items() if not isinstance(v, list))
+    shown = "; ".join(
+        ", ".join(f"{k} {v}" for k, v in row.items() if not isinstance(v, list)) for row in rows
+    )
+    return review(
+        "duplicate_in_pms",
+        key=item.key,
+        amount=item.amount,
+        copies=len(rows),
+        rows=shown,
+        keep=keep or "the first",
+        entries=rows,
+    )
 
 
 def posting_patient(item: Item) -> str | None:
@@ -140,6 +180,8 @@ class ItemPoster:
         """
         if item.kind not in NEVER_WRITTEN:
             existing = self.ledger.find_posting(item.key, patient_id=posting_patient(item))
+            if existing is not None and existing.duplicates:
+                return self._duplicated(item, existing)
             if existing is not None:
                 return self._already(item, existing)
         saved = item.progress.get("plan")
@@ -160,6 +202,14 @@ class ItemPoster:
     # -- outcomes -------------------------------------------------------------------------------
     def _execute(self, item: Item, planned: Planned) -> str:
         outcome = planned.outcome
+        fallback = planned.decision.get("expected_from")
+        if isinstance(fallback, dict):
+            self.log.info(
+                "posting.expected_from_fee",
+                item_id=item.id,
+                procedures=fallback.get("procedures"),
+                reason=fallback.get("why"),
+            )
         if isinstance(outcome, ReviewDecision):
             self.to_review(item, outcome, planned.decision)
             return REVIEW
@@ -173,6 +223,11 @@ class ItemPoster:
             return self._net(item, outcome, planned.decision)
         if isinstance(outcome, DeriveItems):
             return self._derive(item, outcome, planned.decision)
+        if isinstance(outcome, PostedByPms):
+            detail = {"posted_by": "pms", "summary": outcome.summary, "decision": planned.decision}
+            self.store.mark_posted(item.id, outcome.pms_ids, detail)
+            self.log.info("posting.posted_by_pms", item_id=item.id, pms_ids=outcome.pms_ids)
+            return ALREADY
         return self._write(item, outcome, planned.decision)
 
     def to_review(self, item: Item, decision: ReviewDecision, inputs: dict[str, Any]) -> int:
@@ -227,6 +282,8 @@ class ItemPoster:
         }
         if isinstance(plan, PatientPaymentPlan):
             detail["note"] = self._note(item, plan.patient_id, journal)
+        if isinstance(plan, InsurancePaymentPlan):
+            self._secondary(item, inputs)
         kill_point("posting.before_store_update")
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info(
@@ -250,9 +307,31 @@ class ItemPoster:
             patient_id = entry.pms_ids.get("patient_id") or item.payload.get("patient_ref")
             if patient_id:
                 detail["note"] = self._note(item, str(patient_id), StoreJournal(self.store, item))
+        if item.kind is ItemKind.ERA_CLAIM:
+            decision = dict(item.progress.get("decision") or {})
+            if SECONDARY_KEY not in decision:  # saved decision gone (state store lost): redo it
+                decision[SECONDARY_KEY] = secondary_of_posted(
+                    item, auto_post_of(self.practice), self.ledger
+                )
+            self._secondary(item, decision)
         self.store.mark_posted(item.id, entry.pms_ids, detail)
         self.log.info("posting.already_posted", item_id=item.id, pms_ids=entry.pms_ids)
         return ALREADY
+
+    def _duplicated(self, item: Item, entry: PostedEntry) -> str:
+        """The key is on more than one PMS entry: a person decides, nothing more is written."""
+        decision = duplicate_review(item, entry)
+        if self.dry_run:
+            self.log.info("posting.review", item_id=item.id, reason=decision.reason, dry_run=True)
+            return REVIEW
+        self.log.error(
+            "posting.duplicate_in_pms",
+            item_id=item.id,
+            pms_ids=entry.pms_ids,
+            duplicates=_safe({"rows": list(entry.duplicates)})["rows"],
+        )
+        self.to_review(item, decision, {})
+        return REVIEW
 
     def _note(self, item: Item, patient_id: str, journal: StoreJournal) -> dict[str, Any] | None:
         """Add the patient note once (its own journal step); a permanent failure is recorded,
@@ -271,6 +350,30 @@ class ItemPoster:
             return {"error_code": exc.code}
         journal.record("note", ids)
         return ids
+
+    def _secondary(self, item: Item, decision: dict[str, Any]) -> None:
+        """Record the secondary claim a primary payment leaves (once: its key is derived from
+        the claim's), before the claim is marked posted, so a crash in between records it on
+        the retry that finds the payment in the PMS; it is reviewed in this run. A reversal of
+        such a primary payment notes on that secondary claim's history that it was reversed."""
+        reversed_key = decision.get("reverses")
+        if isinstance(reversed_key, str):
+            earlier = self.store.find_item(self.practice.id, f"{reversed_key}{SECONDARY_SUFFIX}")
+            if earlier is not None and not any(
+                h.event == "secondary.reversed" and h.detail.get("reversal") == item.key
+                for h in self.store.history(earlier.id)
+            ):
+                note = {"reversal": item.key, "note": REVERSED_NOTE}
+                self.store.add_history(earlier.id, self.practice.id, "secondary.reversed", note)
+        new = secondary_item(item, decision)
+        if new is None:
+            return
+        result = self.store.record(self.practice.id, item.source, [new])
+        for key in result.new_keys:
+            found = self.store.find_item(self.practice.id, key)
+            if found is not None:
+                self.derived.append(found)
+        self.log.info("posting.secondary_claim", item_id=item.id, new=len(result.new_keys))
 
     def _net(self, item: Item, outcome: NetReversal, inputs: dict[str, Any]) -> str:
         review_id = self.to_review(item, outcome.review, inputs)
@@ -334,6 +437,9 @@ class ItemPoster:
         if isinstance(outcome, Defer):
             self.log.info("posting.deferred", **base, code=outcome.code)
             return DEFERRED
+        if isinstance(outcome, PostedByPms):
+            self.log.info("posting.posted_by_pms", **base, pms_ids=outcome.pms_ids)
+            return ALREADY
         if isinstance(outcome, DeriveItems):
             for new in outcome.items:
                 shown = {**base, "key": new.key, "kind": new.kind.value, "amount": str(new.amount)}
@@ -343,4 +449,6 @@ class ItemPoster:
         self.log.info(
             "posting.planned", **base, plan=summary(outcome), decision=_safe(planned.decision)
         )
+        if isinstance(outcome, InsurancePaymentPlan) and secondary_item(item, planned.decision):
+            self.log.info("posting.review", **base, reason="secondary_claim_ready")
         return POSTED

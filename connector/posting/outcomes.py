@@ -58,8 +58,17 @@ class DeriveItems:
     then: Ignore
 
 
+@dataclass(frozen=True)
+class PostedByPms:
+    """The PMS already shows exactly what this item pays (it posted the ERA itself, or staff
+    did): record it as posted by the PMS, pointing at ``pms_ids``; nothing is written."""
+
+    pms_ids: dict[str, Any]
+    summary: str
+
+
 Plan = PatientPaymentPlan | ReversalPlan | InsurancePaymentPlan | DepositPlan
-Outcome = Plan | ReviewDecision | Ignore | Defer | NetReversal | DeriveItems
+Outcome = Plan | ReviewDecision | Ignore | Defer | NetReversal | DeriveItems | PostedByPms
 
 
 @dataclass(frozen=True)

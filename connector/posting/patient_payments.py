@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from adapters.base import Ledger, PatientStatus, marker_for
+from adapters.base import Ledger, PatientRecord, PatientStatus, PmsPayment, marker_for
 from connector.config import WritebackSettings
 from connector.domain import AllocationMode, Item, PatientNote, PatientPaymentPlan, ReviewDecision
 from connector.money import ZERO
@@ -74,6 +74,22 @@ def _base(item: Item, patient_ref: str | None, tz: ZoneInfo) -> dict[str, Any]:
     }
 
 
+MAX_PATIENT_REF = 20
+"""Longest patient id any supported PMS has: Open Dental's PatNum is a BIGINT (19 digits);
+Dentrix and Eaglesoft ids are 32-bit integers."""
+
+
+def plausible_patient_ref(ref: str) -> bool:
+    """Whether ``ref`` can be a PMS patient id at all: 1–20 printable ASCII characters, no
+    whitespace anywhere (``" 12"`` is refused rather than guessed at)."""
+    return (
+        0 < len(ref) <= MAX_PATIENT_REF
+        and ref.isascii()
+        and ref.isprintable()
+        and not any(c.isspace() for c in ref)
+    )
+
+
 def plan_patient_payment(
     item: Item,
     writeback: WritebackSettings,
@@ -81,6 +97,7 @@ def plan_patient_payment(
     *,
     tz: ZoneInfo,
     patient_ref: str | None = None,
+    post_anyway: bool = False,
 ) -> PatientPaymentPlan | ReviewDecision:
     """Plan the write of one cleared payment (``patient_payment`` or a re-posted dispute win).
 
@@ -91,6 +108,7 @@ def plan_patient_payment(
         tz: the practice's time zone (payment date and the note's date and time).
         patient_ref: overrides the payload's ``patient_ref`` (a dispute win uses the original
             payment's patient).
+        post_anyway: staff said a payment found by the hand-entry check is another one.
 
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
@@ -103,6 +121,9 @@ def plan_patient_payment(
         return review("writeback_disabled", **base)
     if ref is None:
         return review("patient_not_found", **{**base, "patient_ref": "(none in the metadata)"})
+    if not plausible_patient_ref(ref):  # never handed to a PMS (a 40-digit id overflowed)
+        shown = ref if len(ref) <= MAX_PATIENT_REF else ref[:MAX_PATIENT_REF] + "…"
+        return review("patient_not_found", **{**base, "patient_ref": f"{shown!r} (not a PMS id)"})
     patient = ledger.find_patient(ref)
     if patient is None:
         return review("patient_not_found", **base)
@@ -113,6 +134,16 @@ def plan_patient_payment(
         return review(
             "payment_type_unknown", **base, category="payment", wanted=writeback.payment_type
         )
+    window = writeback.hand_entry_window
+    if not post_anyway and window > dt.timedelta(0):
+        found = hand_entry(ledger, patient, item.amount, base["date"], window)
+        if found is not None:
+            return review(
+                "possible_hand_entry", **base, pms_id=found.pms_id, pms_date=found.date,
+                pms_amount=found.amount, pms_patient=found.patient_id,
+                pms_type=found.payment_type or "no type",
+                entered_by=found.entered_by or "(not recorded by the PMS)",
+            )  # fmt: skip
     if writeback.allocation is AllocationMode.ALLOCATE_OLDEST_FIRST:
         splits = allocate_oldest_first(
             item.amount,
@@ -139,6 +170,16 @@ def plan_patient_payment(
         source_ref=base["reference"],
     )
     return book_fee(plan, item, writeback.fees, ledger)
+
+
+def hand_entry(
+    ledger: Ledger, patient: PatientRecord, amount: Decimal, day: dt.date, window: dt.timedelta
+) -> PmsPayment | None:
+    """A payment staff entered by hand that may be this one: same family, same amount, dated
+    within ``window`` of ``day``, without a connector marker (the closest in date first)."""
+    found = ledger.patient_payments(patient, day - window, day + window)
+    same = [p for p in found if not p.ours and p.amount == amount]
+    return min(same, key=lambda p: (abs((p.date - day).days), p.date), default=None)
 
 
 def patient_note(

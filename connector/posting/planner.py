@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from adapters.base import Ledger
 from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
-from connector.domain import Item, ItemKind
+from connector.domain import Item, ItemKind, ReviewDecision
+from connector.money import fmt_currency
 from connector.posting import fields
 from connector.posting.deposits import plan_deposit
 from connector.posting.era_claims import plan_claim
 from connector.posting.era_plb import plan_plb
 from connector.posting.era_remittance import plan_remittance
+from connector.posting.era_secondary import plan_secondary_claim
 from connector.posting.hand import resolved_by_hand
 from connector.posting.outcomes import Ignore, Planned
 from connector.posting.patient_payments import plan_patient_payment
@@ -23,6 +26,7 @@ REVERSALS = frozenset({ItemKind.REFUND, ItemKind.DISPUTE, ItemKind.ACH_RETURN})
 NEVER_WRITTEN = frozenset(
     {
         ItemKind.ERA_REMITTANCE,
+        ItemKind.ERA_SECONDARY,
         ItemKind.PAYOUT_FAILURE,
         ItemKind.PAYOUT_NOTICE,
         ItemKind.STRIPE_OTHER,
@@ -32,6 +36,8 @@ NEVER_WRITTEN = frozenset(
 
 
 PATIENT_OVERRIDE = "patient_override"
+POST_ANYWAY = "post_anyway"
+"""Item progress flag: staff said the PMS payment the hand-entry check found is another one."""
 
 
 def writeback_of(practice: PracticeSettings) -> WritebackSettings:
@@ -44,6 +50,42 @@ def auto_post_of(practice: PracticeSettings) -> AutoPostSettings:
     return practice.era.auto_post if practice.era else AutoPostSettings()
 
 
+PROCESSOR_MONEY = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON, *REVERSALS})
+"""Kinds written from a card processor's transaction, which names its currency."""
+
+
+def currency_mismatch(item: Item, practice_currency: str) -> ReviewDecision | None:
+    """``currency_mismatch`` when the item's currency is not the practice's (an item that
+    names no currency is taken to be in the practice's)."""
+    currency = item.payload.get("currency")
+    if currency is None or (isinstance(currency, str) and currency.lower() == practice_currency):
+        return None
+    shown_code = currency if isinstance(currency, str) else "?"
+    return review(
+        "currency_mismatch",
+        what=item.kind.value.replace("_", " "),
+        shown=fmt_currency(item.amount, shown_code),
+        amount=item.amount,
+        currency=shown_code.lower(),
+        practice_currency=practice_currency.upper(),
+        reference=fields.text(item.payload, "charge") or item.key,
+    )
+
+
+def above_limit(item: Item, limit: Decimal) -> ReviewDecision | None:
+    """``amount_above_limit`` when the item moves more money than the practice's ceiling
+    (either way: a payment or a reversal of it)."""
+    if abs(item.amount) <= limit:
+        return None
+    return review(
+        "amount_above_limit",
+        what=item.kind.value.replace("_", " "),
+        amount=item.amount,
+        limit=limit,
+        reference=fields.text(item.payload, "charge") or item.key,
+    )
+
+
 def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger: Ledger) -> Planned:
     """The outcome for ``item`` and the inputs behind it.
 
@@ -52,6 +94,14 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
     """
     tz = ZoneInfo(practice.timezone)
     kind = item.kind
+    if kind in PROCESSOR_MONEY:
+        wrong = currency_mismatch(item, practice.currency)
+        if wrong is not None:
+            return Planned(wrong)
+    if kind in PROCESSOR_MONEY or kind is ItemKind.ERA_CLAIM:
+        too_large = above_limit(item, practice.max_payment)
+        if too_large is not None:
+            return Planned(too_large)
     related = store.related_items(practice.id, item.related_key) if item.related_key else []
     if kind is ItemKind.PATIENT_PAYMENT:
         # staff may name the patient when the processor's metadata had none (`retry --patient`)
@@ -63,6 +113,7 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
                 ledger,
                 tz=tz,
                 patient_ref=str(override) if override else None,
+                post_anyway=bool(item.progress.get(POST_ANYWAY)),
             )
         )
     if kind in REVERSALS:
@@ -75,8 +126,14 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return Planned(plan_dispute_won(item, related, writeback_of(practice), ledger, tz=tz))
     if kind is ItemKind.ERA_CLAIM:
         remittance = store.find_item(practice.id, item.group_key) if item.group_key else None
+        group = item.group_key
         return plan_claim(
-            item, auto_post_of(practice), ledger, remittance=remittance, related=related
+            item,
+            auto_post_of(practice),
+            ledger,
+            remittance=remittance,
+            related=related,
+            siblings=lambda: store.group_items(practice.id, group) if group else [],
         )
     if kind is ItemKind.ERA_REMITTANCE:
         return plan_remittance(item)
@@ -86,6 +143,8 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return plan_plb(
             item, auto_post_of(practice), ledger, remittance=remittance, siblings=siblings
         )
+    if kind is ItemKind.ERA_SECONDARY:
+        return plan_secondary_claim(item)
     if kind is ItemKind.DEPOSIT:
         return plan_deposit(item, practice, store, ledger)
     payout = fields.text(item.payload, "payout") or item.group_key

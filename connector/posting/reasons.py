@@ -46,6 +46,31 @@ _ALL = (
         "Find who paid, then `connector retry ID --patient PMS_ID`, or post it by hand.",
     ),
     Reason(
+        "currency_mismatch",
+        "not in the practice's currency",
+        "{what} of {shown} ({reference}) is not in the practice's currency ({practice_currency}); "
+        "the connector posts only {practice_currency} amounts.",
+        "Enter it by hand at the amount that reached the bank (see the Stripe payout), then "
+        "resolve; or, if the practice's `currency` setting is wrong, correct it and retry.",
+    ),
+    Reason(
+        "amount_above_limit",
+        "amount above the practice's limit",
+        "{what} of {amount} ({reference}) is more than the practice's limit for one payment "
+        "({limit}); it is not posted automatically.",
+        "Check it is real (not a test or a typo); post it by hand, then resolve — or raise "
+        "`max_payment` for this practice and retry.",
+    ),
+    Reason(
+        "possible_hand_entry",
+        "maybe entered by hand already",
+        "Payment of {amount} ({reference}) for patient {patient_ref} on {date}: the PMS already "
+        "has a payment of {amount} for this family on {pms_date} ({pms_type}, PMS id {pms_id}, "
+        "entered by {entered_by}) that the connector did not write.",
+        "Same payment: `connector review link ID` (recorded as posted, pointing at that PMS "
+        "row; nothing written). A different payment: `connector retry ID --post-anyway`.",
+    ),
+    Reason(
         "patient_inactive",
         "patient inactive",
         "Payment of {amount} ({reference}) is for patient {patient_ref}, who is {status} in "
@@ -86,6 +111,15 @@ _ALL = (
         "Fix the data in the PMS (claim, procedure or patient changed), then retry.",
     ),
     Reason(
+        "duplicate_in_pms",
+        "written twice in the PMS",
+        "{key} ({amount}) is in the PMS {copies} times: {rows}. It was written more than once "
+        "(a write whose answer never came, or entries made outside the connector). Keep "
+        "{keep}.",
+        "Delete the extra entries in the PMS, keeping the one the message names, then retry: "
+        "the item is then recorded as posted.",
+    ),
+    Reason(
         "allocation_not_expressible",
         "the PMS cannot split it this way",
         "{message}",
@@ -120,8 +154,8 @@ _ALL = (
         "writeoff_reversal_unsupported",
         "write-off reversal must be entered by hand",
         "{message}",
-        "Reverse the claim payment and its write-off by hand in the PMS, then resolve.",
-        retry_helps=False,
+        "Create a '+' adjustment type named like 'Write-off Reversal' in the PMS and retry; or "
+        "reverse the claim payment and its write-off by hand in the PMS, then resolve.",
     ),
     # -- reversals and payouts --------------------------------------------------------------
     Reason(
@@ -173,6 +207,39 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "stripe_transaction_unrecognised",
+        "unrecognised Stripe transaction",
+        "Stripe transaction {txn} ({type}, {amount}) in payout {payout} is not a kind the "
+        "connector knows.",
+        "Look it up in the Stripe dashboard; post it by hand if it is a patient's money, then "
+        "resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "stripe_currency_unsupported",
+        "not in US dollars",
+        "Stripe transaction {txn} in payout {payout} is in {currency}, not USD.",
+        "Post it by hand in dollars as the bank received it, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "stripe_amount_unexpected",
+        "amount with the wrong sign",
+        "Stripe transaction {txn} ({type}, {amount}) in payout {payout} has the wrong sign for "
+        "its kind.",
+        "Check it in the Stripe dashboard and post it by hand, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
+        "connect_platform_reversal",
+        "Connect refund or dispute on the platform",
+        "A refund or dispute of destination charge {charge} was taken from the platform "
+        "account in payout {payout}; the payment belongs to connected account {owner_account}.",
+        "If the patient was refunded, reverse the payment by hand on the connected practice's "
+        "ledger (its Stripe account did not give the money back), then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "manual_payout_account",
         "manual payouts",
         "Payout {payout} of {amount} is a manual payout; Stripe cannot list the payments in it.",
@@ -206,9 +273,10 @@ _ALL = (
     Reason(
         "claim_already_received",
         "claim already received",
-        "Claim {patient_control} is already received in the PMS with {already_paid} paid; "
-        "posting {paid} again could count it twice.",
-        "Check the claim; post the difference by hand if it is a supplemental payment.",
+        "Claim {patient_control} is already received in the PMS with {already_paid} paid, not "
+        "exactly what the ERA pays ({paid}): {differences}.",
+        "Check the claim; post only the differences by hand (a claim the PMS shows exactly as "
+        "the ERA pays is recorded as posted by the PMS, without a review).",
     ),
     Reason(
         "adjustment_unmapped",
@@ -266,11 +334,32 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "reversal_already_posted",
+        "original already reversed",
+        "The payer reversed claim {patient_control} (payer claim {payer_claim_control}, "
+        "{paid}), but the connector already posted a reversal of that payment ({reversed_by}); "
+        "posting this one would take the money back twice.",
+        "Compare the two remittances (often the same file sent again with another date); if "
+        "the payer really reversed the claim twice, enter it by hand, then resolve.",
+        retry_helps=False,
+    ),
+    Reason(
         "secondary_claim_needed",
         "send the secondary claim",
         "Claim {patient_control} was paid {paid} and {balance} remains; the patient has "
         "another plan to bill.",
         "Post this payment and send the secondary claim.",
+        retry_helps=False,
+    ),
+    Reason(
+        "secondary_claim_ready",
+        "secondary claim ready to send",
+        "Claim {patient_control} was posted to PMS claim {claim_id} as paid by the primary "
+        "payer {payer_name} on {payment_date}: paid {paid}, written off {writeoff}, left to "
+        "the patient {patient_portion} (deductible {deductible}) of {charge} charged. The "
+        "patient has another plan: send the secondary claim.",
+        "Create and send the secondary claim in the PMS with the primary's payment, write-off "
+        "and patient amounts per procedure (listed in the details), then resolve.",
         retry_helps=False,
     ),
     Reason(

@@ -30,6 +30,21 @@ payload while everything else works). The job asks the PMS with a cheap read-onl
   above does not pick the same item forever). The probe only reads; the item is not retried
   within the run.
 
+A write whose outcome is unknown (:class:`~connector.errors.OutcomeUnknown`: the PMS got the
+request and never answered, and the row was not there when the adapter looked at once) is never
+sent again at once: the PMS may still be working on it and commit after our look. The item is
+marked ``failed`` with the code ``pms_write_outcome_unknown`` and a progress marker
+(``outcome_unknown``: since, look after, step); it is not picked again before
+``posting.outcome_unknown_wait`` (longer than any PMS API timeout) has passed, even by the
+outage probe or after a requeue. Then the usual look in the PMS comes first: the row is there →
+posted (``already_posted``); two rows carry its marker → review ``duplicate_in_pms``; still
+absent → sent again. Unknown outcomes are never dead-lettered (the next look is what settles
+them). If the PMS does not answer a read-only probe either, the run stops as in an outage.
+
+A dry run (``--dry-run``) writes nothing, but an unreachable PMS ends it the same way: the
+probe fails, the job raises :class:`PmsUnavailable` and ``connector status`` shows posting
+failing (instead of one ``posting.failed`` line per item and a job that looks fine).
+
 An unexpected exception (a bug) is logged with its traceback and counted as a transient
 failure of that item only, so one bad item cannot block the queue; it dies after the usual
 number of attempts.
@@ -49,6 +64,7 @@ from connector.errors import (
     AuthError,
     ConnectorError,
     DataError,
+    OutcomeUnknown,
     PermanentError,
     TransientError,
     error_code,
@@ -65,6 +81,19 @@ PMS_UNAVAILABLE = frozenset({"pms_db_unavailable", "pms_api_unavailable"})
 PMS_UP_NOTE = "the PMS answered other requests, so only this item's request fails"
 """Appended to the stored error of an item whose PMS_UNAVAILABLE failure was its own."""
 COUNTS = ("posted", "review", "ignored", "already_posted", "failed", "dead", "deferred")
+OUTCOME_UNKNOWN = "outcome_unknown"
+"""Progress key of an item whose last write got no answer: ``{since, look_after, step, code}``."""
+
+
+def look_after(item: Item) -> dt.datetime | None:
+    """When an item whose last write's outcome is unknown may be looked at again (else None)."""
+    marker = item.progress.get(OUTCOME_UNKNOWN)
+    if not isinstance(marker, dict) or not isinstance(marker.get("look_after"), str):
+        return None
+    try:
+        return dt.datetime.fromisoformat(marker["look_after"])
+    except ValueError:
+        return None
 
 
 class PmsUnavailable(TransientError):
@@ -206,12 +235,26 @@ class PostingJob:
         self, poster: ItemPoster, ledger: Ledger, item: Item, ctx: PollContext, *, dry_run: bool
     ) -> str:
         log = ctx.log
+        quiet_until = look_after(item)
+        if quiet_until is not None and ctx.now() < quiet_until:
+            # its last write may still land: not even a look before the wait is over
+            log.debug("posting.outcome_pending", item_id=item.id, until=quiet_until.isoformat())
+            return "deferred"
         try:
             return poster.post(item)
         except AuthError:
             raise
+        except OutcomeUnknown as exc:
+            if dry_run:  # pragma: no cover - a dry run writes nothing
+                return "failed"
+            result = self._unknown(item, exc, ctx)
+            if not _pms_answers(ledger, item, ctx):
+                raise _Outage(exc) from exc
+            return result
         except TransientError as exc:
             if dry_run:
+                if exc.code in PMS_UNAVAILABLE and not _pms_answers(ledger, item, ctx):
+                    raise _Outage(exc) from exc  # the job fails once, as a real run would
                 log.info("posting.failed", item_id=item.id, error_code=exc.code, dry_run=True)
                 return "failed"
             if exc.code in PMS_UNAVAILABLE:
@@ -241,6 +284,30 @@ class PostingJob:
             if dry_run:
                 return "failed"
             return self._failed(item, error_code(exc), type(exc).__name__, ctx)
+
+    def _unknown(self, item: Item, exc: OutcomeUnknown, ctx: PollContext) -> str:
+        """Mark the item's write as "outcome unknown": no look and no send before the wait."""
+        now = ctx.now()
+        when = now + self.settings.outcome_unknown_wait
+        fresh = ctx.store.get_item(item.id) or item
+        marker = {
+            "since": now.isoformat(),
+            "look_after": when.isoformat(),
+            "step": exc.context.get("step"),
+            "error_code": exc.code,
+        }
+        # the marker first: a crash before mark_failed still leaves the item quiet until then
+        ctx.store.save_progress(item.id, {**fresh.progress, OUTCOME_UNKNOWN: marker})
+        text = self.redactor.scrub_text(exc.message)
+        ctx.store.mark_failed(item.id, exc.code, text, when)
+        ctx.log.warning(
+            "posting.outcome_unknown",
+            item_id=item.id,
+            error_code=exc.code,
+            step=exc.context.get("step"),
+            look_after=when.isoformat(),
+        )
+        return "failed"
 
     def _failed(
         self,

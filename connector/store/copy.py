@@ -14,12 +14,19 @@ from typing import Any, Protocol, runtime_checkable
 
 from connector.errors import PermanentError
 
-TABLES = ("items", "cursors", "reviews", "history", "polls")
-"""Copied tables, parents before children."""
+TABLES = ("items", "cursors", "reviews", "history", "polls", "console_users", "console_secrets",
+          "alerts_sent")  # fmt: skip
+"""Copied tables, parents before children. Console sessions and sign-in failures are not
+copied (everyone signs in again on the new store)."""
+
+ORDER = {"items": "id", "reviews": "id", "history": "id", "console_users": "id",
+         "console_secrets": "name", "alerts_sent": "practice_id, kind, period"}  # fmt: skip
+IDENTITY_TABLES = ("items", "reviews", "history", "console_users")
+"""Tables whose generated ids continue after the copied ones."""
 
 TIMESTAMP_COLUMNS = frozenset(
     {"created_at", "updated_at", "next_attempt_at", "closed_at", "at", "last_started_at",
-     "last_ok_at", "last_error_at"}
+     "last_ok_at", "last_error_at", "sent_at"}
 )  # fmt: skip
 
 Rows = Iterable[dict[str, Any]]
@@ -45,6 +52,11 @@ def check_table(table: str) -> str:
     if table not in TABLES:
         raise PermanentError(f"cannot copy table {table!r}", code="state_copy_table")
     return table
+
+
+def order_by(table: str) -> str:
+    """The key columns of a copied table, for ``ORDER BY`` (fixed names only)."""
+    return ORDER.get(check_table(table), "practice_id, source")
 
 
 def parse_timestamp(column: str, value: Any) -> Any:

@@ -166,7 +166,7 @@ class PostgresDialect:
     # -- copying --------------------------------------------------------------------------
     def export_rows(self, table: str) -> Iterator[dict[str, Any]]:
         """Every row of ``table`` in key order (a server-side cursor: memory stays flat)."""
-        order = "id" if table in ("items", "reviews", "history") else "practice_id, source"
+        order = copy.order_by(table)
         query = sql.SQL("SELECT * FROM {} ORDER BY {}").format(
             sql.Identifier(copy.check_table(table)), sql.SQL(order)
         )
@@ -202,7 +202,7 @@ class PostgresDialect:
                         list(row.values()),
                     )
                     counts[table] += 1
-            for table in ("items", "reviews", "history"):  # identities continue after the ids
+            for table in copy.IDENTITY_TABLES:  # identities continue after the ids
                 cur.execute(
                     sql.SQL(
                         "SELECT setval(pg_get_serial_sequence({t}, 'id'),"

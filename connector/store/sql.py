@@ -19,6 +19,7 @@ from connector.errors import PermanentError
 from connector.money import to_cents
 from connector.store import copy, requeue
 from connector.store.base import HistoryEntry, PollState, RecordResult, Review
+from connector.store.console_tables import ConsoleTables
 from connector.store.dialect import Dialect, Session
 from connector.store.rows import RowLike, item_from_row, review_from_row, when, when_or_none
 
@@ -46,7 +47,7 @@ def iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
-class SqlStore:
+class SqlStore(ConsoleTables):
     """:class:`~connector.store.base.StateStore` on a SQL engine.
 
     Args:
@@ -196,18 +197,16 @@ class SqlStore:
         row = self._locked(tx, "items", item_id)
         if row is None:
             raise PermanentError(f"no item with id {item_id}", code="item_not_found")
-        sets = "".join(f", {name} = ?" for name in columns)
-        tx.run(
-            f"UPDATE items SET status = ?, updated_at = ?{sets} WHERE id = ?",  # noqa: S608
-            (status.value, self._now(), *columns.values(), item_id),
-        )
+        sets = "".join(f", {name} = ?" for name in columns)  # our own column names
+        query = f"UPDATE items SET status = ?, updated_at = ?{sets} WHERE id = ?"  # noqa: S608 - names are ours
+        tx.run(query, (status.value, self._now(), *columns.values(), item_id))
         self._history(tx, item_id, row["practice_id"], event, row["status"], status, detail)
         return str(row["practice_id"])
 
     def _locked(self, tx: Session, table: str, row_id: int) -> Any:
         """The row, locked for the rest of the transaction where the engine locks rows."""
         assert table in ("items", "reviews")
-        sql = f"SELECT * FROM {table} WHERE id = ?{self.dialect.for_update}"  # noqa: S608
+        sql = f"SELECT * FROM {table} WHERE id = ?{self.dialect.for_update}"  # noqa: S608 - fixed names
         return tx.run(sql, (row_id,)).fetchone()
 
     def _history(

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from connector.clock import SYSTEM, Clock
-from connector.errors import PermanentError, TransientError
+from connector.errors import ConfigError, PermanentError
+from connector.private_files import create_private_file, private_dir
 from connector.store import copy, sqlite_leases
 from connector.store.dialect import Session
 from connector.store.schema import load_migrations
 from connector.store.sql import SqlStore
+from connector.store.sqlite_errors import translate
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -99,24 +101,30 @@ class SQLiteDialect:
 
     @contextmanager
     def transaction(self) -> Iterator[_Session]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error)."""
-        conn = self.connection()
-        try:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` (``ROLLBACK`` on any error); sqlite3 errors become
+        connector errors here (:mod:`connector.store.sqlite_errors`)."""
+        with translate(self.path):
+            conn = self.connection()
             conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise TransientError(f"state store busy: {exc}", code="store_busy") from exc
-        try:
-            yield _Session(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
+            try:
+                yield _Session(conn)
+            except BaseException:
+                if conn.in_transaction:  # SQLite already rolled back after e.g. SQLITE_FULL
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.Error:
+                    if conn.in_transaction:  # e.g. the disk filled up at commit: undo it all
+                        conn.execute("ROLLBACK")
+                    raise
 
     @contextmanager
     def reading(self) -> Iterator[_Session]:
-        """Reads on this thread's connection (autocommit)."""
-        yield _Session(self.connection())
+        """Reads on this thread's connection (autocommit), errors translated as above."""
+        with translate(self.path):
+            yield _Session(self.connection())
 
     def ts(self, value: dt.datetime) -> str:
         """ISO-8601 text in UTC."""
@@ -137,8 +145,8 @@ class SQLiteDialect:
         file's write lock), so processes starting together on a fresh file apply each
         migration once instead of racing each other.
         """
-        conn = self.connection()
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        with self.reading() as db:
+            db.run("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         current = 0
         for version, script in migrations():
             with self.transaction() as tx:
@@ -182,10 +190,10 @@ class SQLiteDialect:
     # -- copying --------------------------------------------------------------------------
     def export_rows(self, table: str) -> Iterator[dict[str, Any]]:
         """Every row of ``table`` in key order, timestamps as aware datetimes."""
-        order = "id" if table in ("items", "reviews", "history") else "practice_id, source"
-        sql = f"SELECT * FROM {copy.check_table(table)} ORDER BY {order}"  # noqa: S608 - fixed names
-        for row in self.connection().execute(sql):
-            yield {key: copy.parse_timestamp(key, row[key]) for key in row.keys()}  # noqa: SIM118
+        sql = f"SELECT * FROM {copy.check_table(table)} ORDER BY {copy.order_by(table)}"  # noqa: S608 - fixed names
+        with translate(self.path):
+            for row in self.connection().execute(sql):
+                yield {key: copy.parse_timestamp(key, row[key]) for key in row.keys()}  # noqa: SIM118
 
     def import_rows(self, tables: Iterable[tuple[str, copy.Rows]]) -> dict[str, int]:
         """Insert every table's rows in one transaction; the store must hold no items."""
@@ -222,7 +230,13 @@ class SQLiteStore(SqlStore):
         if str(path) == ":memory:":
             raise PermanentError("the SQLite store needs a file path, not :memory:")
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            private_dir(self.path.parent)
+            create_private_file(self.path)  # SQLite gives -wal/-shm the same mode
+        except OSError as exc:
+            raise ConfigError(
+                f"state.url: cannot create the folder of {self.path}: {exc.strerror or exc}"
+            ) from exc
         self.sqlite = SQLiteDialect(self.path)
         super().__init__(self.sqlite, clock=clock)
 

@@ -141,11 +141,13 @@ class DentrixHarness:
         lines = {}
         for row in self._rows(sql, int(claim_id)):
             ref = str(row["procid"])
-            writeoffs = [
+            writeoffs = [  # a write-off is a '-' row; its reversal a '+' row (claim_reversal)
                 -_money(n["amt"])
                 for n in notes
                 if n["proclogclass"] == 2
-                and n["notetext"].endswith(f"write-off on procedure {ref}")
+                and n["notetext"].endswith(
+                    (f"write-off on procedure {ref}", f"write-off reversal on procedure {ref}")
+                )
             ]
             pattern = rf"proc {ref} paid [\d.]+ \(deductible ([\d.]+)"
             deductibles = [D(x) for n in notes for x in re.findall(pattern, n["notetext"])]
@@ -170,6 +172,30 @@ class DentrixHarness:
             int(claim_id),
         )
         return [-_money(r["amt"]) for r in rows]
+
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """The other plan's column on the claim's procedures (amtsecinspaid on a primary
+        claim, amtpriminspaid on a secondary one)."""
+        (claim,) = self._rows("SELECT claimtype FROM admin.claim WHERE claimid = ?", int(claim_id))
+        other = "amtpriminspaid" if claim["claimtype"] == 1 else "amtsecinspaid"
+        rows = self._rows(f"SELECT {other} AS paid FROM admin.fullproclog WHERE claimid = ? "
+                          "AND chartstatus = 102", int(claim_id))  # fmt: skip
+        return sum((_money(r["paid"]) for r in rows), D("0.00"))
+
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A payment ledger row (chartstatus 90, class 1) with no note, as staff key it."""
+        (ids,) = self._rows(
+            "SELECT (SELECT MAX(procid) + 1 FROM admin.fullproclog) AS procid, "
+            "(SELECT guar_id FROM admin.v_patient WHERE patient_id = ?) AS guarid",
+            int(patient_id),
+        )
+        self._rows(
+            "INSERT INTO admin.fullproclog (procid, patid, guarid, chartstatus, procdate, "
+            "proclogclass, proclogorder, provid, amt) VALUES (?, ?, ?, 90, ?, 1, ?, 'DDS1', ?)",
+            ids["procid"], int(patient_id), ids["guarid"], day, int(SCENARIO.payment_type),
+            -amount,
+        )  # fmt: skip
+        return str(ids["procid"])
 
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """A completed procedure (chartstatus 102) on a new admin.claim row."""

@@ -21,7 +21,7 @@ from connector.money import to_money
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.emulated import TODAY, query
 from tests.support.journal import MemoryJournal
-from workshop.emulated.eaglesoft.seed import DEMO_AUTH
+from workshop.emulated.eaglesoft.seed import DEMO_AUTH, WRITEOFF
 
 D = Decimal
 _MARKER = re.compile(r"^\[connector (?:auto )?(.+)\]$")
@@ -140,10 +140,11 @@ class EaglesoftHarness:
         for row in self._rows(f"SELECT tran_num, {column} AS paid FROM transactions_header "
                               "WHERE claim_id = ? AND type = 'S'", int(claim_id)):  # fmt: skip
             ref = str(row["tran_num"])
-            writeoff = sum((-_money(r["amount"]) for r in self._rows(
+            writeoff = sum((-_money(r["amount"]) for r in self._rows(  # C write-off, D reversal
                 "SELECT d.amount FROM transactions_detail d JOIN transactions_header h ON "
-                "h.tran_num = d.tran_num WHERE h.type = 'C' AND h.claim_id = ? "
-                "AND d.applied_to = ?", int(claim_id), int(ref))), D("0.00"))  # fmt: skip
+                "h.tran_num = d.tran_num WHERE h.claim_id = ? AND d.applied_to = ? AND "
+                "(h.type = 'C' OR (h.type = 'D' AND h.adjustment_type = ?))",
+                int(claim_id), int(ref), WRITEOFF)), D("0.00"))  # fmt: skip
             deductible = sum((D(x) for n in notes for x in re.findall(
                 rf"service {ref} paid [\d.]+ write-off [\d.]+ deductible ([\d.]+)", n)),
                 D("0.00"))  # fmt: skip
@@ -163,6 +164,39 @@ class EaglesoftHarness:
             "bulk_payment_num FROM transactions_header WHERE claim_id = ? AND type = 'I') "
             "ORDER BY b.bulk_payment_num", int(claim_id))  # fmt: skip
         return [_money(r["amount"]) for r in rows]
+
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """The other plan's columns: ``paid_secondary`` on the claim's services and the claim's
+        ``sec_total_paid`` for a primary claim (the primary ones for a secondary claim)."""
+        (claim,) = self._rows("SELECT claim_type, prim_total_paid, sec_total_paid FROM "
+                              "insurance_claim WHERE claim_id = ?", int(claim_id))  # fmt: skip
+        secondary = claim["claim_type"] == "S"
+        column = "paid_primary" if secondary else "paid_secondary"
+        rows = self._rows(f"SELECT {column} AS paid FROM transactions_header "
+                          "WHERE claim_id = ? AND type = 'S'", int(claim_id))  # fmt: skip
+        services = sum((_money(r["paid"]) for r in rows), D("0.00"))
+        return services + _money(claim["prim_total_paid" if secondary else "sec_total_paid"])
+
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """An account payment (type A header + detail) by user FD, no marker."""
+        (ids,) = self._rows(
+            "SELECT (SELECT MAX(tran_num) + 1 FROM transactions_header) AS tran_num, "
+            "(SELECT MAX(detail_id) + 1 FROM transactions_detail) AS detail_id, "
+            "(SELECT responsible_party FROM patient WHERE patient_id = ?) AS resp",
+            int(patient_id),
+        )
+        self._rows(
+            "INSERT INTO transactions_header (tran_num, user_id, type, tran_date, resp_party_id, "
+            "amount, paytype_id, description, impacts, status) "
+            "VALUES (?, 'FD', 'A', ?, ?, ?, ?, 'Check 1234', 'P', 'A')",
+            ids["tran_num"], day, ids["resp"], -amount, int(SCENARIO.payment_type),
+        )  # fmt: skip
+        self._rows(
+            "INSERT INTO transactions_detail (detail_id, tran_num, user_id, provider_id, "
+            "patient_id, amount) VALUES (?, ?, 'FD', 'DDS1', ?, ?)",
+            ids["detail_id"], ids["tran_num"], int(patient_id), -amount,
+        )  # fmt: skip
+        return str(ids["tran_num"])
 
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """A service (type S header + detail) on a new insurance_claim row."""

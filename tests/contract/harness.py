@@ -115,9 +115,17 @@ class Harness(Protocol):
     def claim_checks(self, claim_id: str) -> list[Decimal]:
         """Amounts of the insurance checks attached to the claim."""
 
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """Insurance money the PMS records for the patient's *other* plan on this claim's
+        procedures (a primary payment must not land there)."""
+
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """Seed one more sent claim for the patient: one new procedure of ``fee`` on ``day``;
         returns its claim id (higher than every seeded one)."""
+
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A patient payment of ``amount`` keyed in by staff (scenario payment type, no
+        marker, entered by a PMS user where the vendor records one); returns its PMS id."""
 
 
 HarnessFactory = Callable[[Any], Harness]

@@ -50,11 +50,12 @@ SCENARIO = Scenario(
 def seeded() -> MemoryLedger:
     """The memory PMS with the scenario's practice."""
     led = MemoryLedger()
-    led.add_patient("1", plans=1)
-    led.add_patient("2", guarantor="1", plans=2)
-    led.add_patient("3", guarantor="1")
-    led.add_patient("6", status="deleted")
-    led.add_patient("7")
+    led.add_patient("1", plans=1, first_name="John", last_name="Smith", birth_date="1961-02-03")
+    led.add_patient("2", guarantor="1", plans=2, first_name="Mary", last_name="Smith",
+                    birth_date="1984-05-06")  # fmt: skip
+    led.add_patient("3", guarantor="1", first_name="Tim", last_name="Smith")
+    led.add_patient("6", status="deleted", first_name="Finn", last_name="Brown")
+    led.add_patient("7", first_name="Gia", last_name="Lopez")
     for ref, patient, day, amount, kind in (
         ("P1", "1", "2025-01-10", "12.00", "procedure"),
         ("P2", "1", "2025-01-10", "15.00", "procedure"),
@@ -118,6 +119,11 @@ class MemoryHarness:
         """An in-memory journal."""
         return MemoryJournal()
 
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A payment row without a marker (see ``MemoryData.add_hand_payment``)."""
+        name = next(t.name for t in self.led.types if t.id == SCENARIO.payment_type)
+        return self.led.add_hand_payment(patient_id, day, amount, payment_type=name).payment_id
+
     def _payment(self, pms_ids: dict[str, Any]) -> Any:
         return next(p for p in self.led.payments if p.payment_id == pms_ids["payment_id"])
 
@@ -163,6 +169,21 @@ class MemoryHarness:
     def claim_checks(self, claim_id: str) -> list[Decimal]:
         """Amounts of the checks the claim is attached to."""
         return [c.amount for c in self.led.checks.values() if claim_id in c.claim_ids]
+
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """Paid on the same procedures by the patient's claims of another type (plan)."""
+        claim = self.led.claims[claim_id]
+        refs = {ln.proc_ref for ln in claim.lines}
+        return sum(
+            (
+                ln.paid
+                for other in self.led.claims.values()
+                if other.patient_id == claim.patient_id and other.claim_type != claim.claim_type
+                for ln in other.lines
+                if ln.proc_ref in refs
+            ),
+            Decimal("0.00"),
+        )
 
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """A new charge and a sent claim on it."""

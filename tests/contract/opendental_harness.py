@@ -11,6 +11,7 @@ from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.journal import MemoryJournal
 from tests.support.opendental import OdContext
 from workshop.emulated.opendental import seed
+from workshop.emulated.opendental.crud_rows import insert_row
 from workshop.emulated.opendental.seed import Ids
 
 D = Decimal
@@ -108,7 +109,8 @@ class OpenDentalHarness:
         return rows[0][0]  # type: ignore[no-any-return]
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
-        """Sum of received/supplemental claimprocs per procedure."""
+        """Sum of received/supplemental claimprocs per procedure; a write-off taken back by a
+        reversal is a '+' write-off reversal adjustment on the procedure (writeoff_reversal.py)."""
         rows = self.od.db.rows(
             "SELECT ProcNum, MAX(Status IN (1, 4)), "
             "CAST(SUM(CASE WHEN Status IN (1, 4) THEN InsPayAmt ELSE 0 END) AS DECIMAL(14,2)), "
@@ -117,8 +119,15 @@ class OpenDentalHarness:
             "FROM claimproc WHERE ClaimNum = ? AND ProcNum <> 0 GROUP BY ProcNum",
             int(claim_id),
         )
+        taken_back = dict(
+            self.od.db.rows(
+                "SELECT ProcNum, CAST(SUM(AdjAmt) AS DECIMAL(14,2)) FROM adjustment "
+                "WHERE AdjType = ? GROUP BY ProcNum",
+                Ids.ADJ_WRITEOFF_REVERSAL,
+            )
+        )
         return {
-            str(proc): LineView(bool(received), paid, writeoff, ded)
+            str(proc): LineView(bool(received), paid, writeoff - taken_back.get(proc, 0), ded)
             for proc, received, paid, writeoff, ded in rows
         }
 
@@ -136,6 +145,30 @@ class OpenDentalHarness:
             int(claim_id),
         )
         return [Decimal(r[0]) for r in rows]
+
+    def other_plan_paid(self, claim_id: str) -> Decimal:
+        """Received/supplemental claimprocs of the claim's procedures under another plan."""
+        rows = self.od.db.rows(
+            "SELECT CAST(COALESCE(SUM(o.InsPayAmt), 0) AS DECIMAL(14,2)) FROM claimproc o "
+            "JOIN claim c ON c.ClaimNum = ? WHERE o.Status IN (1, 4) AND o.PlanNum <> c.PlanNum "
+            "AND o.ProcNum IN (SELECT ProcNum FROM claimproc WHERE ClaimNum = ? AND ProcNum <> 0)",
+            int(claim_id),
+            int(claim_id),
+        )
+        return Decimal(rows[0][0])
+
+    def enter_by_hand(self, patient_id: str, day: dt.date, amount: Decimal) -> str:
+        """A ``payment`` row as the Open Dental UI writes one (user 7, no marker in PayNote)."""
+        conn = self.od.db.admin()
+        try:
+            num = insert_row(conn.cursor(), "payment", {  # every column, as PaymentCrud does
+                "PayType": int(SCENARIO.payment_type), "PayDate": day, "PayAmt": amount,
+                "PatNum": int(patient_id), "PayNote": "paid at the front desk",
+                "SecUserNumEntry": 7, "DateEntry": day,
+            })  # fmt: skip
+        finally:
+            conn.close()
+        return str(int(num))
 
     def add_claim(self, patient_id: str, day: dt.date, fee: Decimal) -> str:
         """claim + claimproc rows (the tables the ``od`` fixture restores before every test)
@@ -157,6 +190,7 @@ class OpenDentalHarness:
         finally:
             conn.close()
         return str(claim)
+
 
 def _sent_claim(claim: int, pat: int, day: str, fee: str) -> seed.Row:
     return seed._claim(claim, pat, day, "S", fee, "0.00", "0.00", "0.00",

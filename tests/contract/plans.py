@@ -87,9 +87,12 @@ def insurance_plan(
     payment_type: str | None,
     supplemental: bool = False,
     remittance: tuple[str, Decimal] | None = None,
+    check_number: str = "EFT20260105",
+    check_amount: Decimal | None = None,
 ) -> InsurancePaymentPlan:
-    """An ERA claim payment plan with its check (TRN02 = EFT number); ``remittance`` = (key,
-    total) of a remittance paying several claims with this one check."""
+    """An ERA claim payment plan with its check (TRN02 = EFT number). The check's amount is the
+    plan's paid total unless given: ``remittance`` = (key, total) of a remittance paying several
+    claims with this one check, or ``check_amount``."""
     paid = sum((line.paid for line in lines), Decimal("0.00"))
     return InsurancePaymentPlan(
         external_ref=key,
@@ -99,8 +102,8 @@ def insurance_plan(
         lines=lines,
         date_received=day,
         check=CheckRecord(
-            number="EFT20260105",
-            amount=remittance[1] if remittance else paid,
+            number=check_number,
+            amount=remittance[1] if remittance else paid if check_amount is None else check_amount,
             date=day,
             payer_name="Delta Dental of Example",
             payment_type_id=payment_type,

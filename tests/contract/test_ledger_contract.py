@@ -189,6 +189,44 @@ def test_post_only_writes_one_unapplied_split(harness: Harness, ledger: Ledger) 
         assert after == charges
 
 
+def test_lists_the_familys_payments_in_a_window_ours_and_staffs(
+    harness: Harness, ledger: Ledger
+) -> None:
+    """``patient_payments``: the family's payments dated in the window, each with its amount,
+    date, patient and type; a payment staff keyed in by hand is not ``ours``, ours is. A
+    payment outside the window, or of another family, is not listed."""
+    sc = harness.scenario
+    patient, _ = _family(ledger, harness)
+    day = sc.today
+    hand = harness.enter_by_hand(sc.family_member, day, D("45.00"))
+    early = harness.enter_by_hand(sc.family_member, day - dt.timedelta(days=10), D("45.00"))
+    other = harness.enter_by_hand(sc.no_charges_patient, day, D("45.00"))
+    plan = payment_plan(
+        "txn_contract_hand_entry",
+        sc.family_member,
+        D("45.00"),
+        (Split(D("45.00"), sc.family_member),),
+        payment_type=sc.payment_type,
+        day=day,
+        mode=AllocationMode.POST_ONLY,
+    )
+    ledger.post_patient_payment(plan)
+    found = ledger.patient_payments(patient, day - dt.timedelta(days=3), day + dt.timedelta(days=3))
+    by_id = {p.pms_id: p for p in found}
+    assert hand in by_id and early not in by_id and other not in by_id
+    staff = by_id[hand]
+    assert (staff.amount, staff.date, staff.patient_id, staff.ours) == (
+        D("45.00"), day, sc.family_member, False)  # fmt: skip
+    assert staff.payment_type  # the PMS's name for the scenario's payment type
+    ours = [p for p in found if p.ours]
+    assert ours and all(p.amount == D("45.00") and p.date == day for p in ours)
+    assert [p.date for p in found] == sorted(p.date for p in found)
+    assert (
+        ledger.patient_payments(patient, day + dt.timedelta(days=1), day + dt.timedelta(days=3))
+        == []
+    )
+
+
 def test_posting_the_same_plan_twice_writes_once(harness: Harness, ledger: Ledger) -> None:
     """A second post of the same plan returns the first posting and writes nothing new."""
     sc = harness.scenario

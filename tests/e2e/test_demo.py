@@ -103,7 +103,7 @@ def test_demo_tells_the_story_and_keeps_running_for_the_admin(tmp_path: Path) ->
             "Provider-level adjustment L6 $1.35: posted on the claim it names, by rule",
             "the remittance closes to the cent",
             "04-broken-transfer.835 was set aside (quarantined)",
-            "(multiple_plans)",
+            "[secondary_claim_ready]",
             "Refund $20.00",
             "Bank debit returned unpaid $90.00",
             "is still on its way to the bank",

@@ -131,7 +131,8 @@ def test_dentrix_era_auto_posts_the_single_plan_claim(
     env: SandboxEnvironment, config: Path
 ) -> None:
     """Mary's claim (one plan, paid 80 % of the fee) is auto-posted with its write-offs; Tim's
-    (two plans) waits for a person."""
+    (two plans, processed as primary) is posted to the primary claim and his secondary claim
+    waits for a person as secondary_claim_ready, with what the primary paid and left."""
     run_cycle(config)  # idempotent if the first test already ran
     store = open_state(config)
     try:
@@ -139,14 +140,22 @@ def test_dentrix_era_auto_posts_the_single_plan_claim(
             c.payload["patient_control"]: c
             for c in store.items_of_kind("lakeside", [ItemKind.ERA_CLAIM.value])
         }
-        reviews = {r.item_id: r.reason for r in store.list_reviews("lakeside")}
+        [secondary] = store.items_of_kind("lakeside", [ItemKind.ERA_SECONDARY.value])
+        [entry] = [r for r in store.list_reviews("lakeside") if r.item_id == secondary.id]
     finally:
         store.close()
     assert claims["5001"].status is ItemStatus.POSTED
-    assert reviews[claims["5002"].id] == "multiple_plans"
+    assert claims["5002"].status is ItemStatus.POSTED
+    assert secondary.related_key == claims["5002"].key
+    assert entry.reason == "secondary_claim_ready" and "PMS claim 5002" in entry.message
+    assert "paid 212.00, written off 36.00, left to the patient 17.00" in entry.message
     (claim,) = _rows(env, "dentrix", "SELECT datereceived, totalreceived FROM admin.claim "
                      "WHERE claimid = 5001")  # fmt: skip
     assert claim["datereceived"] is not None
     assert D(str(claim["totalreceived"])) == D("152.00")
-    (tim,) = _rows(env, "dentrix", "SELECT datereceived FROM admin.claim WHERE claimid = 5002")
-    assert tim["datereceived"] is None
+    (tim,) = _rows(env, "dentrix", "SELECT datereceived, totalreceived FROM admin.claim "
+                   "WHERE claimid = 5002")  # fmt: skip
+    assert tim["datereceived"] is not None and D(str(tim["totalreceived"])) == D("212.00")
+    paid = _rows(env, "dentrix", "SELECT SUM(amtpriminspaid) AS p, SUM(amtsecinspaid) AS s "
+                 "FROM admin.fullproclog WHERE claimid = 5002 AND chartstatus = 102")  # fmt: skip
+    assert (D(str(paid[0]["p"])), D(str(paid[0]["s"] or 0))) == (D("212.00"), D("0"))

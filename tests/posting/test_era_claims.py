@@ -292,17 +292,88 @@ def test_denied_claim_lists_every_code_in_words(claims: MemoryLedger) -> None:
     assert "unknown CARC 999" in decision.message and "unknown remark ZZ9" in decision.message
 
 
+OFF = AutoPostSettings(enabled=True, primary_with_secondary=False)
+
+
 def test_multiple_plans_with_a_balance_needs_the_secondary_claim(claims: MemoryLedger) -> None:
-    """Primary paid part, the patient has another plan: flag secondary_claim_needed."""
+    """With primary_with_secondary off: primary paid part, the patient has another plan:
+    flag secondary_claim_needed (nothing posted)."""
     lines = [line("D2391", "200.00", "100.00", ("PR", "2", "100.00"))]
-    decision = review_of(planned(claims, claim_payload("CLM2", "1", "200.00", "100.00", lines)))
+    payload = claim_payload("CLM2", "1", "200.00", "100.00", lines)
+    decision = review_of(planned(claims, payload, settings=OFF))
     assert decision.reason == "secondary_claim_needed" and "100.00 remains" in decision.message
 
 
 def test_forwarded_claim_with_two_plans_is_multiple_plans(claims: MemoryLedger) -> None:
-    """Processed as primary and forwarded (19): no claim to send, but two plans: multiple_plans."""
+    """With primary_with_secondary off: processed as primary and forwarded (19): no claim to
+    send, but two plans: multiple_plans."""
     lines = [line("D2391", "200.00", "100.00", ("PR", "2", "100.00"))]
-    decision = review_of(planned(claims, claim_payload("CLM2", "19", "200.00", "100.00", lines)))
+    payload = claim_payload("CLM2", "19", "200.00", "100.00", lines)
+    decision = review_of(planned(claims, payload, settings=OFF))
+    assert decision.reason == "multiple_plans"
+
+
+def test_primary_of_a_patient_with_two_plans_posts_and_carries_the_secondary(
+    claims: MemoryLedger,
+) -> None:
+    """Processed as primary (1) on the patient's primary claim: posted like a one-plan claim,
+    and the decision carries what the secondary claim needs, line by line."""
+    lines = [
+        line("D2391", "200.00", "100.00", ("CO", "45", "20.00"), ("PR", "1", "50.00"),
+             ("PR", "2", "30.00")),
+    ]  # fmt: skip
+    payload = claim_payload("CLM2", "1", "200.00", "100.00", lines, patient_responsibility="80.00")
+    result = planned(claims, payload)
+    plan = result.outcome
+    assert isinstance(plan, InsurancePaymentPlan), plan
+    assert plan.lines == (
+        ProcedurePayment("P3", D("100.00"), D("20.00"), D("50.00"), "CO-45 PR-1 PR-2",
+                         reason_codes="45,1,2"),
+    )  # fmt: skip
+    assert result.decision["auto_post"]["inputs"]["primary_with_secondary"] is True
+    secondary = result.decision["secondary_claim"]
+    assert (secondary["claim_id"], secondary["patient_id"]) == ("C2", "3")
+    assert (secondary["paid"], secondary["writeoff"], secondary["deductible"]) == (
+        "100.00",
+        "20.00",
+        "50.00",
+    )
+    assert (secondary["patient_portion"], secondary["open_balance"]) == ("80.00", "80.00")
+    [row] = secondary["lines"]
+    assert (row["proc_ref"], row["code"], row["charge"], row["patient"]) == (
+        "P3",
+        "D2391",
+        "200.00",
+        "30.00",
+    )
+    assert [(a["group"], a["reason"], a["amount"]) for a in row["adjustments"]] == [
+        ("CO", "45", "20.00"),
+        ("PR", "1", "50.00"),
+        ("PR", "2", "30.00"),
+    ]
+
+
+def test_forwarded_primary_posts_without_a_secondary_to_send(claims: MemoryLedger) -> None:
+    """Processed as primary and forwarded by the payer (19): posted; the payer sends the
+    secondary claim itself, so none is listed."""
+    lines = [line("D2391", "200.00", "100.00", ("PR", "2", "100.00"))]
+    result = planned(claims, claim_payload("CLM2", "19", "200.00", "100.00", lines))
+    assert isinstance(result.outcome, InsurancePaymentPlan)
+    assert result.decision["secondary_claim"] is None
+
+
+@pytest.mark.parametrize(
+    ("status", "claim_type"),
+    [("2", "primary"), ("3", "primary"), ("1", "secondary"), ("2", "secondary")],
+)
+def test_ambiguous_two_plan_claims_stay_multiple_plans(
+    claims: MemoryLedger, status: str, claim_type: str
+) -> None:
+    """Processed as secondary or tertiary, or a PMS claim that is not the primary one: the
+    connector does not post it (multiple_plans), whatever the setting."""
+    claims.claims["C2"].claim_type = claim_type
+    lines = [line("D2391", "200.00", "100.00", ("PR", "2", "100.00"))]
+    decision = review_of(planned(claims, claim_payload("CLM2", status, "200.00", "100.00", lines)))
     assert decision.reason == "multiple_plans"
 
 
@@ -386,6 +457,26 @@ def test_reversal_without_our_posting(
         assert isinstance(result.outcome, Defer)
     else:
         assert review_of(result).reason == expected
+
+
+def test_a_second_reversal_of_one_posting_goes_to_review(claims: MemoryLedger) -> None:
+    """A 22 for a posting the connector already reversed (another reversal item, e.g. the same
+    remittance re-sent under another key) is reviewed, never planned (issue #14)."""
+    original = stored(
+        new_claim(claim_payload("CLM1", "1", "180.00", "135.00", good_lines())),
+        item_id=3,
+        status=ItemStatus.POSTED,
+    )
+    first = claim_payload("CLM1", "22", "-180.00", "-135.00", reversal_lines())
+    first["remittance_key"] = "era:OTHER:TRACE:-135.00:20261101"
+    reversed_once = stored(new_claim(first), item_id=5, status=ItemStatus.POSTED)
+    claims.claims["C1"].received = True
+    payload = claim_payload("CLM1", "22", "-180.00", "-135.00", reversal_lines())
+    result = planned(claims, payload, related=[original, reversed_once])
+    decision = review_of(result)
+    assert decision.reason == "reversal_already_posted"
+    assert reversed_once.key in decision.message
+    assert result.decision["reversed_by"] == [reversed_once.key]
 
 
 def test_a_pms_without_insurance_payment_types_uses_its_one_list(claims: MemoryLedger) -> None:

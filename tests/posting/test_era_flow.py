@@ -372,3 +372,26 @@ def test_a_write_refused_mid_way_goes_to_review_and_retry_plans_afresh(
     [again] = store.list_reviews(PRACTICE)
     assert again.reason == "claim_already_received"
     assert led.insurance_paid() == D("135.00")
+
+
+def test_a_correction_waits_for_its_reversal_in_the_same_remittance(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """The reversal of CLM4 fails twice (the PMS busy): its correction in the same remittance
+    waits instead of going to review as claim_already_received, and both post as in a clean
+    run (issue #14, item 5)."""
+    build_claims(led)
+    remittance_a(store)
+    run(store, led)
+    remittance_b(store)
+    busy = lambda: TransientError("PMS busy", code="pms_busy")  # noqa: E731
+    led.fail("post_insurance_payment", busy, times=2)
+    first = run(store, led)
+    assert first["failed"] == 2  # the reversal, and the correction waiting for it
+    assert "claim_already_received" not in {r.reason for r in store.list_reviews(PRACTICE)}
+    run(store, led, now=NOW + dt.timedelta(hours=1))
+    third = run(store, led, now=NOW + dt.timedelta(hours=3))
+    assert third["posted"] == 2
+    line4 = led.claims["C4"].lines[0]
+    assert (line4.paid, line4.writeoff) == (D("550.00"), D("300.00"))
+    assert "claim_already_received" not in {r.reason for r in store.list_reviews(PRACTICE)}

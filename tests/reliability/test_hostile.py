@@ -250,7 +250,7 @@ def test_malformed_stripe_objects_are_reviewed_and_never_stop_the_poll(
     """Through the real stripe-python client and HTTP: the poll finishes, the payout is
     recorded whole (cursor advanced), the good payments are received, and each malformed
     object is recorded for review (unreadable → stripe_object_invalid; no usable patient id
-    → patient_not_found) or ignored (unknown type) — with its reason."""
+    → patient_not_found; unknown type → stripe_transaction_unrecognised) with its reason."""
     sandbox, broken, good = hostile_stripe
     practice = make_practice("hostile", key=KEY, api_base=sandbox.url)
     ctx = PollContext(practice=practice, store=store, redactor=Redactor(),
@@ -275,13 +275,11 @@ def test_malformed_stripe_objects_are_reviewed_and_never_stop_the_poll(
         "metadata not an object": "stripe_object_invalid",
         "type of the wrong type": "stripe_object_invalid",
         "null source": "patient_not_found", "huge metadata value": "patient_not_found",
+        "unknown type and category": "stripe_transaction_unrecognised",
     }  # fmt: skip
     for txn_id, why in broken.items():
         item = store.find_item("hostile", txn_id)
         assert item is not None, f"{why}: not recorded"
-        if why == "unknown type and category":
-            assert item.status.value == "ignored" and item.payload["type"] == "mystery_type"
-            continue
         assert item.status.value == "review", why
         assert reviews[txn_id].reason == expected[why], (why, reviews[txn_id].reason)
         assert len(reviews[txn_id].message) < 500 and "9999999999" not in reviews[txn_id].message

@@ -227,6 +227,9 @@ def _print(
             line(f"  - {problem}")
     else:
         line("Everything ended where the rules say. To explore: docs/demo.md.")
+    line()
+    line("To see it in the staff console: .venv/bin/python -m workshop demo --console")
+    line("(runs the demo again, then prints the console's address and a one-time password).")
 
 
 def wait_for_interrupt(

@@ -35,6 +35,7 @@ from typing import Any
 
 import pyodbc
 
+from workshop.sandbox import opendental_adjustments as adjustments
 from workshop.sandbox import opendental_checks as checks
 from workshop.sandbox import opendental_claims as claims
 from workshop.sandbox import opendental_deposits as deposits
@@ -55,6 +56,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("POST", re.compile(r"^/claimpayments$"), claims.create_claimpayment),
     ("POST", re.compile(r"^/claimpayments/Batch$"), checks.create_batch),
     ("POST", re.compile(r"^/deposits$"), deposits.create_deposit),
+    ("POST", re.compile(r"^/adjustments$"), adjustments.create_adjustment),
 ]
 PREFIX = "/api/v1"
 POISON = 1_000_000

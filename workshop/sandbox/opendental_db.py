@@ -23,6 +23,7 @@ TEMPLATE = "opendental_template"
 # Tables the API double writes; the others are only read and need no reset between runs.
 WRITTEN_TABLES = (
     "payment", "paysplit", "commlog", "claimproc", "claim", "claimpayment", "deposit",
+    "adjustment",
 )  # fmt: skip
 
 RowsHook = Callable[[od_seed.Rows], None]

@@ -17,7 +17,9 @@ Open Dental remittances (payer ids are the seed carriers' electronic ids):
 4. a truncated file → **quarantined**.
 
 Dentrix receives one remittance: Mary's claim 5001 paid → auto-posted; Tim's claim 5002 (two
-plans) → review (multiple_plans). Eaglesoft has no ERA inbox in the demo.
+plans, processed as primary, 17.00 coinsurance left) → auto-posted as the primary payment, and
+the secondary claim to send → review (secondary_claim_ready). Eaglesoft has no ERA inbox in
+the demo.
 """
 
 from __future__ import annotations
@@ -105,7 +107,8 @@ def opendental_eras(today: dt.date) -> list[EraFile]:
 
 
 def dentrix_eras(today: dt.date) -> list[EraFile]:
-    """The Dentrix practice's remittance: one claim auto-posted, one with two plans."""
+    """The Dentrix practice's remittance: one claim auto-posted, one primary claim of a patient
+    with two plans (posted, the secondary claim listed)."""
     procs = {p[0]: p for p in dentrix_seed.PROCEDURES}
 
     def day(procid: int) -> dt.date:
@@ -118,7 +121,7 @@ def dentrix_eras(today: dt.date) -> list[EraFile]:
     )  # fmt: skip
     tim = Claim(
         "5002", "1", "DD2611000902", "SMITH", "TIM", "MBR1001B",
-        (Line("D1120", D("85.00"), D("68.00"), day(2004), (Adj("CO", "45", D("17.00")),)),
+        (Line("D1120", D("85.00"), D("68.00"), day(2004), (Adj("PR", "2", D("17.00")),)),
          Line("D2391", D("180.00"), D("144.00"), day(2005), (Adj("CO", "45", D("36.00")),))),
     )  # fmt: skip
     remit = Remittance("DDEFT5501", "94276", "DELTA DENTAL OF SOMEWHERE", "LAKESIDE DENTAL",
@@ -132,7 +135,7 @@ ERA_FILES = {"opendental": opendental_eras, "dentrix": dentrix_eras}
 EXPECTED_REVIEWS = {
     "opendental": {"patient_not_found", "manual_payout_account", "paid_below_threshold",
                    "denied"},
-    "dentrix": {"patient_not_found", "manual_payout_account", "multiple_plans"},
+    "dentrix": {"patient_not_found", "manual_payout_account", "secondary_claim_ready"},
     "eaglesoft": {"patient_not_found", "manual_payout_account"},
 }  # fmt: skip
 """Review reasons each practice's queue holds after the demo (what the scenario leads to)."""

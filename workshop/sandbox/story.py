@@ -182,6 +182,12 @@ def era_section(
                     f"{money(claim.amount)}: posted on the claim it names, by rule",
                     3,
                 )
+            elif claim.kind is ItemKind.ERA_SECONDARY:
+                review = reviews.get(claim.id)
+                story.say(
+                    f"Secondary claim to send: {review.message if review else claim.status.value}",
+                    3,
+                )
             elif claim.kind is ItemKind.ERA_PLB:
                 review = reviews.get(claim.id)
                 story.say(

@@ -286,30 +286,113 @@ class Builder:
         *,
         created: int,
         charge_metadata: dict[str, str] | None = None,
+        customer: dict[str, Any] | None = None,
+        application_fee: int = 0,
+        on_behalf_of: bool = False,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """A Connect destination charge: platform charge → transfer → ``py_`` on the practice.
 
-        Returns the platform charge and the connected account's ``py_`` payment.
+        The platform's balance gets the charge (+), the transfer (−) and, with
+        ``application_fee``, an ``application_fee`` transaction (+); the connected account gets
+        a ``payment`` whose fee is the application fee. (That the connected account's payment
+        carries the application fee as its fee is our reading of Stripe's Connect fee pages,
+        *unverified* against a live account.) Returns the platform charge and the ``py_``.
         """
         _, charge = self.payment(platform, amount, created=created,
-                                 charge_metadata=charge_metadata)  # fmt: skip
+                                 charge_metadata=charge_metadata, customer=customer)  # fmt: skip
         tr_id, py_id, txn_id = self.new_id("tr"), self.new_id("py"), self.new_id("txn")
+        transfer_txn = self.new_id("txn")
         charge["transfer"] = tr_id
         charge["transfer_data"] = {"amount": None, "destination": connected.id}
+        if on_behalf_of:
+            charge["on_behalf_of"] = connected.id
         platform.objects[tr_id] = {
             "id": tr_id, "object": "transfer", "amount": amount, "amount_reversed": 0,
-            "balance_transaction": self.new_id("txn"), "created": created, "currency": "usd",
+            "balance_transaction": transfer_txn, "created": created, "currency": "usd",
             "description": None, "destination": connected.id, "destination_payment": py_id,
-            "livemode": False, "metadata": {}, "reversed": False,
+            "livemode": False, "metadata": {}, "reversed": False, "reversals": [],
             "source_transaction": charge["id"], "source_type": "card", "transfer_group": None,
         }  # fmt: skip
-        payment = self._charge(py_id, amount, method="stripe_account", created=created,
-                               txn_id=txn_id, metadata=None, customer=None, intent=None)
+        self.transaction(platform, transfer_txn, amount=-amount, type_="transfer",
+                         category="transfer", source=tr_id, created=created)  # fmt: skip
+        if application_fee:
+            fee_id = self.new_id("fee")
+            charge["application_fee"] = fee_id
+            charge["application_fee_amount"] = application_fee
+            platform.objects[fee_id] = {
+                "id": fee_id, "object": "application_fee", "account": connected.id,
+                "amount": application_fee, "amount_refunded": 0, "charge": py_id,
+                "created": created, "currency": "usd", "livemode": False,
+                "originating_transaction": charge["id"], "refunded": False,
+            }  # fmt: skip
+            self.transaction(platform, amount=application_fee, type_="application_fee",
+                             category="platform_earning", source=fee_id,
+                             created=created)  # fmt: skip
+        payment = self._charge(
+            py_id,
+            amount,
+            method="stripe_account",
+            created=created,
+            txn_id=txn_id,
+            metadata=None,
+            customer=None,
+            intent=None,
+        )
         payment["source_transfer"] = tr_id
         connected.objects[py_id] = payment
-        self.transaction(connected, txn_id, amount=amount, type_="payment", category="charge",
-                         source=py_id, created=created)  # fmt: skip
+        txn = self.transaction(connected, txn_id, amount=amount, fee=application_fee,
+                               type_="payment", category="charge", source=py_id,
+                               created=created)  # fmt: skip
+        if application_fee:
+            txn["fee_details"] = [{"amount": application_fee, "application": None,
+                                   "currency": "usd", "description": "Application fee",
+                                   "type": "application_fee"}]  # fmt: skip
         return charge, payment
+
+    def destination_refund(
+        self,
+        platform: AccountData,
+        connected: AccountData,
+        charge: dict[str, Any],
+        amount: int,
+        *,
+        created: int,
+        reverse_transfer: bool = True,
+    ) -> dict[str, Any]:
+        """A refund of a destination charge, taken from the platform's balance.
+
+        With ``reverse_transfer`` the platform takes the money back from the connected account:
+        a transfer reversal (``trr_``, platform ``transfer_refund`` +) and the connected
+        account's ``payment_refund`` (−) of its ``py_`` payment. Returns the platform refund.
+        """
+        refund = self.refund(platform, charge, amount, created)
+        if not reverse_transfer:
+            return refund
+        transfer = platform.objects[charge["transfer"]]
+        trr_id, pyr_id = self.new_id("trr"), self.new_id("pyr")
+        trr_txn, pyr_txn = self.new_id("txn"), self.new_id("txn")
+        py_id = transfer["destination_payment"]
+        platform.objects[trr_id] = {
+            "id": trr_id, "object": "transfer_reversal", "amount": amount,
+            "balance_transaction": trr_txn, "created": created, "currency": "usd",
+            "destination_payment_refund": pyr_id, "metadata": {}, "source_refund": refund["id"],
+            "transfer": transfer["id"],
+        }  # fmt: skip
+        transfer["amount_reversed"] += amount
+        transfer["reversals"].append(trr_id)
+        refund["transfer_reversal"] = trr_id
+        self.transaction(platform, trr_txn, amount=amount, type_="transfer_refund",
+                         category="transfer_reversal", source=trr_id,
+                         created=created)  # fmt: skip
+        connected.objects[pyr_id] = {
+            "id": pyr_id, "object": "refund", "amount": amount, "balance_transaction": pyr_txn,
+            "charge": py_id, "created": created, "currency": "usd", "metadata": {},
+            "payment_intent": None, "reason": None, "source_transfer_reversal": trr_id,
+            "status": "succeeded", "transfer_reversal": None,
+        }  # fmt: skip
+        self.transaction(connected, pyr_txn, amount=-amount, type_="payment_refund",
+                         category="refund", source=pyr_id, created=created)  # fmt: skip
+        return refund
 
     def stripe_fee(self, acct: AccountData, amount: int, created: int) -> dict[str, Any]:
         """A Stripe billing fee (e.g. Radar) taken from the balance."""

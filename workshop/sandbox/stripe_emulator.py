@@ -11,8 +11,9 @@ Implements exactly what the Stripe source uses, with Stripe's behaviour where it
 * bearer-key authentication (401), ``Stripe-Account`` routing to connected accounts (403 when
   the key's account is not their platform), restricted-key permissions (403), Stripe-shaped
   error bodies, a ``Request-Id`` header on every response;
-* fault injection: the next N requests (or a fraction of them) answer 429 / 500 / another
-  status, are delayed, or have their connection dropped.
+* fault injection: the next N requests (or a fraction of them, or every Nth) answer 429 / 500 /
+  another status (optionally with ``Retry-After``), are delayed, or have their connection
+  dropped.
 
 :meth:`StripeEmulator.responses_callback` plugs the same logic into the ``responses`` library.
 """
@@ -48,12 +49,13 @@ class DroppedConnection(Exception):
 
 @dataclass
 class Fault:
-    """One fault rule. ``count`` requests (or each with probability ``fraction``) are hit.
+    """One fault rule. ``count`` requests, each with probability ``fraction``, or every
+    ``every``-th request (1 in N, counted per rule) are hit.
 
     ``kind``: ``status`` (answer ``status`` with a Stripe error body), ``delay`` (sleep
     ``delay`` seconds, then answer normally) or ``disconnect`` (drop the connection).
     ``path`` limits the rule to request paths starting with it. ``should_retry`` adds the
-    ``Stripe-Should-Retry`` header.
+    ``Stripe-Should-Retry`` header, ``retry_after`` a ``Retry-After`` header (seconds).
     """
 
     kind: str = "status"
@@ -63,12 +65,20 @@ class Fault:
     delay: float = 0.0
     path: str | None = None
     should_retry: bool | None = None
+    every: int | None = None
+    retry_after: int | None = None
+    seen: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in ("status", "delay", "disconnect"):
             raise ValueError(f"unknown fault kind {self.kind!r}")
-        if (self.count is None) == (self.fraction is None):
-            raise ValueError("give exactly one of count or fraction")
+        if self.every is not None:
+            self.count = None if self.fraction is None else self.count
+        chosen = [v for v in (self.count, self.fraction, self.every) if v is not None]
+        if len(chosen) != 1:
+            raise ValueError("give exactly one of count, fraction or every")
+        if self.every is not None and self.every < 1:
+            raise ValueError("every must be at least 1")
 
 
 @dataclass
@@ -145,6 +155,10 @@ class StripeEmulator:
                     return rule
                 if rule.fraction is not None and self._rng.random() < rule.fraction:
                     return rule
+                if rule.every is not None:
+                    rule.seen += 1
+                    if rule.seen % rule.every == 0:
+                        return rule
         return None
 
     # -- entry points ----------------------------------------------------------------------
@@ -166,6 +180,8 @@ class StripeEmulator:
         extra: dict[str, str] = {}
         if fault is not None and fault.should_retry is not None:
             extra["Stripe-Should-Retry"] = "true" if fault.should_retry else "false"
+        if fault is not None and fault.kind == "status" and fault.retry_after is not None:
+            extra["Retry-After"] = str(fault.retry_after)
         try:
             if fault is not None and fault.kind == "disconnect":
                 self._log(method, path, account, 0)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from connector.private_files import private_dir
 from connector.sources.era.files import atomic_write_json, local_io
 
 FILE_NAME = ".era-sftp-downloads.json"
@@ -83,7 +84,7 @@ class DownloadLog:
         """Write the log atomically."""
         data = {"version": 1, "files": {k: asdict(v) for k, v in sorted(self._entries.items())}}
         with local_io("write", self.path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
             atomic_write_json(self.path, data)
 
     def __len__(self) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.errors import TransientError
+from connector.private_files import open_private, private_dir, tighten
 
 CHUNK = 1024 * 1024
 
@@ -72,7 +73,7 @@ def move_unique(src: Path, dest_dir: Path, name: str | None = None) -> Path:
     links work the move is ``link`` + ``unlink`` (the link fails if the target exists, so
     there is no race); elsewhere ``rename`` after an existence check. Returns the new path.
     """
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(dest_dir)
     for candidate in candidate_names(name or src.name):
         target = dest_dir / candidate
         try:
@@ -85,6 +86,7 @@ def move_unique(src: Path, dest_dir: Path, name: str | None = None) -> Path:
             os.rename(src, target)  # no hard links here (FAT, some network shares)
         else:
             os.unlink(src)  # the content now lives at target; src was a second name for it
+        tighten(target)  # ERA content is patient data: owner-only wherever it came from
         fsync_dir(dest_dir)
         if src.parent != dest_dir:
             fsync_dir(src.parent)
@@ -96,7 +98,7 @@ def atomic_write_json(path: Path, data: Any) -> None:
     """Write JSON to ``path`` via a temporary sibling, fsync, rename (readers never see half)."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with tmp.open("w", encoding="utf-8") as handle:
+        with open_private(tmp, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, sort_keys=True)
             handle.write("\n")
             handle.flush()
@@ -110,7 +112,7 @@ def atomic_write_json(path: Path, data: Any) -> None:
 
 def append_line(path: Path, line: str) -> None:
     """Append one line and fsync (used for the processed-content index)."""
-    with path.open("a", encoding="utf-8") as handle:
+    with open_private(path, "a", encoding="utf-8") as handle:
         handle.write(line.rstrip("\n") + "\n")
         handle.flush()
         os.fsync(handle.fileno())

@@ -34,6 +34,7 @@ from typing import Any
 
 from connector.clock import SYSTEM, Clock
 from connector.errors import ConfigError, ConnectorError, ParseError
+from connector.private_files import private_dir
 from connector.sources.era.files import (
     append_line,
     atomic_write_json,
@@ -162,7 +163,7 @@ class FolderInbox:
         """Remember the content, then move the file to ``processed/``; returns its new path."""
         with local_io("index", self.index_path):
             if entry.sha256 not in self._index():
-                self.work_dir.mkdir(parents=True, exist_ok=True)
+                private_dir(self.work_dir)
                 line = {"sha256": entry.sha256, "file": entry.name, "outcome": outcome,
                         "at": self._stamp(), **detail}  # fmt: skip
                 append_line(self.index_path, json.dumps(line, sort_keys=True))

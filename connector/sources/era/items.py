@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from connector.domain import ItemKind, ItemStatus, NewItem
+from connector.errors import ParseError
 from connector.sources.era.model import ClaimPayment, Remittance
 from connector.sources.era.parser import RemittanceEnd, RemittanceStart, StreamEvent
 
@@ -33,6 +34,9 @@ class FileItems:
       CLP07 and CLP02 — e.g. a claim split by the payer) would collapse into one item and lose
       money; the second and later get ``:2``, ``:3`` … (deterministic, so a re-sent file gets
       the same keys). The remittance's ``claim_keys`` lists the keys actually used.
+    * **Payment date.** A remittance without a valid BPR16 is refused (ParseError: the file
+      is quarantined). Keys do not include it, but ``legacy_keys`` maps each remittance key
+      to the key older releases used, so items stored under those are kept.
     """
 
     def __init__(self) -> None:
@@ -45,6 +49,8 @@ class FileItems:
         # the open remittance's claims: key, payload, amount, related key
         self._claims: list[tuple[str, dict[str, Any], Decimal, str | None]] = []
         self._seen: Counter[str] = Counter()
+        self.legacy_keys: dict[str, str] = {}
+        """Remittance key → the key an older release stored it under (with BPR16)."""
 
     def add(self, remittance: Remittance) -> None:
         """A whole remittance with its claims."""
@@ -63,7 +69,22 @@ class FileItems:
             self.claim(event)
 
     def start(self, header: Remittance) -> None:
-        """A remittance begins (its header is enough: claims and verdicts come later)."""
+        """A remittance begins (its header is enough: claims and verdicts come later).
+
+        Raises:
+            ParseError: BPR16 (the payment date, required by the 835) is missing or not a
+                date: the file is quarantined rather than recorded under a doubtful identity.
+        """
+        if header.payment_date is None:
+            shown = repr(header.payment_date_raw[:12]) if header.payment_date_raw else "missing"
+            raise ParseError(
+                f"the payment date BPR16 is {shown}; the 835 requires a CCYYMMDD date",
+                file=header.file,
+                segment_id="BPR",
+                element="BPR16",
+            )
+        prefix = TEST_KEY_PREFIX if header.test else ""
+        self.legacy_keys[prefix + header.item_key] = prefix + header.legacy_item_key
         self._header = header
         self._claims = []
         self._seen = Counter()
@@ -111,7 +132,12 @@ class FileItems:
 
 def build_items(remittances: list[Remittance]) -> list[NewItem]:
     """The store items of a file's remittances (see :class:`FileItems`)."""
+    return build_file_items(remittances).items
+
+
+def build_file_items(remittances: list[Remittance]) -> FileItems:
+    """A file's remittances collected (items and legacy keys, see :class:`FileItems`)."""
     collected = FileItems()
     for remittance in remittances:
         collected.add(remittance)
-    return collected.items
+    return collected

@@ -477,8 +477,15 @@ class Remittance:
 
     @property
     def item_key(self) -> str:
-        """``era:{TRN03}:{TRN02}:{BPR02}:{BPR16}``: a re-sent remittance gets the same key."""
-        return f"era:{self.payer_id}:{self.trace}:{self.amount}:{self.payment_date_raw}"
+        """``era:{TRN03}:{TRN02}:{BPR02}``: payer, trace and amount identify a remittance, so a
+        re-sent file gets the same key even when its payment date (BPR16) changed."""
+        return f"era:{self.payer_id}:{self.trace}:{self.amount}"
+
+    @property
+    def legacy_item_key(self) -> str:
+        """The key releases before #14 gave it (``…:{BPR16}`` appended); items stored under
+        it keep it (:mod:`connector.sources.era.legacy_keys`)."""
+        return f"{self.item_key}:{self.payment_date_raw}"
 
     def patient_names(self) -> list[str]:
         """Every patient/insured name in the remittance, for ``Redactor.register_names``."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from connector.errors import ParseError
+from connector.sources.era.claimloop import ClaimLoop
 from connector.sources.era.envelope import EnvelopeState, pad
 from connector.sources.era.model import ClaimPayment, Remittance
 from connector.sources.era.tokenizer import CHUNK_SIZE, Tokenizer
@@ -127,41 +128,47 @@ def _read(
 ) -> Iterator[Remittance | StreamEvent]:
     """Hand each segment to the open transaction set or to the envelope; yield as they close."""
     txn: TransactionBuilder | None = None
+    claim_loop: ClaimLoop | None = None  # txn's: it takes nearly every segment
     started = False  # the RemittanceStart of txn was yielded
     st: list[str] = []
     st_no = 0
-    for els in tok.segments():
-        seg_no = tok.segment_no
-        sid = els[0]
-        if txn is not None and sid != "SE":
-            txn.segment(els, seg_no)
-            if streaming and txn.claims:  # a claim closed: hand it out now
-                if not started:
-                    yield RemittanceStart(txn.header())
-                    started = True
-                yield from txn.take_claims()
-        elif sid == "SE":
-            if txn is None:
-                raise env.error("SE without ST", seg_no, "SE")
-            remittance = env.close_transaction(txn, st, st_no, els, seg_no)
-            if streaming:
-                if not started:
-                    yield RemittanceStart(txn.header())
-                yield from txn.take_claims()
-                yield RemittanceEnd(remittance, txn.claim_count)
+    for batch in tok.batches():  # a chunk's segments (tok.segments() is the same, slower)
+        delims = tok.delimiters  # of the interchange this batch belongs to
+        assert delims is not None
+        elem = delims.element
+        for seg_no, raw in enumerate(batch, tok.segment_no - len(batch) + 1):
+            els = raw.split(elem)
+            sid = els[0]
+            if txn is not None and sid != "SE":
+                assert claim_loop is not None
+                if not claim_loop.take(els, seg_no):  # a claim-loop segment, or for the builder
+                    txn.segment(els, seg_no)
+                if streaming and claim_loop.claims:  # a claim closed: hand it out now
+                    if not started:
+                        yield RemittanceStart(txn.header())
+                        started = True
+                    yield from txn.take_claims()
+            elif sid == "SE":
+                if txn is None:
+                    raise env.error("SE without ST", seg_no, "SE")
+                remittance = env.close_transaction(txn, st, st_no, els, seg_no)
+                if streaming:
+                    if not started:
+                        yield RemittanceStart(txn.header())
+                    yield from txn.take_claims()
+                    yield RemittanceEnd(remittance, txn.claim_count)
+                else:
+                    yield remittance
+                del remittance  # a remittance the caller has dropped is not kept alive here
+                txn = None
+            elif sid == "ST":
+                st, st_no = pad(els, 4), seg_no
+                txn = env.open_transaction(st, seg_no, delims.component, file_sha256,
+                                           keep_claims=not streaming)  # fmt: skip
+                claim_loop = txn.loop
+                started = False
             else:
-                yield remittance
-            del remittance  # a remittance the caller has dropped is not kept alive here
-            txn = None
-        elif sid == "ST":
-            st, st_no = pad(els, 4), seg_no
-            assert tok.delimiters is not None
-            component = tok.delimiters.component
-            txn = env.open_transaction(st, seg_no, component, file_sha256,
-                                       keep_claims=not streaming)  # fmt: skip
-            started = False
-        else:
-            env.segment(els, seg_no)
+                env.segment(els, seg_no)
     seg_no = tok.segment_no
     if txn is not None:
         raise env.error(

@@ -18,7 +18,8 @@ from pathlib import Path
 from connector.errors import DataError
 from connector.jobs import PollContext
 from connector.sources.era.files import local_io, sha256_file
-from connector.sources.era.items import build_items
+from connector.sources.era.items import build_file_items
+from connector.sources.era.legacy_keys import adopt_stored_keys
 from connector.sources.era.parser import parse_stream
 
 _SKIP = ("*.error.json", "*.part", "*.tmp")
@@ -66,6 +67,7 @@ def replay_processed(
                 digest = sha256_file(path)
                 with path.open("rb") as stream:
                     remittances = list(parse_stream(stream, path.name, file_sha256=digest))
+            collected = build_file_items(remittances)
         except DataError as exc:
             counts["unreadable"] += 1  # filed as processed by an older, laxer parser
             log.warning("era.replay.unreadable", error_code=exc.code)
@@ -73,7 +75,9 @@ def replay_processed(
             for remittance in remittances:
                 ctx.redactor.register_names(*remittance.patient_names())
                 ctx.redactor.register_values(*remittance.sensitive_values())
-            items = build_items(remittances)
+            items = adopt_stored_keys(
+                collected.items, collected.legacy_keys, ctx.store, practice_id
+            )
             result = ctx.store.record(practice_id, source_name, items)
             counts["items_new"] += len(result.new_keys)
             counts["items_duplicate"] += result.duplicates

@@ -80,13 +80,12 @@ class SegmentReader:
 
     def amount(self, els: list[str], index: int, seg_no: int) -> Decimal:
         """A required amount element."""
-        text = els[index] if len(els) > index else ""
-        if not text:
-            raise self.error("required amount is missing", seg_no, els[0], element_name(els, index))
         try:
-            return amount(text)
-        except ValueProblem as exc:
-            raise self.error(str(exc), seg_no, els[0], element_name(els, index)) from None
+            return amount(els[index])
+        except (IndexError, ValueProblem) as exc:
+            missing = len(els) <= index or not els[index]
+            message = "required amount is missing" if missing else str(exc)
+            raise self.error(message, seg_no, els[0], element_name(els, index)) from None
 
     def quantity(self, els: list[str], index: int, seg_no: int) -> Decimal | None:
         """An optional quantity element."""

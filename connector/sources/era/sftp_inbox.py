@@ -45,6 +45,7 @@ from connector.clock import SYSTEM, Clock
 from connector.config.sources import SftpInbox
 from connector.errors import ConnectorError, TransientError
 from connector.faults import kill_point
+from connector.private_files import open_private, private_dir
 from connector.sources.era.download_log import Download, DownloadLog
 from connector.sources.era.files import candidate_names, local_io, move_unique, sha256_file
 from connector.sources.era.sftp_connect import SftpConnector, remote_folder
@@ -129,7 +130,7 @@ class SftpDownloader:
             TransientError: the network kept failing after the last attempt.
         """
         with local_io("create", self.local_dir):
-            self.local_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.local_dir)
         self._remove_partials(log)
         result = SyncResult()
 
@@ -210,7 +211,7 @@ class SftpDownloader:
         received = 0
         keep = False
         try:
-            with local_io("write", tmp), tmp.open("xb") as out:
+            with local_io("write", tmp), open_private(tmp, "xb") as out:
                 with sftp_errors("download", self.where), sftp.open(remote_path, "rb") as src:
                     while chunk := src.read(CHUNK):
                         with local_io("write", tmp):

@@ -27,7 +27,8 @@ from connector.faults import kill_point
 from connector.jobs import PollContext
 from connector.sources.era.files import local_io
 from connector.sources.era.folder_inbox import FolderInbox, InboxFile
-from connector.sources.era.items import FileItems, build_items
+from connector.sources.era.items import FileItems, build_file_items, build_items
+from connector.sources.era.legacy_keys import adopt_stored_keys
 from connector.sources.era.model import ClaimPayment
 from connector.sources.era.parser import stream_claims
 
@@ -172,7 +173,9 @@ class EraSource:
             log.exception("era.file.parser_crashed", error_type=type(exc).__name__)
             self._quarantine(entry, exc, ctx, counts, log)
             return
-        items = collected.items
+        items = adopt_stored_keys(
+            collected.items, collected.legacy_keys, ctx.store, self.practice_id
+        )
         if ctx.dry_run:
             log.info("era.file.parsed", remittances=collected.remittances, items=len(items))
             return
@@ -229,4 +232,4 @@ class _FileChanged(Exception):
     """The file changed while it was parsed; it is taken again once stable."""
 
 
-__all__ = ["EraSource", "build_items"]
+__all__ = ["EraSource", "build_file_items", "build_items"]

@@ -82,10 +82,11 @@ def split_segments(text: str, term: str, elem: str) -> tuple[list[str], int]:
     batch = [raw for raw in batch if raw]  # empty segments, e.g. "~~"
     iea_at = -1
     iea = "IEA" + elem
-    for index, raw in enumerate(batch):
-        if raw.startswith(iea) or raw == "IEA":  # a bare "IEA" segment counts too
-            iea_at = index
-            break
+    if "IEA" in text:  # most chunks have none: no need to look at each segment
+        for index, raw in enumerate(batch):
+            if raw.startswith(iea) or raw == "IEA":  # a bare "IEA" segment counts too
+                iea_at = index
+                break
     batch.append(rest)
     return batch, iea_at
 
@@ -203,18 +204,23 @@ class Tokenizer:
             ParseError: no ISA, unusable delimiters, text after an IEA that is not another
                 interchange, or an unterminated segment at the end of the file.
         """
-        for batch in self._batches():
+        for batch in self.batches():
             assert self.delimiters is not None
             elem = self.delimiters.element
+            self.segment_no -= len(batch)
             for raw in batch:
                 self.segment_no += 1
                 yield raw.split(elem)
 
-    def _batches(self) -> Iterator[list[str]]:
+    def batches(self) -> Iterator[list[str]]:
         """Lists of raw segments (text between terminators), one chunk at a time.
 
         A batch never spans two interchanges, so :attr:`delimiters` is the one to split it
-        with.
+        with. When a batch is handed out, :attr:`segment_no` is the position of its last
+        segment.
+
+        Raises:
+            ParseError: as :meth:`segments`.
         """
         text: str | None = self._start_interchange(self._read())
         while text is not None:
@@ -230,6 +236,7 @@ class Tokenizer:
                     restart = "".join(r + term for r in batch[iea_at + 1 :]) + text
                     del batch[iea_at + 1 :]
                 if batch:
+                    self.segment_no += len(batch)
                     yield batch
                 if restart is not None:
                     break

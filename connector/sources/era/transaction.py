@@ -121,13 +121,13 @@ class TransactionBuilder:
         return self.error(f"segment not allowed in {_LOOP_NAMES[state]}", seg_no, els[0][:3])
 
     def segment(self, els: list[str], seg_no: int) -> None:
-        """Take one segment of the transaction set (any segment between ST and SE).
+        """Take a segment between ST and SE that :attr:`loop` did not take
+        (:meth:`ClaimLoop.take` is asked first: it takes nearly every segment).
 
         Raises:
             ParseError: unknown segment, segment in the wrong loop, bad element value.
         """
-        if not self.loop.take(els, seg_no):
-            self._segment(els, seg_no, els[0], self.loop.state)
+        self._segment(els, seg_no, els[0], self.loop.state)
 
     def _header_ref(self, ref: Reference, els: list[str], seg_no: int, state: int) -> None:
         if state == HEADER:

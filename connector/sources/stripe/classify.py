@@ -15,10 +15,14 @@ reporting_category / type                  kind                    initial statu
 ``charge_failure`` /                       ``ach_return``          received
 ``payment_failure_refund``
 ``payout_reversal`` / ``payout_failure``,  ``payout_failure``      review ``payout_failed``
-``payout_cancel``
+``payout_cancel``                                                  (the source links it to its
+                                                                   failed payout: .failures)
 ``refund_failure``                         ``stripe_other``        review ``refund_failed``
 anything else (fees, transfers, top-ups,   ``stripe_other``        ignored
 the payout's own debit)
+Connect: owned by another account's        ``stripe_other``        ignored (``connect_reason``
+practice (:mod:`.connect`)                                         in the payload) or review
+                                                                   ``connect_platform_reversal``
 =========================================  ======================  ==========================
 
 The ``charge_failure`` ↔ ``payment_failure_refund`` pairing for ACH returns and the
@@ -32,7 +36,9 @@ import datetime as dt
 from typing import Any
 
 from connector.domain import ItemKind, ItemStatus, NewItem
-from connector.money import fmt, from_cents
+from connector.money import fmt, from_minor_units
+from connector.sources.stripe.connect import Ownership, ownership
+from connector.sources.stripe.oddities import oddity
 from connector.sources.stripe.patients import PatientLookup, platform_charge
 
 _BY_CATEGORY = {
@@ -72,9 +78,13 @@ def kind_of(txn: dict[str, Any]) -> ItemKind:
     return ItemKind.STRIPE_OTHER
 
 
-def needs_patient(txn: dict[str, Any]) -> bool:
-    """True when the transaction is a patient payment, whose patient id must be found."""
-    return kind_of(txn) is ItemKind.PATIENT_PAYMENT
+def needs_patient(txn: dict[str, Any], account: str | None = None) -> bool:
+    """True when the transaction is this account's patient payment, whose patient id is needed.
+
+    A Connect destination charge seen on the platform belongs to the connected account's
+    practice (:mod:`.connect`), so no customer is read for it here.
+    """
+    return kind_of(txn) is ItemKind.PATIENT_PAYMENT and ownership(txn, account) is None
 
 
 def _id(value: Any) -> str | None:
@@ -149,7 +159,8 @@ def classify(
     ids = _source_ids(txn.get("source"))
     if kind is ItemKind.ACH_RETURN and ids["original_charge"] is None:
         ids["original_charge"] = ids["charge"]
-    amount = from_cents(int(txn["amount"]))
+    currency = txn.get("currency")  # Stripe amounts are in this currency's minor units
+    amount = from_minor_units(int(txn["amount"]), currency)
     payload: dict[str, Any] = {
         "txn": txn["id"], "payout": payout["id"],
         "payout_arrival_date": _date(payout.get("arrival_date")),
@@ -159,18 +170,36 @@ def classify(
         "original_charge": ids["original_charge"], "platform_charge": ids["platform_charge"],
         "patient_ref": patient.value if patient else None,
         "patient_ref_from": patient.found_in if patient and patient.value else None,
-        "amount": str(amount), "fee": str(from_cents(int(txn.get("fee") or 0))),
-        "net": str(from_cents(int(txn.get("net") or 0))), "currency": txn.get("currency"),
+        "amount": str(amount), "fee": str(from_minor_units(int(txn.get("fee") or 0), currency)),
+        "net": str(from_minor_units(int(txn.get("net") or 0), currency)), "currency": currency,
         "method": ids["method"], "created": _datetime(txn.get("created")), "account": account,
     }  # fmt: skip
+    owned = ownership(txn, account)
+    if owned is not None:
+        return _owned_elsewhere(txn, payout, payload, owned, amount)
     status, reason, message = ItemStatus.RECEIVED, None, None
     related = ids["original_charge"]
-    if kind is ItemKind.PATIENT_PAYMENT:
+    odd = oddity(txn, kind, amount)
+    if odd is not None:
+        status = odd.status
+        if odd.status is ItemStatus.IGNORED:
+            payload["ignored_reason"] = odd.reason
+        else:
+            reason, message = odd.reason, odd.message
+        if kind is ItemKind.PATIENT_PAYMENT:
+            related = ids["charge"]
+    elif kind is ItemKind.PATIENT_PAYMENT:
         related = ids["charge"]
         if patient is None or patient.value is None:
             status, reason = ItemStatus.REVIEW, "patient_not_found"
             message = _patient_message(patient, patient_key, ids["charge"] or txn["id"])
     elif kind is ItemKind.PAYOUT_FAILURE:
+        source = txn.get("source")
+        failed = _id(source)
+        if failed and failed.startswith("po_"):  # the failed payout whose money came back
+            payload["failed_payout"] = related = failed
+            if isinstance(source, dict) and source.get("object") == "payout":
+                payload["failed_payout_detail"] = _payout_payload(source, account)
         status, reason = ItemStatus.REVIEW, "payout_failed"
         message = (f"Stripe returned {fmt(amount)} from a failed payout ({txn['id']}) in payout "
                    f"{payout['id']}; check that the failed payout's payments are on the ledger "
@@ -186,6 +215,36 @@ def classify(
         key=str(txn["id"]), kind=kind, payload=payload, amount=amount, status=status,
         group_key=str(payout["id"]), related_key=related, review_reason=reason,
         review_message=message,
+    )  # fmt: skip
+
+
+def _owned_elsewhere(
+    txn: dict[str, Any],
+    payout: dict[str, Any],
+    payload: dict[str, Any],
+    owned: Ownership,
+    amount: Any,
+) -> NewItem:
+    """A Connect transaction another account's practice records: ignored, or review."""
+    payload = {**payload, "patient_ref": None, "patient_ref_from": None,
+               "connect_reason": owned.reason, "owner_account": owned.owner}  # fmt: skip
+    if not owned.review:
+        payload["ignored_reason"] = owned.reason
+        return NewItem(key=str(txn["id"]), kind=ItemKind.STRIPE_OTHER, payload=payload,
+                       amount=amount, status=ItemStatus.IGNORED, group_key=str(payout["id"]),
+                       related_key=payload["charge"])  # fmt: skip
+    what = "dispute" if payload["dispute"] else "refund"
+    return NewItem(
+        key=str(txn["id"]), kind=ItemKind.STRIPE_OTHER, payload=payload, amount=amount,
+        status=ItemStatus.REVIEW, group_key=str(payout["id"]),
+        related_key=payload["original_charge"], review_reason="connect_platform_reversal",
+        review_message=(
+            f"A {what} of {fmt(-amount if amount < 0 else amount)} ({txn['id']}) of destination "
+            f"charge {payload['original_charge']} was taken from this platform account in payout "
+            f"{payout['id']}; the payment itself belongs to connected account {owned.owner} and "
+            "was posted by that account's practice, whose Stripe account did not give the money "
+            "back. Reverse it on that practice's ledger by hand if the patient was refunded, "
+            "then resolve."),
     )  # fmt: skip
 
 
@@ -206,7 +265,7 @@ def _patient_message(patient: PatientLookup | None, key: str, charge: str) -> st
 
 def manual_payout_notice(payout: dict[str, Any], *, account: str | None) -> NewItem:
     """The one review item for a manual payout, whose payments Stripe cannot list."""
-    amount = from_cents(int(payout["amount"]))
+    amount = from_minor_units(int(payout["amount"]), payout.get("currency"))
     return NewItem(
         key=f"{payout['id']}:manual_payout", kind=ItemKind.PAYOUT_NOTICE,
         payload=_payout_payload(payout, account), amount=amount, status=ItemStatus.REVIEW,
@@ -220,7 +279,7 @@ def manual_payout_notice(payout: dict[str, Any], *, account: str | None) -> NewI
 
 def failed_payout_item(payout: dict[str, Any], *, account: str | None) -> NewItem:
     """The review item for a payout first reported ``paid`` that later ``failed``."""
-    amount = from_cents(int(payout["amount"]))
+    amount = from_minor_units(int(payout["amount"]), payout.get("currency"))
     return NewItem(
         key=f"{payout['id']}:failed", kind=ItemKind.PAYOUT_FAILURE,
         payload=_payout_payload(payout, account), amount=-amount, status=ItemStatus.REVIEW,
@@ -238,6 +297,7 @@ def _payout_payload(payout: dict[str, Any], account: str | None) -> dict[str, An
         "status": payout.get("status"), "automatic": payout.get("automatic"),
         "payout_method": payout.get("method"), "failure_code": payout.get("failure_code"),
         "failure_balance_transaction": _id(payout.get("failure_balance_transaction")),
-        "amount": str(from_cents(int(payout["amount"]))), "currency": payout.get("currency"),
+        "amount": str(from_minor_units(int(payout["amount"]), payout.get("currency"))),
+        "currency": payout.get("currency"),
         "created": _datetime(payout.get("created")), "account": account,
     }  # fmt: skip

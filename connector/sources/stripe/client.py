@@ -2,8 +2,9 @@
 
 * The SDK's own retries are off (``max_network_retries=0``); :mod:`tenacity` retries each
   list page or retrieve call (connection errors, 429, 5xx, ``Stripe-Should-Retry: true``)
-  with exponential backoff and jitter, at most ``max_attempts`` times. The wait and sleep
-  functions are injectable so tests never sleep for real.
+  with exponential backoff and jitter under the rules of :mod:`.backoff`: other temporary
+  errors at most ``max_attempts`` times, 429s within the poll's ``rate_limit_wait`` budget.
+  The wait and sleep functions are injectable so tests never sleep for real.
 * Every HTTP request first takes a token from the practice's bucket and from the process
   bucket (:mod:`.ratelimit`), and is counted.
 * The HTTP client is an explicit ``requests`` client so ``responses`` intercepts it in tests.
@@ -20,30 +21,30 @@ from typing import Any, TypeVar
 
 import stripe
 from stripe._base_address import BaseAddresses
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_when_event_set,
-    wait_exponential,
-    wait_random,
-)
+from tenacity import RetryCallState, wait_exponential, wait_random
 from tenacity.wait import wait_base
 
 from connector.config import StripeSettings
-from connector.sources.stripe.errors import is_retryable, stripe_errors
+from connector.sources.stripe.backoff import RetryPolicy
+from connector.sources.stripe.errors import stripe_errors
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
 
 T = TypeVar("T")
 PAGE_SIZE = 100
 
-# Four levels is Stripe's expansion limit; the last path is what Connect destination charges
-# need to reach the platform charge that holds the metadata.
+# Four levels is Stripe's expansion limit; ``source_transfer.source_transaction`` is what
+# Connect destination charges need to reach the platform charge that holds the metadata.
+# ``data.source.charge`` is the charge of a refund or dispute (a platform decides by it whether
+# a Connect account owns it). The customer of a charge or of its payment intent is expanded
+# too, so a patient id kept only on the customer costs no call; a destination charge's
+# platform customer would be a fifth level and is still read with one call (cached per poll).
 TRANSACTION_EXPAND = [
     "data.source",
     "data.source.payment_intent",
     "data.source.source_transfer.source_transaction",
+    "data.source.charge",
+    "data.source.customer",
+    "data.source.payment_intent.customer",
 ]
 
 # 0.5 s, 1 s, 2 s … capped at 30 s, plus up to 1 s of random jitter.
@@ -101,8 +102,10 @@ class StripeApi:
         self.log = log
         self.stop = stop or threading.Event()
         self._sleep = sleep or self._wait_for_stop
-        self._wait = wait or DEFAULT_WAIT
         self._max_attempts = settings.max_attempts
+        self.policy = RetryPolicy(
+            max_attempts=settings.max_attempts, wait=wait or DEFAULT_WAIT, stop=self.stop,
+            rate_limit_wait=settings.rate_limit_wait.total_seconds())  # fmt: skip
         chosen = buckets if buckets is not None else (
             TokenBucket(settings.requests_per_second), process_bucket())  # fmt: skip
         self.http = BudgetedRequestsClient(timeout=settings.timeout.total_seconds(), buckets=chosen)
@@ -113,6 +116,17 @@ class StripeApi:
             settings.api_key.get(), base_addresses=addresses, max_network_retries=0,
             http_client=self.http,
         )  # fmt: skip
+
+    @property
+    def stop(self) -> threading.Event:
+        """The poll's stop event (retries end early when it is set)."""
+        return self._stop
+
+    @stop.setter
+    def stop(self, event: threading.Event) -> None:
+        self._stop = event
+        if hasattr(self, "policy"):
+            self.policy.stop = event
 
     def _wait_for_stop(self, seconds: float) -> None:
         self.stop.wait(seconds)
@@ -132,15 +146,7 @@ class StripeApi:
             with stripe_errors(operation, self.account):
                 return fn()
 
-        retrying = Retrying(
-            stop=stop_after_attempt(self._max_attempts) | stop_when_event_set(self.stop),
-            wait=self._wait,
-            sleep=self._sleep,
-            retry=retry_if_exception(is_retryable),
-            before_sleep=self._log_retry(operation),
-            reraise=True,
-        )
-        return retrying(attempt)
+        return self.policy.retrying(self._sleep, self._log_retry(operation))(attempt)
 
     def _log_retry(self, operation: str) -> Callable[[RetryCallState], None]:
         def log(state: RetryCallState) -> None:
@@ -156,15 +162,17 @@ class StripeApi:
         return log
 
     # -- the calls -------------------------------------------------------------------------
-    def payouts(self, *, status: str, arrival_gte: int) -> Iterator[dict[str, Any]]:
-        """Payouts with ``status`` expected to arrive at or after ``arrival_gte`` (all pages)."""
+    def payouts(self, *, status: str | None, arrival_gte: int) -> Iterator[dict[str, Any]]:
+        """Payouts with ``status`` (None: any) expected to arrive at or after ``arrival_gte``
+        (all pages)."""
         after: str | None = None
         while True:
             params: stripe.params.PayoutListParams = {
-                "status": status,
                 "arrival_date": {"gte": arrival_gte},
                 "limit": PAGE_SIZE,
             }
+            if status is not None:
+                params["status"] = status
             if after is not None:
                 params["starting_after"] = after
             page = self._call("list_payouts", partial(
@@ -178,20 +186,27 @@ class StripeApi:
         """Every balance transaction paid out in one automatic payout, sources expanded."""
         after: str | None = None
         while True:
-            params: stripe.params.BalanceTransactionListParams = {
-                "payout": payout_id,
-                "limit": PAGE_SIZE,
-                "expand": list(TRANSACTION_EXPAND),
-            }
-            if after is not None:
-                params["starting_after"] = after
-            page = self._call("list_balance_transactions", partial(
-                self._client.v1.balance_transactions.list, params=params,
-                options=self._options()))  # fmt: skip
-            yield from (obj.to_dict() for obj in page.data)
-            if not page.has_more or not page.data:
+            txns, has_more = self.transaction_page(payout_id, after)
+            yield from txns
+            if not has_more or not txns:
                 return
-            after = page.data[-1].id
+            after = str(txns[-1]["id"])
+
+    def transaction_page(
+        self, payout_id: str, after: str | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page (newest first) of a payout's balance transactions after ``after``; has_more."""
+        params: stripe.params.BalanceTransactionListParams = {
+            "payout": payout_id,
+            "limit": PAGE_SIZE,
+            "expand": list(TRANSACTION_EXPAND),
+        }
+        if after is not None:
+            params["starting_after"] = after
+        page = self._call("list_balance_transactions", partial(
+            self._client.v1.balance_transactions.list, params=params,
+            options=self._options()))  # fmt: skip
+        return [obj.to_dict() for obj in page.data], bool(page.has_more and page.data)
 
     def customer(self, customer_id: str, *, platform: bool = False) -> dict[str, Any]:
         """One customer (``platform=True``: on the Connect platform, not the practice account)."""
@@ -208,4 +223,3 @@ class StripeApi:
             "retrieve_balance", lambda: self._client.v1.balance.retrieve(options=self._options())
         )
         return obj.to_dict()
-

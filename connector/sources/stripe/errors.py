@@ -14,7 +14,9 @@ anything else Stripe raises            :class:`PermanentError` ``stripe_rejected
 =====================================  =====================================================
 
 A ``Stripe-Should-Retry`` response header overrides the default: ``true`` makes any error
-retryable, ``false`` makes a transient error final. Every translated error carries the Stripe
+retryable, ``false`` makes a transient error final (for a 429: final for this poll only; the
+next poll resumes where it stopped). A 429's ``Retry-After`` (seconds) is kept in the context
+as ``retry_after`` so the wait honours it. Every translated error carries the Stripe
 request id (``request_id``), the HTTP status and Stripe's error code in its ``context``;
 messages are our own words (Stripe's text can echo parts of a key or an object).
 """
@@ -85,6 +87,16 @@ def _should_retry_header(exc: stripe.StripeError) -> bool | None:
     return str(value).strip().lower() == "true"
 
 
+def _retry_after(exc: stripe.StripeError) -> float | None:
+    headers = exc.headers or {}
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        seconds = float(str(value).strip()) if value is not None else None
+    except ValueError:  # an HTTP date: rare for APIs, and the backoff applies anyway
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 86_400 else None
+
+
 def translate(exc: stripe.StripeError, *, operation: str, account: str | None) -> ConnectorError:
     """Return the connector error for a stripe-python exception (the caller chains it)."""
     status = exc.http_status
@@ -104,6 +116,7 @@ def translate(exc: stripe.StripeError, *, operation: str, account: str | None) -
                              context=context)  # fmt: skip
     elif isinstance(exc, stripe.RateLimitError):
         context["should_retry"] = True if header is None else header
+        context["retry_after"] = _retry_after(exc)
         err = RateLimited(f"Stripe asked us to slow down ({operation}, HTTP {status})",
                           code="stripe_rate_limited", context=context)  # fmt: skip
     elif isinstance(exc, stripe.APIError):

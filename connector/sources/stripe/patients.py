@@ -8,9 +8,10 @@ into the wrong field). For Connect destination charges the practice account only
 ``py_`` payment; the platform charge it came from (``source_transfer.source_transaction``,
 expanded in the same list call) is searched too, and its customer is read on the platform.
 
-Customers are not expanded in the list call (one more level would pass Stripe's four-level
-limit for destination charges), so a customer costs one retrieve call, made only when the charge
-and the payment intent lack the key, and cached for the rest of the poll.
+The charge's and the payment intent's customers are expanded in the list call, so reading
+their metadata costs nothing. A destination charge's platform customer would be a fifth level
+(past Stripe's limit of four), so it costs one retrieve call, made only when the charges and
+payment intents lack the key, and cached for the rest of the poll.
 """
 
 from __future__ import annotations
@@ -99,7 +100,14 @@ class PatientResolver:
                 _as_dict(source.get("payment_intent")),
                 _as_dict(upstream.get("payment_intent")) if upstream else None,
             )
-        elif place == "customer" and allow_fetch:
+        elif place == "customer":
+            expanded = _expanded_customer(source)
+            if expanded is not None:
+                if not expanded.get("deleted"):
+                    yield from _metadata(expanded)
+                return
+            if not allow_fetch:
+                return
             for customer_id, on_platform in self._customer_ids(source, upstream):
                 customer = self._customer(customer_id, on_platform)
                 if customer is not None:
@@ -135,6 +143,17 @@ class PatientResolver:
                 customer = None
             self._customers[key] = customer
         return self._customers[key]
+
+
+def _expanded_customer(source: dict[str, Any]) -> dict[str, Any] | None:
+    """The charge's (else its payment intent's) customer when the list call expanded it."""
+    intent = _as_dict(source.get("payment_intent")) or {}
+    for candidate in (source.get("customer"), intent.get("customer")):
+        if isinstance(candidate, dict):
+            return candidate
+        if isinstance(candidate, str) and candidate:
+            return None  # named but not expanded: read it with a call
+    return None
 
 
 def _metadata(*objects: dict[str, Any] | None) -> Iterator[dict[str, Any]]:

@@ -2,7 +2,11 @@
 
 The cursor (stored as JSON under source ``stripe``) is::
 
-    {"version": 1, "anchor": <unix seconds>, "done": {"po_…": <arrival_date>, …}}
+    {"version": 1, "anchor": <unix seconds>, "done": {"po_…": <arrival_date>, …},
+     "partial": {"payout": "po_…", "after": "txn_…", "pages": 2, "entries": […]}}
+
+``partial`` (absent when no payout is half read) is the place inside a long payout whose
+reading was cut short (rate limit, stop); see :mod:`.progress`.
 
 Each poll lists paid payouts whose ``arrival_date`` is at or after ``anchor - lookback``.
 ``done`` names the payouts already recorded whole, so re-reading the window costs one list
@@ -18,6 +22,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from connector.sources.stripe.progress import PayoutProgress
 
 CURSOR_VERSION = 1
 _DAY = 86_400
@@ -54,18 +60,31 @@ class Cursor:
 
     anchor: int
     done: dict[str, int] = field(default_factory=dict)
+    partial: PayoutProgress | None = None
 
     @classmethod
-    def load(cls, stored: dict[str, Any] | None, now: dt.datetime) -> Cursor:
-        """The stored cursor, or a first one anchored at ``now``."""
+    def load(
+        cls, stored: dict[str, Any] | None, now: dt.datetime, first_anchor: int | None = None
+    ) -> Cursor:
+        """The stored cursor, or a first one anchored at ``first_anchor`` (default ``now``)."""
         if not stored or stored.get("version") != CURSOR_VERSION:
-            return cls(anchor=int(now.timestamp()))
+            return cls(anchor=int(now.timestamp()) if first_anchor is None else first_anchor)
         done = {str(k): int(v) for k, v in dict(stored.get("done") or {}).items()}
-        return cls(anchor=int(stored["anchor"]), done=done)
+        partial = stored.get("partial")
+        return cls(anchor=int(stored["anchor"]), done=done,
+                   partial=PayoutProgress.from_json(partial) if partial else None)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         """JSON form stored with the items."""
-        return {"version": CURSOR_VERSION, "anchor": self.anchor, "done": dict(self.done)}
+        data: dict[str, Any] = {"version": CURSOR_VERSION, "anchor": self.anchor,
+                                "done": dict(self.done)}  # fmt: skip
+        if self.partial is not None:
+            data["partial"] = self.partial.to_json()
+        return data
+
+    def with_partial(self, progress: PayoutProgress | None) -> Cursor:
+        """The same cursor holding ``progress`` (None: no payout half read)."""
+        return Cursor(anchor=self.anchor, done=dict(self.done), partial=progress)
 
     def window_start(self, lookback: dt.timedelta) -> int:
         """First ``arrival_date`` to list."""
@@ -86,4 +105,6 @@ class Cursor:
             anchor = min(anchor, held_at)
         done = {**self.done, str(payout["id"]): arrival}
         horizon = anchor - int(keep.total_seconds()) - _DAY
-        return Cursor(anchor=anchor, done={k: v for k, v in done.items() if v >= horizon})
+        partial = self.partial if self.partial and self.partial.payout != payout["id"] else None
+        return Cursor(anchor=anchor, done={k: v for k, v in done.items() if v >= horizon},
+                      partial=partial)  # fmt: skip

@@ -9,10 +9,14 @@ bank, as far as Stripe knows). One poll:
    transactions are listed (sources expanded, 100 per page), classified, their patient ids
    looked up, and the items recorded **together with the advanced cursor** in one
    ``store.record()`` call;
-3. lists failed payouts of the longer ``failed_payout_lookback`` window and records a review
-   item for each one whose payments were already recorded.
+3. records a review item for each failed payout of the longer ``failed_payout_lookback``
+   window whose payments were already recorded (paid and failed payouts come from one list
+   call over both windows, filtered here).
 
-``ctx.stop`` is honoured between payouts; a stopped poll has recorded only whole payouts.
+``ctx.stop`` is honoured between payouts and between the pages of a long payout; a stopped
+poll has recorded only whole payouts. A payout cut short (stop, rate limit past the poll's
+``rate_limit_wait``, outage) leaves its place in the cursor (:mod:`.progress`, written after
+each page but the last) and the next poll resumes at ``starting_after``, never at page 1.
 
 :meth:`StripeSource.replay` re-reads a window chosen by a person (``connector replay``): every
 paid payout that arrived since a date, recorded whole again. The store dedupes by ``txn_…``
@@ -31,23 +35,20 @@ from tenacity.wait import wait_base
 
 from connector.config import PracticeSettings, StripeSettings
 from connector.domain import ItemStatus, NewItem
-from connector.errors import ConfigError
+from connector.errors import ConfigError, RateLimited
 from connector.faults import kill_point
 from connector.jobs import PollContext
-from connector.sources.stripe.classify import (
-    classify,
-    failed_payout_item,
-    manual_payout_notice,
-    needs_patient,
-)
+from connector.sources.stripe.classify import manual_payout_notice
 from connector.sources.stripe.client import StripeApi
+from connector.sources.stripe.failures import link_returned_money, record_failed_payouts
 from connector.sources.stripe.patients import PatientResolver
 from connector.sources.stripe.payouts import Cursor, Readiness, readiness, sort_key
+from connector.sources.stripe.progress import PayoutProgress
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
-from connector.sources.stripe.validate import invalid_item, problems
+from connector.sources.stripe.reader import PayoutReader
+from connector.sources.stripe.window import first_anchor, first_run_words, window_of
 
 SOURCE = "stripe"
-_REVERSAL_LOOKUP = False  # reversals link to their charge; no customer call just for them
 
 
 class StripeSource:
@@ -106,22 +107,62 @@ class StripeSource:
         currencies = sorted({str(b.get("currency")) for b in balance.get("available") or []})
         where = f"connected account {self.settings.account}" if self.settings.account else (
             "own account")  # fmt: skip
-        return f"Stripe key accepted for {where}; balance readable ({', '.join(currencies) or '-'})"
+        return (f"Stripe key accepted for {where}; balance readable "
+                f"({', '.join(currencies) or '-'}); {first_run_words(self.settings)}")  # fmt: skip
 
     def poll(self, ctx: PollContext) -> dict[str, int]:
-        """Record newly cleared transactions; return counts for the poll summary."""
+        """Record newly cleared transactions; return counts for the poll summary.
+
+        A 429 that outlasts the poll's ``rate_limit_wait`` (or carries
+        ``Stripe-Should-Retry: false``) ends the poll normally, keeping its place; the
+        summary then has ``rate_limit_stops``.
+        """
         api = self.api(ctx)
+        api.policy.begin_poll()
         start_requests = api.requests_made
         counts: Counter[str] = Counter()
-        settings = self.settings
         resolver = self._resolver(api)
+        try:
+            self._poll(ctx, api, PayoutReader(api, resolver, self.settings.account,
+                       self.settings.patient_id_metadata_key), counts)  # fmt: skip
+        except RateLimited as exc:
+            counts["rate_limit_stops"] += 1
+            ctx.log.warning(
+                "stripe.poll.rate_limited", operation=exc.context.get("operation"),
+                request_id=exc.context.get("request_id"),
+                waited_s=round(api.policy.rate_limit_waited, 3),
+                budget_spent=bool(exc.context.get("rate_limit_budget_spent")),
+                hint="Stripe kept asking us to slow down; the next poll resumes where this one "
+                "stopped",
+            )  # fmt: skip
+        counts["rate_limited"] = api.policy.rate_limited
+        counts["customer_lookups"] = resolver.customer_calls
+        counts["requests"] = api.requests_made - start_requests
+        return dict(counts)
+
+    def _poll(
+        self, ctx: PollContext, api: StripeApi, reader: PayoutReader, counts: Counter[str]
+    ) -> None:
+        settings = self.settings
         now = ctx.now()
-        cursor = Cursor.load(ctx.store.get_cursor(self.practice.id, SOURCE), now)
+        stored = ctx.store.get_cursor(self.practice.id, SOURCE)
+        cursor = Cursor.load(stored, now, first_anchor(settings, now))
+        window = window_of(settings, stored, now)
+        if window.basis == "lookback":  # say plainly how far back a first run looks
+            ctx.log.warning("stripe.window", **window.fields(), hint=window.words())
+        else:
+            ctx.log.info("stripe.window", **window.fields())
         keep = max(settings.lookback, settings.failed_payout_lookback)
         fail_start = cursor.window_start(settings.failed_payout_lookback)
-        payouts = sorted(api.payouts(status="paid", arrival_gte=cursor.window_start(
-            settings.lookback)), key=sort_key)  # fmt: skip
+        # one list for both windows: paid payouts to record, failed ones to check (.failures)
+        listed = list(api.payouts(status=None, arrival_gte=min(window.since, fail_start)))
+        payouts = sorted((p for p in listed if p.get("status") == "paid"
+                          and int(p.get("arrival_date") or 0) >= window.since),
+                         key=sort_key)  # fmt: skip
+        failed = [p for p in listed if p.get("status") == "failed"]
         counts["payouts_paid"] = len(payouts)
+        if cursor.partial is not None and cursor.partial.payout not in {p["id"] for p in payouts}:
+            cursor = cursor.with_partial(None)  # no longer a paid payout: read it whole later
         held_at: int | None = None
         for payout in payouts:
             if ctx.stop.is_set():
@@ -143,7 +184,12 @@ class StripeSource:
                 ctx.log.warning("stripe.payout.manual", payout=payout["id"],
                                 hint="a manual payout cannot be broken down; see the review queue")
             else:
-                items = self._payout_items(api, resolver, payout)
+                read = self._read(ctx, reader, payout, cursor, counts)
+                if read is None:
+                    ctx.log.info("stripe.poll.stopped", inside_payout=payout["id"])
+                    return
+                items = read
+            items = link_returned_money(ctx, items, counts, settings.account)
             kill_point("stripe.after_fetch_before_record")
             cursor = cursor.after_recording(payout, held_at=held_at, keep=keep)
             result = ctx.store.record(self.practice.id, SOURCE, items, cursor.to_json())
@@ -155,10 +201,28 @@ class StripeSource:
                 duplicates=result.duplicates,
             )  # fmt: skip
         if not ctx.stop.is_set():
-            self._failed_payouts(ctx, api, cursor, fail_start, counts)
-        counts["customer_lookups"] = resolver.customer_calls
-        counts["requests"] = api.requests_made - start_requests
-        return dict(counts)
+            record_failed_payouts(ctx, failed, cursor.done, account=settings.account,
+                                  counts=counts)  # fmt: skip
+
+    def _read(
+        self, ctx: PollContext, reader: PayoutReader, payout: dict[str, Any], cursor: Cursor,
+        counts: Counter[str],
+    ) -> list[NewItem] | None:  # fmt: skip
+        """Read a payout, resuming a half-read one and keeping its place after every page."""
+        resumed = cursor.partial
+        if resumed is not None and resumed.payout != payout["id"]:
+            resumed = None
+        if resumed is not None:
+            counts["payouts_resumed"] += 1
+            ctx.log.info("stripe.payout.resumed", payout=payout["id"], pages_read=resumed.pages,
+                         transactions_read=len(resumed.entries))  # fmt: skip
+
+        def save(progress: PayoutProgress) -> None:
+            ctx.store.record(self.practice.id, SOURCE, [],
+                             cursor.with_partial(progress).to_json())  # fmt: skip
+            counts["pages_kept"] += 1
+
+        return reader.read(payout, progress=resumed, save=save, stop=ctx.stop)
 
     def replay(
         self,
@@ -189,10 +253,12 @@ class StripeSource:
             if state in (Readiness.NOT_RECONCILED, Readiness.SETTLING):
                 counts["payouts_waiting"] += 1
             else:
+                reader = PayoutReader(api, resolver, self.settings.account,
+                                      self.settings.patient_id_metadata_key)  # fmt: skip
                 items = (
                     [manual_payout_notice(payout, account=self.settings.account)]
                     if state is Readiness.MANUAL
-                    else self._payout_items(api, resolver, payout)
+                    else reader.read(payout) or []
                 )
                 result = ctx.store.record(self.practice.id, SOURCE, items)  # no cursor
                 self._count(counts, items, set(result.new_keys), result.duplicates)
@@ -214,48 +280,6 @@ class StripeSource:
             lambda customer_id, platform: api.customer(customer_id, platform=platform),
         )  # fmt: skip
 
-    def _payout_items(
-        self, api: StripeApi, resolver: PatientResolver, payout: dict[str, Any]
-    ) -> list[NewItem]:
-        items, account = [], self.settings.account
-        # Stripe lists newest first; record oldest first, so a dispute's withdrawal is recorded
-        # (and posted) before its reinstatement and a refund after its payment.
-        txns = list(api.payout_transactions(payout["id"]))
-        txns.reverse()
-        readable = []
-        for txn in txns:
-            wrong = problems(txn)
-            if wrong:  # recorded for a person; the payout's other transactions go on
-                items.append(invalid_item(txn, payout, wrong, account=account))
-            else:
-                readable.append(txn)
-        readable.sort(key=lambda t: int(t.get("created") or 0))
-        for txn in readable:
-            source = txn.get("source")
-            patient = None
-            if isinstance(source, dict):
-                allow = needs_patient(txn) or _REVERSAL_LOOKUP
-                patient = resolver.resolve(source, allow_fetch=allow)
-            items.append(classify(txn, payout, account=account, patient=patient,
-                                  patient_key=self.settings.patient_id_metadata_key))  # fmt: skip
-        return items
-
-    def _failed_payouts(
-        self, ctx: PollContext, api: StripeApi, cursor: Cursor, start: int, counts: Counter[str]
-    ) -> None:
-        for payout in api.payouts(status="failed", arrival_gte=start):
-            recorded = payout["id"] in cursor.done or bool(
-                ctx.store.group_items(self.practice.id, payout["id"]))  # fmt: skip
-            if not recorded:
-                continue  # never seen paid: its payments were never recorded as cleared
-            item = failed_payout_item(payout, account=self.settings.account)
-            result = ctx.store.record(self.practice.id, SOURCE, [item])
-            if result.new_keys:
-                counts["payouts_failed"] += 1
-                counts["review"] += 1
-                ctx.log.warning("stripe.payout.failed", payout=payout["id"],
-                                failure_code=payout.get("failure_code"))  # fmt: skip
-
     @staticmethod
     def _count(counts: Counter[str], items: list[NewItem], new: set[str], dupes: int) -> None:
         counts["items_new"] += len(new)
@@ -267,4 +291,9 @@ class StripeSource:
                 counts["review"] += 1
             elif item.status is ItemStatus.IGNORED:
                 counts["ignored"] += 1
+            ignored_reason = item.payload.get("ignored_reason")
+            if ignored_reason and item.status is ItemStatus.IGNORED:
+                counts[f"ignored_{ignored_reason}"] += 1
+            if item.status is ItemStatus.REVIEW and item.payload.get("connect_reason"):
+                counts[str(item.payload["connect_reason"])] += 1
 

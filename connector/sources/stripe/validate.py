@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from connector.domain import ItemKind, ItemStatus, NewItem
-from connector.money import ZERO, from_cents
+from connector.money import ZERO, from_cents, minor_unit_digits
 
 MAX_ID = 255
 _OPTIONAL_INTS = ("fee", "net", "created", "available_on")
@@ -39,6 +39,9 @@ def problems(txn: Any) -> list[str]:
               if txn.get(name) is not None and not _is_int(txn[name])]  # fmt: skip
     found += [f"{name} is not text" for name in _OPTIONAL_TEXTS
               if txn.get(name) is not None and not isinstance(txn[name], str)]  # fmt: skip
+    if minor_unit_digits(txn.get("currency")) == 3:  # Stripe rounds these to tens
+        found += [f"{name} is not a whole number of cents" for name in ("amount", "fee", "net")
+                  if _is_int(txn.get(name)) and txn[name] % 10]  # fmt: skip
     source = txn.get("source")
     if source is not None and not isinstance(source, str | dict):
         found.append("source is neither an id nor an object")

@@ -9,7 +9,7 @@ import pytest
 from adapters.base import ClaimMatch, marker_for
 from adapters.dentrix.adapter import DentrixLedger
 from connector.domain import CheckRecord, InsurancePaymentPlan, ProcedurePayment
-from connector.errors import DataError, NotImplementedYet, PermanentError
+from connector.errors import DataError, PermanentError
 from tests.adapters.dentrix.conftest import TODAY, Db
 from tests.support.journal import MemoryJournal
 
@@ -102,11 +102,93 @@ def test_unknown_claim_is_a_data_error(ledger: DentrixLedger):
     assert info.value.code == "claim_not_found"
 
 
-def test_negative_insurance_amounts_are_not_written(ledger: DentrixLedger):
-    """Claim reversals are left to staff: NotImplementedYet, nothing written."""
-    with pytest.raises(NotImplementedYet):
-        ledger.post_insurance_payment(plan((ProcedurePayment("2002", D("-80.00")),)),
-                                      MemoryJournal())  # fmt: skip
+REV_KEY = "era:1234567890:TRACE002:0.00:20261127:5001:ICN1:22"
+
+
+def reversal(
+    lines: tuple[ProcedurePayment, ...], *, supplemental: bool = True
+) -> InsurancePaymentPlan:
+    """The CLP02 = 22 plan the engine makes: every amount negated, supplemental."""
+    return InsurancePaymentPlan(
+        external_ref=REV_KEY,
+        marker=marker_for(REV_KEY, auto=True),
+        claim_id="5001",
+        patient_id="1002",
+        lines=tuple(
+            ProcedurePayment(p.proc_ref, -p.paid, -p.writeoff, -p.deductible) for p in lines
+        ),
+        date_received=TODAY,
+        check=CheckRecord("TRACE002", D("0.00"), TODAY, "Delta Dental", "2", "ACH"),
+        supplemental=supplemental,
+    )
+
+
+def test_reversal_is_an_insurance_refund_adjustment_on_the_claim(ledger: DentrixLedger, db: Db):
+    """CLP02 = 22 after our payment: one '+' insurance refund row for the paid amount and one per
+    write-off taken back (class 2, type 16, positive, on the claim, marked); primary paid back to
+    zero; totalreceived lowered, the claim still received; aging back where it was."""
+    before = db.aging(1001)
+    ledger.post_insurance_payment(plan(LINES), MemoryJournal())
+    journal = MemoryJournal()
+    entry = ledger.post_insurance_payment(reversal(LINES), journal)
+    assert entry.amount == D("-130.00") and entry.pms_ids["reversal"] is True
+    marks = ",".join(str(p) for p in entry.pms_ids["procids"])
+    rows = db.rows("SELECT procid, proclogclass, proclogorder, amt, checknum FROM "
+                   "admin.fullproclog WHERE claimid = 5001 AND chartstatus = 90 AND procid IN "
+                   f"({marks}) ORDER BY procid")  # fmt: skip
+    assert [(r["proclogclass"], r["proclogorder"], D(str(r["amt"]))) for r in rows] == [
+        (2, 16, D("130")), (2, 16, D("20")), (2, 16, D("10")),
+    ]  # fmt: skip
+    assert rows[0]["checknum"] == "TRACE002"
+    notes = [db.rows("SELECT notetext FROM admin.fullnotes WHERE notetype = 1 AND noteid = ?",
+                     r["procid"])[0]["notetext"] for r in rows]  # fmt: skip
+    assert all(n.startswith(marker_for(REV_KEY, auto=True)) for n in notes)
+    assert "insurance refund (claim reversal), check/EFT TRACE002" in notes[0]
+    assert notes[1].endswith("write-off reversal on procedure 2002")
+    paid = db.rows("SELECT amtpriminspaid FROM admin.fullproclog WHERE procid IN (2002, 2003) "
+                   "ORDER BY procid")  # fmt: skip
+    assert [D(str(r["amtpriminspaid"])) for r in paid] == [D("0"), D("0")]
+    (claim,) = db.rows("SELECT datereceived, totalreceived FROM admin.claim WHERE claimid = 5001")
+    assert (claim["datereceived"], D(str(claim["totalreceived"]))) == (TODAY, D("0"))
+    buckets = ("aging0to30", "aging31to60", "aging61to90", "aging91plus")
+    assert sum(db.aging(1001)[k] for k in buckets) == sum(before[k] for k in buckets)
+    assert journal.done("dentrix_claim_payment") == entry.pms_ids
+    found = ledger.find_posting(REV_KEY)
+    assert found is not None and found.pms_ids["procids"] == entry.pms_ids["procids"]
+    (record,) = ledger.find_claims(ClaimMatch(claim_identifier="5001"))
+    assert record.received and [line.paid for line in record.lines] == [D("0.00"), D("0.00")]
+
+
+def test_reversal_without_an_insurance_refund_type_is_refused_whole(ledger: DentrixLedger, db: Db):
+    """No '+' type named for insurance refunds: insurance_refund_type_missing, nothing written."""
+    ledger.post_insurance_payment(plan(LINES), MemoryJournal())
+    db.rows("DELETE FROM admin.fulldef WHERE defid = 16")
+    count = db.count("SELECT COUNT(*) FROM admin.fullproclog")
+    with pytest.raises(PermanentError) as refused:
+        ledger.post_insurance_payment(reversal(LINES), MemoryJournal())
+    assert refused.value.code == "insurance_refund_type_missing"
+    assert db.count("SELECT COUNT(*) FROM admin.fullproclog") == count
+    paid = db.rows("SELECT amtpriminspaid FROM admin.fullproclog WHERE procid = 2002")
+    assert D(str(paid[0]["amtpriminspaid"])) == D("80")
+
+
+def test_reversal_refusals(ledger: DentrixLedger, db: Db):
+    """Mixed signs are no reversal (plan_invalid); a claim not received has nothing to take back
+    (claim_not_received); taking back more than Dentrix shows paid is claim_changed."""
+    with pytest.raises(PermanentError) as mixed:
+        ledger.post_insurance_payment(
+            plan((ProcedurePayment("2002", D("-80.00")), ProcedurePayment("2003", D("5.00")))),
+            MemoryJournal(),
+        )
+    assert mixed.value.code == "plan_invalid"
+    with pytest.raises(DataError) as unreceived:
+        ledger.post_insurance_payment(reversal(LINES, supplemental=False), MemoryJournal())
+    assert unreceived.value.code == "claim_not_received"
+    with pytest.raises(DataError) as more:
+        ledger.post_insurance_payment(reversal(LINES), MemoryJournal())
+    assert more.value.code == "claim_changed"
+    assert db.count("SELECT COUNT(*) FROM admin.fullproclog WHERE claimid = 5001 "
+                    "AND chartstatus = 90") == 0  # fmt: skip
 
 
 def test_writeoff_without_a_writeoff_type_is_refused(ledger: DentrixLedger, db: Db):

@@ -10,7 +10,7 @@ from adapters.base import ClaimMatch, marker_for
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft.adapter import EaglesoftLedger
 from connector.domain import CheckRecord, InsurancePaymentPlan, ProcedurePayment
-from connector.errors import DataError, TransientError
+from connector.errors import DataError, PermanentError, TransientError
 from tests.adapters.eaglesoft.conftest import TODAY, Db
 from tests.support.journal import MemoryJournal
 
@@ -104,3 +104,75 @@ def test_service_not_on_the_claim_is_a_data_error(ledger: EaglesoftLedger):
     bad = plan("501", "102", (ProcedurePayment("1004", D("1.00")),))
     with pytest.raises(DataError, match="not on claim"):
         ledger.post_insurance_payment(bad, MemoryJournal())
+
+
+REV_CHECK = CheckRecord("TRACE888", D("40.00"), TODAY, "Delta Dental", "5", "ACH")
+
+
+def reversal(original: InsurancePaymentPlan) -> InsurancePaymentPlan:
+    """The CLP02 = 22 plan the engine makes: every amount negated, supplemental."""
+    key = original.external_ref.replace("TRACE777", "TRACE888")[:-1] + "22"
+    lines = tuple(
+        ProcedurePayment(p.proc_ref, -p.paid, -p.writeoff, -p.deductible) for p in original.lines
+    )
+    return InsurancePaymentPlan(key, marker_for(key, auto=True), original.claim_id,
+                                original.patient_id, lines, TODAY, REV_CHECK,
+                                supplemental=True)  # fmt: skip
+
+
+def test_reversal_is_debit_adjustments_on_the_claim(ledger: EaglesoftLedger, db: Db):
+    """CLP02 = 22 after our payment: a type D header of the insurance refund type (impacts C) on
+    the claim and the reversing check's bulk payment, details applied to each service; a type D
+    header of the write-off type for the write-offs taken back; paid amounts and the patient's
+    balance back where they were; found by its marker; the claim reads as not paid."""
+    before = db.rows("SELECT current_bal FROM patient WHERE patient_id = 102")[0]["current_bal"]
+    ledger.post_insurance_payment(MARY, MemoryJournal())
+    entry = ledger.post_insurance_payment(reversal(MARY), MemoryJournal())
+    refund, writeoff = entry.pms_ids["tran_nums"]
+    (head,) = db.rows("SELECT * FROM transactions_header WHERE tran_num = ?", refund)
+    assert (head["type"], head["adjustment_type"], head["impacts"], head["claim_id"]) == (
+        "D", 15, "C", 501,
+    )  # fmt: skip
+    assert (
+        D(str(head["amount"])) == D("152")
+        and head["bulk_payment_num"] == (entry.pms_ids["bulk_payment_num"])
+    )
+    assert m.has_marker(head["description"], reversal(MARY).external_ref)
+    rows = db.rows("SELECT amount, applied_to FROM transactions_detail WHERE tran_num = ? "
+                   "ORDER BY detail_id", refund)  # fmt: skip
+    assert [(D(str(r["amount"])), r["applied_to"]) for r in rows] == [
+        (D("96"), 1002), (D("56"), 1003),
+    ]  # fmt: skip
+    (wo,) = db.rows("SELECT * FROM transactions_header WHERE tran_num = ?", writeoff)
+    assert (wo["type"], wo["adjustment_type"], D(str(wo["amount"]))) == ("D", 12, D("18"))
+    paid = db.rows("SELECT paid_primary FROM transactions_header WHERE tran_num IN (1002, 1003)")
+    assert [D(str(r["paid_primary"])) for r in paid] == [D("0"), D("0")]
+    (claim,) = db.rows("SELECT prim_total_paid FROM insurance_claim WHERE claim_id = 501")
+    assert D(str(claim["prim_total_paid"])) == D("0")
+    after = db.rows("SELECT current_bal FROM patient WHERE patient_id = 102")[0]["current_bal"]
+    assert D(str(after)) == D(str(before))
+    found = ledger.find_posting(reversal(MARY).external_ref)
+    assert found is not None and sorted(found.pms_ids["tran_nums"]) == sorted([refund, writeoff])
+    (record,) = ledger.find_claims(ClaimMatch(claim_identifier="501"))
+    assert not record.received and [line.paid for line in record.lines] == [D("0"), D("0")]
+
+
+def test_reversal_without_an_insurance_refund_type_writes_nothing(ledger: EaglesoftLedger, db: Db):
+    """No adjustment type named for insurance refunds: insurance_refund_type_missing; the claim
+    step writes nothing (the reversing check's bulk payment alone may exist)."""
+    ledger.post_insurance_payment(MARY, MemoryJournal())
+    db.rows("DELETE FROM adjustment_type WHERE adjustment_type_id = 15")
+    count = db.count("SELECT COUNT(*) FROM transactions_header")
+    with pytest.raises(PermanentError) as refused:
+        ledger.post_insurance_payment(reversal(MARY), MemoryJournal())
+    assert refused.value.code == "insurance_refund_type_missing"
+    assert db.count("SELECT COUNT(*) FROM transactions_header") == count
+
+
+def test_reversal_taking_back_more_than_paid_is_refused(ledger: EaglesoftLedger, db: Db):
+    """A reversal of money Eaglesoft does not show paid is claim_changed, nothing written."""
+    count = db.count("SELECT COUNT(*) FROM transactions_header")
+    with pytest.raises(DataError) as refused:
+        ledger.post_insurance_payment(reversal(TIM), MemoryJournal())
+    assert refused.value.code in ("claim_changed", "claim_not_received")
+    assert db.count("SELECT COUNT(*) FROM transactions_header") == count

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pyodbc
 import pytest
 import requests
@@ -14,6 +16,7 @@ from connector.errors import (
     AuthError,
     ConnectorError,
     DataError,
+    OutcomeUnknown,
     PermanentError,
     RateLimited,
     TransientError,
@@ -62,7 +65,8 @@ def test_every_http_error_status_is_mapped(status: int) -> None:
     with pytest.raises(ConnectorError) as info:
         api.create_payment({"PatNum": 1})
     fallback = TransientError if status >= 500 else PermanentError
-    known = {401: AuthError, 403: AuthError, 400: PermanentError, 404: DataError, 429: RateLimited}
+    known = {401: AuthError, 403: AuthError, 400: PermanentError, 404: DataError, 429: RateLimited,
+             504: OutcomeUnknown}  # fmt: skip
     expected = known.get(status, fallback)
     assert type(info.value) is expected
     if status == 400:
@@ -90,6 +94,39 @@ def test_transport_failures_are_mapped(exc: Exception) -> None:
         api.update_claim(1, {"ClaimStatus": "R"})
     assert isinstance(info.value, TransientError)
     assert info.value.__cause__ is exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "unknown"),
+    [
+        (requests.ReadTimeout("t"), True),
+        (requests.ConnectionError("connection reset after sending"), True),
+        (requests.exceptions.ChunkedEncodingError("x"), False),  # the answer had begun
+        (requests.ConnectTimeout("t"), False),
+    ],
+)
+@responses.activate
+def test_a_post_without_an_answer_has_an_unknown_outcome(exc: Exception, unknown: bool) -> None:
+    """A POST sent without an answer may still be written: OutcomeUnknown (never re-sent at
+    once); one that never connected is an ordinary transient failure. A PUT is never unknown."""
+    responses.add(responses.POST, f"{BASE}/payments", body=exc)
+    api = OpenDentalApi(BASE, "dev", "cust", timeout=1)
+    with pytest.raises(TransientError) as info:
+        api.create_payment({"PatNum": 1})
+    assert isinstance(info.value, OutcomeUnknown) is unknown
+    assert info.value.context["step"] == "payments_post"
+
+
+def test_a_refused_connection_is_not_an_unknown_outcome() -> None:
+    """Nothing listens on the port: the POST never left, so it is safe to send again."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    api = OpenDentalApi(f"http://127.0.0.1:{port}/api/v1", "dev", "cust", timeout=2)
+    with pytest.raises(TransientError) as info:
+        api.create_payment({"PatNum": 1})
+    assert not isinstance(info.value, OutcomeUnknown)
+    assert info.value.code == "pms_api_unavailable"
 
 
 @responses.activate
@@ -145,3 +182,18 @@ def test_posts_look_before_sending_again() -> None:
     with pytest.raises(TransientError):
         once_more_if_absent(send, lambda: None, step="s", wait=0)
     assert len(sent) == 3
+
+
+def test_a_post_with_an_unknown_outcome_is_never_sent_again_at_once() -> None:
+    """After OutcomeUnknown the adapter looks once: found → that row; absent → the error goes
+    up (the posting job waits ``outcome_unknown_wait`` before looking and sending again)."""
+    sent: list[int] = []
+
+    def send() -> dict[str, int]:
+        sent.append(1)
+        raise OutcomeUnknown("no answer", context={"step": "payments_post"})
+
+    assert once_more_if_absent(send, lambda: {"PayNum": 5}, step="s", wait=0) == {"PayNum": 5}
+    with pytest.raises(OutcomeUnknown):
+        once_more_if_absent(send, lambda: None, step="s", wait=0)
+    assert len(sent) == 2

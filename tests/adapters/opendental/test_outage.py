@@ -132,22 +132,74 @@ def test_crash_after_supplemental_row_does_not_duplicate_it(od: OdContext) -> No
     assert [r.path for r in od.api.requests].count("/claimprocs/Supplemental") == 1
 
 
-def test_reversal_taking_back_a_writeoff_goes_to_a_person(od: OdContext) -> None:
-    """A supplemental reversal with a negative write-off is refused before any write, as a data
-    problem (review), so the claim is never left half reversed."""
+HIDE = "UPDATE definition SET IsHidden = ? WHERE DefNum = ?"
+
+
+def _reversal_plan() -> Any:
     from adapters.base import marker_for
     from connector.domain import CheckRecord, InsurancePaymentPlan, ProcedurePayment
-    from connector.errors import DataError
     from tests.adapters.opendental.helpers import DAY
 
-    plan = InsurancePaymentPlan(
+    return InsurancePaymentPlan(
         "era:rev", marker_for("era:rev", auto=True), str(Ids.CLAIM_ANA_RECEIVED), str(Ids.ANA),
         (ProcedurePayment(str(Ids.P_ANA_EXAM), D("-40.00"), writeoff=D("-10.00")),), DAY,
         CheckRecord("EFT78", D("-40.00"), DAY, "Delta Dental of Example"), supplemental=True,
     )  # fmt: skip
-    before = len(od.api.requests)
-    with pytest.raises(DataError) as info:
-        od.ledger().post_insurance_payment(plan, MemoryJournal())
+
+
+def test_reversal_taking_back_a_writeoff_is_a_plus_adjustment(od: OdContext) -> None:
+    """A supplemental reversal with a negative write-off: the negative paid on a Supplemental
+    row, and the write-off taken back as one '+' Write-off Reversal adjustment on the procedure
+    (POST /adjustments), marked, found again instead of repeated after a crash."""
+    plan = _reversal_plan()
+    journal = CrashOnRecord("writeoff_reversal:")
+    with pytest.raises(SystemExit):
+        od.ledger().post_insurance_payment(plan, journal)
+    od.ledger().post_insurance_payment(plan, journal)
+    rows = od.db.rows(
+        "SELECT AdjType, CAST(AdjAmt AS DECIMAL(14,2)), ProcNum, PatNum, AdjNote FROM adjustment "
+        "WHERE AdjType = ?",
+        Ids.ADJ_WRITEOFF_REVERSAL,
+    )
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        (Ids.ADJ_WRITEOFF_REVERSAL, D("10.00"), Ids.P_ANA_EXAM, Ids.ANA)
+    ]
+    assert str(rows[0][4]).startswith(plan.marker) and "write-off reversal" in str(rows[0][4])
+    assert [r.path for r in od.api.requests].count("/adjustments") == 1
+    supplemental = od.db.rows(
+        "SELECT CAST(InsPayAmt AS DECIMAL(14,2)), CAST(WriteOff AS DECIMAL(14,2)) FROM claimproc "
+        "WHERE ClaimNum = ? AND Status = 4",
+        Ids.CLAIM_ANA_RECEIVED,
+    )
+    assert [tuple(r) for r in supplemental] == [(D("-40.00"), D("0.00"))]
+
+
+def test_reversal_taking_back_a_writeoff_without_the_type_goes_to_a_person(
+    od: OdContext,
+) -> None:
+    """Without a visible '+' Write-off Reversal adjustment type the reversal is refused before
+    any write, as a data problem (review) naming the type to create, so the claim is never left
+    half reversed."""
+    from connector.errors import DataError
+
+    conn = od.db.admin()
+    try:
+        cur = conn.cursor()
+        cur.execute(
+            "UPDATE definition SET IsHidden = 1 WHERE DefNum = ?", Ids.ADJ_WRITEOFF_REVERSAL
+        )
+        conn.commit()
+        before = len(od.api.requests)
+        with pytest.raises(DataError) as info:
+            od.ledger().post_insurance_payment(_reversal_plan(), MemoryJournal())
+    finally:
+        cur.execute(
+            "UPDATE definition SET IsHidden = 0 WHERE DefNum = ?", Ids.ADJ_WRITEOFF_REVERSAL
+        )
+        conn.commit()
+        conn.close()
     assert info.value.code == "writeoff_reversal_unsupported"
-    assert "nothing was written" in info.value.message
+    assert (
+        "Write-off Reversal" in info.value.message and "Nothing was written" in info.value.message
+    )
     assert len(od.api.requests) == before

@@ -80,7 +80,7 @@ def test_records_one_remittance_and_its_claims(store: SQLiteStore, tmp_path: Pat
         summary = source.poll(context(store))
     assert summary["files"] == 1 and summary["remittances"] == 1 and summary["claims"] == 2
     assert summary["quarantined"] == 0 and summary["duplicates"] == 0
-    rem_key = "era:1999999999:TRACE0001:270.00:20261118"
+    rem_key = "era:1999999999:TRACE0001:270.00"
     remittance = store.find_item(PRACTICE, rem_key)
     assert remittance is not None and remittance.kind is ItemKind.ERA_REMITTANCE
     assert remittance.status is ItemStatus.RECEIVED and str(remittance.amount) == "270.00"
@@ -102,7 +102,7 @@ def test_payloads_carry_no_names_or_member_ids(store: SQLiteStore, tmp_path: Pat
     (source.inbox.path / "a.835").write_bytes(make_835(good_claims()))
     source.poll(context(store))
     text = json.dumps([i.payload for i in store.group_items(
-        PRACTICE, "era:1999999999:TRACE0001:270.00:20261118")])  # fmt: skip
+        PRACTICE, "era:1999999999:TRACE0001:270.00")])  # fmt: skip
     for secret in ("Testperson", "Alicia", "Examplename", "MBR778899", "MBR112233"):
         assert secret not in text
 
@@ -144,7 +144,7 @@ def test_test_file_is_recorded_but_ignored(store: SQLiteStore, tmp_path: Path) -
     assert summary["remittances"] == 1 and summary["claims"] == 2
     assert counts(store) == {"ignored": 3}
     assert store.due_items(PRACTICE, dt.datetime.max.replace(tzinfo=dt.UTC), 10) == []
-    item = store.find_item(PRACTICE, "test:era:1999999999:TRACE0001:270.00:20261118")
+    item = store.find_item(PRACTICE, "test:era:1999999999:TRACE0001:270.00")
     assert item is not None and item.payload["test"] is True
     # the production copy of the same remittance is not mistaken for a duplicate
     (source.inbox.path / "p.835").write_bytes(make_835(good_claims(), usage="P"))
@@ -279,7 +279,7 @@ def test_repeated_claim_keys_in_one_remittance_are_kept_apart(
     (source.inbox.path / "s.835").write_bytes(make_835(claims))
     summary = source.poll(context(store))
     assert summary["claims"] == 2
-    rem = store.find_item(PRACTICE, "era:1999999999:TRACE0001:100.00:20261118")
+    rem = store.find_item(PRACTICE, "era:1999999999:TRACE0001:100.00")
     assert rem is not None
     assert rem.payload["claim_keys"][1] == rem.payload["claim_keys"][0] + ":2"
 
@@ -328,10 +328,14 @@ def test_shared_samples_are_recorded(store: SQLiteStore, tmp_path: Path) -> None
     for name in names:
         try:
             with (samples / name).open("rb") as stream:
-                expected |= {r.item_key if not r.test else "test:" + r.item_key
-                             for r in parse_stream(stream, name)}  # fmt: skip
+                remittances = list(parse_stream(stream, name))
         except ParseError:
             quarantined += 1
+            continue
+        if any(r.payment_date is None for r in remittances):
+            quarantined += 1  # BPR16 missing or not a date: refused (#14)
+            continue
+        expected |= {r.item_key if not r.test else "test:" + r.item_key for r in remittances}
     summary = source.poll(context(store))
     assert summary["files"] == len(names)
     assert summary["remittances"] == len(expected) and summary["quarantined"] == quarantined

@@ -40,7 +40,7 @@ def test_inspect_json(capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(capsys.readouterr().out)
     assert len(doc["remittances"]) == 5
     first = doc["remittances"][0]
-    assert first["key"] == "era:1999999999:CHK1001:50.00:20261118"
+    assert first["key"] == "era:1999999999:CHK1001:50.00"
     assert first["claims"][0]["key"] == first["claim_keys"][0]
     assert "PATIENTLAST" not in json.dumps(doc)
 

@@ -32,16 +32,16 @@ LINE_KEYS = {
 
 
 def test_remittance_key_and_payload() -> None:
-    """The remittance key is era:TRN03:TRN02:BPR02:BPR16 and the payload has the documented keys."""
+    """The remittance key is era:TRN03:TRN02:BPR02 (no date); the payload has the right keys."""
     [rem] = parse_file(FILES / "plb_multiple.835")
-    assert rem.item_key == "era:1999999999:EFT0002:68.50:20261118"
+    assert rem.item_key == "era:1999999999:EFT0002:68.50"
     payload = rem.to_payload()
     assert set(payload) == REMITTANCE_KEYS
     assert payload["amount"] == "68.50" and payload["payment_date"] == "2026-11-18"
     assert payload["payee_npi"] == "1999999976" and payload["payee_tin"] == "999999999"
     assert payload["plb"][1] == {"provider": "1999999976", "period_end": "2026-12-31",
                                  "reason": "L6", "reference": None, "amount": "-3.50"}  # fmt: skip
-    assert payload["claim_keys"] == ["era:1999999999:EFT0002:68.50:20261118:2001:P2001:1"]
+    assert payload["claim_keys"] == ["era:1999999999:EFT0002:68.50:2001:P2001:1"]
     assert len(payload["file_sha256"]) == 64
     json.dumps(payload)  # JSON-safe as is
 

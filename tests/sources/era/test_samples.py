@@ -17,22 +17,22 @@ pytestmark = pytest.mark.skipif(SAMPLES is None, reason="shared/samples/era not 
 # file -> (claims, balanced, BPR02, item key, rules that fail)
 EXPECTED = {
     "badX12__X221-era-sample.edi": (
-        1, True, "132.00", "era:1512345678:12345:132.00:20140331", set()),
+        1, True, "132.00", "era:1512345678:12345:132.00", set()),
     "zentist-TigerShark__5010-835-example-1.txt": (
-        3, True, "1790.00", "era:1123456789:123456789:1790.00:20110930", set()),
+        3, True, "1790.00", "era:1123456789:123456789:1790.00", set()),
     "LinuxForHealth-x12__managed-care.835": (
-        2, True, "945.00", "era:1935665544:7170066655:945.00:20002316", set()),
+        2, True, "945.00", "era:1935665544:7170066655:945.00", set()),
     "LinuxForHealth-x12__medicare-part-a.835": (
-        2, True, "150000.00", "era:1512345678:12345:150000.00:20020913", set()),
+        2, True, "150000.00", "era:1512345678:12345:150000.00", set()),
     "LinuxForHealth-x12__secondary-payment.835": (
-        2, True, "1222.00", "era:1559123456:0012524965:1222.00:", set()),
+        2, True, "1222.00", "era:1559123456:0012524965:1222.00", set()),
     "LinuxForHealth-x12__tertiary-payment.835": (
-        1, False, "187.50", "era:1559123456:0012524879:187.50:",
+        1, False, "187.50", "era:1559123456:0012524879:187.50",
         {"line_balance", "claim_line_payments"}),
     "LinuxForHealth-x12__cob-contractural-adjustment.835": (
-        1, True, "34.00", "era:1566339911:0063158ABC:34.00:", set()),
+        1, True, "34.00", "era:1566339911:0063158ABC:34.00", set()),
     "pyx12__835_mult_loops.txt": (
-        1, True, "0.00", "era:1386000134:000000000:0.00:20041028", set()),
+        1, True, "0.00", "era:1386000134:000000000:0.00", set()),
 }  # fmt: skip
 
 

@@ -149,14 +149,18 @@ def test_refund_failure_goes_to_review() -> None:
 @pytest.mark.parametrize(
     ("type_", "category"),
     [("stripe_fee", "fee"), ("transfer", "transfer"), ("topup", "topup"), ("payout", "payout"),
-     ("application_fee", "platform_earning"), ("something_new", "something_new")],
+     ("application_fee", "platform_earning")],
 )  # fmt: skip
 def test_everything_else_is_recorded_as_ignored_with_its_type(type_: str, category: str) -> None:
-    """Fees, transfers, top-ups and unknown types are kept as ignored items, never dropped."""
+    """Fees, transfers and top-ups are kept as ignored items with a reason, never dropped
+    (unknown types go to review: tests/sources/stripe/test_stripe_bad_input.py)."""
     item = item_of(txn(type_, category, -500, None), None)
     assert item.kind is ItemKind.STRIPE_OTHER
     assert item.status is ItemStatus.IGNORED
     assert item.payload["type"] == type_
+    assert item.payload["ignored_reason"] == {"transfer": "connect_transfer",
+                                              "application_fee": "connect_application_fee"}.get(
+        type_, "not_patient_money")  # fmt: skip
 
 
 def test_manual_payout_notice_is_one_review_item_keyed_by_payout() -> None:

@@ -79,8 +79,8 @@ def test_multi_page_payouts_and_transactions_follow_starting_after(
     practice = make_practice()
     counts = make_source(practice).poll(make_ctx(practice))
     payout_calls = [c for c in rsps.calls if "/v1/payouts" in c.request.url]
-    paid_pages = [query(c) for c in payout_calls if query(c)["status"] == ["paid"]]
-    assert len(paid_pages) == 2
+    paid_pages = [query(c) for c in payout_calls]  # one list for paid and failed: no status
+    assert len(paid_pages) == 2 and not any("status" in p for p in paid_pages)
     assert "starting_after" not in paid_pages[0]
     assert paid_pages[1]["starting_after"][0].startswith("po_")
     assert all(p["limit"] == ["100"] for p in paid_pages)
@@ -92,8 +92,8 @@ def test_multi_page_payouts_and_transactions_follow_starting_after(
     assert [("starting_after" in p) for p in txn_pages] == [False, True, True]
     assert counts["payouts_recorded"] == 101
     assert kinds(store)[("patient_payment", "received")] == 250
-    # one request per page: 2 + 1 (failed payouts) + 100 empty payouts + 3 pages
-    assert counts["requests"] == 2 + 1 + 100 + 3
+    # one request per page: 2 payout pages + 100 empty payouts + 3 pages
+    assert counts["requests"] == 2 + 100 + 3
 
 
 def test_stripe_account_header_is_sent_on_every_request(
@@ -107,7 +107,7 @@ def test_stripe_account_header_is_sent_on_every_request(
     practice = make_practice(key=PLATFORM_KEY, account=CONNECTED)
     make_source(practice).poll(make_ctx(practice))
     calls = [c for c in rsps.calls if "/v1/customers/" not in c.request.url]
-    assert len(calls) >= 4
+    assert len(calls) >= 3
     assert {c.request.headers.get("Stripe-Account") for c in calls} == {CONNECTED}
     assert {c.request.headers["Authorization"] for c in rsps.calls} == {f"Bearer {PLATFORM_KEY}"}
     rows = store._conn().execute(
@@ -284,7 +284,7 @@ def test_rereading_the_lookback_window_records_nothing_new(
     total = item_count(store)
     emulator.reset_stats()
     second = source.poll(make_ctx(practice))
-    assert second.get("items_new", 0) == 0 and emulator.stats["requests"] == 2
+    assert second.get("items_new", 0) == 0 and emulator.stats["requests"] == 1
     store.record("smile", "stripe", [], {})  # forget which payouts were done
     third = source.poll(make_ctx(practice))
     assert third.get("items_new", 0) == 0 and third["items_duplicate"] == first["items_new"]

@@ -38,6 +38,7 @@ ADJUSTMENT_TYPES = {
     13: "+Returned Payment",
     14: "-Courtesy Adjustment",
     15: "+Finance Charge",
+    16: "+Ins Over-pmt Refund",  # Dentrix's insurance refund adjustment type (its training's name)
 }
 ONLINE_PAYMENT, REFUND, WRITEOFF, DISCOUNT = 4, 10, 12, 11
 

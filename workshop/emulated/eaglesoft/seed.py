@@ -36,7 +36,7 @@ PAYMENT_TYPES = [(1, "Cash", "Y"), (2, "Check", "Y"), (3, "Credit Card", "Y"),
                  (4, "Online Payment", "Y"), (5, "Insurance EFT", "N")]  # fmt: skip
 ADJUSTMENT_TYPES = [(10, "Refund", "C"), (11, "Courtesy Discount", "C"),
                     (12, "Insurance Write-off", "P"), (13, "Returned Payment", "C"),
-                    (14, "Finance Charge", "P")]  # fmt: skip
+                    (14, "Finance Charge", "P"), (15, "Insurance Refund", "C")]  # fmt: skip
 ONLINE_PAYMENT, INSURANCE_EFT, REFUND, WRITEOFF = 4, 5, 10, 12
 PROVIDERS = [("DDS1", "DDS1"), ("DDS2", "DDS2"), ("HYG1", "DDS1")]
 SERVICES = [

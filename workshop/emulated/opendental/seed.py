@@ -62,6 +62,7 @@ class Ids:
     CP_BEN_FILLING, CP_BEN_BITEWINGS = 3, 4
     # definitions
     ADJ_DISCOUNT, ADJ_FINANCE, ADJ_BILLING = 1, 2, 3
+    ADJ_WRITEOFF_REVERSAL = 4  # '+': a write-off taken back by a claim reversal
     PAY_CHECK, PAY_CASH, PAY_CARD, PAY_ONLINE, PAY_OLD_HIDDEN = 10, 11, 12, 13, 14
     COMM_APPT, COMM_FIN, COMM_MISC = 20, 21, 22
     UNEARNED_PREPAY = 30
@@ -105,6 +106,7 @@ def practice_rows() -> Rows:
         _def(Ids.ADJ_DISCOUNT, 1, 0, "Discount", "-"),
         _def(Ids.ADJ_FINANCE, 1, 1, "Finance Charge", "+"),
         _def(Ids.ADJ_BILLING, 1, 2, "Billing Charge", "+"),
+        _def(Ids.ADJ_WRITEOFF_REVERSAL, 1, 3, "Write-off Reversal", "+"),
         _def(Ids.PAY_CHECK, 10, 0, "Check", ""),
         _def(Ids.PAY_CASH, 10, 1, "Cash", ""),
         _def(Ids.PAY_CARD, 10, 2, "Credit Card", ""),
