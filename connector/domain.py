@@ -44,6 +44,7 @@ class ItemKind(StrEnum):
     ERA_REMITTANCE = "era_remittance"  # one ST..SE transaction (check / EFT)
     ERA_CLAIM = "era_claim"  # one CLP loop inside a remittance
     ERA_PLB = "era_plb"  # one provider-level adjustment, derived by the poster from a remittance
+    DEPOSIT = "deposit"  # the PMS deposit of a paid payout, recorded once its items are settled
     ERA_SECONDARY = "era_secondary"  # the secondary claim to send after a primary claim posted
 
 
@@ -156,6 +157,7 @@ class PatientPaymentPlan:
     note: str | None = None
     status_label: str | None = None
     source_ref: str | None = None  # e.g. the Stripe charge id, for the check/reference field
+    merchant_fee: Decimal | None = None  # processor fee booked on the payment (writeback.fees)
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,23 @@ class InsurancePaymentPlan:
     def paid_total(self) -> Decimal:
         """Sum of per-line insurance paid amounts."""
         return sum((line.paid for line in self.lines), Decimal("0.00"))
+
+
+@dataclass(frozen=True)
+class DepositPlan:
+    """A finished instruction to write one PMS deposit equal to what reached the bank.
+
+    ``entries`` are the PMS ids (``pms_ids``) of the postings the deposit groups, as their
+    adapter recorded them; the adapter picks the ids its deposit takes (Open Dental: the
+    ``PayNum`` of payments and refunds, the ``ClaimPaymentNum`` of insurance checks).
+    """
+
+    external_ref: str  # ``deposit:po_…`` / ``deposit:era:…``
+    marker: str
+    date: dt.date  # the day the money reached the bank, in the practice's time zone
+    amount: Decimal  # the bank amount (the payout's paid-out amount, the EFT's BPR02)
+    entries: tuple[dict[str, Any], ...]
+    memo: str
 
 
 @dataclass(frozen=True)

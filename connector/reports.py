@@ -1,7 +1,9 @@
 """Reconciliation and denial reports over the state store (pure functions returning rows).
 
 * payouts — per Stripe payout: gross, fees, net, what was posted, and the items that explain a
-  difference;
+  difference; and the bank identity payments − refunds − disputes − fees + other = paid out, where
+  fees are every fee of the payout (each transaction's processing fee, dispute fees, and the fee
+  transactions themselves: Radar, billing, application fees);
 * remittances — per ERA remittance: BPR amount against posted claims, claims in review or
   elsewhere, and provider-level adjustments (PLB);
 * denials — denied claims by payer and CARC over a date range, to spot patterns;
@@ -48,6 +50,10 @@ class PayoutRow:
     paid_out: Decimal = ZERO  # the payout's own debit: what Stripe sent to the bank
     ignored: Decimal = ZERO
     unposted: list[str] = field(default_factory=list)
+    payments: Decimal = ZERO  # patient payments (charges), before any fee
+    refunds: Decimal = ZERO  # refunds and ACH returns, positive = money out
+    disputes: Decimal = ZERO  # disputes lost minus disputes won, positive = money out
+    other: Decimal = ZERO  # anything else in the payout (transfers, failed payouts), signed
     failed: bool = False  # Stripe reported it paid, then failed
     repaid_in: list[str] = field(default_factory=list)  # payouts that carried its money again
     repays: list[str] = field(default_factory=list)  # failed payouts whose money this one carries
@@ -56,6 +62,17 @@ class PayoutRow:
     def difference(self) -> Decimal:
         """Patient money in the payout that is not (yet) on the ledger."""
         return self.gross - self.posted - self.ignored
+
+    @property
+    def bank(self) -> Decimal:
+        """What the parts say reached the bank: payments − refunds − disputes − fees + other."""
+        return self.payments - self.refunds - self.disputes - self.fees + self.other
+
+    @property
+    def unexplained(self) -> Decimal:
+        """The parts against the payout's own amount: 0.00 on every line whose fees are all
+        counted (the processing fee of each transaction, dispute fees, Radar and other fees)."""
+        return self.bank - self.paid_out
 
     @property
     def status_words(self) -> str:
@@ -83,6 +100,7 @@ class RemittanceRow:
     other: Decimal = ZERO
     plb: Decimal = ZERO
     claims: int = 0
+    plb_posted: Decimal = ZERO  # money of the PLB adjustments posted by rule (−PLB04 each)
 
     @property
     def difference(self) -> Decimal:
@@ -134,6 +152,7 @@ def payout_report(
             row.items += 1
             row.fees += _money(item.payload, "fee")
             row.net += _money(item.payload, "net")
+            _add_part(row, item)
             if item.kind not in _PATIENT_MONEY:
                 continue
             row.gross += item.amount
@@ -150,6 +169,37 @@ def payout_report(
             if (practice_id, failed) in rows:
                 rows[(practice_id, failed)].repaid_in.append(payout)
     return sorted(rows.values(), key=lambda r: (r.practice_id, r.arrival_date or "", r.payout))
+
+
+def is_fee_transaction(payload: dict[str, object]) -> bool:
+    """True for a balance transaction that *is* a fee (Radar, billing, an application fee),
+    as opposed to the ``fee`` field every transaction carries.
+
+    Stripe files these under ``reporting_category`` ``fee``; ``type`` ``stripe_fee`` and
+    ``application_fee`` are read from Stripe's type list (stripe-and-peers.md §1.1), the
+    ``application_fee`` case on a connected account is unverified against a live account.
+    """
+    return payload.get("reporting_category") == "fee" or payload.get("type") in _FEE_TYPES
+
+
+_FEE_TYPES = frozenset({"stripe_fee", "application_fee"})
+
+
+def _add_part(row: PayoutRow, item: Item) -> None:
+    """Put one transaction's amount in its part of the payout (payments, refunds, ...)."""
+    payload = item.payload
+    if item.kind is ItemKind.PATIENT_PAYMENT:
+        row.payments += item.amount
+    elif item.kind in (ItemKind.REFUND, ItemKind.ACH_RETURN):
+        row.refunds -= item.amount
+    elif "refund_failure" in (payload.get("type"), payload.get("reporting_category")):
+        row.refunds -= item.amount  # the failed refund's money came back
+    elif item.kind in (ItemKind.DISPUTE, ItemKind.DISPUTE_WON):
+        row.disputes -= item.amount
+    elif is_fee_transaction(payload):
+        row.fees -= item.amount  # a fee transaction's amount is negative
+    else:
+        row.other += item.amount
 
 
 def remittance_report(
@@ -174,6 +224,8 @@ def remittance_report(
             assert isinstance(plb, list)
             row.plb = sum((_money(adj, "amount") for adj in plb), ZERO)
             for claim in store.group_items(practice_id, rem.key):
+                if claim.kind is ItemKind.ERA_PLB and claim.status is ItemStatus.POSTED:
+                    row.plb_posted += claim.amount
                 if claim.kind is not ItemKind.ERA_CLAIM:
                     continue
                 row.claims += 1

@@ -41,6 +41,7 @@ from adapters.base import (
 from adapters.memory.state import MemCheck, MemClaim, MemoryData, MemPayment, read_fixture
 from adapters.patient_search import PatientMatch, PatientQuery
 from connector.domain import (
+    DepositPlan,
     InsurancePaymentPlan,
     PatientNote,
     PatientPaymentPlan,
@@ -65,6 +66,7 @@ class MemoryLedger(MemoryData):
         self._faults: list[tuple[str, Callable[[], ConnectorError], bool, list[int]]] = []
         self.calls: list[str] = []
         self.closed = False
+        self.deposits: dict[str, tuple[str, DepositPlan]] = {}  # marker → (id, plan)
 
     @classmethod
     def from_settings(cls, settings: Any, *, practice_id: str, redactor: Redactor) -> MemoryLedger:
@@ -509,6 +511,22 @@ class MemoryLedger(MemoryData):
         self._checkpoint("check", committed=True)
         journal.record("check", {"check_id": check.check_id})
         return check.check_id
+
+    def supports_deposits(self) -> bool:
+        """The memory ledger takes deposits (see :class:`adapters.books.Deposits`)."""
+        return True
+
+    def post_deposit(self, plan: DepositPlan) -> PostedEntry:
+        """One deposit per marker; a second call returns the first (``already_existed``)."""
+        self._enter("post_deposit")
+        if plan.marker in self.deposits:
+            dep_id, first = self.deposits[plan.marker]
+            return PostedEntry(plan.external_ref, {"deposit_id": dep_id}, first.amount, True)
+        dep_id = self.next_id("DEP")
+        self._checkpoint("deposit", committed=False)
+        self.deposits[plan.marker] = (dep_id, plan)
+        self._checkpoint("deposit", committed=True)
+        return PostedEntry(plan.external_ref, {"deposit_id": dep_id}, plan.amount)
 
     def unclaimed_procedures(self, start: dt.date, end: dt.date) -> list[UnclaimedProcedure]:
         """Procedure charges dated in the range, of patients with a plan, on no claim (the

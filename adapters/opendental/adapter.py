@@ -43,6 +43,7 @@ from adapters.opendental import mapping, patients, queries, remittance_check, ve
 from adapters.opendental.allocation import predict_auto_split, same_splits
 from adapters.opendental.api import OpenDentalApi, day, moment, money
 from adapters.opendental.db import ReadOnlyDb
+from adapters.opendental.deposits import DepositWriter
 from adapters.opendental.era_prefs import read_office_era_settings
 from adapters.opendental.insurance import InsurancePoster
 from adapters.opendental.retry import once_more_if_absent, retry_idempotent
@@ -50,6 +51,7 @@ from adapters.opendental.versions import REMITTANCE_CHECK, Version
 from adapters.patient_search import PatientMatch, PatientQuery
 from connector.domain import (
     AllocationMode,
+    DepositPlan,
     InsurancePaymentPlan,
     PatientNote,
     PatientPaymentPlan,
@@ -95,6 +97,7 @@ class OpenDentalLedger:
         self._version: tuple[float, Version | None] | None = None
         self._manual: tuple[float, bool] | None = None  # RigorousAccounting = 2, cached
         self._era: tuple[float, OfficeEraSettings] | None = None
+        self._deposits = DepositWriter(db, api)
         self._insurance = InsurancePoster(
             db,
             api,
@@ -394,6 +397,8 @@ class OpenDentalLedger:
             "PayDate": day(plan.date),
             "PayNote": self._pay_note(plan.marker, plan.note, plan.status_label),
         }
+        if plan.merchant_fee is not None:
+            body["MerchantFee"] = money(plan.merchant_fee)
         explicit: list[tuple[int, Decimal]] | None = None
         if plan.mode is AllocationMode.POST_ONLY:
             body["isPrepayment"] = "true"
@@ -413,6 +418,32 @@ class OpenDentalLedger:
         if explicit is not None:
             self._allocate_or_explain(plan, pay_num, explicit)
         return self._posted_payment(plan, pay_num)
+
+    def supports_merchant_fee(self) -> bool:
+        """True when the office's version takes ``MerchantFee`` on ``POST /payments`` (see
+        ``merchant_fee`` in :mod:`adapters.opendental.versions`, unverified).
+
+        Raises:
+            TransientError: the database cannot be read now.
+        """
+        return versions.has(self.office_version(), "merchant_fee")
+
+    def supports_deposits(self) -> bool:
+        """True from Open Dental 25.4.33, whose API has ``POST /deposits`` ([OD-A6]).
+
+        Raises:
+            TransientError: the database cannot be read now.
+        """
+        return versions.has(self.office_version(), "deposits")
+
+    def post_deposit(self, plan: DepositPlan) -> PostedEntry:
+        """Write the deposit once, found again by the marker in its Memo
+        (:mod:`adapters.opendental.deposits`).
+
+        Raises:
+            PermanentError: Open Dental refused it. TransientError, AuthError.
+        """
+        return self._deposits.post(plan)
 
     def _check_payment_plan(self, plan: PatientPaymentPlan) -> None:
         check_payment_plan(plan)

@@ -56,6 +56,11 @@ ENDPOINTS: dict[str, Endpoint] = {
             "batch_check", "POST /claimpayments/Batch", _v("24.2.18"), "apiclaimpayments.html"
         ),
         Endpoint("preferences", "GET /preferences", _v("21.1"), "apipreferences.html [3P]"),
+        # Unverified: the API page lists MerchantFee on POST /payments without a version;
+        # payment.MerchantFee is in the 24.3 schema our reference was read from.
+        Endpoint("merchant_fee", "POST /payments MerchantFee", _v("24.3"),
+                 "apipayments.html, no version given (unverified)"),
+        Endpoint("deposits", "POST /deposits", _v("25.4.33"), "apideposits.html [OD-A6]"),
     )
 }  # fmt: skip
 
@@ -77,6 +82,8 @@ CONSEQUENCES: dict[str, str] = {
     "batch_check": "each ERA claim gets its own insurance check instead of one per remittance",
     "claimproc_attach": "each ERA claim gets its own insurance check instead of one per remittance",
     "preferences": "the API reachability probe fails (posting treats it as an outage)",
+    "merchant_fee": "writeback.fees merchant_fee goes in the payment note instead",
+    "deposits": "no deposits are written; deposit slips are in `connector report deposits`",
 }
 
 

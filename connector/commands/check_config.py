@@ -26,6 +26,7 @@ from connector.errors import (
 from connector.jobs import PollContext
 from connector.logging import get_logger
 from connector.posting.checks import type_problems
+from connector.posting.deposits import deposit_notice
 from connector.posting.era_automation import automation_warnings
 from connector.posting.era_office import EraChoices, office_settings
 from connector.redaction import Redactor
@@ -117,6 +118,7 @@ def check_practice(
         try:
             info = ledger.ping()
             problems = type_problems(practice, ledger)
+            books = deposit_notice(ledger, info.version) if practice.payments else None
             era_lines = (
                 EraChoices(practice.era.auto_post, office_settings(ledger)).describe()
                 if practice.era is not None and practice.era.enabled
@@ -132,6 +134,8 @@ def check_practice(
         results.extend(("era-set", f"ok: {line}") for line in era_lines)
         for problem in problems:
             results.append(("types", f"FAILED: configuration problem: {problem}"))
+        if books is not None:
+            results.append(("deposits", books))
         for warning in warnings:
             results.append(("era", f"warning: {warning}"))
     except ConnectorError as exc:

@@ -1,5 +1,6 @@
-"""``connector report payouts|remittances|denials|unclaimed``: reconciliation, denial and
-end-of-day reports.
+"""``connector report payouts|remittances|denials|unclaimed|forward-balances|reconcile|deposits``:
+reconciliation, denial and end-of-day reports (``reconcile [--bank FILE]``: three-way, see
+:mod:`connector.reconcile.report`).
 
 ``unclaimed`` reads the PMS itself (completed procedures of insured patients on no claim); its
 dates are procedure dates in the practice's time zone and default to today. The others read the
@@ -13,16 +14,24 @@ import csv
 import datetime as dt
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from adapters.registry import create_ledger
 from connector.clock import SYSTEM, Clock, local_today
 from connector.commands.common import runtime
+from connector.commands.reconcile_report import deposit_rows, reconcile_rows
 from connector.config import PracticeSettings
 from connector.errors import ConnectorError
 from connector.money import fmt
+from connector.plb_balances import forward_balances
+from connector.reconcile.statement import StatementError
 from connector.redaction import Redactor
 from connector.reports import denial_report, payout_report, remittance_report, unclaimed_report
+
+KINDS = [
+    "payouts", "remittances", "denials", "unclaimed", "forward-balances", "reconcile", "deposits",
+]  # fmt: skip
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,11 +39,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "report", help="reconciliation, denial and unclaimed-procedure reports (table or CSV)"
     )
-    parser.add_argument("kind", choices=["payouts", "remittances", "denials", "unclaimed"])
+    parser.add_argument("kind", choices=KINDS)
     parser.add_argument("--practice", help="one practice id (default: all)")
     parser.add_argument("--since", type=_date, help="first day (YYYY-MM-DD), by recording date")
     parser.add_argument("--until", type=_date, help="day after the last (YYYY-MM-DD)")
     parser.add_argument("--csv", action="store_true", help="CSV on stdout instead of a table")
+    parser.add_argument(
+        "--bank", type=Path, help="reconcile: a bank statement (CSV, OFX/QFX or BAI2) to match"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -55,6 +67,14 @@ def handle(args: argparse.Namespace) -> int:
             header, rows, failed = unclaimed_rows(
                 chosen, rt.redactor, args.since, args.until, clock=rt.clock
             )
+        elif args.kind == "reconcile":
+            try:
+                header, rows = reconcile_rows(
+                    rt.store, practices, args.since, args.until, args.bank
+                )
+            except StatementError as exc:
+                print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+                return 2
         else:
             header, rows = _build(args.kind, rt.store, practices, args.since, args.until)
     finally:
@@ -126,6 +146,11 @@ def _build(
             "difference",
             "not posted",
             "payout status",
+            "payments",
+            "refunds",
+            "disputes",
+            "other",
+            "unexplained",
         ]
         return header, [
             [
@@ -141,6 +166,11 @@ def _build(
                 fmt(r.difference),
                 "; ".join(r.unposted),
                 r.status_words,
+                fmt(r.payments),
+                fmt(r.refunds),
+                fmt(r.disputes),
+                fmt(r.other),
+                fmt(r.unexplained),
             ]
             for r in payout_report(store, practices, since, until)
         ]
@@ -172,11 +202,27 @@ def _build(
             ]
             for r in remittance_report(store, practices, since, until)
         ]
+    if kind == "forward-balances":
+        return forward_balance_rows(store, practices, since, until)
+    if kind == "deposits":
+        return deposit_rows(store, practices, since, until)
     header = ["practice", "payer", "carc", "claims", "charges"]
     return header, [
         [r.practice_id, r.payer, r.carc, str(r.claims), fmt(r.charges)]
         for r in denial_report(store, practices, since, until)
     ]
+
+
+def forward_balance_rows(
+    store: Any, practices: list[str], since: Any, until: Any
+) -> tuple[list[str], list[list[str]]]:
+    """Rows of ``report forward-balances``: FB adjustments by payer and reference."""
+    header = ["practice", "payer", "reference", "balance", "state", "remittances", "items"]
+    return header, [
+        [r.practice_id, r.payer, r.reference, fmt(r.balance), "closed" if r.closed else "open",
+         " ".join(r.remittances), " ".join(r.statuses)]
+        for r in forward_balances(store, practices, since, until)
+    ]  # fmt: skip
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

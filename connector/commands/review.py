@@ -26,7 +26,7 @@ from connector.domain import ItemStatus
 from connector.errors import PermanentError
 from connector.posting import hand_entry
 from connector.posting.dead import DeadEntry, dead_entries
-from connector.posting.planner import LINKED
+from connector.posting.hand import LINKED
 from connector.posting.reasons import describe
 from connector.store import Review, StateStore
 

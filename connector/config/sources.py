@@ -90,6 +90,18 @@ class WritebackSettings(_Strict):
         default=None, description="debit adjustment type for refunds (Dentrix/Eaglesoft)"
     )
     refund_payment_type: str | None = None
+    fees: Literal["merchant_fee", "note", "none"] = Field(
+        default="none",
+        description=(
+            "how the processor fee of each payment is booked: merchant_fee (Open Dental's "
+            "payment MerchantFee where the version has it, else a note), note (in the payment "
+            "note), none; never a patient charge or adjustment"
+        ),
+    )
+    deposits: bool = Field(
+        default=True,
+        description="a PMS deposit per paid payout once its items are settled (or its slip)",
+    )
 
 
 class PaymentsSettings(_Strict):
@@ -171,6 +183,16 @@ class AutoPostRules(_Strict):
     )
 
 
+DEFAULT_PLB_RULES: dict[str, Literal["post", "review"]] = {
+    "L6": "post",  # interest
+    "WO": "post",  # overpayment recovery
+    "72": "post",  # authorized return
+    "J1": "post",  # non-reimbursable
+    "FB": "post",  # forwarding balance (tracked across remittances)
+}
+"""PLB reason codes posted by default (docs/posting.md "Provider-level adjustments")."""
+
+
 class AutoPostSettings(AutoPostRules):
     """Auto-post rules plus how checks and adjustments map to PMS types."""
 
@@ -183,6 +205,18 @@ class AutoPostSettings(AutoPostRules):
     )
     per_payer: dict[str, AutoPostRules] = Field(
         default_factory=dict, description="payer id (TRN03 / N1*PR id) → rules for that payer"
+    )
+    plb_rules: dict[str, Literal["post", "review"]] = Field(
+        default_factory=dict,
+        description=(
+            "PLB reason code (PLB03-1) → post (as supplemental insurance money on the claim the "
+            "PLB names) or review; overrides the defaults (L6, WO, 72, J1, FB: post); codes "
+            "in neither go to review"
+        ),
+    )
+    deposits: bool = Field(
+        default=True,
+        description="a PMS deposit per insurance EFT (payer + TRN02) once its claims are settled",
     )
 
 

@@ -6,8 +6,8 @@ remittance's check/EFT record). What it decides:
 * a test file (ISA15 = T) → review ``test_file`` (its claims are ignored);
 * totals that do not balance → review ``unbalanced_era`` (its claims go to review too);
 * each PLB adjustment → its own ``era_plb`` item, keyed ``{remittance key}:plb:{n}``, which
-  goes to review ``provider_level_adjustment`` with its reason in words. Provider-level money
-  belongs to no patient and is never posted automatically. The derived items carry the
+  :mod:`connector.posting.era_plb` posts by the practice's rule per reason code or sends to
+  review ``provider_level_adjustment`` with its reason in words. The derived items carry the
   remittance key as ``group_key`` and ``related_key``; recording them is idempotent by key.
 """
 

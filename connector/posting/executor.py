@@ -23,9 +23,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.base import Ledger
+from adapters.books import Deposits
 from connector import jsonutil
 from connector.config import PracticeSettings
 from connector.domain import (
+    DepositPlan,
     InsurancePaymentPlan,
     Item,
     ItemKind,
@@ -265,6 +267,11 @@ class ItemPoster:
                 save_plan(self.store, item, summary(plan), inputs)
                 journal = StoreJournal(self.store, self.store.get_item(item.id) or item)
             entry = self.ledger.post_insurance_payment(plan, journal)
+            kill_point("posting.after_pms_write")
+        elif isinstance(plan, DepositPlan):
+            if not isinstance(self.ledger, Deposits):  # the planner checked; a different ledger
+                raise PermanentError("this PMS adapter writes no deposits", code="unknown_plan")
+            entry = self.ledger.post_deposit(plan)
             kill_point("posting.after_pms_write")
         else:  # pragma: no cover - the planners return nothing else
             raise PermanentError(f"cannot execute {type(plan).__name__}", code="unknown_plan")

@@ -15,7 +15,8 @@ from typing import Any
 
 from connector.domain import Item
 from connector.errors import PermanentError
-from connector.posting.planner import LINKED, POST_ANYWAY
+from connector.posting.hand import LINKED
+from connector.posting.planner import POST_ANYWAY
 from connector.store import StateStore
 from connector.store.base import Review
 

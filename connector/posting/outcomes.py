@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.domain import (
+    DepositPlan,
     InsurancePaymentPlan,
     Item,
     NewItem,
@@ -66,7 +67,7 @@ class PostedByPms:
     summary: str
 
 
-Plan = PatientPaymentPlan | ReversalPlan | InsurancePaymentPlan
+Plan = PatientPaymentPlan | ReversalPlan | InsurancePaymentPlan | DepositPlan
 Outcome = Plan | ReviewDecision | Ignore | Defer | NetReversal | DeriveItems | PostedByPms
 
 

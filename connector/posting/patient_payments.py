@@ -20,6 +20,7 @@ from connector.domain import AllocationMode, Item, PatientNote, PatientPaymentPl
 from connector.money import ZERO
 from connector.posting import fields
 from connector.posting.allocation import allocate_oldest_first, post_only
+from connector.posting.fees import book_fee
 from connector.posting.reasons import render, review
 
 INACTIVE = frozenset({PatientStatus.INACTIVE, PatientStatus.ARCHIVED, PatientStatus.DELETED})
@@ -155,7 +156,7 @@ def plan_patient_payment(
         splits = post_only(
             item.amount, payer_id=patient.patient_id, payer_provider_id=patient.provider_id
         )
-    return PatientPaymentPlan(
+    plan = PatientPaymentPlan(
         external_ref=item.key,
         marker=marker_for(item.key),
         patient_id=patient.patient_id,
@@ -168,6 +169,7 @@ def plan_patient_payment(
         status_label=writeback.status,
         source_ref=base["reference"],
     )
+    return book_fee(plan, item, writeback.fees, ledger)
 
 
 def hand_entry(

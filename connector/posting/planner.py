@@ -7,12 +7,15 @@ from zoneinfo import ZoneInfo
 
 from adapters.base import Ledger
 from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
-from connector.domain import Item, ItemKind, ItemStatus, ReviewDecision
+from connector.domain import Item, ItemKind, ReviewDecision
 from connector.money import fmt_currency
 from connector.posting import fields
+from connector.posting.deposits import plan_deposit
 from connector.posting.era_claims import plan_claim
-from connector.posting.era_remittance import plan_provider_adjustment, plan_remittance
+from connector.posting.era_plb import plan_plb
+from connector.posting.era_remittance import plan_remittance
 from connector.posting.era_secondary import plan_secondary_claim
+from connector.posting.hand import resolved_by_hand
 from connector.posting.outcomes import Ignore, Planned
 from connector.posting.patient_payments import plan_patient_payment
 from connector.posting.reasons import review
@@ -23,7 +26,6 @@ REVERSALS = frozenset({ItemKind.REFUND, ItemKind.DISPUTE, ItemKind.ACH_RETURN})
 NEVER_WRITTEN = frozenset(
     {
         ItemKind.ERA_REMITTANCE,
-        ItemKind.ERA_PLB,
         ItemKind.ERA_SECONDARY,
         ItemKind.PAYOUT_FAILURE,
         ItemKind.PAYOUT_NOTICE,
@@ -36,8 +38,6 @@ NEVER_WRITTEN = frozenset(
 PATIENT_OVERRIDE = "patient_override"
 POST_ANYWAY = "post_anyway"
 """Item progress flag: staff said the PMS payment the hand-entry check found is another one."""
-LINKED = "linked_hand_entry"
-"""``pms_ids`` key of a payment staff linked to a PMS row they had entered by hand."""
 
 
 def writeback_of(practice: PracticeSettings) -> WritebackSettings:
@@ -48,20 +48,6 @@ def writeback_of(practice: PracticeSettings) -> WritebackSettings:
 def auto_post_of(practice: PracticeSettings) -> AutoPostSettings:
     """The practice's ERA auto-post settings (auto-posting off when it has no ERA section)."""
     return practice.era.auto_post if practice.era else AutoPostSettings()
-
-
-def resolved_by_hand(store: StateStore, practice_id: str, items: list[Item]) -> frozenset[int]:
-    """Ids of ``items`` staff entered by hand: still in review with their latest review
-    resolved, or linked to the PMS row staff had keyed in (``connector review link``)."""
-    linked = {i.id for i in items if i.status is ItemStatus.POSTED and LINKED in i.pms_ids}
-    waiting = {i.id for i in items if i.status is ItemStatus.REVIEW}
-    if not waiting:
-        return frozenset(linked)
-    latest: dict[int, str] = {}
-    for entry in store.list_reviews(practice_id, state="all"):  # newest first
-        if entry.item_id in waiting:
-            latest.setdefault(entry.item_id, entry.state)
-    return frozenset(linked | {i for i, state in latest.items() if state == "resolved"})
 
 
 PROCESSOR_MONEY = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON, *REVERSALS})
@@ -152,9 +138,15 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
     if kind is ItemKind.ERA_REMITTANCE:
         return plan_remittance(item)
     if kind is ItemKind.ERA_PLB:
-        return plan_provider_adjustment(item)
+        remittance = store.find_item(practice.id, item.group_key) if item.group_key else None
+        siblings = store.group_items(practice.id, item.group_key) if item.group_key else []
+        return plan_plb(
+            item, auto_post_of(practice), ledger, remittance=remittance, siblings=siblings
+        )
     if kind is ItemKind.ERA_SECONDARY:
         return plan_secondary_claim(item)
+    if kind is ItemKind.DEPOSIT:
+        return plan_deposit(item, practice, store, ledger)
     payout = fields.text(item.payload, "payout") or item.group_key
     if kind is ItemKind.PAYOUT_FAILURE:
         return Planned(review("payout_failed", payout=payout, amount=item.amount))

@@ -387,6 +387,13 @@ _ALL = (
         retry_helps=False,
     ),
     Reason(
+        "plb_claim_not_found",
+        "provider-level adjustment: no claim to post it on",
+        "Remittance {trace} from {payer_name} has a provider-level adjustment {words}: "
+        "{amount}, naming claim {reference}; it was not posted because {why}.",
+        "Post it on the right claim by hand (or fix the claim and retry), then resolve.",
+    ),
+    Reason(
         "unbalanced_era",
         "remittance does not add up",
         "Remittance {trace} from {payer_name} does not add up ({problems}); nothing from it "

@@ -59,7 +59,7 @@ from collections.abc import Callable
 from adapters.base import Ledger, ServicesPing
 from adapters.registry import create_ledger
 from connector.config import PostingSettings, PracticeSettings
-from connector.domain import OPEN_STATUSES, Item
+from connector.domain import OPEN_STATUSES, Item, ItemKind
 from connector.errors import (
     AuthError,
     ConnectorError,
@@ -70,7 +70,9 @@ from connector.errors import (
     error_code,
 )
 from connector.jobs import PollContext
+from connector.posting.deposits import record_ready_deposits
 from connector.posting.executor import ItemPoster, data_review
+from connector.posting.planner import auto_post_of, writeback_of
 from connector.redaction import Redactor
 
 LedgerFactory = Callable[[PracticeSettings], Ledger]
@@ -172,6 +174,8 @@ class PostingJob:
         """
         dry_run = self.dry_run or ctx.dry_run
         counts: Counter[str] = Counter(dict.fromkeys(COUNTS, 0))
+        if not dry_run:  # deposits of payouts/EFTs whose items are all settled (docs/posting.md)
+            self._new_deposits(ctx)
         queue = deque(ctx.store.due_items(self.practice.id, ctx.now(), self.settings.batch_size))
         if not queue and self._outage is not None and not dry_run:
             # The PMS was unreachable last run and every item now waits out its backoff:
@@ -184,7 +188,12 @@ class PostingJob:
         ledger = self._ledger_factory(self.practice)
         try:
             poster = ItemPoster(self.practice, ctx.store, ledger, ctx.log, dry_run=dry_run)
-            while queue and not ctx.stop.is_set():
+            swept = dry_run  # once the queue is empty, deposits this run settled, then stop
+            while (queue or not swept) and not ctx.stop.is_set():
+                if not queue:
+                    swept = True
+                    queue.extend(self._new_deposits(ctx))
+                    continue
                 item = queue.popleft()
                 if not dry_run:
                     fresh = ctx.store.get_item(item.id)
@@ -192,7 +201,10 @@ class PostingJob:
                         continue  # another item's outcome closed it (netting)
                     item = fresh
                 try:
-                    counts[self._one(poster, ledger, item, ctx, dry_run=dry_run)] += 1
+                    outcome = self._one(poster, ledger, item, ctx, dry_run=dry_run)
+                    # deposits are counted apart from postings: "deposits_posted", ...
+                    deposit = item.kind is ItemKind.DEPOSIT and not dry_run
+                    counts[f"deposits_{outcome}" if deposit else outcome] += 1
                 except _Outage as outage:
                     cause = self._outage = outage.cause
                     raise PmsUnavailable(
@@ -208,6 +220,16 @@ class PostingJob:
         if dry_run:
             counts["planned"] = counts.pop("posted")
         return dict(counts)
+
+    def _new_deposits(self, ctx: PollContext) -> list[Item]:
+        """Record the deposit items that became due and return them, to post in this run."""
+        keys = record_ready_deposits(
+            ctx.store, self.practice.id, ctx.now(),
+            payouts=writeback_of(self.practice).deposits,
+            efts=auto_post_of(self.practice).deposits,
+        )  # fmt: skip
+        found = [ctx.store.find_item(self.practice.id, key) for key in keys]
+        return [item for item in found if item is not None]
 
     def _one(
         self, poster: ItemPoster, ledger: Ledger, item: Item, ctx: PollContext, *, dry_run: bool

@@ -182,8 +182,8 @@ def claimprocs(env: SandboxEnvironment, claim_num: int) -> list[tuple[int, D, in
 
 def test_era_remittances_end_where_the_rules_say(fresh: SandboxEnvironment, tmp_path: Path) -> None:
     """Generated 835s: one claim auto-posted, then reversed and corrected; one paid below the
-    threshold; one denied; two PLB adjustments; a broken file quarantined — and each
-    remittance's amount equals what Open Dental holds plus what waits for a person, less PLB."""
+    threshold; one denied; two PLB adjustments posted by rule; a broken file quarantined — and
+    each remittance's amount equals what Open Dental holds plus what waits for a person."""
     env = fresh
     assert env.od_db is not None
     path = config(env, tmp_path, payments={"enabled": False})
@@ -211,15 +211,19 @@ def test_era_remittances_end_where_the_rules_say(fresh: SandboxEnvironment, tmp_
     assert "420.00 of 600.00 expected" in reviews[crown.id].message
     assert reviews[denied.id].reason == "denied"
     assert "CO-27" in reviews[denied.id].message and "N30" in reviews[denied.id].message
-    assert sorted(reviews[p.id].reason for p in plbs) == ["provider_level_adjustment"] * 2
+    # both PLBs (WO 5.00 naming Dan's claim, L6 interest 1.35 on the first claim) are posted
+    assert all(p.status is ItemStatus.POSTED for p in plbs) and len(plbs) == 2
 
-    # Dan's procedure: received 88.00, then a supplemental -88.00 and a supplemental +98.00.
+    # Dan's procedure: received 88.00, then a supplemental -88.00 and a supplemental +98.00,
+    # then the PLBs: -5.00 recouped and +1.35 interest.
     dan_rows = claimprocs(env, Ids.CLAIM_DAN_SENT)
-    assert [(s, a) for s, a, _ in dan_rows] == [(1, D("88.00")), (4, D("-88.00")), (4, D("98.00"))]
+    assert [(s, a) for s, a, _ in dan_rows] == [
+        (1, D("88.00")), (4, D("-88.00")), (4, D("98.00")), (4, D("-5.00")), (4, D("1.35")),
+    ]  # fmt: skip
     ((status, claim_paid),) = env.od_db.rows(
         "SELECT ClaimStatus, InsPayAmt FROM claim WHERE ClaimNum = ?", Ids.CLAIM_DAN_SENT
     )
-    assert (status, D(str(claim_paid))) == ("R", D("98.00"))
+    assert (status, D(str(claim_paid))) == ("R", D("94.35"))  # 98.00 - 5.00 + 1.35
     assert {n: claimprocs(env, n) for n in untouched} == untouched  # review: nothing written
 
     for era_file in env.era_files(PID):
@@ -242,8 +246,8 @@ def test_era_remittances_end_where_the_rules_say(fresh: SandboxEnvironment, tmp_
             (c.amount for c in claims if c.id in reviews and remit.trace in str(by_group[c.id])),
             D("0.00"),
         )
-        withheld = sum((p.amount for p in remit.plb), D("0.00"))
-        assert remit.amount == in_pms + waiting - withheld, remit.trace
+        # PLBs are posted by rule here, so the checks already hold them
+        assert remit.amount == in_pms + waiting, remit.trace
 
     work = env.work_dir / "era" / PID / "work" / "quarantine"
     assert sorted(p.name for p in work.iterdir()) == [

@@ -172,13 +172,14 @@ def test_remittances_end_where_the_rules_say(store: SQLiteStore, led: MemoryLedg
     assert second["review"] == 3  # below threshold, denied, the PLB
     assert second["ignored"] == 1  # remittance B itself
     reviews = {r.reason: r for r in store.list_reviews(PRACTICE)}
-    assert set(reviews) == {"paid_below_threshold", "denied", "provider_level_adjustment"}
+    # the WO is posted by rule, but its reference names no claim: review with the reference
+    assert set(reviews) == {"paid_below_threshold", "denied", "plb_claim_not_found"}
     assert "paid 100.00 of 160.00 expected (62.50%)" in reviews["paid_below_threshold"].message
     assert "CO-29" in reviews["denied"].message and "N30" in reviews["denied"].message
-    assert "WO: overpayment recovery" in reviews["provider_level_adjustment"].message
+    assert "WO: overpayment recovery" in reviews["plb_claim_not_found"].message
     assert (
-        "25.00 withheld from the payment (reference CLM9)"
-        in reviews["provider_level_adjustment"].message
+        "25.00 withheld from the payment, naming claim CLM9"
+        in reviews["plb_claim_not_found"].message
     )
 
     # ledger totals against the remittance: what posted + what waits for a person − PLB = BPR02

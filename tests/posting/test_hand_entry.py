@@ -18,7 +18,7 @@ from connector.cli import main
 from connector.domain import ItemKind, ItemStatus
 from connector.errors import PermanentError
 from connector.posting import hand_entry
-from connector.posting.planner import LINKED
+from connector.posting.hand import LINKED
 from connector.store import SQLiteStore
 from tests.posting.helpers import PRACTICE, new_stripe, practice, record
 from tests.posting.runner_support import run

@@ -38,6 +38,7 @@ import pyodbc
 from workshop.sandbox import opendental_adjustments as adjustments
 from workshop.sandbox import opendental_checks as checks
 from workshop.sandbox import opendental_claims as claims
+from workshop.sandbox import opendental_deposits as deposits
 from workshop.sandbox import opendental_payments as payments
 from workshop.sandbox.opendental_common import ApiFault, get_preferences
 
@@ -54,6 +55,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     ("PUT", re.compile(r"^/claims/(\d+)$"), claims.update_claim),
     ("POST", re.compile(r"^/claimpayments$"), claims.create_claimpayment),
     ("POST", re.compile(r"^/claimpayments/Batch$"), checks.create_batch),
+    ("POST", re.compile(r"^/deposits$"), deposits.create_deposit),
     ("POST", re.compile(r"^/adjustments$"), adjustments.create_adjustment),
 ]
 PREFIX = "/api/v1"

@@ -22,7 +22,8 @@ from workshop.sandbox.mariadb import DatabaseUsers, MariaDBServer
 TEMPLATE = "opendental_template"
 # Tables the API double writes; the others are only read and need no reset between runs.
 WRITTEN_TABLES = (
-    "payment", "paysplit", "commlog", "claimproc", "claim", "claimpayment", "adjustment",
+    "payment", "paysplit", "commlog", "claimproc", "claim", "claimpayment", "deposit",
+    "adjustment",
 )  # fmt: skip
 
 RowsHook = Callable[[od_seed.Rows], None]

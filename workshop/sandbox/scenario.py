@@ -10,8 +10,8 @@ Open Dental remittances (payer ids are the seed carriers' electronic ids):
 
 1. MetLife pays Dan's claim ``4/4`` in full → **auto-posted**;
 2. MetLife takes that payment back (CLP02 = 22) and pays it again corrected, and recovers an
-   old overpayment while adding prompt-pay interest (PLB) → **reversal + correction posted**,
-   the PLB to review;
+   old overpayment on that claim while adding prompt-pay interest (PLB WO + L6) → **reversal +
+   correction posted, both PLBs posted by rule**: the remittance closes to the cent;
 3. Delta pays Ana's crown claim ``1/3`` at 70 % of the estimate → **review
    (paid_below_threshold)**, and denies Ben's claim ``2/2`` (CO-27, N30) → **review (denied)**;
 4. a truncated file → **quarantined**.
@@ -93,7 +93,7 @@ def opendental_eras(today: dt.date) -> list[EraFile]:
     second = Remittance(
         "MLEFT0002", *metlife, *payee, today - dt.timedelta(days=2),
         (dan_original.reversal(), dan_corrected), method="ACH",
-        plb=(Plb("WO", D("5.00"), "ML2609000123"), Plb("L6", D("-1.35"))),
+        plb=(Plb("WO", D("5.00"), dan_original.control), Plb("L6", D("-1.35"))),
     )  # fmt: skip
     third = Remittance("DDCHK7001", *delta, *payee, today - dt.timedelta(days=1),
                        (ana_crown, ben_denied), method="CHK")  # fmt: skip
@@ -134,7 +134,7 @@ ERA_FILES = {"opendental": opendental_eras, "dentrix": dentrix_eras}
 
 EXPECTED_REVIEWS = {
     "opendental": {"patient_not_found", "manual_payout_account", "paid_below_threshold",
-                   "denied", "provider_level_adjustment"},
+                   "denied"},
     "dentrix": {"patient_not_found", "manual_payout_account", "secondary_claim_ready"},
     "eaglesoft": {"patient_not_found", "manual_payout_account"},
 }  # fmt: skip

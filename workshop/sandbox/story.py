@@ -176,6 +176,12 @@ def era_section(
         for claim in store.group_items(practice.id, row.remittance):
             if claim.kind is ItemKind.ERA_CLAIM:
                 _claim_line(story, claim, reviews)
+            elif claim.kind is ItemKind.ERA_PLB and claim.status is ItemStatus.POSTED:
+                story.say(
+                    f"Provider-level adjustment {claim.payload.get('reason')} "
+                    f"{money(claim.amount)}: posted on the claim it names, by rule",
+                    3,
+                )
             elif claim.kind is ItemKind.ERA_SECONDARY:
                 review = reviews.get(claim.id)
                 story.say(
@@ -199,11 +205,12 @@ def era_section(
         )
         in_pms = check_total(row.trace) if check_total else None
         if in_pms is not None:
-            same = in_pms == row.posted
+            same = in_pms == row.posted + row.plb_posted
+            closes = " - the remittance closes to the cent" if same and in_pms == row.amount else ""
             story.say(
                 f"{VENDOR_NAMES.get(practice.pms.vendor, 'PMS')} insurance checks "
                 f"numbered {row.trace} total {money(in_pms)} "
-                f"({'equal to' if same else 'DIFFERENT from'} what was posted)",
+                f"({'equal to' if same else 'DIFFERENT from'} what was posted){closes}",
                 3,
             )
             if not same:

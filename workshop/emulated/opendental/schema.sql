@@ -227,6 +227,18 @@ CREATE TABLE payment (
   KEY PatNum (PatNum)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
 ;
+CREATE TABLE deposit (
+  DepositNum bigint(20) NOT NULL AUTO_INCREMENT,
+  DateDeposit date NOT NULL,
+  BankAccountInfo text NOT NULL,
+  Amount double NOT NULL,
+  Memo varchar(255) NOT NULL,
+  Batch varchar(25) NOT NULL,
+  DepositAccountNum bigint(20) NOT NULL,
+  IsSentToQuickBooksOnline tinyint(4) NOT NULL,
+  PRIMARY KEY (DepositNum)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+;
 CREATE TABLE paysplit (
   SplitNum bigint(20) NOT NULL AUTO_INCREMENT,
   SplitAmt double NOT NULL,
