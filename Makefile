@@ -58,12 +58,13 @@ test: system-deps venv lint typecheck pytest pytest-shifted
 demo: system-deps venv
 	$(BIN)/python -m workshop demo
 
+# the benchmarks import the workshop (beside the product, not installed): PYTHONPATH=.
 bench: system-deps venv
-	$(BIN)/python bench/run_all.py
+	PYTHONPATH=. $(BIN)/python bench/run_all.py
 
 # the ERA parser benchmark's peers (oxedi, pyx12, LinuxForHealth x12, badX12) in their own venv
 bench-peers: venv
-	$(BIN)/python bench/era_parse.py --setup
+	PYTHONPATH=. $(BIN)/python bench/era_parse.py --setup
 
 soak: system-deps venv
 	SOAK=1 $(BIN)/pytest -m slow $(PYTEST_ARGS)
