@@ -29,8 +29,13 @@ def _until(condition: Callable[[], bool], seconds: float) -> bool:
 
 def _recorded(items: Any) -> int:
     """How many items the sources record: an ``era_secondary`` item (key ``…:secondary``) only
-    follows a primary claim's successful write, so it cannot exist while that PMS is down."""
-    return sum(1 for _practice, key in items if not key.endswith(":secondary"))
+    follows a primary claim's successful write, and a ``deposit:…`` item only follows a payout or
+    EFT whose items are all posted, so neither can exist while that PMS is down."""
+    return sum(
+        1
+        for _practice, key in items
+        if not key.endswith(":secondary") and not key.startswith("deposit:")
+    )
 
 
 def _open(world: World, practice: str) -> list[tuple[str, str]]:
