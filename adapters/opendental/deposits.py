@@ -110,7 +110,7 @@ class DepositWriter:
             marks = ", ".join("?" for _ in nums)
             # table and column names are ours; the values go as "?" parameters
             where = f"{column} IN ({marks})"
-            sql = f"SELECT {column}, DepositNum FROM {table} WHERE {where}"  # noqa: S608
+            sql = f"SELECT {column}, DepositNum FROM {table} WHERE {where}"  # noqa: S608 - our names
             rows = self.db.fetchall("deposited_already", sql, nums)
             taken += [f"{column} {r[0]} (deposit {r[1]})" for r in rows if int(r[1])]
         if taken:

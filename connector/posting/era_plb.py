@@ -7,9 +7,11 @@ or a review. The rule per PLB reason code is the practice's (``era.auto_post.plb
   (CLP01), then as a payer claim number (CLP07); one claim → that claim, several →
   ``plb_claim_not_found`` naming them, none → ``plb_claim_not_found`` with the reference shown.
   The PLB carries no service dates, so the third criterion does not apply.
+* **After the claims.** A PLB waits (``Defer``) while any claim of its remittance is still to
+  post: money it puts on a claim must never land between a reversal and its correction.
 * **Interest without a reference** (L6 with an empty PLB03-2) goes on the remittance's first
-  claim (the first CLP of the file) once that claim is posted; while it waits, the PLB waits
-  (``Defer``); when it ends anywhere else, the PLB goes to review.
+  claim (the first CLP of the file) when that claim posted; when it ended anywhere else, the
+  PLB goes to review.
 * **Amount and sign.** The item's amount is the money to the practice: −PLB amount. Interest
   (PLB04 negative) is positive insurance money; a recoupment (WO, 72, J1, FB positive) is a
   negative supplemental payment. It is posted on the claim's first procedure with remarks
@@ -118,6 +120,16 @@ def plan_plb(
     rules, _ = rules_for(settings, fields.text(p, "payer_id"))
     if remittance is None or not rules.enabled or decision["rule"] != "post":
         return reviewed("provider_level_adjustment")
+    # A PLB adjusts the remittance's total, so it posts once every claim of the remittance is
+    # settled: money it puts on a claim must not land between a reversal and its correction
+    # (the correction would find the claim already paid).
+    waiting = [
+        i.key for i in siblings if i.kind is ItemKind.ERA_CLAIM and i.status in OPEN_STATUSES
+    ]
+    if waiting:
+        decision["waiting_for"] = waiting
+        return Planned(Defer("waiting_for_claims", "the remittance's claims are not all settled"),
+                       decision)  # fmt: skip
     if reference:
         found = find_named_claims(ledger, reference)
         if len(found) > 1:
@@ -130,9 +142,6 @@ def plan_plb(
         first = _first_claim(siblings)
         if first is None:
             return reviewed("provider_level_adjustment")
-        if first.status in OPEN_STATUSES:
-            return Planned(Defer("waiting_for_claims", "the remittance's first claim is not "
-                                 "posted yet"), decision)  # fmt: skip
         if first.status is not ItemStatus.POSTED:
             why = f"the remittance's first claim is {first.status.value}, not posted"
             return reviewed("plb_claim_not_found", reference="(none)", why=why)
@@ -146,9 +155,6 @@ def plan_plb(
         return reviewed("plb_claim_not_found", reference="(none)", why="the PLB names no claim")
     decision["claim_id"] = record.claim_id
     if not record.received:
-        waiting = any(s.kind is ItemKind.ERA_CLAIM and s.status in OPEN_STATUSES for s in siblings)
-        if waiting:
-            return Planned(Defer("waiting_for_claims", "the claim is not received yet"), decision)
         return reviewed(
             "plb_claim_not_found", why=f"PMS claim {record.claim_id} is not received yet"
         )

@@ -20,7 +20,7 @@ from tests.posting.helpers import (
     record,
     remittance_payload,
 )
-from tests.posting.runner_support import run
+from tests.posting.runner_support import NOW, run
 
 D = Decimal
 OLD = "era:1999999999:TRACEOLD:500.00:2026-10-01"
@@ -223,3 +223,23 @@ def test_eft_deposit_waits_for_a_claim_in_review(store: SQLiteStore, led: Memory
     run(store, led)
     item = store.find_item(PRACTICE, "deposit:era:1999999999:TRACENEW")
     assert item is not None and item.status is ItemStatus.POSTED
+
+
+def test_a_plb_waits_for_the_claims_of_its_remittance(
+    store: SQLiteStore, led: MemoryLedger
+) -> None:
+    """A recoupment on CLM4 while CLM1 of the same remittance is still to post (it failed
+    once): the PLB waits instead of landing between the remittance's claims, then posts."""
+    setup(store, led)
+    remittance(store, [adj("WO", "30.00", "CLM4")])
+    clm1 = next(i for i in store.group_items(PRACTICE, NEW) if i.kind is ItemKind.ERA_CLAIM)
+    store.mark_failed(clm1.id, "transient", "PMS busy", dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+    first = run(store, led)
+    (plb,) = plb_items(store)
+    assert first.get("posted", 0) == 0
+    assert plb.status is ItemStatus.FAILED and plb.last_error_code == "waiting_for_claims"
+    store.requeue_item(clm1.id)
+    counts = run(store, led, now=NOW + dt.timedelta(hours=1))
+    assert counts["posted"] == 2
+    assert all(i.status is ItemStatus.POSTED for i in store.group_items(PRACTICE, NEW)
+               if i.kind in (ItemKind.ERA_CLAIM, ItemKind.ERA_PLB))  # fmt: skip
