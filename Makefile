@@ -41,6 +41,7 @@ venv: $(VENV)/.installed
 
 lint: venv
 	$(BIN)/ruff check connector adapters workshop tests bench
+	$(BIN)/ruff format --check connector adapters workshop tests bench
 
 typecheck: venv
 	$(BIN)/mypy

@@ -63,8 +63,7 @@ def test_packaging_ships_only_the_product() -> None:
     leftovers = [
         str(p.relative_to(REPO))
         for p in shipped
-        if p.suffix in {".c", ".so", ".pyd"}
-        or p.name in {"seed.py", "schema.sql", "synth.py"}
+        if p.suffix in {".c", ".so", ".pyd"} or p.name in {"seed.py", "schema.sql", "synth.py"}
     ]
     assert leftovers == []
 

@@ -71,9 +71,7 @@ def test_opendental_claimed_or_do_not_bill_procedures_drop_out(od: OdContext) ->
                     Ids.CLAIM_DAN_SENT, Ids.P_DAN_SRP)  # fmt: skip
         assert ledger.unclaimed_procedures(*YEAR_2025) == []
         cur.execute("UPDATE claimproc SET ClaimNum = 0 WHERE ProcNum = ?", Ids.P_DAN_SRP)
-        assert [p.proc_ref for p in ledger.unclaimed_procedures(*YEAR_2025)] == [
-            str(Ids.P_DAN_SRP)
-        ]
+        assert [p.proc_ref for p in ledger.unclaimed_procedures(*YEAR_2025)] == [str(Ids.P_DAN_SRP)]
         ledger.close()
     finally:
         od.db.reset(full=True)

@@ -192,7 +192,12 @@ class MemoryLedger(MemoryData):
                 and r.patient_id in family and start <= r.date <= end]  # fmt: skip
         return [
             PmsPayment(
-                r.payment_id, r.patient_id, r.date, r.amount, r.payment_type, r.entered_by,
+                r.payment_id,
+                r.patient_id,
+                r.date,
+                r.amount,
+                r.payment_type,
+                r.entered_by,
                 has_marker(r.note),
             )
             for r in sorted(rows, key=lambda r: (r.date, r.payment_id))

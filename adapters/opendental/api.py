@@ -136,6 +136,7 @@ class OpenDentalApi:
     def create_deposit(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /deposits`` (25.4.33+): a deposit slip of payments and insurance checks."""
         return dict(self.call("POST", "deposits", body, step="deposits_post"))
+
     def create_adjustment(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /adjustments`` (22.2.22+): one account adjustment, optionally on a procedure."""
         return dict(self.call("POST", "adjustments", body, step="adjustments_post"))

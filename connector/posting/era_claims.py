@@ -144,6 +144,7 @@ class _Claim:
         if self._choices is None:
             self._choices = EraChoices(self.settings, office_settings(self.ledger))
         return self._choices
+
     siblings: Callable[[], Sequence[Item]] = tuple
     """The other items of the claim's remittance (read only when needed)."""
 

@@ -106,8 +106,13 @@ def test_while_the_pms_stays_down_every_run_fails_even_with_nothing_due(
     )  # fmt: skip
 
     def ctx(minutes: int) -> PollContext:
-        return PollContext(practice=settings, store=store, redactor=Redactor(), log=get_logger("t"),
-                           clock=FixedClock(NOW + dt.timedelta(minutes=minutes)))
+        return PollContext(
+            practice=settings,
+            store=store,
+            redactor=Redactor(),
+            log=get_logger("t"),
+            clock=FixedClock(NOW + dt.timedelta(minutes=minutes)),
+        )
 
     _outage(led, 3)
     for minute in (0, 1, 2):  # the item's next attempt is an hour away after the first

@@ -56,8 +56,10 @@ def found_first(store: SQLiteStore, item: Item) -> bool:
     """True when the item's last posting was recognised by the look-in-the-PMS-first step
     (recorded as already existing, with no plan executed)."""
     last = store.history(item.id)[-1]
-    return last.event == "item.posted" and last.detail["already_existed"] is True and (
-        "plan" not in last.detail
+    return (
+        last.event == "item.posted"
+        and last.detail["already_existed"] is True
+        and ("plan" not in last.detail)
     )
 
 

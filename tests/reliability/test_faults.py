@@ -137,8 +137,9 @@ def test_pms_connections_dropped_locked_and_api_failing_between_steps(
         finally:
             conn.close()
 
-    es_lock = sqlite3.connect(world.es_db, timeout=30, isolation_level=None,
-                              check_same_thread=False)
+    es_lock = sqlite3.connect(
+        world.es_db, timeout=30, isolation_level=None, check_same_thread=False
+    )
     es_lock.execute("BEGIN EXCLUSIVE")  # taken before the daemon starts, held 8 s
     killed["eaglesoft_locks"] += 1
 

@@ -223,12 +223,15 @@ def _hostile_dataset() -> tuple[StripeDataset, dict[str, str], list[str]]:
     bad_payment("missing amount", lambda t, c: t.pop("amount"))
     bad_payment("amount as text", lambda t, c: t.update(amount="70.00"))
     bad_payment("fee as a fraction", lambda t, c: t.update(fee=2.5))
-    bad_payment("unknown type and category",
-                lambda t, c: t.update(type="mystery_type", reporting_category="mystery"))
+    bad_payment(
+        "unknown type and category",
+        lambda t, c: t.update(type="mystery_type", reporting_category="mystery"),
+    )
     bad_payment("null source", lambda t, c: t.update(source=None))
     bad_payment("source of the wrong type", lambda t, c: t.update(source=42))
-    bad_payment("huge metadata value",
-                lambda t, c: c["metadata"].update(pms_patient_id="9" * 200_000))
+    bad_payment(
+        "huge metadata value", lambda t, c: c["metadata"].update(pms_patient_id="9" * 200_000)
+    )
     bad_payment("metadata not an object", lambda t, c: c.update(metadata="oops"))
     bad_payment("type of the wrong type", lambda t, c: t.update(type=["charge"]))
     b.payout(acct, [t for t in acct.transactions if t["type"] != "payout"],

@@ -35,9 +35,7 @@ def _replay(world: World, practice: str, since: dt.date) -> dict[str, dict[str, 
     return _counts(run.stdout)
 
 
-def test_replaying_twice_records_and_posts_nothing(
-    world: World, reference: dict[str, Any]
-) -> None:
+def test_replaying_twice_records_and_posts_nothing(world: World, reference: dict[str, Any]) -> None:
     """After everything is posted, two replays of both sources find only known items, the
     cursor stays where it was, and the next run posts nothing."""
     world.settle()

@@ -40,9 +40,7 @@ DEVELOPER_KEY = "devKeyForTests01"
 CUSTOMER_KEY = "custKeyForTests02"
 
 
-def settings_for(
-    db: OpenDentalDb, double: OpenDentalApiDouble, **overrides: Any
-) -> OpenDentalPms:
+def settings_for(db: OpenDentalDb, double: OpenDentalApiDouble, **overrides: Any) -> OpenDentalPms:
     """``pms:`` settings pointing at the test database (SELECT-only user) and the double."""
     data: dict[str, Any] = {
         "vendor": "opendental",

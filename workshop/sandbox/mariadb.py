@@ -149,7 +149,8 @@ class MariaDBServer:
         )  # fmt: skip
         if init.returncode != 0:
             raise RuntimeError(
-                "mariadb-install-db failed:\n" + init.stdout.decode()[-2000:]
+                "mariadb-install-db failed:\n"
+                + init.stdout.decode()[-2000:]
                 + init.stderr.decode()[-2000:]
             )
 

@@ -92,7 +92,7 @@ def bool_field(body: dict[str, Any], name: str) -> bool:
         return value
     text = str(value).strip().lower()
     if text not in ("true", "false"):
-        raise bad(f"{name} must be either \"true\" or \"false\".")
+        raise bad(f'{name} must be either "true" or "false".')
     return text == "true"
 
 

@@ -240,14 +240,28 @@ class Builder:
                          source=re_id, created=created)  # fmt: skip
         return refund
 
-    def dispute(self, acct: AccountData, charge: dict[str, Any], *, won: bool, created: int,
-                closed: int | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def dispute(
+        self,
+        acct: AccountData,
+        charge: dict[str, Any],
+        *,
+        won: bool,
+        created: int,
+        closed: int | None = None,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """A dispute: funds withdrawn (with the 15.00 dispute fee) and, if won, reinstated."""
         du_id = self.new_id("du")
         amount = charge["amount"]
-        withdrawn = self.transaction(acct, amount=-amount, fee=1500, type_="adjustment",
-                                     category="dispute", source=du_id, created=created,
-                                     description=f"Chargeback withdrawal for {charge['id']}")
+        withdrawn = self.transaction(
+            acct,
+            amount=-amount,
+            fee=1500,
+            type_="adjustment",
+            category="dispute",
+            source=du_id,
+            created=created,
+            description=f"Chargeback withdrawal for {charge['id']}",
+        )
         txns = [withdrawn]
         if won:
             txns.append(self.transaction(
@@ -273,8 +287,14 @@ class Builder:
         """An ACH debit that bounced after it was paid out: the charge fails, money leaves."""
         charge["status"] = "failed"
         charge["failure_code"] = "insufficient_funds"
-        txn = self.transaction(acct, amount=-charge["amount"], type_="payment_failure_refund",
-                               category="charge_failure", source=charge["id"], created=created)
+        txn = self.transaction(
+            acct,
+            amount=-charge["amount"],
+            type_="payment_failure_refund",
+            category="charge_failure",
+            source=charge["id"],
+            created=created,
+        )
         charge["failure_balance_transaction"] = txn["id"]
         return txn
 
@@ -437,8 +457,14 @@ class Builder:
 
     def fail_payout(self, acct: AccountData, payout: dict[str, Any], created: int) -> None:
         """Turn a paid payout into a failed one, returning its money to the balance."""
-        txn = self.transaction(acct, amount=payout["amount"], type_="payout_failure",
-                               category="payout_reversal", source=payout["id"], created=created)
+        txn = self.transaction(
+            acct,
+            amount=payout["amount"],
+            type_="payout_failure",
+            category="payout_reversal",
+            source=payout["id"],
+            created=created,
+        )
         payout.update(status="failed", failure_code="account_closed",
                       failure_message="The bank account has been closed.",
                       failure_balance_transaction=txn["id"])  # fmt: skip
@@ -542,8 +568,12 @@ def bulk_dataset(
         arrival = ts - (payouts - p) * 3600
         start = len(acct.transactions)
         for i in range(payments_per_payout):
-            b.payment(acct, 1000 + i, created=arrival - 2 * DAY,
-                      charge_metadata={metadata_key: str(10_000 + p * payments_per_payout + i)})
+            b.payment(
+                acct,
+                1000 + i,
+                created=arrival - 2 * DAY,
+                charge_metadata={metadata_key: str(10_000 + p * payments_per_payout + i)},
+            )
         b.payout(acct, acct.transactions[start:], arrival=arrival)
     return data
 

@@ -198,8 +198,14 @@ class StripeEmulator:
             reply = Reply(200, body)
         except StripeError as exc:
             reply = Reply(exc.status, exc.body)
-        reply.headers.update({"Request-Id": request_id, "Content-Type": "application/json",
-                              "Stripe-Version": lower.get("stripe-version", ""), **extra})
+        reply.headers.update(
+            {
+                "Request-Id": request_id,
+                "Content-Type": "application/json",
+                "Stripe-Version": lower.get("stripe-version", ""),
+                **extra,
+            }
+        )
         self._log(method, path, account, reply.status)
         return reply
 
@@ -282,9 +288,13 @@ class StripeEmulator:
                 raise StripeError(404, "invalid_request_error", f"No such payout: '{payout_id}'",
                                   code="resource_missing", param="payout")  # fmt: skip
             if not payout.get("automatic"):
-                raise StripeError(400, "invalid_request_error",
-                                  "Balance transaction history can only be filtered on "
-                                  "automatic payouts, not manual payouts.", param="payout")
+                raise StripeError(
+                    400,
+                    "invalid_request_error",
+                    "Balance transaction history can only be filtered on "
+                    "automatic payouts, not manual payouts.",
+                    param="payout",
+                )
             items = [t for t in items if acct.payout_of.get(t["id"]) == payout_id]
         for name in ("type", "source", "currency"):
             if name in params:
@@ -306,7 +316,7 @@ class StripeEmulator:
             if after not in ids:
                 raise StripeError(400, "invalid_request_error",
                                   f"No such object: '{after}'", param="starting_after")  # fmt: skip
-            ordered = ordered[ids.index(after) + 1:]
+            ordered = ordered[ids.index(after) + 1 :]
         page = ordered[:limit]
         item_paths = []
         for path_ in expand:
@@ -350,8 +360,12 @@ def _route_name(path: str) -> str:
 
 def _fault_error(status: int) -> StripeError:
     if status == 429:
-        return StripeError(429, "invalid_request_error",
-                           "Too many requests hit the API too quickly.", code="rate_limit")
+        return StripeError(
+            429,
+            "invalid_request_error",
+            "Too many requests hit the API too quickly.",
+            code="rate_limit",
+        )
     if status >= 500:
         return StripeError(status, "api_error", "Something went wrong on Stripe's end.")
     return StripeError(status, "invalid_request_error", f"Injected failure ({status}).")

@@ -55,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _admin(self, method: str) -> None:
         emulator = self.server.emulator
-        path = self.path[len(ADMIN_PREFIX):]
+        path = self.path[len(ADMIN_PREFIX) :]
         if path == "faults" and method == "POST":
             length = int(self.headers.get("Content-Length") or 0)
             try:

@@ -81,7 +81,7 @@ class _OpenClaim:
         "refs",
         "remarks",
         "seg_no",
-    )  # fmt: skip
+    )
 
     def __init__(self, clp: ClpValues, seg_no: int) -> None:
         self.clp = clp

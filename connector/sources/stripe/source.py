@@ -181,8 +181,11 @@ class StripeSource:
             if state is Readiness.MANUAL:
                 items = [manual_payout_notice(payout, account=settings.account)]
                 counts["payouts_manual"] += 1
-                ctx.log.warning("stripe.payout.manual", payout=payout["id"],
-                                hint="a manual payout cannot be broken down; see the review queue")
+                ctx.log.warning(
+                    "stripe.payout.manual",
+                    payout=payout["id"],
+                    hint="a manual payout cannot be broken down; see the review queue",
+                )
             else:
                 read = self._read(ctx, reader, payout, cursor, counts)
                 if read is None:
@@ -296,4 +299,3 @@ class StripeSource:
                 counts[f"ignored_{ignored_reason}"] += 1
             if item.status is ItemStatus.REVIEW and item.payload.get("connect_reason"):
                 counts[str(item.payload["connect_reason"])] += 1
-

@@ -16,9 +16,19 @@ from connector.sources.stripe.classify import (
 )
 from connector.sources.stripe.patients import PatientLookup
 
-PAYOUT = {"id": "po_1", "object": "payout", "amount": 10000, "arrival_date": 1795132800,
-          "automatic": True, "status": "paid", "method": "standard", "currency": "usd",
-          "created": 1794927600, "failure_code": None, "failure_balance_transaction": None}
+PAYOUT = {
+    "id": "po_1",
+    "object": "payout",
+    "amount": 10000,
+    "arrival_date": 1795132800,
+    "automatic": True,
+    "status": "paid",
+    "method": "standard",
+    "currency": "usd",
+    "created": 1794927600,
+    "failure_code": None,
+    "failure_balance_transaction": None,
+}
 FOUND = PatientLookup("1234", "charge", None)
 
 

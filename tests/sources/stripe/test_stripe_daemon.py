@@ -43,8 +43,9 @@ def test_auth_error_pauses_only_that_practice(
         source = StripeSource(p, sleep=lambda _s: None, buckets=[])
         return [source]
 
-    daemon = Daemon(loaded, store, Redactor([GOOD_KEY, BAD_KEY]), job_factory=only_stripe,
-                    clock=FixedClock(NOW))
+    daemon = Daemon(
+        loaded, store, Redactor([GOOD_KEY, BAD_KEY]), job_factory=only_stripe, clock=FixedClock(NOW)
+    )
     with capture_logs() as logs:
         outcomes = daemon.run_once()
     by_practice = {o.practice_id: o for o in outcomes}

@@ -54,8 +54,11 @@ def one_account(payments_per_payout: list[int], *, status: str = "paid") -> tupl
 
 def kinds(store: SQLiteStore, practice_id: str = "smile") -> Counter[tuple[str, str]]:
     """``(kind, status)`` counts of the practice's items."""
-    rows = store._conn().execute(
-        "SELECT kind, status FROM items WHERE practice_id = ?", (practice_id,)).fetchall()
+    rows = (
+        store._conn()
+        .execute("SELECT kind, status FROM items WHERE practice_id = ?", (practice_id,))
+        .fetchall()
+    )
     return Counter((r["kind"], r["status"]) for r in rows)
 
 
@@ -68,7 +71,10 @@ def query(call: Any) -> dict[str, list[str]]:
 
 
 def test_multi_page_payouts_and_transactions_follow_starting_after(
-    emulate: Emulate, rsps: responses.RequestsMock, make_source: Any, make_ctx: Any,
+    emulate: Emulate,
+    rsps: responses.RequestsMock,
+    make_source: Any,
+    make_ctx: Any,
     store: SQLiteStore,
 ) -> None:
     """101 payouts (two pages) and a 250-payment payout (three pages) are read whole."""
@@ -97,7 +103,10 @@ def test_multi_page_payouts_and_transactions_follow_starting_after(
 
 
 def test_stripe_account_header_is_sent_on_every_request(
-    emulate: Emulate, rsps: responses.RequestsMock, make_source: Any, make_ctx: Any,
+    emulate: Emulate,
+    rsps: responses.RequestsMock,
+    make_source: Any,
+    make_ctx: Any,
     store: SQLiteStore,
 ) -> None:
     """A Connect practice's calls all carry ``Stripe-Account`` (the platform key authenticates)."""
@@ -110,8 +119,11 @@ def test_stripe_account_header_is_sent_on_every_request(
     assert len(calls) >= 3
     assert {c.request.headers.get("Stripe-Account") for c in calls} == {CONNECTED}
     assert {c.request.headers["Authorization"] for c in rsps.calls} == {f"Bearer {PLATFORM_KEY}"}
-    rows = store._conn().execute(
-        "SELECT related_key FROM items WHERE related_key LIKE 'py_%'").fetchall()
+    rows = (
+        store._conn()
+        .execute("SELECT related_key FROM items WHERE related_key LIKE 'py_%'")
+        .fetchall()
+    )
     assert len(rows) == 1  # the destination charge, recorded under the connected account
 
 
@@ -400,7 +412,8 @@ def test_restricted_key_without_source_permission_is_an_auth_error(
     """An ``rk_`` key lacking "balance transaction sources" read fails clearly (403)."""
     data, acct, _ = one_account([1])
     data.keys["rk_test_restricted0001"] = KeyGrant(
-        acct.id, frozenset({"balance", "payouts", "charges", "payment_intents", "customers"}))
+        acct.id, frozenset({"balance", "payouts", "charges", "payment_intents", "customers"})
+    )
     emulate(data)
     practice = make_practice(key="rk_test_restricted0001")
     with pytest.raises(AuthError) as caught:
