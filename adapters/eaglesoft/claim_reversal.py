@@ -30,7 +30,7 @@ from typing import Any
 
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
-from adapters.eaglesoft.writer import LedgerWriter
+from adapters.eaglesoft.writer import LedgerWriter, insert_service_detail
 from adapters.pmssql.session import Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
 from connector.errors import DataError, PermanentError
@@ -96,7 +96,8 @@ def post(
         )  # fmt: skip
         trans.append(tran)
         for line in (x for x in plan.lines if x.paid < ZERO):
-            _detail(ledger, tx, tran, services[line.proc_ref], -line.paid, practice, touched)
+            insert_service_detail(ledger, tx, tran, services[line.proc_ref], line.paid,
+                                  practice=practice, touched=touched)  # fmt: skip
     writeoffs = -total(line.writeoff for line in plan.lines)
     if writeoffs > ZERO:
         tran = ledger.insert_header(
@@ -106,7 +107,8 @@ def post(
         )  # fmt: skip
         trans.append(tran)
         for line in (x for x in plan.lines if x.writeoff < ZERO):
-            _detail(ledger, tx, tran, services[line.proc_ref], -line.writeoff, practice, touched)
+            insert_service_detail(ledger, tx, tran, services[line.proc_ref], line.writeoff,
+                                  practice=practice, touched=touched)  # fmt: skip
     line_sql = q.ADD_PAID_SECONDARY if secondary else q.ADD_PAID_PRIMARY
     for line in (x for x in plan.lines if x.paid):
         tx.execute(line_sql, line.paid, int(line.proc_ref), claim_id)
@@ -132,20 +134,3 @@ def _note(plan: InsurancePaymentPlan) -> str:
             text += f" deductible {-line.deductible}"
         parts.append(text)
     return "; ".join(parts)
-
-
-def _detail(
-    ledger: LedgerWriter,
-    tx: Tx,
-    tran: int,
-    service: Mapping[str, Any],
-    amount: Any,
-    practice: int,
-    touched: set[int],
-) -> None:
-    member = int(service["patient_id"])
-    touched.add(member)
-    ledger.insert_detail(
-        tx, tran, patient=member, provider=m.ident(service["provider_id"]), amount=amount,
-        applied_to=int(service["tran_num"]), practice=practice,
-    )  # fmt: skip

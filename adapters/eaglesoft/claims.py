@@ -28,7 +28,7 @@ from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, StepJournal
 from adapters.eaglesoft import claim_reversal
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
-from adapters.eaglesoft.writer import LedgerWriter
+from adapters.eaglesoft.writer import LedgerWriter, insert_service_detail
 from adapters.pmssql.claims import ClaimQueries, find_claims
 from adapters.pmssql.reversal import is_reversal
 from adapters.pmssql.session import Tx
@@ -229,7 +229,7 @@ def _claim_payment(
         )  # fmt: skip
         trans.append(tran)
         for line in (x for x in plan.lines if x.paid > 0):
-            _detail(
+            insert_service_detail(
                 ledger,
                 tx,
                 tran,
@@ -247,7 +247,7 @@ def _claim_payment(
         )  # fmt: skip
         trans.append(tran)
         for line in (x for x in plan.lines if x.writeoff > 0):
-            _detail(
+            insert_service_detail(
                 ledger,
                 tx,
                 tran,
@@ -294,21 +294,3 @@ def claim_note(plan: InsurancePaymentPlan) -> str:
             text += f" remarks {line.remarks}"
         parts.append(text)
     return "; ".join(parts)
-
-
-def _detail(
-    ledger: LedgerWriter,
-    tx: Tx,
-    tran: int,
-    service: Mapping[str, Any],
-    amount: Decimal,
-    *,
-    practice: int,
-    touched: set[int],
-) -> None:
-    member = int(service["patient_id"])
-    touched.add(member)
-    ledger.insert_detail(
-        tx, tran, patient=member, provider=m.ident(service["provider_id"]),
-        amount=-amount, applied_to=int(service["tran_num"]), practice=practice,
-    )  # fmt: skip

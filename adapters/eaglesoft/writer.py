@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
 from adapters.base import PatientRecord
+from adapters.eaglesoft import mapping as m
 from adapters.pmssql.session import Session, Tx
 
 
@@ -58,3 +59,24 @@ class LedgerWriter(Protocol):
 
     def refresh_balances(self, tx: Tx, patient_ids: set[int]) -> None:
         """Recompute the patients' balances."""
+
+
+def insert_service_detail(
+    ledger: LedgerWriter,
+    tx: Tx,
+    tran: int,
+    service: Mapping[str, Any],
+    amount: Decimal,
+    *,
+    practice: int,
+    touched: set[int],
+) -> None:
+    """One ``transactions_detail`` row applying ``amount`` (insurance money to the practice: a
+    payment positive, a take-back negative) to the service, as a credit on its patient's ledger;
+    the patient joins ``touched`` (balances refreshed after)."""
+    member = int(service["patient_id"])
+    touched.add(member)
+    ledger.insert_detail(
+        tx, tran, patient=member, provider=m.ident(service["provider_id"]),
+        amount=-amount, applied_to=int(service["tran_num"]), practice=practice,
+    )  # fmt: skip

@@ -387,7 +387,8 @@ def test_a_correction_waits_for_its_reversal_in_the_same_remittance(
     busy = lambda: TransientError("PMS busy", code="pms_busy")  # noqa: E731
     led.fail("post_insurance_payment", busy, times=2)
     first = run(store, led)
-    assert first["failed"] == 2  # the reversal, and the correction waiting for it
+    # the reversal, the correction waiting for it, and the remittance's PLB waiting for both
+    assert first["failed"] == 3
     assert "claim_already_received" not in {r.reason for r in store.list_reviews(PRACTICE)}
     run(store, led, now=NOW + dt.timedelta(hours=1))
     third = run(store, led, now=NOW + dt.timedelta(hours=3))
