@@ -202,6 +202,8 @@ def test_three_daemons_post_everything_once_and_take_over_a_killed_one(
                 unfinished = {p for p in held if counts.get(p, {}).get("posted", 0) < 10}
                 if posted >= total // 4 and unfinished and len(leases) == PRACTICES:
                     victim.proc.send_signal(signal.SIGKILL)
+                    # the wall clock on purpose: compared with the timestamps the daemon
+                    # processes log, which run on the real clock (not the test's)
                     killed_at = dt.datetime.now(dt.UTC)
                     victim.proc.wait(timeout=10)
                     orphans = held
@@ -220,7 +222,7 @@ def test_three_daemons_post_everything_once_and_take_over_a_killed_one(
     assert killed_at is not None
     for daemon in daemons:
         daemon.read()
-    stopped_at = dt.datetime.now(dt.UTC)
+    stopped_at = dt.datetime.now(dt.UTC)  # the processes' clock, as above
 
     # Exactly once: every cleared payment and every posted claim is in its PMS once.
     with psycopg.connect(postgres_url) as conn:
