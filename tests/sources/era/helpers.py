@@ -44,6 +44,9 @@ def canonical(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = [(f.name, canonical(getattr(value, f.name))) for f in dataclasses.fields(value)]
         return (type(value).__name__, *fields)
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple record
+        named = [(name, canonical(getattr(value, name))) for name in value._fields]
+        return (type(value).__name__, *named)
     if isinstance(value, tuple | list):
         return tuple(canonical(item) for item in value)
     if isinstance(value, Decimal):

@@ -93,12 +93,19 @@ def test_test_flag_from_isa15() -> None:
 
 
 def test_model_is_frozen() -> None:
-    """Parsed objects cannot be changed after the fact."""
-    [rem] = parse_file(FILES / "crlf.835")
+    """Parsed objects cannot be changed after the fact (dataclasses and NamedTuples alike)."""
+    rem = parse_file(FILES / "claim_statuses.835")[0]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        rem.claims[0].paid = Decimal("1")  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        rem.claims[0].lines[0].paid = Decimal("1")  # type: ignore[misc]
+        rem.trace = "changed"  # type: ignore[misc]
+    records: list[object] = []
+    for claim in rem.claims:
+        line_adjustments = [adj for line in claim.lines for adj in line.adjustments]
+        records += [claim, *claim.lines, *claim.people, *claim.adjustments, *line_adjustments]
+    assert {type(r).__name__ for r in records} >= {"ClaimPayment", "ServiceLine", "Adjustment"}
+    for record in records:
+        with pytest.raises(AttributeError):
+            record.paid = Decimal("1")  # type: ignore[union-attr]
+        assert not hasattr(record, "__dict__")  # no attribute can be added either
 
 
 def test_leftover_compiled_modules_are_found(tmp_path: Path) -> None:
