@@ -8,19 +8,17 @@ Patient data: NM1 names and member ids are kept (the redactor needs them, see
 :meth:`Remittance.patient_names`) but they are excluded from ``repr`` and never appear in
 :meth:`Remittance.to_payload` / :meth:`ClaimPayment.to_payload`, which follow docs/payloads.md.
 
-Two kinds of immutable record, for one measured reason: what a file holds once per
-transaction set (:class:`Remittance`, :class:`Party`, :class:`Envelope` …) is a frozen
-dataclass; what it holds many times per claim (:class:`ClaimPayment`, :class:`ServiceLine`,
-:class:`Adjustment`, :class:`Reference` …) is a :class:`typing.NamedTuple`, built about three
-times faster than a frozen dataclass, whose ``__init__`` sets each field through
-``object.__setattr__``. On 2,000 claims that setting was 29 % of the parse's instructions
-(valgrind, docs/benchmarks.md). Both refuse assignment; compare them by field, as usual.
+Every record is a :class:`typing.NamedTuple`: immutable (assignment raises, no attribute can be
+added), compared by value, built about three times faster than a frozen dataclass, whose
+``__init__`` sets each field through ``object.__setattr__``. On 2,000 claims that setting was
+29 % of the parse's instructions, and creating the frozen dataclasses a third of this module's
+import time (valgrind and ``-X importtime``, docs/benchmarks.md). Copy with a change through
+``record._replace(field=value)``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -77,8 +75,7 @@ class Quantity(NamedTuple):
     quantity: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class Contact:
+class Contact(NamedTuple):
     """A PER segment: function (``BL``, ``CX``, ``IC``), name and communication numbers."""
 
     function: str
@@ -114,8 +111,7 @@ class Person(NamedTuple):
         return self.entity in {"QC", "IL", "74", "GB"}
 
 
-@dataclass(frozen=True, slots=True)
-class Party:
+class Party(NamedTuple):
     """Payer (N1*PR, loop 1000A) or payee (N1*PE, loop 1000B)."""
 
     entity: str
@@ -373,8 +369,7 @@ class ClaimPayment(NamedTuple):
         }
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderAdjustment:
+class ProviderAdjustment(NamedTuple):
     """One PLB adjustment (reason:reference, amount). Positive reduces the payment."""
 
     segment_no: int
@@ -395,8 +390,7 @@ class ProviderAdjustment:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     """Control data of the interchange (ISA), group (GS) and transaction set (ST)."""
 
     interchange_control: str
@@ -408,8 +402,7 @@ class Envelope:
     transaction_control: str
 
 
-@dataclass(frozen=True, slots=True)
-class Remittance:
+class Remittance(NamedTuple):
     """One 835 transaction set (ST…SE): one payment (check/EFT) and its claims.
 
     ``amount`` is BPR02 as sent (never negative); :attr:`signed_amount` applies BPR03.

@@ -16,7 +16,6 @@ Two ways to read a file, same rules and same objects:
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -207,4 +206,4 @@ def parse_file(path: Path) -> list[Remittance]:
         reader = _HashingReader(raw)
         remittances = list(parse_stream(reader, path.name))  # type: ignore[arg-type]
         digest = reader.sha.hexdigest()
-    return [dataclasses.replace(r, file_sha256=digest) for r in remittances]
+    return [r._replace(file_sha256=digest) for r in remittances]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import io
 import tracemalloc
@@ -67,7 +66,7 @@ def test_events_rebuild_exactly_what_parse_stream_gives(chunk_size: int) -> None
                 assert header.item_key == event.remittance.item_key
                 assert header.test == event.remittance.test
                 assert header.payment_date == event.remittance.payment_date
-                rebuilt.append(dataclasses.replace(event.remittance, claims=tuple(claims)))
+                rebuilt.append(event.remittance._replace(claims=tuple(claims)))
                 header, claims = None, []
         assert canonical(rebuilt) == canonical(whole), name
 
