@@ -40,6 +40,7 @@ from adapters.base import (
 )
 from adapters.memory.state import MemCheck, MemClaim, MemoryData, MemPayment, read_fixture
 from adapters.patient_search import PatientMatch, PatientQuery
+from connector.clock import SYSTEM, Clock
 from connector.domain import (
     DepositPlan,
     InsurancePaymentPlan,
@@ -69,8 +70,17 @@ class MemoryLedger(MemoryData):
         self.deposits: dict[str, tuple[str, DepositPlan]] = {}  # marker → (id, plan)
 
     @classmethod
-    def from_settings(cls, settings: Any, *, practice_id: str, redactor: Redactor) -> MemoryLedger:
+    def from_settings(
+        cls,
+        settings: Any,
+        *,
+        practice_id: str,
+        redactor: Redactor,
+        clock: Clock = SYSTEM,
+        timezone: str = "UTC",
+    ) -> MemoryLedger:
         """Build from ``pms`` settings: ``fixture`` (a JSON/YAML file) and/or ``data`` (inline).
+        ``clock`` and ``timezone`` are accepted like every adapter's: it stamps no times.
 
         Raises:
             ConfigError: the fixture cannot be read.
