@@ -40,7 +40,7 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.dentrix import claims, history, patients
+from adapters.dentrix import claims, history, patients, postings
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.dentrix.connection import DentrixConnector, build_connector
@@ -158,8 +158,9 @@ class DentrixLedger:
         self, external_ref: str, *, patient_id: str | None = None
     ) -> PostedEntry | None:
         """Rows whose transaction note carries this key's marker (``patient_id`` is not used:
-        the note lookup does not read a patient's rows first)."""
-        return self.session.read("find_posting", lambda tx: claims.posted(tx, external_ref))
+        the note lookup does not read a patient's rows first); a second posting of the key is
+        reported in ``duplicates`` (see :mod:`.postings`)."""
+        return self.session.read("find_posting", lambda tx: postings.posted(tx, external_ref))
 
     def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
         """The claims one criterion names (see :func:`claims.find`)."""
@@ -283,7 +284,7 @@ class DentrixLedger:
     # --- private ---------------------------------------------------------------------------
 
     def _pay(self, tx: Tx, plan: PatientPaymentPlan) -> PostedEntry:
-        existing = claims.posted(tx, plan.external_ref)
+        existing = postings.posted(tx, plan.external_ref)
         if existing is not None:
             return existing
         if tx.one(q.DEFINITION, m.PAYMENT_TYPES, _int(plan.payment_type_id, "type")) is None:
@@ -317,7 +318,7 @@ class DentrixLedger:
         return PostedEntry(plan.external_ref, {"procids": procids, "guarid": guarid}, plan.amount)
 
     def _reverse(self, tx: Tx, plan: ReversalPlan) -> PostedEntry:
-        existing = claims.posted(tx, plan.external_ref)
+        existing = postings.posted(tx, plan.external_ref)
         if existing is not None:
             return existing
         type_id = _int(plan.adjustment_type_id, "adjustment type")

@@ -38,7 +38,7 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.eaglesoft import claims, history, patients
+from adapters.eaglesoft import claims, history, patients, postings
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.eaglesoft.connection import EaglesoftConnector, build_connector
@@ -157,8 +157,9 @@ class EaglesoftLedger:
         self, external_ref: str, *, patient_id: str | None = None
     ) -> PostedEntry | None:
         """Headers whose description starts with this key's compact marker (``patient_id`` is
-        not used: the description lookup does not read a patient's rows first)."""
-        return self.session.read("find_posting", lambda tx: claims.posted(tx, external_ref))
+        not used: the description lookup does not read a patient's rows first); a second
+        posting of the key is reported in ``duplicates`` (see :mod:`.postings`)."""
+        return self.session.read("find_posting", lambda tx: postings.posted(tx, external_ref))
 
     def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
         """The claims one criterion names (see :func:`claims.find`)."""
@@ -280,7 +281,7 @@ class EaglesoftLedger:
     # --- private ---------------------------------------------------------------------------
 
     def _pay(self, tx: Tx, plan: PatientPaymentPlan) -> PostedEntry:
-        existing = claims.posted(tx, plan.external_ref)
+        existing = postings.posted(tx, plan.external_ref)
         if existing is not None:
             return existing
         paytype = _int(plan.payment_type_id, "payment type")
@@ -313,7 +314,7 @@ class EaglesoftLedger:
         )
 
     def _reverse(self, tx: Tx, plan: ReversalPlan) -> PostedEntry:
-        existing = claims.posted(tx, plan.external_ref)
+        existing = postings.posted(tx, plan.external_ref)
         if existing is not None:
             return existing
         adjustment = _int(plan.adjustment_type_id, "adjustment type")

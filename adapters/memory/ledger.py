@@ -179,17 +179,29 @@ class MemoryLedger(MemoryData):
         self, external_ref: str, *, patient_id: str | None = None
     ) -> PostedEntry | None:
         """The finished posting whose note holds the key's marker, or None; with
-        ``patient_id``, only that patient's payments are searched (as Open Dental does)."""
+        ``patient_id``, only that patient's payments are searched (as Open Dental does).
+        Later rows of the same kind with the marker are the key written again: reported as
+        ``duplicates``."""
         self._enter("find_posting")
         markers = (marker_for(external_ref), marker_for(external_ref, auto=True))
-        for row in self.payments:
-            if patient_id is not None and row.patient_id != patient_id:
-                continue
-            if any(m in row.note for m in markers):
-                return PostedEntry(
-                    external_ref, dict(row.pms_ids), row.amount, already_existed=True
-                )
-        return None
+        rows = [
+            row
+            for row in self.payments
+            if (patient_id is None or row.patient_id == patient_id)
+            and any(m in row.note for m in markers)
+        ]
+        if not rows:
+            return None
+        first = rows[0]
+        return PostedEntry(
+            external_ref,
+            dict(first.pms_ids),
+            first.amount,
+            already_existed=True,
+            duplicates=tuple(
+                {**r.pms_ids, "amount": r.amount} for r in rows[1:] if r.kind == first.kind
+            ),
+        )
 
     def patient_payments(
         self, patient: PatientRecord, start: dt.date, end: dt.date

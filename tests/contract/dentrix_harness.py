@@ -141,6 +141,20 @@ class DentrixHarness:
             )
         ]
 
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """Each ledger row again (a new procid) with its transaction note."""
+        for procid in ids["procids"]:
+            (row,) = self._rows("SELECT * FROM admin.fullproclog WHERE procid = ?", procid)
+            values = {k: v for k, v in row.items() if k != "procid"}
+            self._rows(
+                f"INSERT INTO admin.fullproclog ({', '.join(values)}) "
+                f"VALUES ({', '.join('?' * len(values))})",
+                *values.values(),
+            )
+            (new,) = self._rows("SELECT MAX(procid) AS procid FROM admin.fullproclog")
+            self._rows("INSERT INTO admin.fullnotes (notetype, noteid, notetext) VALUES (1, ?, ?)",
+                       new["procid"], self._note(procid))  # fmt: skip
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per procedure: received (claim level), paid, write-offs and deductibles from notes."""
         (claim,) = self._rows("SELECT claimtype, datereceived FROM admin.claim WHERE claimid = ?",

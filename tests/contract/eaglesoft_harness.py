@@ -146,6 +146,21 @@ class EaglesoftHarness:
             stamps += [row["freshness"] for row in self._rows(note, ids["note_id"])]
         return stamps
 
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """Each header again (a new tran_num) with its detail lines (new detail_ids)."""
+        for tran in ids["tran_nums"]:
+            (header,) = self._rows("SELECT * FROM transactions_header WHERE tran_num = ?", tran)
+            (new,) = self._rows("SELECT MAX(tran_num) + 1 AS n FROM transactions_header")
+            self._insert("transactions_header", {**header, "tran_num": new["n"]})
+            for detail in self._rows("SELECT * FROM transactions_detail WHERE tran_num = ?", tran):
+                (nd,) = self._rows("SELECT MAX(detail_id) + 1 AS n FROM transactions_detail")
+                self._insert("transactions_detail",
+                             {**detail, "detail_id": nd["n"], "tran_num": new["n"]})  # fmt: skip
+
+    def _insert(self, table: str, values: dict[str, Any]) -> None:
+        self._rows(f"INSERT INTO {table} ({', '.join(values)}) "
+                   f"VALUES ({', '.join('?' * len(values))})", *values.values())  # fmt: skip
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per service: paid on the service, write-off details applied to it, and deductibles
         from the claim notes; received when the claim shows money paid."""

@@ -115,6 +115,11 @@ class Harness(Protocol):
         """Every "entered at" time the adapter stamped on the rows of a written posting or note
         (the ``pms_ids`` or note ids), naive as stored; [] where it stamps none."""
 
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """Write the rows of a written posting (its ``pms_ids``) once more, straight into the
+        PMS, marker and all: the key is then written twice, as by a write whose answer never
+        came and that the PMS committed later, or by staff copying the entries."""
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per procedure ref: the claim line's insurance state."""
 

@@ -120,6 +120,11 @@ class MemoryHarness:
         """None: the fake keeps no entry times."""
         return []
 
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """The payment row again under a new id (see ``MemoryData.copy_payment``)."""
+        row = next(p for p in self.led.payments if p.pms_ids == ids)
+        self.led.copy_payment(row.payment_id)
+
     def journal(self) -> StepJournal:
         """An in-memory journal."""
         return MemoryJournal()

@@ -114,6 +114,21 @@ class OpenDentalHarness:
         plan's practice-local dates and a commlog's time (see ``note_time``)."""
         return []
 
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """The payment (or insurance check) row again, as Open Dental would have written it."""
+        table, key = (
+            ("payment", "PayNum") if "PayNum" in ids else ("claimpayment", "ClaimPaymentNum")
+        )
+        conn = self.od.db.admin()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(f"SELECT * FROM {table} WHERE {key} = ?", ids[key])
+            names = [d[0] for d in cursor.description]
+            row = dict(zip(names, cursor.fetchone(), strict=True))
+            insert_row(cursor, table, {k: v for k, v in row.items() if k != key})
+        finally:
+            conn.close()
+
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Sum of received/supplemental claimprocs per procedure; a write-off taken back by a
         reversal is a '+' write-off reversal adjustment on the procedure (writeoff_reversal.py)."""
