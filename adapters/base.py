@@ -272,6 +272,12 @@ class Ledger(Protocol):
         and must still find every posting of the key written for that patient. Without it
         the whole ledger is searched.
 
+        When the key was written more than once (the marker on two payments, two checks, two
+        sets of ledger rows), the oldest posting is returned and every later copy is listed in
+        ``PostedEntry.duplicates`` (its ids and ``amount``), never silently dropped: the engine
+        sends the item to review (``duplicate_in_pms``). One posting made of several rows is
+        one posting. Every adapter does this (``tests/contract/test_duplicate_contract.py``).
+
         Raises:
             TransientError.
         """

@@ -6,6 +6,7 @@ import importlib
 from typing import Any
 
 from adapters.base import Ledger
+from connector.clock import SYSTEM, Clock
 from connector.errors import ConfigError, NotImplementedYet
 from connector.redaction import Redactor
 
@@ -22,8 +23,20 @@ def vendors() -> list[str]:
     return sorted(_ADAPTERS)
 
 
-def create_ledger(settings: Any, *, practice_id: str, redactor: Redactor) -> Ledger:
+def create_ledger(
+    settings: Any,
+    *,
+    practice_id: str,
+    redactor: Redactor,
+    clock: Clock = SYSTEM,
+    timezone: str = "UTC",
+) -> Ledger:
     """Build the adapter for a practice's ``pms`` settings.
+
+    ``clock`` is the one source of "now" (the daemon's, a test's fixed one) and ``timezone``
+    the practice's configured ``timezone:``: an adapter that stamps rows itself (Dentrix
+    ``createdate``, Eaglesoft ``date_entered``) writes ``local_now(clock, timezone)``, never
+    the machine's or the database server's wall clock.
 
     Raises:
         ConfigError: unknown vendor, or the vendor's driver package is not installed.
@@ -46,5 +59,7 @@ def create_ledger(settings: Any, *, practice_id: str, redactor: Redactor) -> Led
     factory = getattr(module, class_name, None)
     if factory is None:
         raise NotImplementedYet(f"the {vendor} adapter is not implemented in this build")
-    ledger: Ledger = factory.from_settings(settings, practice_id=practice_id, redactor=redactor)
+    ledger: Ledger = factory.from_settings(
+        settings, practice_id=practice_id, redactor=redactor, clock=clock, timezone=timezone
+    )
     return ledger

@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adapters.base import (
     ChargeKind,
@@ -38,12 +40,13 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.dentrix import claims, history, patients
+from adapters.dentrix import claims, history, patients, postings
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.dentrix.connection import DentrixConnector, build_connector
 from adapters.patient_search import PatientMatch, PatientQuery
 from adapters.pmssql.session import Session, Tx
+from connector.clock import SYSTEM, Clock, local_now
 from connector.domain import (
     AllocationMode,
     InsurancePaymentPlan,
@@ -59,12 +62,6 @@ from connector.redaction import Redactor
 
 CHECKNUM_MAX = 15  # [U] length of fullproclog.checknum; we keep the reference's tail
 
-
-def local_now() -> dt.datetime:
-    """Local wall-clock time without zone, as Dentrix stores it; whole seconds."""
-    return dt.datetime.now(dt.UTC).astimezone().replace(tzinfo=None, microsecond=0)
-
-
 INT_MAX = 2**31 - 1
 """Patient ids are 32-bit integers: a larger number is no patient (and would overflow ODBC)."""
 
@@ -76,7 +73,13 @@ class DentrixLedger:
         connector: opens connections and translates errors.
         writeoff_type_id: the ``-`` adjustment type for insurance write-offs (default: the
             first ``-`` type whose name mentions "write").
-        clock: local time for ``createdate`` and contact entries.
+        clock: the one source of "now" (the daemon's; a test's fixed one).
+        timezone: the practice's configured ``timezone:``. Every time this adapter stamps
+            (``fullproclog.createdate``, a new ``aging`` row's ``agingdate``) is
+            ``local_now(clock, timezone)``: Dentrix keeps local wall-clock times without a
+            zone, and the practice's local time is not the connector machine's.
+
+    ``self.clock()`` is that practice-local "now" (naive, whole seconds).
     """
 
     vendor = "dentrix"
@@ -86,17 +89,28 @@ class DentrixLedger:
         connector: DentrixConnector,
         *,
         writeoff_type_id: str | None = None,
-        clock: Callable[[], dt.datetime] = local_now,
+        clock: Clock = SYSTEM,
+        timezone: str = "UTC",
     ) -> None:
         self.connector = connector
         self.session = Session(connector.open, connector.guard)
         self.writeoff_type_id = writeoff_type_id
-        self.clock = clock
+        self.timezone = timezone
+        self.clock: Callable[[], dt.datetime] = partial(local_now, clock, timezone)
 
     @classmethod
-    def from_settings(cls, settings: Any, *, practice_id: str, redactor: Redactor) -> DentrixLedger:
-        """Build from a ``DentrixPms`` section (see :mod:`adapters.dentrix`)."""
-        return cls(build_connector(settings, redactor=redactor))
+    def from_settings(
+        cls,
+        settings: Any,
+        *,
+        practice_id: str,
+        redactor: Redactor,
+        clock: Clock = SYSTEM,
+        timezone: str = "UTC",
+    ) -> DentrixLedger:
+        """Build from a ``DentrixPms`` section (see :mod:`adapters.dentrix`), stamping rows
+        from ``clock`` in the practice's ``timezone``."""
+        return cls(build_connector(settings, redactor=redactor), clock=clock, timezone=timezone)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -144,8 +158,9 @@ class DentrixLedger:
         self, external_ref: str, *, patient_id: str | None = None
     ) -> PostedEntry | None:
         """Rows whose transaction note carries this key's marker (``patient_id`` is not used:
-        the note lookup does not read a patient's rows first)."""
-        return self.session.read("find_posting", lambda tx: claims.posted(tx, external_ref))
+        the note lookup does not read a patient's rows first); a second posting of the key is
+        reported in ``duplicates`` (see :mod:`.postings`)."""
+        return self.session.read("find_posting", lambda tx: postings.posted(tx, external_ref))
 
     def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
         """The claims one criterion names (see :func:`claims.find`)."""
@@ -269,7 +284,7 @@ class DentrixLedger:
     # --- private ---------------------------------------------------------------------------
 
     def _pay(self, tx: Tx, plan: PatientPaymentPlan) -> PostedEntry:
-        existing = claims.posted(tx, plan.external_ref)
+        existing = postings.posted(tx, plan.external_ref)
         if existing is not None:
             return existing
         if tx.one(q.DEFINITION, m.PAYMENT_TYPES, _int(plan.payment_type_id, "type")) is None:
@@ -303,7 +318,7 @@ class DentrixLedger:
         return PostedEntry(plan.external_ref, {"procids": procids, "guarid": guarid}, plan.amount)
 
     def _reverse(self, tx: Tx, plan: ReversalPlan) -> PostedEntry:
-        existing = claims.posted(tx, plan.external_ref)
+        existing = postings.posted(tx, plan.external_ref)
         if existing is not None:
             return existing
         type_id = _int(plan.adjustment_type_id, "adjustment type")
@@ -341,7 +356,7 @@ class DentrixLedger:
                     return {"contactid": int(row["noteid"]), "already_existed": True}
             text = f"{marker} {text}"
         patient = self.patient(tx, note.patient_id)
-        when = note.when.astimezone().replace(tzinfo=None) if note.when.tzinfo else note.when
+        when = _local(note.when, self.timezone)
         args = (when.date(), when.strftime("%H:%M:%S"), int(patient.patient_id))
         title, kind = "Payment note", m.CONTACT_TYPE_NOTE
         tx.execute(q.INSERT_CONTACT, *args, patient.provider_id, title, kind)
@@ -352,6 +367,14 @@ class DentrixLedger:
             contactid = tx.scalar(q.REREAD_CONTACT, *args, title, kind)
         tx.execute(q.INSERT_NOTE, m.NOTE_CONTACT, int(contactid), text)
         return {"contactid": int(contactid)}
+
+
+def _local(when: dt.datetime, timezone: str) -> dt.datetime:
+    """A note's time as Dentrix keeps it: the practice's wall clock, no zone (plans carry it
+    so already; an aware time is converted to the practice's zone, not the machine's)."""
+    if when.tzinfo is None:
+        return when
+    return when.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def _open(tx: Tx, guarantor_id: str) -> list[OpenCharge]:

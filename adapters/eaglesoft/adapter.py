@@ -20,7 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from adapters.base import (
     ClaimMatch,
@@ -36,12 +38,13 @@ from adapters.base import (
     check_payment_plan,
     marker_for,
 )
-from adapters.eaglesoft import claims, history, patients
+from adapters.eaglesoft import claims, history, patients, postings
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.eaglesoft.connection import EaglesoftConnector, build_connector
 from adapters.patient_search import PatientMatch, PatientQuery
 from adapters.pmssql.session import Session, Tx
+from connector.clock import SYSTEM, Clock, local_now
 from connector.domain import (
     AllocationMode,
     InsurancePaymentPlan,
@@ -54,12 +57,6 @@ from connector.errors import DataError, PermanentError
 from connector.money import ZERO
 from connector.redaction import Redactor
 
-
-def local_now() -> dt.datetime:
-    """Local wall-clock time without zone, whole seconds."""
-    return dt.datetime.now(dt.UTC).astimezone().replace(tzinfo=None, microsecond=0)
-
-
 INT_MAX = 2**31 - 1
 """Patient ids are 32-bit integers: a larger number is no patient (and would overflow ODBC)."""
 
@@ -71,7 +68,14 @@ class EaglesoftLedger:
         connector: opens authenticated connections and translates errors.
         writeoff_type_id: the adjustment type for insurance write-offs (default: the first
             type whose name mentions "write").
-        clock: local time for ``date_entered`` and notes.
+        clock: the one source of "now" (the daemon's; a test's fixed one).
+        timezone: the practice's configured ``timezone:``. Every time this adapter stamps
+            (``transactions_detail.date_entered``, a note's ``freshness``) is
+            ``local_now(clock, timezone)``: Eaglesoft keeps local wall-clock times without a
+            zone, and the practice's local time is not the connector machine's.
+
+    ``self.clock()`` is that practice-local "now" (naive, whole seconds); the claim modules
+    stamp with it too (:class:`adapters.eaglesoft.writer.LedgerWriter`).
     """
 
     vendor = "eaglesoft"
@@ -81,19 +85,28 @@ class EaglesoftLedger:
         connector: EaglesoftConnector,
         *,
         writeoff_type_id: str | None = None,
-        clock: Callable[[], dt.datetime] = local_now,
+        clock: Clock = SYSTEM,
+        timezone: str = "UTC",
     ) -> None:
         self.connector = connector
         self.session = Session(connector.open, connector.guard)
         self.writeoff_type_id = writeoff_type_id
-        self.clock = clock
+        self.timezone = timezone
+        self.clock: Callable[[], dt.datetime] = partial(local_now, clock, timezone)
 
     @classmethod
     def from_settings(
-        cls, settings: Any, *, practice_id: str, redactor: Redactor
+        cls,
+        settings: Any,
+        *,
+        practice_id: str,
+        redactor: Redactor,
+        clock: Clock = SYSTEM,
+        timezone: str = "UTC",
     ) -> EaglesoftLedger:
-        """Build from an ``EaglesoftPms`` section."""
-        return cls(build_connector(settings, redactor=redactor))
+        """Build from an ``EaglesoftPms`` section, stamping rows from ``clock`` in the
+        practice's ``timezone``."""
+        return cls(build_connector(settings, redactor=redactor), clock=clock, timezone=timezone)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -144,8 +157,9 @@ class EaglesoftLedger:
         self, external_ref: str, *, patient_id: str | None = None
     ) -> PostedEntry | None:
         """Headers whose description starts with this key's compact marker (``patient_id`` is
-        not used: the description lookup does not read a patient's rows first)."""
-        return self.session.read("find_posting", lambda tx: claims.posted(tx, external_ref))
+        not used: the description lookup does not read a patient's rows first); a second
+        posting of the key is reported in ``duplicates`` (see :mod:`.postings`)."""
+        return self.session.read("find_posting", lambda tx: postings.posted(tx, external_ref))
 
     def find_claims(self, match: ClaimMatch) -> list[ClaimRecord]:
         """The claims one criterion names (see :func:`claims.find`)."""
@@ -267,7 +281,7 @@ class EaglesoftLedger:
     # --- private ---------------------------------------------------------------------------
 
     def _pay(self, tx: Tx, plan: PatientPaymentPlan) -> PostedEntry:
-        existing = claims.posted(tx, plan.external_ref)
+        existing = postings.posted(tx, plan.external_ref)
         if existing is not None:
             return existing
         paytype = _int(plan.payment_type_id, "payment type")
@@ -300,7 +314,7 @@ class EaglesoftLedger:
         )
 
     def _reverse(self, tx: Tx, plan: ReversalPlan) -> PostedEntry:
-        existing = claims.posted(tx, plan.external_ref)
+        existing = postings.posted(tx, plan.external_ref)
         if existing is not None:
             return existing
         adjustment = _int(plan.adjustment_type_id, "adjustment type")
@@ -339,7 +353,7 @@ class EaglesoftLedger:
             text = m.description(m.compact_marker(note.external_ref), text)
             body = f"{marker_for(note.external_ref)} {note.text}"
         patient, _ = self.patient(tx, note.patient_id)
-        when = note.when.astimezone().replace(tzinfo=None) if note.when.tzinfo else note.when
+        when = _local(note.when, self.timezone)
         tx.execute(
             q.INSERT_NOTE, int(patient.patient_id), when, m.USER_ID, m.NOTE_CLASS, m.NOTE_TYPE,
             m.NOTE_TYPE_ID, text, body, int(patient.guarantor_id), None, self.clock(), None,
@@ -354,6 +368,14 @@ _REVERSAL_LABELS = {
     "ach_return": "ACH return",
     "payout_failure": "Payout fail",
 }
+
+
+def _local(when: dt.datetime, timezone: str) -> dt.datetime:
+    """A note's time as Eaglesoft keeps it: the practice's wall clock, no zone (plans carry it
+    so already; an aware time is converted to the practice's zone, not the machine's)."""
+    if when.tzinfo is None:
+        return when
+    return when.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def _open(tx: Tx, guarantor_id: str) -> list[OpenCharge]:

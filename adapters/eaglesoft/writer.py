@@ -23,6 +23,7 @@ class LedgerWriter(Protocol):
     session: Session
     writeoff_type_id: str | None
     clock: Callable[[], dt.datetime]
+    """The practice-local "now" (naive, whole seconds) every entry stamp is written with."""
 
     def patient(self, tx: Tx, patient_id: str) -> tuple[PatientRecord, dict[str, Any]]:
         """The patient record and its row."""

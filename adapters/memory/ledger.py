@@ -40,6 +40,7 @@ from adapters.base import (
 )
 from adapters.memory.state import MemCheck, MemClaim, MemoryData, MemPayment, read_fixture
 from adapters.patient_search import PatientMatch, PatientQuery
+from connector.clock import SYSTEM, Clock
 from connector.domain import (
     DepositPlan,
     InsurancePaymentPlan,
@@ -69,8 +70,17 @@ class MemoryLedger(MemoryData):
         self.deposits: dict[str, tuple[str, DepositPlan]] = {}  # marker → (id, plan)
 
     @classmethod
-    def from_settings(cls, settings: Any, *, practice_id: str, redactor: Redactor) -> MemoryLedger:
+    def from_settings(
+        cls,
+        settings: Any,
+        *,
+        practice_id: str,
+        redactor: Redactor,
+        clock: Clock = SYSTEM,
+        timezone: str = "UTC",
+    ) -> MemoryLedger:
         """Build from ``pms`` settings: ``fixture`` (a JSON/YAML file) and/or ``data`` (inline).
+        ``clock`` and ``timezone`` are accepted like every adapter's: it stamps no times.
 
         Raises:
             ConfigError: the fixture cannot be read.
@@ -169,17 +179,29 @@ class MemoryLedger(MemoryData):
         self, external_ref: str, *, patient_id: str | None = None
     ) -> PostedEntry | None:
         """The finished posting whose note holds the key's marker, or None; with
-        ``patient_id``, only that patient's payments are searched (as Open Dental does)."""
+        ``patient_id``, only that patient's payments are searched (as Open Dental does).
+        Later rows of the same kind with the marker are the key written again: reported as
+        ``duplicates``."""
         self._enter("find_posting")
         markers = (marker_for(external_ref), marker_for(external_ref, auto=True))
-        for row in self.payments:
-            if patient_id is not None and row.patient_id != patient_id:
-                continue
-            if any(m in row.note for m in markers):
-                return PostedEntry(
-                    external_ref, dict(row.pms_ids), row.amount, already_existed=True
-                )
-        return None
+        rows = [
+            row
+            for row in self.payments
+            if (patient_id is None or row.patient_id == patient_id)
+            and any(m in row.note for m in markers)
+        ]
+        if not rows:
+            return None
+        first = rows[0]
+        return PostedEntry(
+            external_ref,
+            dict(first.pms_ids),
+            first.amount,
+            already_existed=True,
+            duplicates=tuple(
+                {**r.pms_ids, "amount": r.amount} for r in rows[1:] if r.kind == first.kind
+            ),
+        )
 
     def patient_payments(
         self, patient: PatientRecord, start: dt.date, end: dt.date

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,20 @@ class MemoryData:
         row = MemPayment(pay_id, "patient_payment", note, Decimal(str(amount)), patient_id,
                          _date(day), {"payment_id": pay_id, "patient_id": patient_id},
                          payment_type=payment_type, entered_by=entered_by)  # fmt: skip
+        self.payments.append(row)
+        return row
+
+    def copy_payment(self, payment_id: str) -> MemPayment:
+        """The payment row written again under a new id, note (marker) and all: the key is
+        on two rows, as after a write whose answer never came (tests of ``duplicates``)."""
+        original = next(p for p in self.payments if p.payment_id == payment_id)
+        pay_id = self.next_id("PAY")
+        row = replace(
+            original,
+            payment_id=pay_id,
+            pms_ids={**original.pms_ids, "payment_id": pay_id},
+            splits=[dict(s) for s in original.splits],
+        )
         self.payments.append(row)
         return row
 

@@ -7,6 +7,7 @@ from typing import Any
 from adapters.opendental.adapter import OpenDentalLedger as _Ledger
 from adapters.opendental.api import OpenDentalApi
 from adapters.opendental.db import ReadOnlyDb
+from connector.clock import SYSTEM, Clock
 from connector.config.pms import OpenDentalPms
 from connector.errors import ConfigError
 from connector.redaction import Redactor
@@ -19,9 +20,21 @@ class OpenDentalLedger(_Ledger):
 
     @classmethod
     def from_settings(
-        cls, settings: OpenDentalPms, *, practice_id: str, redactor: Redactor, **kw: Any
+        cls,
+        settings: OpenDentalPms,
+        *,
+        practice_id: str,
+        redactor: Redactor,
+        clock: Clock = SYSTEM,
+        timezone: str = "UTC",
+        **kw: Any,
     ) -> OpenDentalLedger:
         """Build the adapter; registers the keys and DB password with ``redactor``.
+
+        ``clock`` and ``timezone`` are accepted like every adapter's and not needed: Open
+        Dental's API stamps the rows it creates itself (entry dates, ``SecDateTEntry``), and
+        the times the connector sends (a commlog's ``CommDateTime``, dates) come in the plans,
+        already practice-local.
 
         Raises:
             ConfigError: neither an ODBC connection string nor a DSN is configured.

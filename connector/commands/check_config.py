@@ -114,7 +114,9 @@ def check_practice(
     """``(target, outcome)`` for the PMS and each source of one practice."""
     results = []
     try:
-        ledger = create_ledger(practice.pms, practice_id=practice.id, redactor=redactor)
+        ledger = create_ledger(
+            practice.pms, practice_id=practice.id, redactor=redactor, timezone=practice.timezone
+        )
         try:
             info = ledger.ping()
             problems = type_problems(practice, ledger)

@@ -102,7 +102,13 @@ def unclaimed_rows(
         start = since.date() if since else today
         end = (until.date() - dt.timedelta(days=1)) if until else today
         try:
-            ledger = create_ledger(practice.pms, practice_id=practice.id, redactor=redactor)
+            ledger = create_ledger(
+                practice.pms,
+                practice_id=practice.id,
+                redactor=redactor,
+                clock=clock,
+                timezone=practice.timezone,
+            )
             try:
                 found = unclaimed_report(practice.id, ledger, start, end)
             finally:

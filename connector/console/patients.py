@@ -35,7 +35,7 @@ class LedgerPool:
     ) -> None:
         self.settings = settings
         self._factory = factory or (
-            lambda p: create_ledger(p.pms, practice_id=p.id, redactor=redactor)
+            lambda p: create_ledger(p.pms, practice_id=p.id, redactor=redactor, timezone=p.timezone)
         )
         self._ledgers: dict[str, Ledger] = {}
         self._locks: dict[str, threading.Lock] = {}

@@ -118,8 +118,9 @@ class PostingJob:
         redactor: scrubs error text before it is stored.
         dry_run: plan and log every item; write nothing to the PMS or the store.
         posting: the ``posting`` section (batch size, retries); defaults when not given.
-        ledger_factory: builds the practice's ledger (default: the adapter registry); it is
-            called lazily, only when items are due, and the ledger is closed after each run.
+        ledger_factory: builds the practice's ledger (default: the adapter registry, given the
+            run's clock and the practice's time zone); it is called lazily, only when items are
+            due, and the ledger is closed after each run.
     """
 
     name = "posting"
@@ -137,7 +138,7 @@ class PostingJob:
         self.redactor = redactor
         self.dry_run = dry_run
         self.settings = posting or PostingSettings()
-        self._ledger_factory = ledger_factory or self._registry_ledger
+        self._ledger_factory = ledger_factory
         self._outage: TransientError | None = None  # the last run found the PMS unreachable
 
     @classmethod
@@ -159,8 +160,18 @@ class PostingJob:
             ledger_factory=ledger_factory,
         )
 
-    def _registry_ledger(self, practice: PracticeSettings) -> Ledger:
-        return create_ledger(practice.pms, practice_id=practice.id, redactor=self.redactor)
+    def _ledger(self, ctx: PollContext) -> Ledger:
+        """The practice's ledger: the injected factory's, else the registry's, stamping PMS
+        rows from the run's clock in the practice's time zone."""
+        if self._ledger_factory is not None:
+            return self._ledger_factory(self.practice)
+        return create_ledger(
+            self.practice.pms,
+            practice_id=self.practice.id,
+            redactor=self.redactor,
+            clock=ctx.clock,
+            timezone=self.practice.timezone,
+        )
 
     def poll(self, ctx: PollContext) -> dict[str, int]:
         """Post every due item (up to ``posting.batch_size``); return counts by outcome.
@@ -185,7 +196,7 @@ class PostingJob:
         if not queue:
             self._outage = None
             return dict(counts)
-        ledger = self._ledger_factory(self.practice)
+        ledger = self._ledger(ctx)
         try:
             poster = ItemPoster(self.practice, ctx.store, ledger, ctx.log, dry_run=dry_run)
             swept = dry_run  # once the queue is empty, deposits this run settled, then stop

@@ -15,6 +15,7 @@ from typing import Any
 from adapters.base import Ledger, StepJournal
 from adapters.dentrix import DentrixLedger
 from adapters.dentrix.connection import DentrixConnector, StaticConnectionProvider
+from connector.clock import SYSTEM, Clock
 from connector.money import to_money
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.emulated import TODAY, query
@@ -52,6 +53,7 @@ SCENARIO = Scenario(
     adjustment_signs=True,
     balance_forward=True,
     refund_reopens_charges=False,
+    stamps_entries=True,
 )
 
 
@@ -71,9 +73,10 @@ class DentrixHarness:
     def _rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         return query(self.conn_str, sql, *params, attach_admin=True)
 
-    def ledger(self) -> Ledger:
+    def ledger(self, *, clock: Clock = SYSTEM, timezone: str = "UTC") -> Ledger:
         """A new DentrixLedger (new connection)."""
-        return DentrixLedger(DentrixConnector(StaticConnectionProvider(self.conn_str)))
+        connector = DentrixConnector(StaticConnectionProvider(self.conn_str))
+        return DentrixLedger(connector, clock=clock, timezone=timezone)
 
     def journal(self) -> StepJournal:
         """An in-memory journal."""
@@ -126,6 +129,31 @@ class DentrixHarness:
                             "WHERE contactid = ?", ids["contactid"])  # fmt: skip
         clock = dt.time.fromisoformat(str(row["contacttime"]))
         return dt.datetime.combine(row["contactdate"], clock)
+
+    def entry_stamps(self, ids: dict[str, Any]) -> list[dt.datetime]:
+        """fullproclog.createdate of the posting's rows (a contact entry's date and time are
+        the note's own, not a stamp)."""
+        return [
+            row["createdate"]
+            for procid in ids.get("procids", [])
+            for row in self._rows(
+                "SELECT createdate FROM admin.fullproclog WHERE procid = ?", procid
+            )
+        ]
+
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """Each ledger row again (a new procid) with its transaction note."""
+        for procid in ids["procids"]:
+            (row,) = self._rows("SELECT * FROM admin.fullproclog WHERE procid = ?", procid)
+            values = {k: v for k, v in row.items() if k != "procid"}
+            self._rows(
+                f"INSERT INTO admin.fullproclog ({', '.join(values)}) "
+                f"VALUES ({', '.join('?' * len(values))})",
+                *values.values(),
+            )
+            (new,) = self._rows("SELECT MAX(procid) AS procid FROM admin.fullproclog")
+            self._rows("INSERT INTO admin.fullnotes (notetype, noteid, notetext) VALUES (1, ?, ?)",
+                       new["procid"], self._note(procid))  # fmt: skip
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per procedure: received (claim level), paid, write-offs and deductibles from notes."""

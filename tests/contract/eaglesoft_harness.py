@@ -17,6 +17,7 @@ from adapters.eaglesoft import EaglesoftLedger
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft.connection import EaglesoftConnector, StaticConnectionProvider
 from adapters.eaglesoft.dialect import authentication_text
+from connector.clock import SYSTEM, Clock
 from connector.money import to_money
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.emulated import TODAY, query
@@ -55,6 +56,7 @@ SCENARIO = Scenario(
     adjustment_signs=False,  # C or D is chosen per transaction, not per type
     balance_forward=False,
     refund_reopens_charges=False,
+    stamps_entries=True,
 )
 
 
@@ -74,11 +76,11 @@ class EaglesoftHarness:
     def _rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         return query(self.conn_str, sql, *params)
 
-    def ledger(self) -> Ledger:
+    def ledger(self, *, clock: Clock = SYSTEM, timezone: str = "UTC") -> Ledger:
         """A new EaglesoftLedger with the emulation's signature."""
         connector = EaglesoftConnector(StaticConnectionProvider(self.conn_str),
                                        authentication=authentication_text(*DEMO_AUTH))  # fmt: skip
-        return EaglesoftLedger(connector)
+        return EaglesoftLedger(connector, clock=clock, timezone=timezone)
 
     def journal(self) -> StepJournal:
         """An in-memory journal."""
@@ -126,6 +128,38 @@ class EaglesoftHarness:
         rows = self._rows("SELECT date_entered FROM operatory_notes WHERE note_id = ?",
                           ids["note_id"])  # fmt: skip
         return rows[0]["date_entered"].replace(microsecond=0)  # type: ignore[no-any-return]
+
+    def entry_stamps(self, ids: dict[str, Any]) -> list[dt.datetime]:
+        """transactions_detail.date_entered of the posting's headers; date_entered and
+        freshness of its claim note; a patient note's freshness (its date_entered is the
+        note's own time, not a stamp)."""
+        details = "SELECT date_entered FROM transactions_detail WHERE tran_num = ?"
+        stamps = [
+            r["date_entered"] for t in ids.get("tran_nums", []) for r in self._rows(details, t)
+        ]
+        if "claim_id" in ids:
+            claim_notes = "SELECT date_entered, freshness FROM operatory_notes WHERE claim_id = ?"
+            for row in self._rows(claim_notes, ids["claim_id"]):
+                stamps += [row["date_entered"], row["freshness"]]
+        if "note_id" in ids:
+            note = "SELECT freshness FROM operatory_notes WHERE note_id = ?"
+            stamps += [row["freshness"] for row in self._rows(note, ids["note_id"])]
+        return stamps
+
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """Each header again (a new tran_num) with its detail lines (new detail_ids)."""
+        for tran in ids["tran_nums"]:
+            (header,) = self._rows("SELECT * FROM transactions_header WHERE tran_num = ?", tran)
+            (new,) = self._rows("SELECT MAX(tran_num) + 1 AS n FROM transactions_header")
+            self._insert("transactions_header", {**header, "tran_num": new["n"]})
+            for detail in self._rows("SELECT * FROM transactions_detail WHERE tran_num = ?", tran):
+                (nd,) = self._rows("SELECT MAX(detail_id) + 1 AS n FROM transactions_detail")
+                self._insert("transactions_detail",
+                             {**detail, "detail_id": nd["n"], "tran_num": new["n"]})  # fmt: skip
+
+    def _insert(self, table: str, values: dict[str, Any]) -> None:
+        self._rows(f"INSERT INTO {table} ({', '.join(values)}) "
+                   f"VALUES ({', '.join('?' * len(values))})", *values.values())  # fmt: skip
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per service: paid on the service, write-off details applied to it, and deductibles

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from adapters.base import Ledger, StepJournal
+from connector.clock import SYSTEM, Clock
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class Scenario:
     #   payment still lowers the open charges, oldest first
     refund_reopens_charges: bool = True  # False: a refund adds a new debit instead of
     #   reopening the charges the payment paid (Dentrix, Eaglesoft)
+    stamps_entries: bool = False  # True: the adapter itself stamps the rows it writes with
+    #   "now" (Dentrix createdate, Eaglesoft date_entered); False: the PMS does (Open Dental's
+    #   API) or nothing is stamped (memory)
 
 
 class Harness(Protocol):
@@ -85,8 +89,9 @@ class Harness(Protocol):
     name: str
     scenario: Scenario
 
-    def ledger(self) -> Ledger:
-        """A new ledger instance (new connections), as after a process restart."""
+    def ledger(self, *, clock: Clock = SYSTEM, timezone: str = "UTC") -> Ledger:
+        """A new ledger instance (new connections), as after a process restart; ``clock`` and
+        ``timezone`` as ``adapters.registry.create_ledger`` passes them."""
 
     def journal(self) -> StepJournal:
         """An empty step journal."""
@@ -105,6 +110,15 @@ class Harness(Protocol):
 
     def note_time(self, ids: dict[str, Any]) -> dt.datetime:
         """The date and time stored on a written note (naive, as the PMS keeps it)."""
+
+    def entry_stamps(self, ids: dict[str, Any]) -> list[dt.datetime]:
+        """Every "entered at" time the adapter stamped on the rows of a written posting or note
+        (the ``pms_ids`` or note ids), naive as stored; [] where it stamps none."""
+
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """Write the rows of a written posting (its ``pms_ids``) once more, straight into the
+        PMS, marker and all: the key is then written twice, as by a write whose answer never
+        came and that the PMS committed later, or by staff copying the entries."""
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per procedure ref: the claim line's insurance state."""

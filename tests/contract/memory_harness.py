@@ -14,6 +14,7 @@ from typing import Any
 
 from adapters.base import Ledger, StepJournal
 from adapters.memory import MemoryLedger
+from connector.clock import SYSTEM, Clock
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.journal import MemoryJournal
 
@@ -111,9 +112,18 @@ class MemoryHarness:
     def __init__(self) -> None:
         self.led = seeded()
 
-    def ledger(self) -> Ledger:
-        """The same in-memory PMS (there is nothing to reconnect)."""
+    def ledger(self, *, clock: Clock = SYSTEM, timezone: str = "UTC") -> Ledger:
+        """The same in-memory PMS (there is nothing to reconnect; it stamps no times)."""
         return self.led
+
+    def entry_stamps(self, ids: dict[str, Any]) -> list[dt.datetime]:
+        """None: the fake keeps no entry times."""
+        return []
+
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """The payment row again under a new id (see ``MemoryData.copy_payment``)."""
+        row = next(p for p in self.led.payments if p.pms_ids == ids)
+        self.led.copy_payment(row.payment_id)
 
     def journal(self) -> StepJournal:
         """An in-memory journal."""

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import Ledger, StepJournal
+from connector.clock import SYSTEM, Clock
 from tests.contract.harness import ChargeView, LineView, Scenario, SplitView
 from tests.support.journal import MemoryJournal
 from tests.support.opendental import OdContext
@@ -52,8 +53,8 @@ class OpenDentalHarness:
     def __init__(self, od: OdContext) -> None:
         self.od = od
 
-    def ledger(self) -> Ledger:
-        """A new OpenDentalLedger."""
+    def ledger(self, *, clock: Clock = SYSTEM, timezone: str = "UTC") -> Ledger:
+        """A new OpenDentalLedger (it stamps nothing itself: ``clock`` is not needed)."""
         return self.od.ledger()
 
     def journal(self) -> StepJournal:
@@ -107,6 +108,26 @@ class OpenDentalHarness:
             "SELECT CommDateTime FROM commlog WHERE CommlogNum = ?", ids["CommlogNum"]
         )
         return rows[0][0]  # type: ignore[no-any-return]
+
+    def entry_stamps(self, ids: dict[str, Any]) -> list[dt.datetime]:
+        """None: Open Dental's API stamps the rows it creates; the connector sends only the
+        plan's practice-local dates and a commlog's time (see ``note_time``)."""
+        return []
+
+    def copy_posting(self, ids: dict[str, Any]) -> None:
+        """The payment (or insurance check) row again, as Open Dental would have written it."""
+        table, key = (
+            ("payment", "PayNum") if "PayNum" in ids else ("claimpayment", "ClaimPaymentNum")
+        )
+        conn = self.od.db.admin()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(f"SELECT * FROM {table} WHERE {key} = ?", ids[key])
+            names = [d[0] for d in cursor.description]
+            row = dict(zip(names, cursor.fetchone(), strict=True))
+            insert_row(cursor, table, {k: v for k, v in row.items() if k != key})
+        finally:
+            conn.close()
 
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Sum of received/supplemental claimprocs per procedure; a write-off taken back by a

@@ -331,7 +331,13 @@ class SandboxEnvironment:
         from adapters.registry import create_ledger  # noqa: PLC0415 - keeps imports light
 
         practice = self.load_config().settings.practice(practice_id)
-        return create_ledger(practice.pms, practice_id=practice_id, redactor=Redactor())
+        return create_ledger(
+            practice.pms,
+            practice_id=practice_id,
+            redactor=Redactor(),
+            clock=self.clock,
+            timezone=practice.timezone,
+        )
 
     # -- configuration ------------------------------------------------------------------------
     def _secret(self, spec: PracticeSpec, what: str, value: str) -> Path:

@@ -1,0 +1,99 @@
+"""What the connector wrote in Eaglesoft for one key, and whether it was written more than once.
+
+A posting is the ``transactions_header`` rows one write transaction inserted for a key, each
+``description`` starting with the key's compact marker:
+
+* a patient payment: one type ``A`` header; a refund or lost dispute: one type ``D`` header;
+* an insurance payment: a type ``I`` header (when money was paid) and a type ``C``
+  ``Ins write-off`` header; a claim reversal: a type ``D`` ``Ins refund`` header and a type
+  ``D`` ``Ins write-off reversal`` header.
+
+Headers are read in ``tran_num`` order (insertion order). A header that *starts* a posting
+(anything but a write-off) or one whose place in a posting is already taken in the current one
+(a second ``Ins write-off``) begins another copy: the key was written again (a write whose
+answer never came and that committed later, or entries copied by hand). The oldest copy is the
+one reported; the others are reported as :attr:`PostedEntry.duplicates` and the engine sends
+the item to review (``duplicate_in_pms``). A header staff deleted (status ``D``) is no copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from adapters.eaglesoft import mapping as m
+from adapters.eaglesoft import queries as q
+from adapters.pmssql.session import Tx
+from connector.domain import PostedEntry
+from connector.money import total
+
+Row = Mapping[str, Any]
+
+
+def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
+    """Headers whose description starts with the key's compact marker; later copies of the
+    posting in ``duplicates``."""
+    rows = [
+        r
+        for r in tx.rows(q.HEADERS_MARKED, m.marker_pattern(external_ref))
+        if m.has_marker(r["description"], external_ref)
+    ]
+    if not rows:
+        return None
+    copies = _copies([r for r in rows if not _deleted(r)])
+    ids: dict[str, Any] = {}
+    kept: Sequence[Row] = rows
+    if len(copies) > 1:
+        kept = copies[0]
+        ids["tran_num"] = int(kept[0]["tran_num"])  # the header to keep, named in the review
+    ids["tran_nums"] = [int(r["tran_num"]) for r in kept]
+    ids["resp_party_id"] = int(kept[0]["resp_party_id"])
+    deleted = [int(r["tran_num"]) for r in rows if _deleted(r)]
+    if deleted:
+        ids["deleted_tran_nums"] = deleted  # staff deleted it: do not post it again
+    return PostedEntry(
+        external_ref,
+        ids,
+        _amount(kept),
+        already_existed=True,
+        duplicates=tuple(
+            {
+                "tran_num": int(copy[0]["tran_num"]),
+                "tran_nums": [int(r["tran_num"]) for r in copy],
+                "amount": _amount(copy),
+            }
+            for copy in copies[1:]
+        ),
+    )
+
+
+def _deleted(row: Row) -> bool:
+    return str(row["status"]).upper() == "D"
+
+
+def _copies(rows: Sequence[Row]) -> list[list[Row]]:
+    """The headers split into postings (see the module docstring), oldest first."""
+    copies: list[tuple[set[str], list[Row]]] = []
+    for row in rows:
+        slot, starts = _slot(row)
+        if not copies or starts or slot in copies[-1][0]:
+            copies.append((set(), []))
+        copies[-1][0].add(slot)
+        copies[-1][1].append(row)
+    return [found for _slots, found in copies]
+
+
+def _slot(row: Row) -> tuple[str, bool]:
+    """The header's place in its posting, and whether such a header starts one."""
+    kind = str(row["type"] or "").upper()
+    label = str(row["description"] or "").partition(" ")[2].lower()
+    if "write-off" in label:
+        return f"{kind} {label}", False
+    return kind, True
+
+
+def _amount(rows: Sequence[Row]) -> Decimal:
+    """Money to the practice: the payments negated, else the adjustments' size."""
+    credits = [m.money(r["amount"]) for r in rows if r["type"] not in ("C", "D")]
+    return -total(credits) if credits else abs(total(m.money(r["amount"]) for r in rows))
