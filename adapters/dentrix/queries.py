@@ -149,7 +149,7 @@ ORDER BY l.procdate, l.procid
 """  # [I] completed procedures (chartstatus 102, class 0) of an insured patient, claimid unset
 
 # Deductibles applied (issue 19, item 2). Column names [V-code]: a published Dentrix G table
-# dump (docs/vendors/dentrix.md "Deductibles"); that the patient columns hold the individual
+# dump (docs/vendors/dentrix.md "Deductibles applied"); that the patient columns hold the individual
 # amount met this benefit year and the insured columns the family amount met is [I]; that the
 # DDP write list allows these UPDATEs is [U]. The amount is added, never below zero, so a
 # reversal backs out what a payment added and a concurrent change by Dentrix is kept.
