@@ -21,6 +21,8 @@ What we write, in one transaction (so one journal step, like a payment):
 * ``amtpriminspaid`` (or ``amtsecinspaid``) lowered by what is taken back per procedure [I];
 * ``admin.claim.totalreceived`` lowered; ``datereceived`` kept (the claim stays received, and
   the corrected claim that follows is posted onto it as an additional payment) [I];
+* the deductible the reversal takes back (negative PR-1 amounts) subtracted from the
+  deductibles met that the payment added (:mod:`adapters.dentrix.deductibles`) [I];
 * the guarantor's aging moved by the debit [I].
 
 The insurance refund type is the ``+`` adjustment type whose name mentions both "ins" and
@@ -36,6 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import PatientRecord
+from adapters.dentrix import deductibles
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.dentrix.writer import LedgerWriter
@@ -136,6 +139,7 @@ def post(
             )
             writeoffs -= line.writeoff
     tx.execute(q.ADD_CLAIM_RECEIVED_TOTAL, plan.paid_total, claimid)
+    deductibles.apply(tx, plan, claim)  # negative deductibles: backs out what was added
     if taken + writeoffs:
         ledger.move_aging(tx, guarid, taken + writeoffs)
     ids = {"procids": procids, "claimid": claimid, "guarid": guarid, "reversal": True}

@@ -9,6 +9,8 @@ write follows the columns integrators read [V-code] and our inference of how the
   type id or 0 [U];
 * ``amtpriminspaid`` (primary claims) or ``amtsecinspaid`` (secondary) added per procedure [I];
 * one proclogclass 2 row per procedure write-off with a ``-`` adjustment type, ``claimid`` set [I];
+* the claim's deductible added to the patient's and family's deductibles met (see
+  :mod:`adapters.dentrix.deductibles`: column names [V-code], meaning [I]);
 * ``admin.claim.datereceived`` set and ``totalreceived`` increased [I];
 * the guarantor's aging moved by paid + written off [I].
 All in one transaction, so the step journal has a single step. A claim reversal (every amount
@@ -22,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, marker_for
-from adapters.dentrix import claim_reversal
+from adapters.dentrix import claim_reversal, deductibles
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.dentrix.writer import LedgerWriter
@@ -187,6 +189,7 @@ def post(ledger: LedgerWriter, tx: Tx, plan: InsurancePaymentPlan) -> PostedEntr
             )
             writeoffs += line.writeoff
     tx.execute(q.MARK_CLAIM_RECEIVED, plan.date_received, plan.paid_total, claimid)
+    deductibles.apply(tx, plan, claim)  # the deductible as data (deductibles.py)
     if plan.paid_total + writeoffs:
         ledger.move_aging(tx, guarid, -(plan.paid_total + writeoffs))
     ids = {"procids": procids, "claimid": claimid, "guarid": guarid}

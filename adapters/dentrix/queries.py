@@ -147,3 +147,27 @@ WHERE l.chartstatus = 102 AND l.proclogclass = 0 AND l.procdate >= ? AND l.procd
   AND (COALESCE(p.primdentalinsuredid, 0) <> 0 OR COALESCE(p.secdentalinsuredid, 0) <> 0)
 ORDER BY l.procdate, l.procid
 """  # [I] completed procedures (chartstatus 102, class 0) of an insured patient, claimid unset
+
+# Deductibles applied (issue 19, item 2). Column names [V-code]: a published Dentrix G table
+# dump (docs/vendors/dentrix.md "Deductibles applied"); that the patient columns hold the individual
+# amount met this benefit year and the insured columns the family amount met is [I]; that the
+# DDP write list allows these UPDATEs is [U]. The amount is added, never below zero, so a
+# reversal backs out what a payment added and a concurrent change by Dentrix is kept.
+
+ADD_PRIMARY_DEDUCTIBLE_MET = """
+UPDATE admin.patient SET primstdded = CASE WHEN COALESCE(primstdded, 0) + ? < 0 THEN 0
+                                           ELSE COALESCE(primstdded, 0) + ? END
+WHERE patid = ?
+"""  # [V-code] column name (standard deductible, primary plan); meaning [I]
+
+ADD_SECONDARY_DEDUCTIBLE_MET = """
+UPDATE admin.patient SET secstdded = CASE WHEN COALESCE(secstdded, 0) + ? < 0 THEN 0
+                                          ELSE COALESCE(secstdded, 0) + ? END
+WHERE patid = ?
+"""  # [V-code] column name (standard deductible, secondary plan); meaning [I]
+
+ADD_FAMILY_DEDUCTIBLE_MET = """
+UPDATE admin.insured SET famstddedmet = CASE WHEN COALESCE(famstddedmet, 0) + ? < 0 THEN 0
+                                             ELSE COALESCE(famstddedmet, 0) + ? END
+WHERE insuredid = ?
+"""  # [V-code] column name (family standard deductible met on the subscriber's plan)

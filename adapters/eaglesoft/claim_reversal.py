@@ -17,7 +17,9 @@ remittance's bulk payment as for any claim):
 * a type ``D`` header of the write-off adjustment type for the write-offs taken back, one detail
   per service [I: the offset of the type ``C`` write-off];
 * ``paid_primary``/``paid_secondary`` on the services and ``prim_total_paid``/``sec_total_paid``
-  on the claim and the patient lowered [I]; balances refreshed; a claim note [I].
+  on the claim and the patient lowered [I]; the remaining deductible given back by the
+  deductible taken back (:mod:`adapters.eaglesoft.deductibles`) [I]; balances refreshed; a
+  claim note [I].
 
 The insurance refund type is the ``adjustment_type`` whose description mentions "ins" and
 "refund"; without one the item dies with ``insurance_refund_type_missing``.
@@ -28,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from adapters.eaglesoft import deductibles
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.eaglesoft.writer import LedgerWriter, insert_service_detail
@@ -116,6 +119,7 @@ def post(
     patient_sql = q.ADD_PATIENT_PAID_SECONDARY if secondary else q.ADD_PATIENT_PAID_PRIMARY
     tx.execute(claim_sql, plan.paid_total, claim_id)
     tx.execute(patient_sql, plan.paid_total, int(plan.patient_id))
+    deductibles.apply(tx, plan, secondary=secondary)  # negative: gives the deductible back
     ledger.refresh_balances(tx, touched)
     tx.execute(
         q.INSERT_NOTE, int(plan.patient_id), ledger.clock(), m.USER_ID, m.NOTE_CLASS,

@@ -12,7 +12,8 @@ transaction and recorded in the step journal so a retry resumes:
    ``tran_num``; write-offs as a type ``C`` header with the write-off adjustment type and one
    detail per procedure; ``paid_primary``/``paid_secondary`` on the services,
    ``prim_total_paid``/``sec_total_paid`` on the claim and the patient; ``current_bal``
-   refreshed [I throughout].
+   refreshed; the patient's remaining deductible lowered by the claim's deductible
+   (:mod:`adapters.eaglesoft.deductibles`) [I throughout].
 
 A claim reversal (every amount negative) is written as debit adjustments in step 2 instead:
 see :mod:`adapters.eaglesoft.claim_reversal`.
@@ -25,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, StepJournal
-from adapters.eaglesoft import claim_reversal
+from adapters.eaglesoft import claim_reversal, deductibles
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.eaglesoft.writer import LedgerWriter, insert_service_detail
@@ -263,6 +264,7 @@ def _claim_payment(
     patient_sql = q.ADD_PATIENT_PAID_SECONDARY if secondary else q.ADD_PATIENT_PAID_PRIMARY
     tx.execute(claim_sql, plan.paid_total, claim_id)
     tx.execute(patient_sql, plan.paid_total, int(plan.patient_id))
+    deductibles.apply(tx, plan, secondary=secondary)  # the deductible as data (deductibles.py)
     ledger.refresh_balances(tx, touched)
     tx.execute(
         q.INSERT_NOTE,
@@ -278,7 +280,7 @@ def _claim_payment(
         trans[0] if trans else None,
         ledger.clock(),
         claim_id,
-    )  # fmt: skip  [I] deductibles and remarks have no column we know of: a claim note
+    )  # fmt: skip  [I] per-line deductibles and remarks have no column we know of: a note
     ids = {"tran_nums": trans, "resp_party_id": resp, "claim_id": claim_id}
     return PostedEntry(plan.external_ref, ids, plan.paid_total, steps_done=(STEP_CLAIM,))
 

@@ -194,3 +194,22 @@ WHERE h.type = 'S' AND h.status <> 'D' AND h.tran_date >= ? AND h.tran_date <= ?
   AND (COALESCE(p.prim_employer_id, 0) <> 0 OR COALESCE(p.sec_employer_id, 0) <> 0)
 ORDER BY h.tran_date, h.tran_num
 """  # [I] a posted service (type S) of a patient with a plan (employer), claim_id unset
+
+# Deductibles applied (issue 19, item 2): patient.prim_remaining_deductible /
+# sec_remaining_deductible [V-code: read by two integrators' Eaglesoft queries, see
+# docs/vendors/eaglesoft.md "Deductibles"]; that Eaglesoft's own posting lowers it is [I].
+# Relative and never below zero, so a reversal (negative deductible) gives it back.
+
+LOWER_PRIMARY_REMAINING_DEDUCTIBLE = """
+UPDATE patient SET prim_remaining_deductible =
+    CASE WHEN COALESCE(prim_remaining_deductible, 0) - ? < 0 THEN 0
+         ELSE COALESCE(prim_remaining_deductible, 0) - ? END
+WHERE patient_id = ?
+"""  # [V-code] column; [I] that posting lowers it
+
+LOWER_SECONDARY_REMAINING_DEDUCTIBLE = """
+UPDATE patient SET sec_remaining_deductible =
+    CASE WHEN COALESCE(sec_remaining_deductible, 0) - ? < 0 THEN 0
+         ELSE COALESCE(sec_remaining_deductible, 0) - ? END
+WHERE patient_id = ?
+"""  # [V-code] column; [I] as above

@@ -187,6 +187,12 @@ class DentrixHarness:
             )
         return lines
 
+    def deductible_met(self, patient_id: str) -> Decimal:
+        """admin.patient: the primary plan's standard + preventive + other deductibles met."""
+        (row,) = self._rows("SELECT primstdded, primprvded, primotherded FROM admin.patient "
+                            "WHERE patid = ?", int(patient_id))  # fmt: skip
+        return sum((_money(v) for v in row.values()), D("0.00"))
+
     def claim_received(self, claim_id: str) -> bool:
         """admin.claim.datereceived is set."""
         rows = self._rows("SELECT datereceived FROM admin.claim WHERE claimid = ?", int(claim_id))

@@ -185,6 +185,15 @@ class EaglesoftHarness:
             lines[ref] = LineView(received, _money(row["paid"]), writeoff, deductible)
         return lines
 
+    def deductible_met(self, patient_id: str) -> Decimal:
+        """The primary plan's yearly deductible less the patient's remaining deductible."""
+        (row,) = self._rows(
+            "SELECT e.yearly_deductible, p.prim_remaining_deductible FROM patient p "
+            "JOIN employer e ON e.employer_id = p.prim_employer_id WHERE p.patient_id = ?",
+            int(patient_id),
+        )
+        return _money(row["yearly_deductible"]) - _money(row["prim_remaining_deductible"])
+
     def claim_received(self, claim_id: str) -> bool:
         """The claim shows money paid (there is no received flag among known columns [U])."""
         (claim,) = self._rows("SELECT prim_total_paid, sec_total_paid FROM insurance_claim "

@@ -123,6 +123,10 @@ class Harness(Protocol):
     def claim_lines(self, claim_id: str) -> dict[str, LineView]:
         """Per procedure ref: the claim line's insurance state."""
 
+    def deductible_met(self, patient_id: str) -> Decimal:
+        """The deductible the PMS counts as met on the patient's primary plan, as data (not
+        from a note): it rises by the deductible an insurance payment applied."""
+
     def claim_received(self, claim_id: str) -> bool:
         """True when the PMS shows the claim as received."""
 

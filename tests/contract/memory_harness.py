@@ -172,6 +172,18 @@ class MemoryHarness:
             for ln in claim.lines
         }
 
+    def deductible_met(self, patient_id: str) -> Decimal:
+        """The deductibles on the patient's primary claims' lines."""
+        return sum(
+            (
+                ln.deductible
+                for claim in self.led.claims.values()
+                if claim.patient_id == patient_id and claim.claim_type == "primary"
+                for ln in claim.lines
+            ),
+            Decimal("0.00"),
+        )
+
     def claim_received(self, claim_id: str) -> bool:
         """The claim's received flag."""
         return self.led.claims[claim_id].received

@@ -152,6 +152,17 @@ class OpenDentalHarness:
             for proc, received, paid, writeoff, ded in rows
         }
 
+    def deductible_met(self, patient_id: str) -> Decimal:
+        """claimproc.DedApplied summed over the patient's received/supplemental rows of
+        primary claims (Open Dental derives deductible remaining from them)."""
+        rows = self.od.db.rows(
+            "SELECT CAST(COALESCE(SUM(cp.DedApplied), 0) AS DECIMAL(14,2)) FROM claimproc cp "
+            "JOIN claim c ON c.ClaimNum = cp.ClaimNum "
+            "WHERE cp.PatNum = ? AND cp.Status IN (1, 4) AND c.ClaimType = 'P'",
+            int(patient_id),
+        )
+        return D(str(rows[0][0]))
+
     def claim_received(self, claim_id: str) -> bool:
         """claim.ClaimStatus = 'R'."""
         rows = self.od.db.rows("SELECT ClaimStatus FROM claim WHERE ClaimNum = ?", int(claim_id))

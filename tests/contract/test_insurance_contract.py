@@ -157,3 +157,47 @@ def test_reversal_takes_back_the_write_off(harness: Harness, ledger: Ledger) -> 
         (D("70.00"), D("5.00")),
         (D("30.00"), D("5.00")),
     ]
+
+
+def test_deductible_applied_is_written_as_data(harness: Harness, ledger: Ledger) -> None:
+    """A PR-1 deductible on a claim payment lands where the PMS keeps deductibles applied (not
+    only in a note): the patient's deductible met on the plan rises by it (issue 19, item 2)."""
+    sc = harness.scenario
+    claim = _open_claim(harness, ledger)
+    before = harness.deductible_met(claim.patient_id)
+    first, second = claim.lines[0], claim.lines[1]
+    lines = (
+        ProcedurePayment(first.proc_ref, paid=D("40.00"), deductible=D("20.00"),
+                         remarks="PR-1"),
+        ProcedurePayment(second.proc_ref, paid=D("30.00"), deductible=D("5.00")),
+    )  # fmt: skip
+    plan = insurance_plan("era:T:EFTD:70.00:20260105:2/2::1", claim.claim_id, claim.patient_id,
+                          lines, day=sc.today, payment_type=sc.insurance_payment_type,
+                          check_number="EFTD", check_amount=D("70.00"))  # fmt: skip
+    ledger.post_insurance_payment(plan, harness.journal())
+    assert harness.deductible_met(claim.patient_id) - before == D("25.00")
+    state = harness.claim_lines(claim.claim_id)
+    assert (state[first.proc_ref].deductible, state[second.proc_ref].deductible) == (
+        D("20.00"),
+        D("5.00"),
+    )
+    again = harness.ledger()
+    try:  # written once: a retry finds the payment and adds nothing
+        assert again.post_insurance_payment(plan, harness.journal()).already_existed
+    finally:
+        again.close()
+    assert harness.deductible_met(claim.patient_id) - before == D("25.00")
+
+
+def test_reversal_backs_out_the_deductible(harness: Harness, ledger: Ledger) -> None:
+    """A claim reversal takes back the deductible its payment applied: the deductible met is
+    back where it was (Open Dental: a negative DedApplied on the Supplemental row; Dentrix and
+    Eaglesoft: the columns the payment raised, lowered again)."""
+    claim = _open_claim(harness, ledger)
+    before = harness.deductible_met(claim.patient_id)
+    original = (
+        ProcedurePayment(claim.lines[0].proc_ref, paid=D("60.00"), deductible=D("25.00")),
+        ProcedurePayment(claim.lines[1].proc_ref, paid=D("30.00")),
+    )
+    _reverse_and_correct(harness, ledger, original)
+    assert harness.deductible_met(claim.patient_id) == before

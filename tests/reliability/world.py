@@ -277,8 +277,10 @@ class World:
                 " WHERE description LIKE '_X:%'")),
             "es_bulk": Counter((money(a), d) for a, d in self.es_rows(
                 "SELECT amount, description FROM bulk_payments")),
-            "es_balances": sorted((p, money(b), money(x), money(y)) for p, b, x, y in self.es_rows(
-                "SELECT patient_id, current_bal, prim_total_paid, sec_total_paid FROM patient")),
+            "es_balances": sorted(tuple(money(v) if i else v for i, v in enumerate(row))
+                                  for row in self.es_rows(
+                "SELECT patient_id, current_bal, prim_total_paid, sec_total_paid,"
+                " prim_remaining_deductible, sec_remaining_deductible FROM patient")),
             "es_services": sorted((t, money(p), money(s)) for t, p, s in self.es_rows(
                 "SELECT tran_num, paid_primary, paid_secondary FROM transactions_header"
                 " WHERE type = 'S'")),

@@ -198,3 +198,43 @@ def test_writeoff_without_a_writeoff_type_is_refused(ledger: DentrixLedger, db: 
         ledger.post_insurance_payment(plan(LINES), MemoryJournal())
     assert db.count("SELECT COUNT(*) FROM admin.fullproclog WHERE claimid = 5001 "
                     "AND chartstatus = 90") == 0  # fmt: skip
+
+
+def _deductibles(db: Db) -> tuple[Decimal, Decimal, Decimal]:
+    """Mary's (1002) primary and secondary standard deductible met, and her plan's family one."""
+    (pat,) = db.rows("SELECT primstdded, secstdded FROM admin.patient WHERE patid = 1002")
+    (ins,) = db.rows("SELECT famstddedmet FROM admin.insured WHERE insuredid = 7001")
+    return D(str(pat["primstdded"])), D(str(pat["secstdded"])), D(str(ins["famstddedmet"]))
+
+
+def test_deductible_is_added_to_the_deductibles_met_and_backed_out_by_a_reversal(
+    ledger: DentrixLedger, db: Db
+):
+    """The claim's PR-1 deductible raises the patient's primary standard deductible met and the
+    family's on the claim's insured row, in the payment's transaction; the reversal lowers both
+    again; a retry adds nothing."""
+    assert _deductibles(db) == (D("0"), D("0"), D("0"))
+    journal = MemoryJournal()
+    ledger.post_insurance_payment(plan(LINES), journal)
+    assert _deductibles(db) == (D("10"), D("0"), D("10"))
+    ledger.post_insurance_payment(plan(LINES), MemoryJournal())  # found by its marker
+    assert _deductibles(db) == (D("10"), D("0"), D("10"))
+    ledger.post_insurance_payment(reversal(LINES), MemoryJournal())
+    assert _deductibles(db) == (D("0"), D("0"), D("0"))
+
+
+def test_deductible_of_a_secondary_claim_goes_to_the_secondary_column(
+    ledger: DentrixLedger, db: Db
+):
+    """claimtype 1 (secondary [I]): secstdded, not primstdded."""
+    db.rows("UPDATE admin.claim SET claimtype = 1 WHERE claimid = 5001")
+    ledger.post_insurance_payment(plan(LINES), MemoryJournal())
+    assert _deductibles(db) == (D("0"), D("10"), D("10"))
+
+
+def test_reversal_never_makes_a_deductible_met_negative(ledger: DentrixLedger, db: Db):
+    """Staff lowered the deductible met by hand after our payment: the reversal stops at zero."""
+    ledger.post_insurance_payment(plan(LINES), MemoryJournal())
+    db.rows("UPDATE admin.patient SET primstdded = 4 WHERE patid = 1002")
+    ledger.post_insurance_payment(reversal(LINES), MemoryJournal())
+    assert _deductibles(db) == (D("0"), D("0"), D("0"))

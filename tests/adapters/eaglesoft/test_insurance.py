@@ -176,3 +176,35 @@ def test_reversal_taking_back_more_than_paid_is_refused(ledger: EaglesoftLedger,
         ledger.post_insurance_payment(reversal(TIM), MemoryJournal())
     assert refused.value.code in ("claim_changed", "claim_not_received")
     assert db.count("SELECT COUNT(*) FROM transactions_header") == count
+
+
+def _remaining(db: Db, patient: int) -> tuple[Decimal, Decimal]:
+    (row,) = db.rows("SELECT prim_remaining_deductible, sec_remaining_deductible FROM patient "
+                     "WHERE patient_id = ?", patient)  # fmt: skip
+    return D(str(row["prim_remaining_deductible"])), D(str(row["sec_remaining_deductible"]))
+
+
+def test_deductible_lowers_the_remaining_deductible_and_a_reversal_gives_it_back(
+    ledger: EaglesoftLedger, db: Db
+):
+    """The claim's PR-1 deductible lowers the patient's prim_remaining_deductible in the claim
+    step; the reversal raises it again; the secondary plan's figure is untouched."""
+    lines = (
+        ProcedurePayment("1004", D("48.00"), D("0.00"), D("20.00")),
+        ProcedurePayment("1005", D("30.00"), D("0.00"), D("5.00")),
+    )
+    paid = plan("502", "103", lines)
+    assert _remaining(db, 103) == (D("50"), D("50"))
+    ledger.post_insurance_payment(paid, MemoryJournal())
+    assert _remaining(db, 103) == (D("25"), D("50"))
+    ledger.post_insurance_payment(paid, MemoryJournal())  # found by its marker: nothing added
+    assert _remaining(db, 103) == (D("25"), D("50"))
+    ledger.post_insurance_payment(reversal(paid), MemoryJournal())
+    assert _remaining(db, 103) == (D("50"), D("50"))
+
+
+def test_remaining_deductible_never_goes_below_zero(ledger: EaglesoftLedger, db: Db):
+    """A deductible larger than what Eaglesoft shows remaining leaves zero, not a negative."""
+    paid = plan("501", "102", (ProcedurePayment("1002", D("36.00"), D("0.00"), D("60.00")),))
+    ledger.post_insurance_payment(paid, MemoryJournal())
+    assert _remaining(db, 102) == (D("0"), D("0"))

@@ -16,7 +16,17 @@ CREATE TABLE admin.patient (            -- [V-code] admin.patient
     provid1 VARCHAR(5),                 -- [V-code] primary provider; type [I]
     priminsuredid INTEGER,              -- [V-code] -> admin.insured
     secinsuredid INTEGER,               -- [V-code]
-    privacyflags INTEGER DEFAULT 0      -- [V-code]
+    privacyflags INTEGER DEFAULT 0,     -- [V-code]
+    -- Individual deductibles met this benefit year, per plan (primary/secondary) and deductible
+    -- type (standard, preventive, other): column names [V-code, a published Dentrix G table
+    -- dump, see docs/vendors/dentrix.md "Deductibles"]; that they hold the amount met (they sit
+    -- beside primbenefits and the *lastyr columns) is [I]. The dump types them DECIMAL.
+    primstdded DECIMAL(10,2) DEFAULT 0,  -- [V-code] name; meaning [I]
+    primprvded DECIMAL(10,2) DEFAULT 0,  -- [V-code] name; meaning [I]
+    primotherded DECIMAL(10,2) DEFAULT 0,  -- [V-code] name; meaning [I]
+    secstdded DECIMAL(10,2) DEFAULT 0,  -- [V-code] name; meaning [I]
+    secprvded DECIMAL(10,2) DEFAULT 0,  -- [V-code] name; meaning [I]
+    secotherded DECIMAL(10,2) DEFAULT 0  -- [V-code] name; meaning [I]
 );
 
 CREATE VIEW admin.v_patient AS          -- [V-code] admin.v_patient and its column names
@@ -27,15 +37,22 @@ FROM patient;
 
 CREATE TABLE admin.inscarrier (         -- [V-code] admin.inscarrier
     insid INTEGER PRIMARY KEY,          -- [V-code]
-    insconame VARCHAR(40),              -- [I] name column (Enterprise calls it INSCONAME)
-    maxcovperson DECIMAL(10,2)          -- [V-code]
+    insconame VARCHAR(40),              -- [V-code] (table dump; Enterprise: INSCONAME)
+    maxcovperson DECIMAL(10,2),         -- [V-code]
+    stddedperperson DECIMAL(10,2) DEFAULT 0,  -- [V-code] table dump: annual standard deductible
+    stddedperfam DECIMAL(10,2) DEFAULT 0      -- [V-code] table dump: family standard deductible
 );
 
 CREATE TABLE admin.insured (            -- [V-code] admin.insured (a subscriber on a plan)
     insuredid INTEGER PRIMARY KEY,      -- [V-code]
     insplanid INTEGER,                  -- [V-code] -> inscarrier.insid [I]
     inspartyid INTEGER,                 -- [V-code] the subscriber patient
-    idnum VARCHAR(20)                   -- [V-code] member id (PHI: never logged)
+    idnum VARCHAR(20),                  -- [V-code] member id (PHI: never logged)
+    -- Family deductibles met this benefit year on this subscriber's plan [V-code names, table
+    -- dump: famstddedmet, famprvdedmet, famotherdedmet beside famstddedlastyr …]
+    famstddedmet DECIMAL(10,2) DEFAULT 0,   -- [V-code]
+    famprvdedmet DECIMAL(10,2) DEFAULT 0,   -- [V-code]
+    famotherdedmet DECIMAL(10,2) DEFAULT 0  -- [V-code]
 );
 
 CREATE TABLE admin.fulldef (            -- [V-code] definitions

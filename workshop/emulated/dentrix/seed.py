@@ -132,10 +132,14 @@ def _seed(cur: Any, today: dt.date) -> None:
     )
     cur.executemany("INSERT INTO admin.proccode VALUES (?, ?, ?)", PROCCODES)
     cur.executemany(
-        "INSERT INTO admin.inscarrier (insid, insconame, maxcovperson) VALUES (?, ?, ?)",
+        "INSERT INTO admin.inscarrier (insid, insconame, maxcovperson, stddedperperson, "
+        "stddedperfam) VALUES (?, ?, ?, 50, 150)",
         [(i, n, Decimal(x)) for i, n, x in CARRIERS],
     )
-    cur.executemany("INSERT INTO admin.insured VALUES (?, ?, ?, ?)", INSURED)
+    cur.executemany(
+        "INSERT INTO admin.insured (insuredid, insplanid, inspartyid, idnum) VALUES (?, ?, ?, ?)",
+        INSURED,
+    )
     guarantor = {p[0]: p[1] for p in PATIENTS}
     rows: list[m.LedgerRow] = []
     for procid, patid, days, code, prov, amount, claimid in PROCEDURES:

@@ -24,6 +24,8 @@ CREATE TABLE patient (                          -- [V-code]
     prim_member_id VARCHAR(20),                 -- [V-code] PHI: never logged
     prim_total_paid DECIMAL(10,2) DEFAULT 0,    -- [V-code]
     sec_total_paid DECIMAL(10,2) DEFAULT 0,     -- [V-code]
+    prim_remaining_deductible DECIMAL(10,2) DEFAULT 0,  -- [V-code] deductible still to meet on
+    sec_remaining_deductible DECIMAL(10,2) DEFAULT 0,   -- [V-code]   the primary/secondary plan
     practice_id INTEGER DEFAULT 1               -- [V-code]
 );
 
@@ -70,7 +72,8 @@ CREATE TABLE employer (                         -- [V-code] the plan/group recor
     name VARCHAR(40),                           -- [V-code]
     group_number VARCHAR(20),                   -- [V-code]
     insurance_company_id INTEGER,               -- [V-code]
-    maximum_coverage DECIMAL(10,2)              -- [V-code]
+    maximum_coverage DECIMAL(10,2),             -- [V-code]
+    yearly_deductible DECIMAL(10,2) DEFAULT 0   -- [V-code] the plan's annual deductible
 );
 
 CREATE TABLE insurance_claim (                  -- [V-code]

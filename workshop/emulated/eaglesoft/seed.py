@@ -146,7 +146,7 @@ def _seed(cur: Any, today: dt.date) -> None:
     cur.executemany("INSERT INTO insurance_company VALUES (?, ?, ?)", COMPANIES)
     cur.executemany(
         "INSERT INTO employer (employer_id, name, group_number, insurance_company_id, "
-        "maximum_coverage) VALUES (?, ?, ?, ?, 1500)",
+        "maximum_coverage, yearly_deductible) VALUES (?, ?, ?, ?, 1500, 50)",
         EMPLOYERS,
     )
     cur.executemany(
@@ -154,6 +154,12 @@ def _seed(cur: Any, today: dt.date) -> None:
         "preferred_dentist, prim_employer_id, sec_employer_id, practice_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
         PATIENTS,
+    )
+    cur.execute(  # a plan's deductible still to meet: the whole yearly deductible [I]
+        "UPDATE patient SET prim_remaining_deductible = 50 WHERE prim_employer_id IS NOT NULL"
+    )
+    cur.execute(
+        "UPDATE patient SET sec_remaining_deductible = 50 WHERE sec_employer_id IS NOT NULL"
     )
     resp = {p[0]: p[1] for p in PATIENTS}
     detail_id = 0
