@@ -23,10 +23,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, marker_for
+from adapters.base import ClaimLine, ClaimMatch, ClaimRecord
 from adapters.dentrix import claim_reversal, deductibles
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
+from adapters.dentrix.postings import posted
 from adapters.dentrix.writer import LedgerWriter
 from adapters.pmssql.claims import ClaimQueries, find_claims
 from adapters.pmssql.session import Tx
@@ -36,27 +37,6 @@ from connector.money import ZERO, total
 
 STEP = "dentrix_claim_payment"
 _CLAIM_TYPES = {0: "primary", 1: "secondary", 2: "preauth"}  # [I]
-
-
-def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
-    """What we wrote for ``external_ref``: rows whose transaction note *starts* with its marker
-    (a refund's note also names the original's marker, later in the text)."""
-    markers = (marker_for(external_ref), marker_for(external_ref, auto=True))
-    notes = tx.rows(q.NOTES_OF_TYPE, m.NOTE_TRANSACTION, f"{external_ref}]")
-    procids = sorted(
-        int(n["noteid"]) for n in notes if str(n["notetext"] or "").startswith(markers)
-    )
-    if not procids:
-        return None
-    rows = [row for row in (tx.one(q.LEDGER_ROWS, p) for p in procids) if row is not None]
-    ids: dict[str, Any] = {"procids": [int(r["procid"]) for r in rows]}
-    if rows:
-        ids["guarid"] = int(rows[0]["guarid"])
-    if len(rows) < len(procids):
-        ids["deleted_procids"] = sorted(set(procids) - set(ids["procids"]))
-    credits = [m.money(r["amt"]) for r in rows if int(r["proclogclass"]) in (1, 3)]
-    amount = -total(credits) if credits else abs(total(m.money(r["amt"]) for r in rows))
-    return PostedEntry(external_ref, ids, amount, already_existed=True)
 
 
 _QUERIES = ClaimQueries(q.CLAIM, q.CLAIMS_SERVED_BETWEEN, "claimid", "patid")

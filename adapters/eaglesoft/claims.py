@@ -29,6 +29,7 @@ from adapters.base import ClaimLine, ClaimMatch, ClaimRecord, StepJournal
 from adapters.eaglesoft import claim_reversal, deductibles
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
+from adapters.eaglesoft.postings import posted
 from adapters.eaglesoft.writer import LedgerWriter, insert_service_detail
 from adapters.pmssql.claims import ClaimQueries, find_claims
 from adapters.pmssql.reversal import is_reversal
@@ -45,27 +46,6 @@ STEP_CLAIM = "eaglesoft_claim_payment"
 def check_key(plan: InsurancePaymentPlan) -> str:
     """The key a check's bulk payment is marked with (number + amount + payer)."""
     return f"check:{plan.check.number}:{plan.check.amount}:{plan.check.payer_name}"
-
-
-def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
-    """Headers whose description starts with the key's compact marker."""
-    rows = [
-        r
-        for r in tx.rows(q.HEADERS_MARKED, m.marker_pattern(external_ref))
-        if m.has_marker(r["description"], external_ref)
-    ]
-    if not rows:
-        return None
-    ids: dict[str, Any] = {
-        "tran_nums": [int(r["tran_num"]) for r in rows],
-        "resp_party_id": int(rows[0]["resp_party_id"]),
-    }
-    deleted = [int(r["tran_num"]) for r in rows if str(r["status"]).upper() == "D"]
-    if deleted:
-        ids["deleted_tran_nums"] = deleted  # staff deleted it: do not post it again
-    credits = [m.money(r["amount"]) for r in rows if r["type"] not in ("C", "D")]
-    amount = -total(credits) if credits else abs(total(m.money(r["amount"]) for r in rows))
-    return PostedEntry(external_ref, ids, amount, already_existed=True)
 
 
 _QUERIES = ClaimQueries(q.CLAIM, q.CLAIMS_SERVED_BETWEEN, "claim_id", "patient_id")
