@@ -2,8 +2,9 @@
 
 Each action checks the person may act on the item's practice, performs the operation
 (``resolve_review``, ``retry_review`` with :func:`connector.commands.retry.set_patient`,
-``requeue_item``) and appends a ``console.<action>`` history row naming the person. The
-history never carries patient names: a chosen patient is written as its PMS id.
+``requeue_item``) with a ``console.<action>`` history row naming the person, written in the
+same transaction as the change (:class:`~connector.store.base.Audit`). The history never
+carries patient names: a chosen patient is written as its PMS id.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from connector.console import quarantine
 from connector.console.auth import Principal
 from connector.domain import Item, ItemKind
 from connector.errors import PermanentError
-from connector.store.base import Review
+from connector.store.base import Audit, Review
 from connector.store.console_base import ConsoleStore
 
 NOTE_MAX = 1000
@@ -39,15 +40,14 @@ def visible_item(store: ConsoleStore, principal: Principal, item_id: int) -> Ite
     return item
 
 
-def _audit(
-    store: ConsoleStore, principal: Principal, item: Item, action: str, **detail: Any
-) -> None:
-    store.add_history(
-        item.id,
-        item.practice_id,
-        f"console.{action}",
-        {"user": principal.user.name, "role": principal.user.role, **detail},
+def _audit(principal: Principal, action: str, **detail: Any) -> Audit:
+    """The history row that signs the change: who (name, role) and what they chose."""
+    return Audit(
+        f"console.{action}", {"user": principal.user.name, "role": principal.user.role, **detail}
     )
+
+
+def _logged(principal: Principal, item: Item, action: str) -> None:
     log.info("console.action", action=action, item_id=item.id, user_id=principal.user.id)
 
 
@@ -73,8 +73,9 @@ def resolve(store: ConsoleStore, principal: Principal, item_id: int, note: str) 
     item = visible_item(store, principal, item_id)
     text = clean_note(note)
     review = _open_review(store, item)
-    store.resolve_review(review.id, text)
-    _audit(store, principal, item, "resolved", review_id=review.id, note=text)
+    audit = _audit(principal, "resolved", review_id=review.id, note=text)
+    store.resolve_review(review.id, text, audit=audit)
+    _logged(principal, item, "resolved")
     return item
 
 
@@ -88,8 +89,8 @@ def retry(store: ConsoleStore, principal: Principal, item_id: int, patient_id: s
             raise ActionRefused("A patient can be chosen only for a patient payment.")
         set_patient(store, item.id, patient_id)
         detail["patient_id"] = patient_id.strip()
-    after = store.retry_review(review.id)
-    _audit(store, principal, item, "retried", **detail)
+    after = store.retry_review(review.id, audit=_audit(principal, "retried", **detail))
+    _logged(principal, item, "retried")
     return after
 
 
@@ -97,10 +98,11 @@ def requeue(store: ConsoleStore, principal: Principal, item_id: int) -> Item:
     """Put a dead (or failed) item back in the posting queue."""
     item = visible_item(store, principal, item_id)
     try:
-        after = store.requeue_item(item.id)
+        audit = _audit(principal, "requeued", previous_status=item.status.value)
+        after = store.requeue_item(item.id, audit=audit)
     except PermanentError as exc:
         raise ActionRefused(exc.message) from exc
-    _audit(store, principal, item, "requeued", previous_status=item.status.value)
+    _logged(principal, item, "requeued")
     return after
 
 

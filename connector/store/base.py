@@ -66,6 +66,18 @@ class PollState:
 
 
 @dataclass(frozen=True)
+class Audit:
+    """Who did a change, written as a history row in the same transaction as the change.
+
+    ``event`` is e.g. ``console.resolved``; ``detail`` names the person (``user``, ``role``)
+    and what they chose. One transaction: a crash can never leave a change nobody signed.
+    """
+
+    event: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     """One append-only history row."""
 
@@ -161,8 +173,9 @@ class PostingQueue(Protocol):
     def mark_ignored(self, item_id: int, reason: str) -> None:
         """Record that the item will never be posted (and why)."""
 
-    def requeue_item(self, item_id: int) -> Item:
-        """Put a ``dead`` or ``failed`` item back in the posting queue, in one transaction.
+    def requeue_item(self, item_id: int, *, audit: Audit | None = None) -> Item:
+        """Put a ``dead`` or ``failed`` item back in the posting queue, in one transaction
+        (with ``audit``'s history row, when given).
 
         The item becomes ``received`` with no next attempt time, no error and an attempt
         count of 0 (the full ``posting.max_attempts`` again); its progress (finished steps of
@@ -195,11 +208,13 @@ class ReviewQueue(Protocol):
     def get_review(self, review_id: int) -> Review | None:
         """One review entry."""
 
-    def resolve_review(self, review_id: int, note: str) -> None:
-        """Staff handled it by hand; close the entry and the item stays as it is."""
+    def resolve_review(self, review_id: int, note: str, *, audit: Audit | None = None) -> None:
+        """Staff handled it by hand; close the entry and the item stays as it is (one
+        transaction with ``audit``'s history row, when given)."""
 
-    def retry_review(self, review_id: int) -> Item:
-        """Close the entry and put its item back to ``received`` for re-planning."""
+    def retry_review(self, review_id: int, *, audit: Audit | None = None) -> Item:
+        """Close the entry and put its item back to ``received`` for re-planning (one
+        transaction with ``audit``'s history row, when given)."""
 
 
 class PollLog(Protocol):

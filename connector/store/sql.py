@@ -18,7 +18,7 @@ from connector.domain import Item, ItemStatus, NewItem
 from connector.errors import PermanentError
 from connector.money import to_cents
 from connector.store import copy, requeue
-from connector.store.base import HistoryEntry, PollState, RecordResult, Review
+from connector.store.base import Audit, HistoryEntry, PollState, RecordResult, Review
 from connector.store.console_tables import ConsoleTables
 from connector.store.dialect import Dialect, Session
 from connector.store.rows import RowLike, item_from_row, review_from_row, when, when_or_none
@@ -284,7 +284,7 @@ class SqlStore(ConsoleTables):
         with self.dialect.transaction() as tx:
             self._set_status(tx, item_id, ItemStatus.IGNORED, "item.ignored", {"reason": reason})
 
-    def requeue_item(self, item_id: int) -> Item:
+    def requeue_item(self, item_id: int, *, audit: Audit | None = None) -> Item:
         """Put a dead or failed item back to ``received`` (see the protocol); the item row is
         locked first, so a concurrent posting run or requeue cannot interleave."""
         with self.dialect.transaction() as tx:
@@ -302,6 +302,7 @@ class SqlStore(ConsoleTables):
             self._set_status(tx, item_id, ItemStatus.RECEIVED, requeue.EVENT,
                              requeue.requeued_detail(item), attempts=0, next_attempt_at=None,
                              last_error_code=None, last_error=None)  # fmt: skip
+            self._audit(tx, item_id, item.practice_id, audit)
         return self._must_get(item_id)
 
     def save_progress(self, item_id: int, progress: dict[str, Any]) -> None:
@@ -321,6 +322,10 @@ class SqlStore(ConsoleTables):
         """Append a decision to history."""
         with self.dialect.transaction() as tx:
             self._history(tx, item_id, practice_id, event, None, None, detail)
+
+    def _audit(self, tx: Session, item_id: int, practice_id: str, audit: Audit | None) -> None:
+        if audit is not None:
+            self._history(tx, item_id, practice_id, audit.event, None, None, audit.detail)
 
     def history(self, item_id: int) -> list[HistoryEntry]:
         """The item's history, oldest first."""
@@ -361,7 +366,7 @@ class SqlStore(ConsoleTables):
             raise PermanentError(f"no open review with id {review_id}", code="review_not_open")
         return row  # type: ignore[no-any-return]
 
-    def resolve_review(self, review_id: int, note: str) -> None:
+    def resolve_review(self, review_id: int, note: str, *, audit: Audit | None = None) -> None:
         """Close as handled by staff."""
         with self.dialect.transaction() as tx:
             row = self._open_review(tx, review_id)
@@ -372,8 +377,9 @@ class SqlStore(ConsoleTables):
             )
             self._history(tx, row["item_id"], row["practice_id"], "review.resolved", None, None,
                           {"review_id": review_id, "note": note})  # fmt: skip
+            self._audit(tx, row["item_id"], row["practice_id"], audit)
 
-    def retry_review(self, review_id: int) -> Item:
+    def retry_review(self, review_id: int, *, audit: Audit | None = None) -> Item:
         """Close the entry and requeue its item."""
         with self.dialect.transaction() as tx:
             row = self._open_review(tx, review_id)
@@ -383,6 +389,7 @@ class SqlStore(ConsoleTables):
             )
             self._set_status(tx, row["item_id"], ItemStatus.RECEIVED, "review.retried",
                              {"review_id": review_id}, next_attempt_at=None)  # fmt: skip
+            self._audit(tx, row["item_id"], row["practice_id"], audit)
         return self._must_get(int(row["item_id"]))
 
     # -- polls and status -----------------------------------------------------------------

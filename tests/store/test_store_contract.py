@@ -12,6 +12,7 @@ from connector.clock import FixedClock
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.errors import PermanentError
 from connector.store import StateStore, open_store
+from connector.store.base import Audit
 from connector.store.schema import load_migrations
 from tests.store.conftest import RawExecute, db_errors
 
@@ -134,6 +135,33 @@ def test_review_retry_and_resolve(store: StateStore) -> None:
     assert {r.state for r in store.list_reviews(state="all")} == {"retried", "resolved"}
     with pytest.raises(PermanentError):
         store.resolve_review(rb, "again")
+
+
+def test_a_signed_change_and_its_signature_are_one_transaction(store: StateStore) -> None:
+    """The audit row comes with the change; when it cannot be written, nothing changes."""
+    store.record("p1", "stripe", [_payment("a"), _payment("b"), _payment("c")])
+    a, b, c = (store.find_item("p1", key) for key in "abc")
+    assert a is not None and b is not None and c is not None
+    ra = store.mark_review(a.id, "patient_not_found", "no such patient")
+    rb = store.mark_review(b.id, "multiple_plans", "two plans")
+    store.mark_dead(c.id, "permanent", "gave up")
+    unwritable = Audit("console.resolved", {"user": "ana", "bad": object()})  # not JSON
+    with pytest.raises(TypeError):
+        store.resolve_review(ra, "handled", audit=unwritable)
+    with pytest.raises(TypeError):
+        store.retry_review(rb, audit=unwritable)
+    with pytest.raises(TypeError):
+        store.requeue_item(c.id, audit=unwritable)
+    assert {r.id for r in store.list_reviews()} == {ra, rb}  # both still open
+    dead = store.get_item(c.id)
+    assert dead is not None and dead.status is ItemStatus.DEAD
+    store.resolve_review(ra, "handled", audit=Audit("console.resolved", {"user": "ana"}))
+    store.retry_review(rb, audit=Audit("console.retried", {"user": "ben"}))
+    store.requeue_item(c.id, audit=Audit("console.requeued", {"user": "cy"}))
+    for item, event, user in ((a, "console.resolved", "ana"), (b, "console.retried", "ben"),
+                              (c, "console.requeued", "cy")):  # fmt: skip
+        [signed] = [h for h in store.history(item.id) if h.event == event]
+        assert signed.detail == {"user": user}
 
 
 def test_poll_state_counts_consecutive_failures(store: StateStore) -> None:
