@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
@@ -17,7 +16,9 @@ def _default(obj: Any) -> Any:
         return obj.isoformat()
     if isinstance(obj, Enum):
         return obj.value
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+    if hasattr(type(obj), "__dataclass_fields__"):  # a dataclass instance
+        import dataclasses  # noqa: PLC0415 - only when one is met: `era inspect` never does
+
         return dataclasses.asdict(obj)
     if isinstance(obj, set | frozenset | tuple):
         return list(obj)

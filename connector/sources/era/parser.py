@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from connector.errors import ParseError
 from connector.sources.era.claimloop import ClaimLoop
@@ -30,8 +29,7 @@ from connector.sources.era.tokenizer import CHUNK_SIZE, Tokenizer
 from connector.sources.era.transaction import TransactionBuilder
 
 
-@dataclass(frozen=True, slots=True)
-class RemittanceStart:
+class RemittanceStart(NamedTuple):
     """:func:`stream_claims`: a transaction set begins; its claims follow.
 
     ``remittance`` holds what the header says (payment, trace, payer, payee, envelope, so
@@ -42,8 +40,7 @@ class RemittanceStart:
     remittance: Remittance
 
 
-@dataclass(frozen=True, slots=True)
-class RemittanceEnd:
+class RemittanceEnd(NamedTuple):
     """:func:`stream_claims`: a transaction set ended (its SE was read and checked).
 
     ``remittance`` is complete (PLB, ``balance_errors`` of every line, claim and the payment,

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from connector.errors import ParseError
 
@@ -36,8 +35,7 @@ _ISA_ELEMENTS = 16
 _BLANK = " \t\r\n\x00"
 
 
-@dataclass(frozen=True, slots=True)
-class Delimiters:
+class Delimiters(NamedTuple):
     """The four X12 delimiters of one interchange."""
 
     element: str
