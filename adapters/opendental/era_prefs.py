@@ -12,13 +12,16 @@ Open Dental 24.3 (``OpenDentBusiness/TableTypes/Pref.cs``, ``X12/X835.cs``):
   order; the connector treats it as primary-only by CLP02 too — unverified equivalence).
 * ``EraNoAutoProcessCarcCodes`` (24.1.1, default ``97,16,252,242,50,251,B7,226,250``): claims
   with one of these CARCs are not processed automatically.
+* ``EraAutomationBehavior`` (21.1.6+) and ``carrier.EraAutomationOverride``: how far Open Dental
+  itself processes ERAs (:func:`read_era_automation`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import OfficeEraSettings
+from adapters.base import CarrierEraAutomation, EraAutomation, OfficeEraSettings
+from adapters.opendental import mapping, queries
 from adapters.opendental.db import ReadOnlyDb
 
 ERA_PREFS = (
@@ -87,3 +90,19 @@ def read_office_era_settings(db: ReadOnlyDb) -> OfficeEraSettings:
 def _def_num(value: Any) -> str | None:
     text = str(value or "").strip()
     return text if text.isdigit() and int(text) > 0 else None
+
+
+def read_era_automation(db: ReadOnlyDb) -> EraAutomation:
+    """``EraAutomationBehavior`` and ``carrier.EraAutomationOverride`` (modes per Open Dental's
+    ``EraAutomationMode``: 1 review all, 2 semi-automatic, 3 fully automatic; read from its 24.3
+    source)."""
+    office = db.fetchall("era_automation_office", queries.ERA_AUTOMATION_OFFICE)
+    value = str(office[0][0]).strip() if office else ""
+    carriers = db.fetchall("era_automation_carriers", queries.ERA_AUTOMATION_CARRIERS)
+    return EraAutomation(
+        office_mode=mapping.era_mode(int(value) if value.isdigit() else 1),
+        carriers=tuple(
+            CarrierEraAutomation(str(name), str(elect).strip() or None, mapping.era_mode(mode))
+            for name, elect, mode in carriers
+        ),
+    )
