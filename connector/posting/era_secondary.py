@@ -32,9 +32,10 @@ from connector.domain import Item, ItemKind, NewItem
 from connector.money import ZERO, total
 from connector.posting import fields
 from connector.posting.era_lines import LineAmounts, LineMatch
-from connector.posting.era_payload import PRIMARY, PRIMARY_FORWARDED, EraClaim
 from connector.posting.outcomes import Planned
 from connector.posting.reasons import review
+from connector.records.era import EraClaim
+from connector.x12codes import PRIMARY, PRIMARY_FORWARDED
 
 PROCESSED_AS_PRIMARY = frozenset({PRIMARY, PRIMARY_FORWARDED})
 DECISION_KEY = "secondary_claim"
@@ -61,12 +62,14 @@ def primary_with_secondary(claim: EraClaim, record: ClaimRecord, *, allowed: boo
 
 def secondary_payload(
     claim: EraClaim,
+    key: str,
     record: ClaimRecord,
     matches: Sequence[LineMatch],
     amounts: Sequence[LineAmounts],
 ) -> dict[str, Any] | None:
     """What the secondary claim carries (JSON-safe), or None when no secondary claim is to be
-    sent: the payer forwarded it (CLP02 = 19), or the primary left nothing open."""
+    sent: the payer forwarded it (CLP02 = 19), or the primary left nothing open. ``key`` is
+    the claim item's key."""
     if claim.status != PRIMARY:
         return None
     lines = []
@@ -99,14 +102,14 @@ def secondary_payload(
     data: dict[str, Any] = jsonutil.loads(
         jsonutil.dumps(
             {
-                "primary_key": claim.key,
+                "primary_key": key,
                 "remittance_key": claim.remittance_key,
                 "patient_control": claim.patient_control,
-                "payer_claim_control": claim.payer_claim_control,
+                "payer_claim_control": claim.payer_claim_control or None,
                 "claim_id": record.claim_id,
                 "patient_id": record.patient_id,
-                "payer_id": claim.payer_id,
-                "payer_name": claim.payer_name or claim.payer_id,
+                "payer_id": claim.payer_id or None,
+                "payer_name": claim.payer_name or claim.payer_id or None,
                 "trace": claim.trace,
                 "payment_date": claim.payment_date,
                 "charge": charge,

@@ -14,16 +14,18 @@ from typing import Any
 from connector import x12codes as codes
 from connector.money import fmt
 from connector.sources.era.model import Adjustment, ClaimPayment, Remittance, ServiceLine
+from connector.sources.era.records import claim_record, remittance_record
 
 
 def to_document(file: str, remittances: Iterable[Remittance]) -> dict[str, Any]:
     """The JSON document: each remittance payload with its claim payloads (no names)."""
     items = []
     for rem in remittances:
-        payload = rem.to_payload()
+        payload = remittance_record(rem).to_json()
         payload["key"] = rem.item_key
         payload["claims"] = [
-            {"key": claim.item_key(rem), **claim.to_payload(rem)} for claim in rem.claims
+            {"key": claim.item_key(rem), **claim_record(claim, rem).to_json()}
+            for claim in rem.claims
         ]
         items.append(payload)
     return {"file": file, "remittances": items}
