@@ -142,3 +142,23 @@ def iso(value: dt.date | dt.datetime | None) -> str | None:
 def amount_text(value: Decimal | None) -> str | None:
     """An amount or quantity as JSON text (``"125.00"``), None stays None."""
     return None if value is None else str(value)
+
+
+def optional_flag(payload: Mapping[str, Any], name: str) -> bool | None:
+    """A true/false field exactly as stored, or None when absent or null."""
+    value = payload.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise invalid(name, "is not true or false")
+    return value
+
+
+def record(payload: Mapping[str, Any], name: str) -> Mapping[str, Any] | None:
+    """An object field, or None when absent or null."""
+    value = payload.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise invalid(name, "is not an object")
+    return value
