@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Self
 
 from connector.domain import Item
+from connector.errors import DataError
 from connector.records import fields
 from connector.records.era_parts import Adjustment, BalanceProblem, adjustments_from, problems_from
 from connector.x12codes import normalize_code
@@ -213,3 +214,12 @@ class EraClaim:
         if not claim.remittance_key and item.group_key:
             claim = replace(claim, remittance_key=item.group_key)
         return claim
+
+
+def readable_claim(item: Item) -> EraClaim | None:
+    """The claim of an item, or None when its payload cannot be read (for reports and scans
+    over many items, where one bad payload must not stop the rest)."""
+    try:
+        return EraClaim.from_json(item.payload)
+    except DataError:
+        return None

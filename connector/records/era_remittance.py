@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Self
 
 from connector.domain import Item
+from connector.errors import DataError
 from connector.records import fields
 from connector.records.era_parts import BalanceProblem, problems_from
 
@@ -146,3 +147,12 @@ class EraRemittance:
         if remittance.amount is None:
             remittance = replace(remittance, amount=item.amount)
         return remittance
+
+
+def readable_remittance(item: Item) -> EraRemittance | None:
+    """The remittance of an item, or None when its payload cannot be read (for reports and
+    scans over many items, where one bad payload must not stop the rest)."""
+    try:
+        return EraRemittance.from_json(item.payload)
+    except DataError:
+        return None

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any, Protocol, Self
 
 from connector.domain import ItemKind
+from connector.errors import DataError
 from connector.records import fields
 
 FAILED_PAYOUT_SUFFIX = ":failed"
@@ -198,6 +199,16 @@ class StripeItem(Protocol):
         """The item's JSON payload."""
 
 
+STRIPE_KINDS = frozenset(
+    {
+        ItemKind.PATIENT_PAYMENT, ItemKind.REFUND, ItemKind.DISPUTE, ItemKind.DISPUTE_WON,
+        ItemKind.ACH_RETURN, ItemKind.PAYOUT_FAILURE, ItemKind.PAYOUT_NOTICE,
+        ItemKind.STRIPE_OTHER,
+    }
+)  # fmt: skip
+"""The kinds the Stripe source records (a payout's group also holds its ``deposit``)."""
+
+
 def is_payout_item(item: StripeItem) -> bool:
     """True for the items that carry a payout, not a transaction (see the module docstring)."""
     return item.kind is ItemKind.PAYOUT_NOTICE or (
@@ -217,10 +228,22 @@ def stripe_record(item: StripeItem) -> StripeTransaction | StripePayout:
 
 
 def transaction_of(item: StripeItem) -> StripeTransaction | None:
-    """The balance transaction of a Stripe item; None for the items about a payout.
+    """The balance transaction of a Stripe item; None for the items about a payout and for
+    other sources' kinds (a payout's ``deposit``).
 
     Raises:
         DataError: a field is malformed (code ``payload_invalid``).
     """
+    if item.kind not in STRIPE_KINDS:
+        return None
     found = stripe_record(item)
     return found if isinstance(found, StripeTransaction) else None
+
+
+def readable_transaction(item: StripeItem) -> StripeTransaction | None:
+    """:func:`transaction_of`, or None when the payload cannot be read (for reports and
+    scans over many items, where one bad payload must not stop the rest)."""
+    try:
+        return transaction_of(item)
+    except DataError:
+        return None
