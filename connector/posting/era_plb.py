@@ -47,6 +47,7 @@ from connector.posting.era_rules import rules_for
 from connector.posting.outcomes import Defer, Planned
 from connector.posting.reasons import review
 from connector.records.era import EraClaim
+from connector.records.era_plb import EraPlb
 from connector.records.era_remittance import EraRemittance
 
 INTEREST = "L6"
@@ -99,27 +100,25 @@ def plan_plb(
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
     """
-    p = item.payload
-    code = (fields.text(p, "reason", required=True) or "").upper()
-    plb_amount = fields.money(p, "amount")
-    reference = fields.text(p, "reference")
+    plb = EraPlb.from_json(item.payload)
+    code, plb_amount, reference = plb.reason.upper(), plb.amount, plb.reference
     effect = "withheld from" if plb_amount > 0 else "added to"
     info: dict[str, Any] = {
-        "trace": fields.text(p, "trace"),
-        "payer_name": fields.text(p, "payer_name"),
+        "trace": plb.trace,
+        "payer_name": plb.payer_name,
         "code": code,
         "words": plb_words(code),
         "amount": f"{abs(plb_amount)} {effect} the payment",
         "reference": reference,
         "reference_text": f" (reference {reference})" if reference else "",
-        "remittance_key": fields.text(p, "remittance_key"),
+        "remittance_key": plb.remittance_key,
     }
     decision: dict[str, Any] = {"plb": info, "rule": plb_rule(settings, code)}
 
     def reviewed(reason: str, **extra: Any) -> Planned:
         return Planned(review(reason, **{**info, **extra}), decision)
 
-    rules, _ = rules_for(settings, fields.text(p, "payer_id"))
+    rules, _ = rules_for(settings, plb.payer_id)
     if remittance is None or not rules.enabled or decision["rule"] != "post":
         return reviewed("provider_level_adjustment")
     # A PLB adjusts the remittance's total, so it posts once every claim of the remittance is

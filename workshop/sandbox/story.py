@@ -17,6 +17,7 @@ from typing import Any
 from connector.config import PracticeSettings
 from connector.domain import Item, ItemKind, ItemStatus
 from connector.money import ZERO, to_money
+from connector.records.era_plb import EraPlb
 from connector.records.era_remittance import EraRemittance
 from connector.records.stripe import transaction_of
 from connector.reports import payout_report, remittance_report
@@ -182,7 +183,7 @@ def era_section(
                 _claim_line(story, claim, reviews)
             elif claim.kind is ItemKind.ERA_PLB and claim.status is ItemStatus.POSTED:
                 story.say(
-                    f"Provider-level adjustment {claim.payload.get('reason')} "
+                    f"Provider-level adjustment {EraPlb.from_json(claim.payload).reason} "
                     f"{money(claim.amount)}: posted on the claim it names, by rule",
                     3,
                 )
