@@ -25,7 +25,7 @@ from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.jobs import PollContext
 from connector.money import ZERO, fmt, to_cents
 from connector.records.stripe import FAILED_PAYOUT_SUFFIX, StripePayout, StripeTransaction
-from connector.sources.stripe.classify import failed_payout_item
+from connector.sources.stripe.payout_items import failed_payout_item
 
 SOURCE = "stripe"
 

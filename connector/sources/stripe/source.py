@@ -39,10 +39,10 @@ from connector.errors import ConfigError, RateLimited
 from connector.faults import kill_point
 from connector.jobs import PollContext
 from connector.records.stripe import transaction_of
-from connector.sources.stripe.classify import manual_payout_notice
 from connector.sources.stripe.client import StripeApi
 from connector.sources.stripe.failures import link_returned_money, record_failed_payouts
 from connector.sources.stripe.patients import PatientResolver
+from connector.sources.stripe.payout_items import manual_payout_notice
 from connector.sources.stripe.payouts import Cursor, Readiness, readiness, sort_key
 from connector.sources.stripe.progress import PayoutProgress
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
