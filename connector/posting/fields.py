@@ -1,8 +1,7 @@
-"""Find PMS types by name; the payload field readers of :mod:`connector.records.fields`.
+"""Find the PMS types (payment, adjustment, insurance payment) a setting names.
 
-The readers are re-exported for the posting engine's own derived payloads (``era_plb``,
-``era_secondary``, ``deposit``); Stripe and ERA payloads are read through their records
-(:mod:`connector.records`).
+Item payloads are read through their records (:mod:`connector.records`, whose
+:mod:`~connector.records.fields` holds the payload field readers that used to live here).
 """
 
 from __future__ import annotations
@@ -11,18 +10,6 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from adapters.base import PmsType
-from connector.records.fields import date, money, records, strings, text, timestamp
-
-__all__ = [
-    "date",
-    "find_insurance_type",
-    "find_type",
-    "money",
-    "records",
-    "strings",
-    "text",
-    "timestamp",
-]
 
 
 def find_type(types: Iterable[PmsType], wanted: str, categories: Iterable[str]) -> PmsType | None:

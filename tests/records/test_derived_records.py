@@ -54,3 +54,27 @@ def test_deposits_read_and_round_trip() -> None:
     assert isinstance(eft, EftDeposit) and eft.bank_amount == Decimal("580.00")
     assert jsonutil.dumps(payout.to_json()) == jsonutil.dumps(STORED_PAYOUT_DEPOSIT)
     assert jsonutil.dumps(eft.to_json()) == jsonutil.dumps(STORED_EFT_DEPOSIT)
+
+
+STORED_SECONDARY: dict[str, Any] = {
+    "primary_key": "era:1999999999:EFT0001:580.00:7001:P7001:1",
+    "remittance_key": "era:1999999999:EFT0001:580.00", "patient_control": "7001",
+    "payer_claim_control": "P7001", "claim_id": "55", "patient_id": "12",
+    "payer_id": "1999999999", "payer_name": "DELTA DENTAL", "trace": "EFT0001",
+    "payment_date": "2026-11-18", "charge": "200.00", "paid": "100.00", "writeoff": "20.00",
+    "deductible": "50.00", "patient_portion": "80.00", "open_balance": "80.00",
+    "lines": [{"proc_ref": "901", "code": "D2391", "date": "2026-10-01", "charge": "200.00",
+               "paid": "100.00", "writeoff": "20.00", "deductible": "50.00", "patient": "30.00",
+               "adjustments": [{"group": "CO", "reason": "45", "amount": "20.00"},
+                               {"group": "PR", "reason": "1", "amount": "50.00"}],
+               "remarks": ["N123"]}],
+}  # fmt: skip
+
+
+def test_secondary_claim_reads_and_round_trips() -> None:
+    """An era_secondary payload reads (amounts as Decimal) and writes back exactly."""
+    from connector.records.era_secondary import EraSecondary
+
+    claim = EraSecondary.from_json(STORED_SECONDARY)
+    assert claim.open_balance == Decimal("80.00") and claim.lines[0].adjustments[1].code == "PR-1"
+    assert jsonutil.dumps(claim.to_json()) == jsonutil.dumps(STORED_SECONDARY)
