@@ -171,14 +171,33 @@ class StripeTransaction:
             DataError: a field is malformed (code ``payload_invalid``).
         """
         detail = fields.record(data, "failed_payout_detail")
-        texts = {name: fields.stored_text(data, name) for name in _IDS + _OPTIONAL}
+        text = fields.stored_text
         return cls(
-            **texts,
+            txn=text(data, "txn"),
+            payout=text(data, "payout"),
             payout_arrival_date=fields.date(data, "payout_arrival_date"),
-            created=fields.timestamp(data, "created"),
+            type=text(data, "type"),
+            reporting_category=text(data, "reporting_category"),
+            charge=text(data, "charge"),
+            payment_intent=text(data, "payment_intent"),
+            customer=text(data, "customer"),
+            refund=text(data, "refund"),
+            dispute=text(data, "dispute"),
+            original_charge=text(data, "original_charge"),
+            platform_charge=text(data, "platform_charge"),
+            patient_ref=text(data, "patient_ref"),
+            patient_ref_from=text(data, "patient_ref_from"),
             amount=fields.optional_money(data, "amount"),
             fee=fields.optional_money(data, "fee"),
             net=fields.optional_money(data, "net"),
+            currency=text(data, "currency"),
+            method=text(data, "method"),
+            created=fields.timestamp(data, "created"),
+            account=text(data, "account"),
+            connect_reason=text(data, "connect_reason"),
+            owner_account=text(data, "owner_account"),
+            ignored_reason=text(data, "ignored_reason"),
+            failed_payout=text(data, "failed_payout"),
             failed_payout_detail=None if detail is None else StripePayout.from_json(detail),
         )
 

@@ -17,6 +17,7 @@ from typing import Any
 from connector.config import PracticeSettings
 from connector.domain import Item, ItemKind, ItemStatus
 from connector.money import ZERO, to_money
+from connector.records.era import EraClaim
 from connector.records.era_plb import EraPlb
 from connector.records.era_remittance import EraRemittance
 from connector.records.stripe import transaction_of
@@ -229,12 +230,11 @@ def era_section(
 
 
 def _claim_line(story: Story, claim: Item, reviews: dict[int, Any]) -> None:
-    p = claim.payload
-    status = str(p.get("status"))
+    era = EraClaim.from_json(claim.payload)
+    status = era.status
     what = {"22": "reversal (payer takes back)", "4": "denied", "1": "paid"}.get(status, status)
     head = (
-        f"Claim {p.get('patient_control')} ({what}), charge {money(p.get('charge'))}, "
-        f"paid {money(p.get('paid'))}"
+        f"Claim {era.patient_control} ({what}), charge {money(era.charge)}, paid {money(era.paid)}"
     )
     if claim.status is ItemStatus.POSTED:
         story.say(f"{head}: auto-posted, {_ids(claim.pms_ids)}", 3)
