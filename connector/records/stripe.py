@@ -92,7 +92,6 @@ _IDS = (
     "refund", "dispute", "original_charge", "platform_charge", "patient_ref",
     "patient_ref_from", "currency", "method", "account",
 )  # fmt: skip
-_OPTIONAL = ("connect_reason", "owner_account", "ignored_reason", "failed_payout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +99,9 @@ class StripeTransaction:
     """One balance transaction of a payout: its ids, amounts (Decimal) and Stripe's words.
 
     ``patient_ref`` is the PMS patient id found in metadata (``patient_ref_from`` says where);
-    the last five fields appear in the JSON only when set: ``connect_reason`` and
-    ``owner_account`` (a Connect transaction another account's practice owns),
+    the last five fields appear in the JSON only when set: ``connect_reason`` with
+    ``owner_account`` (a Connect transaction another account's practice owns; the owner may be
+    null),
     ``ignored_reason``, ``failed_payout`` and ``failed_payout_detail`` (money of a failed
     payout coming back).
     """
@@ -156,7 +156,10 @@ class StripeTransaction:
         data["created"] = fields.iso(self.created)
         for name in ("amount", "fee", "net"):
             data[name] = fields.amount_text(getattr(self, name))
-        for name in _OPTIONAL:
+        if self.connect_reason is not None:  # with its owner, even when Stripe names none
+            data["connect_reason"] = self.connect_reason
+            data["owner_account"] = self.owner_account
+        for name in ("ignored_reason", "failed_payout"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         if self.failed_payout_detail is not None:

@@ -45,6 +45,14 @@ STORED_CONNECT: dict[str, Any] = {
     "owner_account": "acct_2", "ignored_reason": "connect_destination_charge",
 }  # fmt: skip
 
+# a Connect transfer: its owner is not named, and the key is still written (as null)
+STORED_TRANSFER: dict[str, Any] = {
+    **STORED_PAYMENT, "type": "transfer", "reporting_category": "transfer", "charge": None,
+    "payment_intent": None, "customer": None, "patient_ref": None, "patient_ref_from": None,
+    "method": None, "connect_reason": "connect_transfer", "owner_account": None,
+    "ignored_reason": "connect_transfer",
+}  # fmt: skip
+
 
 def _text(payload: dict[str, Any]) -> str:
     return jsonutil.dumps(payload)
@@ -60,7 +68,7 @@ def test_payment_reads_todays_stored_form() -> None:
     assert payment.failed_payout_detail is None and not payment.is_fee
 
 
-@pytest.mark.parametrize("stored", [STORED_PAYMENT, STORED_RETURN, STORED_CONNECT])
+@pytest.mark.parametrize("stored", [STORED_PAYMENT, STORED_RETURN, STORED_CONNECT, STORED_TRANSFER])
 def test_transaction_round_trips_exactly(stored: dict[str, Any]) -> None:
     """from_json then to_json gives the stored JSON back (optional keys only when set)."""
     assert _text(StripeTransaction.from_json(stored).to_json()) == _text(stored)
