@@ -14,17 +14,19 @@ from typing import Any
 from connector import x12codes as codes
 from connector.money import fmt
 from connector.sources.era.model import Adjustment, ClaimPayment, Remittance, ServiceLine
-from connector.sources.era.records import claim_record, remittance_record
 
 
 def to_document(file: str, remittances: Iterable[Remittance]) -> dict[str, Any]:
     """The JSON document: each remittance payload with its claim payloads (no names)."""
+    # only --json builds the stored records, so the text report never imports dataclasses
+    from connector.sources.era import records  # noqa: PLC0415 - --json only
+
     items = []
     for rem in remittances:
-        payload = remittance_record(rem).to_json()
+        payload = records.remittance_record(rem).to_json()
         payload["key"] = rem.item_key
         payload["claims"] = [
-            {"key": claim.item_key(rem), **claim_record(claim, rem).to_json()}
+            {"key": claim.item_key(rem), **records.claim_record(claim, rem).to_json()}
             for claim in rem.claims
         ]
         items.append(payload)
