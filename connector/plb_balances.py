@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from connector.domain import ItemKind
-from connector.money import ZERO, to_money
+from connector.money import ZERO
+from connector.records.era_plb import readable_plb
 from connector.store import StateStore
 
 FORWARD_BALANCE = "FB"
@@ -50,15 +51,15 @@ def forward_balances(
     rows: dict[tuple[str, str, str], ForwardBalanceRow] = {}
     for practice_id in practice_ids:
         for item in store.items_of_kind(practice_id, [ItemKind.ERA_PLB.value], since, until):
-            p = item.payload
-            if str(p.get("reason") or "").strip().upper() != FORWARD_BALANCE:
+            plb = readable_plb(item)
+            if plb is None or plb.reason.strip().upper() != FORWARD_BALANCE:
                 continue
-            payer = str(p.get("payer_id") or p.get("payer_name") or "?")
-            reference = str(p.get("reference") or "(none)")
+            payer = plb.payer_id or plb.payer_name or "?"
+            reference = plb.reference or "(none)"
             row = rows.setdefault(
                 (practice_id, payer, reference), ForwardBalanceRow(practice_id, payer, reference)
             )
-            row.balance += to_money(str(p.get("amount") or "0"))
-            row.remittances.append(str(p.get("trace") or ""))
+            row.balance += plb.amount
+            row.remittances.append(plb.trace or "")
             row.statuses.append(item.status.value)
     return sorted(rows.values(), key=lambda r: (r.closed, r.practice_id, r.payer, r.reference))

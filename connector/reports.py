@@ -21,9 +21,19 @@ from decimal import Decimal
 
 from adapters.base import Ledger, ProcedureAudit, UnclaimedProcedure
 from connector.domain import Item, ItemKind, ItemStatus
-from connector.errors import NotImplementedYet
-from connector.money import ZERO, to_money
+from connector.errors import DataError, NotImplementedYet
+from connector.money import ZERO
+from connector.records.era import EraClaim, readable_claim
+from connector.records.era_remittance import readable_remittance
+from connector.records.fields import iso
+from connector.records.stripe import (
+    StripePayout,
+    StripeTransaction,
+    is_payout_item,
+    stripe_record,
+)
 from connector.store import ItemReader
+from connector.x12codes import DENIED
 
 _PATIENT_MONEY = {
     ItemKind.PATIENT_PAYMENT,
@@ -119,9 +129,12 @@ class DenialRow:
     charges: Decimal
 
 
-def _money(payload: dict[str, object], key: str) -> Decimal:
-    value = payload.get(key)
-    return to_money(str(value)) if value not in (None, "") else ZERO
+def _stripe(item: Item) -> StripeTransaction | StripePayout | None:
+    """The item's record; None when its payload cannot be read (a report never stops)."""
+    try:
+        return stripe_record(item)
+    except DataError:
+        return None
 
 
 def payout_report(
@@ -135,24 +148,23 @@ def payout_report(
     for practice_id in practice_ids:
         for item in store.items_of_kind(practice_id, _STRIPE_KINDS, since, until):
             payout = item.group_key or "(no payout)"
+            record = _stripe(item)
+            arrival = record.payout_arrival_date if record is not None else None
             row = rows.setdefault(
-                (practice_id, payout),
-                PayoutRow(
-                    practice_id, payout, str(item.payload.get("payout_arrival_date") or "") or None
-                ),
+                (practice_id, payout), PayoutRow(practice_id, payout, iso(arrival))
             )
-            if item.payload.get("type") == "payout":
+            txn = record if isinstance(record, StripeTransaction) else None
+            if txn is not None and txn.is_payout_debit:
                 row.paid_out += -item.amount  # the transfer to the bank, not money in it
                 continue
-            if item.kind is ItemKind.PAYOUT_FAILURE and item.key.endswith(":failed"):
+            if item.kind is ItemKind.PAYOUT_FAILURE and is_payout_item(item):
                 row.failed = True  # the review item of a paid payout that failed
-            returned = item.payload.get("failed_payout")
-            if item.kind is ItemKind.PAYOUT_FAILURE and isinstance(returned, str):
-                row.repays.append(returned)
+            if item.kind is ItemKind.PAYOUT_FAILURE and txn is not None and txn.failed_payout:
+                row.repays.append(txn.failed_payout)
             row.items += 1
-            row.fees += _money(item.payload, "fee")
-            row.net += _money(item.payload, "net")
-            _add_part(row, item)
+            row.fees += (txn.fee if txn is not None else None) or ZERO
+            row.net += (txn.net if txn is not None else None) or ZERO
+            _add_part(row, item, txn)
             if item.kind not in _PATIENT_MONEY:
                 continue
             row.gross += item.amount
@@ -171,7 +183,7 @@ def payout_report(
     return sorted(rows.values(), key=lambda r: (r.practice_id, r.arrival_date or "", r.payout))
 
 
-def is_fee_transaction(payload: dict[str, object]) -> bool:
+def is_fee_transaction(txn: StripeTransaction | None) -> bool:
     """True for a balance transaction that *is* a fee (Radar, billing, an application fee),
     as opposed to the ``fee`` field every transaction carries.
 
@@ -179,24 +191,21 @@ def is_fee_transaction(payload: dict[str, object]) -> bool:
     ``application_fee`` are read from Stripe's type list (stripe-and-peers.md §1.1), the
     ``application_fee`` case on a connected account is unverified against a live account.
     """
-    return payload.get("reporting_category") == "fee" or payload.get("type") in _FEE_TYPES
+    return txn is not None and txn.is_fee
 
 
-_FEE_TYPES = frozenset({"stripe_fee", "application_fee"})
-
-
-def _add_part(row: PayoutRow, item: Item) -> None:
+def _add_part(row: PayoutRow, item: Item, txn: StripeTransaction | None) -> None:
     """Put one transaction's amount in its part of the payout (payments, refunds, ...)."""
-    payload = item.payload
+    words = (txn.type, txn.reporting_category) if txn is not None else ()
     if item.kind is ItemKind.PATIENT_PAYMENT:
         row.payments += item.amount
     elif item.kind in (ItemKind.REFUND, ItemKind.ACH_RETURN):
         row.refunds -= item.amount
-    elif "refund_failure" in (payload.get("type"), payload.get("reporting_category")):
+    elif "refund_failure" in words:
         row.refunds -= item.amount  # the failed refund's money came back
     elif item.kind in (ItemKind.DISPUTE, ItemKind.DISPUTE_WON):
         row.disputes -= item.amount
-    elif is_fee_transaction(payload):
+    elif is_fee_transaction(txn):
         row.fees -= item.amount  # a fee transaction's amount is negative
     else:
         row.other += item.amount
@@ -212,17 +221,16 @@ def remittance_report(
     rows = []
     for practice_id in practice_ids:
         for rem in store.items_of_kind(practice_id, [ItemKind.ERA_REMITTANCE.value], since, until):
-            payload = rem.payload
+            remittance = readable_remittance(rem)
             row = RemittanceRow(
                 practice_id,
                 rem.key,
-                str(payload.get("trace", "")),
-                str(payload.get("payer_name") or payload.get("payer_id") or ""),
+                remittance.trace if remittance else "",
+                (remittance.payer_name or remittance.payer_id or "") if remittance else "",
                 rem.amount,
             )
-            plb = payload.get("plb") or []
-            assert isinstance(plb, list)
-            row.plb = sum((_money(adj, "amount") for adj in plb), ZERO)
+            plb = remittance.plb if remittance else ()
+            row.plb = sum((adj.amount for adj in plb), ZERO)
             for claim in store.group_items(practice_id, rem.key):
                 if claim.kind is ItemKind.ERA_PLB and claim.status is ItemStatus.POSTED:
                     row.plb_posted += claim.amount
@@ -248,26 +256,22 @@ def denial_report(
     """Denied claims (CLP02 = 4) grouped by payer and CARC (group-reason, claim and line level)."""
     counts: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
     for practice_id in practice_ids:
-        for claim in store.items_of_kind(practice_id, [ItemKind.ERA_CLAIM.value], since, until):
-            if str(claim.payload.get("status")) != "4":
+        for item in store.items_of_kind(practice_id, [ItemKind.ERA_CLAIM.value], since, until):
+            claim = readable_claim(item)
+            if claim is None or claim.status != DENIED:
                 continue
-            payer = str(claim.payload.get("payer_name") or claim.payload.get("payer_id") or "?")
+            payer = claim.payer_name or claim.payer_id or "?"
             for code in sorted(_carcs(claim)) or ["(none)"]:
-                counts[(practice_id, payer, code)].append(_money(claim.payload, "charge"))
+                counts[(practice_id, payer, code)].append(claim.charge)
     return [
         DenialRow(practice_id, payer, code, len(charges), sum(charges, ZERO))
         for (practice_id, payer, code), charges in sorted(counts.items())
     ]
 
 
-def _carcs(claim: Item) -> set[str]:
-    codes = set()
-    adjustments = list(claim.payload.get("adjustments") or [])
-    for line in claim.payload.get("lines") or []:
-        adjustments.extend(line.get("adjustments") or [])
-    for adj in adjustments:
-        codes.add(f"{adj.get('group')}-{adj.get('reason')}")
-    return codes
+def _carcs(claim: EraClaim) -> set[str]:
+    adjustments = [*claim.adjustments, *(a for line in claim.lines for a in line.adjustments)]
+    return {adj.code for adj in adjustments}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The X12 835 code tables: plain-words meanings support staff and review reasons need.
 
-The one table module of the connector: the ERA parser's ``era inspect`` report
+The one table module of the connector (and the CLP02 status constants, the procedure-code
+normaliser the ERA records and rules share): the ERA parser's ``era inspect`` report
 (:mod:`connector.sources.era.report`) and the posting rules' review messages
 (:mod:`connector.posting.codes`) both read these tables.
 
@@ -13,6 +14,25 @@ stops a file.
 """
 
 from __future__ import annotations
+
+import re
+
+# CLP02 claim status codes (005010X221A1).
+PRIMARY, SECONDARY, TERTIARY, DENIED = "1", "2", "3", "4"
+PRIMARY_FORWARDED, SECONDARY_FORWARDED, TERTIARY_FORWARDED = "19", "20", "21"
+REVERSAL, NOT_OUR_CLAIM, PREDETERMINATION = "22", "23", "25"
+PROCESSED = frozenset(
+    {PRIMARY, SECONDARY, TERTIARY, PRIMARY_FORWARDED, SECONDARY_FORWARDED, TERTIARY_FORWARDED}
+)
+FORWARDED = frozenset({PRIMARY_FORWARDED, SECONDARY_FORWARDED, TERTIARY_FORWARDED})
+
+_QUALIFIER = re.compile(r"^(?:AD|HC)\s*[:>|^]\s*", re.IGNORECASE)
+
+
+def normalize_code(code: str | None) -> str:
+    """A procedure code without its ``AD:``/``HC:`` qualifier, upper case: ``ad:d1110`` → D1110."""
+    return _QUALIFIER.sub("", (code or "").strip()).upper()
+
 
 GROUPS = {
     "CO": "contractual obligation (write-off; never bill the patient)",

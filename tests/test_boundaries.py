@@ -69,7 +69,8 @@ def test_packaging_ships_only_the_product() -> None:
 
 
 def test_layers_keep_their_direction() -> None:
-    """Adapters never import the posting rules; posting never imports a source."""
+    """Adapters never import the posting rules; posting never imports a source; the item
+    records import nothing above the foundation (sources and posting both read them)."""
 
     def imports_of(package: str) -> list[str]:
         return [
@@ -81,6 +82,16 @@ def test_layers_keep_their_direction() -> None:
 
     assert imports_of("adapters") == []
     assert imports_of("connector/posting") == []
+    assert imports_of("connector/records") == []
 
 
-FORBIDDEN = {"adapters": ("connector.posting",), "connector/posting": ("connector.sources",)}
+ABOVE_RECORDS = (
+    "connector.sources", "connector.posting", "connector.store", "connector.console",
+    "connector.commands", "connector.reconcile", "connector.reports", "connector.config",
+    "connector.alerts", "connector.daemon", "connector.jobs", "adapters",
+)  # fmt: skip
+FORBIDDEN = {
+    "adapters": ("connector.posting",),
+    "connector/posting": ("connector.sources",),
+    "connector/records": ABOVE_RECORDS,
+}

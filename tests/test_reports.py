@@ -58,8 +58,10 @@ def _claim(
     payer: str = "Delta Dental",
     adjustments: list[dict[str, str]] | None = None,
 ) -> NewItem:
-    payload = {
+    payload = {  # the fields an era_claim payload always has (docs/payloads.md), and the money
         "remittance_key": rem,
+        "trace": "T",
+        "patient_control": clp,
         "status": status,
         "paid": paid,
         "charge": "300.00",

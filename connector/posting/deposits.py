@@ -36,10 +36,14 @@ from adapters.base import Ledger, marker_for
 from adapters.books import Deposits
 from connector.config import PracticeSettings
 from connector.domain import DepositPlan, Item, ItemKind, ItemStatus, NewItem
+from connector.errors import DataError
 from connector.money import ZERO, to_money
-from connector.posting import fields
 from connector.posting.hand import resolved_by_hand
 from connector.posting.outcomes import Defer, Ignore, Planned
+from connector.records.deposit import EftDeposit, PayoutDeposit, deposit_record
+from connector.records.era_remittance import EraRemittance
+from connector.records.fields import invalid
+from connector.records.stripe import StripeTransaction, readable_transaction
 from connector.store import StateStore
 
 LOOKBACK = dt.timedelta(days=45)
@@ -56,7 +60,13 @@ def deposit_key(payout: str) -> str:
 
 
 def _payout_debit(items: Sequence[Item]) -> Item | None:
-    return next((i for i in items if i.payload.get("type") == "payout"), None)
+    return next((i for i in items if _debit(i) is not None), None)
+
+
+def _debit(item: Item) -> StripeTransaction | None:
+    """The payout's own debit transaction, if ``item`` is it (an unreadable payload is not)."""
+    found = readable_transaction(item)
+    return found if found is not None and found.is_payout_debit else None
 
 
 def unsettled(store: StateStore, practice_id: str, items: Sequence[Item]) -> list[Item]:
@@ -90,7 +100,8 @@ def record_ready_deposits(
     )
     for debit in debits:
         payout = debit.group_key
-        if debit.payload.get("type") != "payout" or not payout or payout in seen:
+        txn = _debit(debit)
+        if txn is None or not payout or payout in seen:
             continue
         seen.add(payout)
         if store.find_item(practice_id, deposit_key(payout)) is not None:
@@ -100,13 +111,9 @@ def record_ready_deposits(
             continue  # the money did not reach the bank (or came back): nothing to deposit
         if unsettled(store, practice_id, items):
             continue
-        payload = {
-            "payout": payout,
-            "source": "stripe",
-            "payout_arrival_date": debit.payload.get("payout_arrival_date"),
-            "bank_amount": str(-debit.amount),
-            "account": debit.payload.get("account"),
-        }
+        payload = PayoutDeposit(
+            payout, txn.payout_arrival_date, -debit.amount, txn.account
+        ).to_json()
         new.append(NewItem(deposit_key(payout), ItemKind.DEPOSIT, payload, -debit.amount,
                            group_key=payout, related_key=payout))  # fmt: skip
     keys = list(store.record(practice_id, "stripe", new).new_keys) if new else []
@@ -123,12 +130,17 @@ def record_ready_eft_deposits(store: StateStore, practice_id: str, now: dt.datet
     recorded and whose claims and provider-level adjustments are all settled; its amount is
     Σ BPR02 of those remittances (one, or several paid as a lump sum). Returns the new keys."""
     groups: dict[tuple[str, str], list[Item]] = {}
+    dates: dict[tuple[str, str], dt.date | None] = {}
     for rem in store.items_of_kind(practice_id, [ItemKind.ERA_REMITTANCE.value], now - LOOKBACK):
-        trace = str(rem.payload.get("trace") or "")
-        if not trace or rem.payload.get("test"):
+        try:
+            remittance = EraRemittance.from_json(rem.payload)
+        except DataError:
+            continue  # no trace to group it by: it is in review for its payload
+        if remittance.test:
             continue
-        payer = str(rem.payload.get("payer_id") or rem.payload.get("payer_name") or "")
-        groups.setdefault((payer, trace), []).append(rem)
+        payer = remittance.payer_id or remittance.payer_name or ""
+        groups.setdefault((payer, remittance.trace), []).append(rem)
+        dates.setdefault((payer, remittance.trace), remittance.payment_date)
     new: list[NewItem] = []
     for (payer, trace), remittances in groups.items():
         key = eft_deposit_key(payer, trace)
@@ -140,25 +152,24 @@ def record_ready_eft_deposits(store: StateStore, practice_id: str, now: dt.datet
         members = [i for r in remittances for i in store.group_items(practice_id, r.key)]
         if unsettled(store, practice_id, [i for i in members if i.kind in _ERA_MONEY]):
             continue
-        payload = {
-            "source": "era",
-            "payer_id": payer,
-            "trace": trace,
-            "payment_date": remittances[0].payload.get("payment_date"),
-            "remittances": [r.key for r in remittances],
-            "bank_amount": str(amount),
-        }
+        payload = EftDeposit(
+            payer, trace, dates[payer, trace], tuple(r.key for r in remittances), amount
+        ).to_json()
         new.append(NewItem(key, ItemKind.DEPOSIT, payload, amount, related_key=trace))
     return list(store.record(practice_id, "era", new).new_keys) if new else []
 
 
 def members_of(store: StateStore, practice_id: str, deposit: Item) -> list[Item]:
-    """The money items a deposit groups: the payout's, or the EFT's claims and adjustments."""
-    if deposit.payload.get("source") == "era":
-        keys = [str(k) for k in deposit.payload.get("remittances") or []]
-        items = [i for k in keys for i in store.group_items(practice_id, k)]
+    """The money items a deposit groups: the payout's, or the EFT's claims and adjustments.
+
+    Raises:
+        DataError: the deposit's payload is unusable.
+    """
+    record = deposit_record(deposit.payload)
+    if isinstance(record, EftDeposit):
+        items = [i for k in record.remittances for i in store.group_items(practice_id, k)]
         return [i for i in items if i.kind in _ERA_MONEY]
-    payout = str(deposit.payload.get("payout") or deposit.group_key)
+    payout = str(record.payout or deposit.group_key)
     return [i for i in store.group_items(practice_id, payout) if i.kind is not ItemKind.DEPOSIT]
 
 
@@ -170,12 +181,13 @@ def plan_deposit(
     Raises:
         DataError: the payload is unusable. TransientError: the PMS cannot be read.
     """
-    eft = item.payload.get("source") == "era"
-    what = (
-        f"EFT {fields.text(item.payload, 'trace', required=True)}"
-        if eft
-        else f"Stripe payout {fields.text(item.payload, 'payout', required=True)}"
-    )
+    record = deposit_record(item.payload)
+    if isinstance(record, EftDeposit):
+        what = f"EFT {record.trace}"
+    elif record.payout:
+        what = f"Stripe payout {record.payout}"
+    else:
+        raise invalid("payout", "is missing")
     items = members_of(store, practice.id, item)
     waiting = unsettled(store, practice.id, items)
     decision: dict[str, Any] = {"deposit_of": what, "bank_amount": str(item.amount)}
@@ -186,10 +198,7 @@ def plan_deposit(
         return Planned(Ignore(SLIP), {**decision, "slip": True})
     posted = [i for i in items if i.status is ItemStatus.POSTED and i.pms_ids]
     hand = [i.key for i in items if i.status is ItemStatus.REVIEW]
-    day = (
-        fields.date(item.payload, "payment_date" if eft else "payout_arrival_date")
-        or item.created_at.date()
-    )
+    day = record.paid_on or item.created_at.date()
     memo = f"{what}: {len(posted)} postings"
     if hand:
         memo += f"; entered by hand: {', '.join(hand)}"

@@ -25,6 +25,7 @@ from connector.domain import (
     ItemStatus,
     ProcedurePayment,
 )
+from connector.errors import DataError
 from connector.money import ZERO, total
 from connector.posting import fields
 from connector.posting.codes import adjustment_words, rarc_words
@@ -37,7 +38,13 @@ from connector.posting.era_lines import (
 )
 from connector.posting.era_lines import treatment as adjustment_treatment
 from connector.posting.era_office import EraChoices, office_settings
-from connector.posting.era_payload import (
+from connector.posting.era_pms_posted import differences
+from connector.posting.era_rules import decide, rules_for
+from connector.posting.era_secondary import DECISION_KEY, primary_with_secondary, secondary_payload
+from connector.posting.outcomes import Defer, Ignore, Outcome, Planned, PostedByPms
+from connector.posting.reasons import review
+from connector.records.era import EraClaim
+from connector.x12codes import (
     DENIED,
     NOT_OUR_CLAIM,
     PREDETERMINATION,
@@ -45,14 +52,7 @@ from connector.posting.era_payload import (
     PRIMARY_FORWARDED,
     PROCESSED,
     REVERSAL,
-    EraClaim,
-    parse_claim,
 )
-from connector.posting.era_pms_posted import differences
-from connector.posting.era_rules import decide, rules_for
-from connector.posting.era_secondary import DECISION_KEY, primary_with_secondary, secondary_payload
-from connector.posting.outcomes import Defer, Ignore, Outcome, Planned, PostedByPms
-from connector.posting.reasons import review
 
 FEE = (
     "the PMS keeps no insurance estimate the connector can read for these procedures, so "
@@ -256,13 +256,13 @@ class _Claim:
             date=claim.payment_date,
             payer_name=claim.payer_name or claim.payer_id or "unknown payer",
             payment_type_id=pay_type.id,
-            method=claim.method,
+            method=claim.method or None,
             remittance_key=claim.remittance_key,
         )
         return self.done(
             InsurancePaymentPlan(
-                external_ref=claim.key,
-                marker=marker_for(claim.key, auto=True),
+                external_ref=self.item.key,
+                marker=marker_for(self.item.key, auto=True),
                 claim_id=record.claim_id,
                 patient_id=record.patient_id,
                 lines=payments,
@@ -334,7 +334,7 @@ class _Claim:
             expected=expected,
             paid=claim.paid,
             writeoff=total(a.writeoff for a in amounts),
-            payer_id=claim.payer_id,
+            payer_id=claim.payer_id or None,
             rules_from=rules_from,
             primary_with_secondary=as_primary,
         )
@@ -344,7 +344,9 @@ class _Claim:
         # posted as the primary payment: the secondary claim to send is recorded once the
         # payment is in the PMS (connector.posting.executor); None says "none to send"
         self.decision[DECISION_KEY] = (
-            secondary_payload(claim, record, matches, amounts) if as_primary else None
+            secondary_payload(claim, self.item.key, record, matches, amounts)
+            if as_primary
+            else None
         )
         return self.plan(record, payments)
 
@@ -355,8 +357,7 @@ class _Claim:
             if (
                 other.kind is ItemKind.ERA_CLAIM
                 and other.id != self.item.id
-                and other.payload.get("status") == REVERSAL
-                and other.payload.get("patient_control") == self.claim.patient_control
+                and _is_claim(other, self.claim.patient_control, reversal=True)
                 and other.status in (ItemStatus.RECEIVED, ItemStatus.FAILED)
             ):
                 return other.key
@@ -370,8 +371,7 @@ class _Claim:
             for i in self.related
             if i.kind is ItemKind.ERA_CLAIM
             and i.id < self.item.id
-            and i.payload.get("status") != REVERSAL
-            and i.payload.get("patient_control") == claim.patient_control
+            and _is_claim(i, claim.patient_control, reversal=False)
         ]
         posted = [i for i in originals if i.status is ItemStatus.POSTED]
         self.decision["original_keys"] = [i.key for i in originals]
@@ -394,8 +394,7 @@ class _Claim:
             and i.id != self.item.id
             and i.id > target.id
             and i.status is ItemStatus.POSTED
-            and i.payload.get("status") == REVERSAL
-            and i.payload.get("patient_control") == claim.patient_control
+            and _is_claim(i, claim.patient_control, reversal=True)
         ]
         if already:  # never a second reversal of one posting (a re-sent file, new keys)
             self.decision["reversed_by"] = already
@@ -414,6 +413,16 @@ class _Claim:
         return self.plan(record, core[2])
 
 
+def _is_claim(item: Item, patient_control: str, *, reversal: bool) -> bool:
+    """Whether ``item`` holds a claim of ``patient_control`` that is (or is not) a reversal
+    (an unreadable payload is neither)."""
+    try:
+        other = EraClaim.from_json(item.payload)
+    except DataError:
+        return False
+    return other.patient_control == patient_control and (other.status == REVERSAL) is reversal
+
+
 def secondary_of_posted(
     item: Item, settings: AutoPostSettings, ledger: Ledger
 ) -> dict[str, Any] | None:
@@ -426,7 +435,7 @@ def secondary_of_posted(
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
     """
-    claim = parse_claim(item)
+    claim = EraClaim.from_item(item)
     if claim.status != PRIMARY:  # only a claim processed as primary (1) leaves one
         return None
     if claim.payment_date is None:
@@ -442,7 +451,7 @@ def secondary_of_posted(
     if isinstance(core, Planned):
         return None
     matches, amounts, _payments = core
-    return secondary_payload(claim, record, matches, amounts)
+    return secondary_payload(claim, item.key, record, matches, amounts)
 
 
 def plan_claim(
@@ -468,7 +477,7 @@ def plan_claim(
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
     """
-    claim = parse_claim(item)
+    claim = EraClaim.from_item(item)
     if claim.payment_date is None:  # BPR16 missing: the day the remittance was recorded
         claim = replace(claim, payment_date=item.created_at.date())
     job = _Claim(

@@ -22,7 +22,9 @@ from decimal import Decimal
 
 from adapters.base import ClaimLine
 from connector.money import ZERO, total
-from connector.posting.era_payload import Adjustment, EraLine, normalize_code
+from connector.records.era import EraLine
+from connector.records.era_parts import Adjustment
+from connector.x12codes import normalize_code
 
 DEDUCTIBLE = "1"
 

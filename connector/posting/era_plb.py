@@ -38,14 +38,17 @@ from connector.domain import (
     ItemStatus,
     ProcedurePayment,
 )
+from connector.errors import DataError
 from connector.posting import fields
 from connector.posting.codes import plb_words
 from connector.posting.era_claims import MATCH_IDENTIFIER, MATCH_PAYER_CONTROL
 from connector.posting.era_office import EraChoices, office_settings
-from connector.posting.era_payload import Remittance, parse_remittance
 from connector.posting.era_rules import rules_for
 from connector.posting.outcomes import Defer, Planned
 from connector.posting.reasons import review
+from connector.records.era import EraClaim
+from connector.records.era_plb import EraPlb
+from connector.records.era_remittance import EraRemittance
 
 INTEREST = "L6"
 
@@ -97,27 +100,25 @@ def plan_plb(
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
     """
-    p = item.payload
-    code = (fields.text(p, "reason", required=True) or "").upper()
-    plb_amount = fields.money(p, "amount")
-    reference = fields.text(p, "reference")
+    plb = EraPlb.from_json(item.payload)
+    code, plb_amount, reference = plb.reason.upper(), plb.amount, plb.reference
     effect = "withheld from" if plb_amount > 0 else "added to"
     info: dict[str, Any] = {
-        "trace": fields.text(p, "trace"),
-        "payer_name": fields.text(p, "payer_name"),
+        "trace": plb.trace,
+        "payer_name": plb.payer_name,
         "code": code,
         "words": plb_words(code),
         "amount": f"{abs(plb_amount)} {effect} the payment",
         "reference": reference,
         "reference_text": f" (reference {reference})" if reference else "",
-        "remittance_key": fields.text(p, "remittance_key"),
+        "remittance_key": plb.remittance_key,
     }
     decision: dict[str, Any] = {"plb": info, "rule": plb_rule(settings, code)}
 
     def reviewed(reason: str, **extra: Any) -> Planned:
         return Planned(review(reason, **{**info, **extra}), decision)
 
-    rules, _ = rules_for(settings, fields.text(p, "payer_id"))
+    rules, _ = rules_for(settings, plb.payer_id)
     if remittance is None or not rules.enabled or decision["rule"] != "post":
         return reviewed("provider_level_adjustment")
     # A PLB adjusts the remittance's total, so it posts once every claim of the remittance is
@@ -145,7 +146,7 @@ def plan_plb(
         if first.status is not ItemStatus.POSTED:
             why = f"the remittance's first claim is {first.status.value}, not posted"
             return reviewed("plb_claim_not_found", reference="(none)", why=why)
-        control = fields.text(first.payload, "patient_control") or ""
+        control = _patient_control(first)
         found = find_named_claims(ledger, control) if control else []
         if len(found) != 1:
             why = "the remittance's first claim is not found again in the PMS"
@@ -160,7 +161,7 @@ def plan_plb(
         )
     if not record.lines:
         return reviewed("plb_claim_not_found", why=f"PMS claim {record.claim_id} has no lines")
-    remit = parse_remittance(remittance)
+    remit = EraRemittance.from_item(remittance)
     # the claims' own choice of insurance payment type: the YAML, else the office's
     wanted, decision["payment_type_from"] = EraChoices(
         settings, office_settings(ledger)
@@ -168,7 +169,16 @@ def plan_plb(
     pay_type = fields.find_insurance_type(ledger.payment_types(), wanted)
     if pay_type is None:
         return reviewed("payment_type_unknown", category="insurance payment", wanted=wanted)
-    return Planned(_plan(item, remit, record, code, reference, pay_type.id), decision)
+    plan = _plan(item, remittance.key, remit, record, code, reference, pay_type.id)
+    return Planned(plan, decision)
+
+
+def _patient_control(claim: Item) -> str:
+    """CLP01 of a claim item ("" when its payload cannot be read)."""
+    try:
+        return EraClaim.from_json(claim.payload).patient_control
+    except DataError:
+        return ""
 
 
 def _first_claim(siblings: Sequence[Item]) -> Item | None:
@@ -178,7 +188,8 @@ def _first_claim(siblings: Sequence[Item]) -> Item | None:
 
 def _plan(
     item: Item,
-    remit: Remittance,
+    remittance_key: str,
+    remit: EraRemittance,
     record: ClaimRecord,
     code: str,
     reference: str | None,
@@ -187,12 +198,12 @@ def _plan(
     day = remit.payment_date or item.created_at.date()
     check = CheckRecord(
         number=remit.trace,
-        amount=remit.amount,
+        amount=remit.amount if remit.amount is not None else item.amount,
         date=day,
         payer_name=remit.payer_name or remit.payer_id or "unknown payer",
         payment_type_id=pay_type_id,
-        method=remit.method,
-        remittance_key=remit.key,  # the remittance's one check, where the PMS keeps one
+        method=remit.method or None,
+        remittance_key=remittance_key,  # the remittance's one check, where the PMS keeps one
     )
     remarks = f"PLB {code} {reference}" if reference else f"PLB {code}"
     line = ProcedurePayment(record.lines[0].proc_ref, paid=item.amount, remarks=remarks)

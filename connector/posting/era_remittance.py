@@ -14,11 +14,11 @@ remittance's check/EFT record). What it decides:
 from __future__ import annotations
 
 from connector.domain import Item, ItemKind, NewItem
-from connector.posting import fields
 from connector.posting.codes import plb_words
-from connector.posting.era_payload import parse_remittance
 from connector.posting.outcomes import DeriveItems, Ignore, Planned
 from connector.posting.reasons import review
+from connector.records.era_plb import EraPlb
+from connector.records.era_remittance import EraRemittance
 
 RECORDED = "remittance_recorded"
 
@@ -29,11 +29,11 @@ def plan_remittance(item: Item) -> Planned:
     Raises:
         DataError: the payload is unusable.
     """
-    remit = parse_remittance(item)
+    remit = EraRemittance.from_item(item)
     info = {
         "trace": remit.trace,
-        "payer_id": remit.payer_id,
-        "payer_name": remit.payer_name,
+        "payer_id": remit.payer_id or None,
+        "payer_name": remit.payer_name or None,
         "amount": remit.amount,
         "payment_date": remit.payment_date,
     }
@@ -41,35 +41,36 @@ def plan_remittance(item: Item) -> Planned:
     if remit.test:
         return Planned(review("test_file", **info), decision)
     if not remit.balanced:
-        problems = "; ".join(remit.balance_errors) or "its totals do not match"
+        # each failed rule as its stored JSON (the review message has always shown them so)
+        problems = (
+            "; ".join(str(error.to_json()) for error in remit.balance_errors)
+            or "its totals do not match"
+        )
         return Planned(review("unbalanced_era", **info, problems=problems), decision)
     if not remit.plb:
         return Planned(Ignore(RECORDED), decision)
     derived = []
     for number, plb in enumerate(remit.plb, 1):
-        payload = {
-            "remittance_key": remit.key,
-            "trace": remit.trace,
-            "payer_id": remit.payer_id,
-            "payer_name": remit.payer_name,
-            "number": number,
-            "provider": plb.provider,
-            "period_end": plb.period_end,
-            "reason": plb.reason,
-            "reference": plb.reference,
-            "amount": plb.amount,
-        }
+        plb_item = EraPlb(
+            remittance_key=item.key,
+            trace=remit.trace,
+            payer_id=remit.payer_id or None,
+            payer_name=remit.payer_name or None,
+            number=number,
+            provider=plb.provider or None,
+            period_end=plb.period_end,
+            reason=plb.reason,
+            reference=plb.reference,
+            amount=plb.amount,
+        )
         derived.append(
             NewItem(
-                key=f"{remit.key}:plb:{number}",
+                key=f"{item.key}:plb:{number}",
                 kind=ItemKind.ERA_PLB,
-                payload={
-                    k: (str(v) if v is not None else None) if k != "number" else v
-                    for k, v in payload.items()
-                },
+                payload=plb_item.to_json(),
                 amount=-plb.amount,  # a positive PLB amount is money withheld from the practice
-                group_key=remit.key,
-                related_key=remit.key,
+                group_key=item.key,
+                related_key=item.key,
             )
         )
     return Planned(DeriveItems(tuple(derived), then=Ignore(RECORDED)), decision)
@@ -81,19 +82,17 @@ def plan_provider_adjustment(item: Item) -> Planned:
     Raises:
         DataError: the payload is unusable.
     """
-    p = item.payload
-    reason = fields.text(p, "reason", required=True) or ""
-    plb_amount = fields.money(p, "amount")
-    reference = fields.text(p, "reference")
+    plb = EraPlb.from_json(item.payload)
+    reason, plb_amount, reference = plb.reason, plb.amount, plb.reference
     effect = "withheld from" if plb_amount > 0 else "added to"
     info = {
-        "trace": fields.text(p, "trace"),
-        "payer_name": fields.text(p, "payer_name"),
+        "trace": plb.trace,
+        "payer_name": plb.payer_name,
         "code": reason,
         "words": plb_words(reason),
         "amount": f"{abs(plb_amount)} {effect} the payment",
         "reference": reference,
         "reference_text": f" (reference {reference})" if reference else "",
-        "remittance_key": fields.text(p, "remittance_key"),
+        "remittance_key": plb.remittance_key,
     }
     return Planned(review("provider_level_adjustment", **info), {"plb": info})

@@ -27,14 +27,15 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import ClaimRecord
-from connector import jsonutil
 from connector.domain import Item, ItemKind, NewItem
 from connector.money import ZERO, total
-from connector.posting import fields
 from connector.posting.era_lines import LineAmounts, LineMatch
-from connector.posting.era_payload import PRIMARY, PRIMARY_FORWARDED, EraClaim
 from connector.posting.outcomes import Planned
 from connector.posting.reasons import review
+from connector.records.era import EraClaim
+from connector.records.era_secondary import EraSecondary, SecondaryLine
+from connector.records.fields import iso
+from connector.x12codes import PRIMARY, PRIMARY_FORWARDED
 
 PROCESSED_AS_PRIMARY = frozenset({PRIMARY, PRIMARY_FORWARDED})
 DECISION_KEY = "secondary_claim"
@@ -61,33 +62,31 @@ def primary_with_secondary(claim: EraClaim, record: ClaimRecord, *, allowed: boo
 
 def secondary_payload(
     claim: EraClaim,
+    key: str,
     record: ClaimRecord,
     matches: Sequence[LineMatch],
     amounts: Sequence[LineAmounts],
 ) -> dict[str, Any] | None:
     """What the secondary claim carries (JSON-safe), or None when no secondary claim is to be
-    sent: the payer forwarded it (CLP02 = 19), or the primary left nothing open."""
+    sent: the payer forwarded it (CLP02 = 19), or the primary left nothing open. ``key`` is
+    the claim item's key."""
     if claim.status != PRIMARY:
         return None
-    lines = []
-    for match, amount in zip(matches, amounts, strict=True):
-        lines.append(
-            {
-                "proc_ref": match.procedure.proc_ref,
-                "code": match.line.submitted_code,
-                "date": match.line.date or claim.service_from,
-                "charge": abs(match.line.charge),
-                "paid": amount.paid,
-                "writeoff": amount.writeoff,
-                "deductible": amount.deductible,
-                "patient": amount.patient,
-                "adjustments": [
-                    {"group": a.group, "reason": a.reason, "amount": a.amount}
-                    for a in match.line.adjustments
-                ],
-                "remarks": list(match.line.remarks),
-            }
+    lines = tuple(
+        SecondaryLine(
+            proc_ref=match.procedure.proc_ref,
+            code=match.line.submitted_code,
+            date=match.line.date or claim.service_from,
+            charge=abs(match.line.charge),
+            paid=amount.paid,
+            writeoff=amount.writeoff,
+            deductible=amount.deductible,
+            patient=amount.patient,
+            adjustments=match.line.adjustments,
+            remarks=match.line.remarks,
         )
+        for match, amount in zip(matches, amounts, strict=True)
+    )
     paid = total(a.paid for a in amounts)
     writeoff = total(a.writeoff for a in amounts)
     deductible = total(a.deductible for a in amounts)
@@ -96,30 +95,25 @@ def secondary_payload(
     left = max(charge - paid - writeoff, ZERO)
     if patient <= ZERO and left <= ZERO:
         return None
-    data: dict[str, Any] = jsonutil.loads(
-        jsonutil.dumps(
-            {
-                "primary_key": claim.key,
-                "remittance_key": claim.remittance_key,
-                "patient_control": claim.patient_control,
-                "payer_claim_control": claim.payer_claim_control,
-                "claim_id": record.claim_id,
-                "patient_id": record.patient_id,
-                "payer_id": claim.payer_id,
-                "payer_name": claim.payer_name or claim.payer_id,
-                "trace": claim.trace,
-                "payment_date": claim.payment_date,
-                "charge": charge,
-                "paid": paid,
-                "writeoff": writeoff,
-                "deductible": deductible,
-                "patient_portion": patient,
-                "open_balance": left,
-                "lines": lines,
-            }
-        )
-    )
-    return data
+    return EraSecondary(
+        primary_key=key,
+        remittance_key=claim.remittance_key,
+        patient_control=claim.patient_control,
+        payer_claim_control=claim.payer_claim_control or None,
+        claim_id=record.claim_id,
+        patient_id=record.patient_id,
+        payer_id=claim.payer_id or None,
+        payer_name=claim.payer_name or claim.payer_id or None,
+        trace=claim.trace,
+        payment_date=claim.payment_date,
+        charge=charge,
+        paid=paid,
+        writeoff=writeoff,
+        deductible=deductible,
+        patient_portion=patient,
+        open_balance=left,
+        lines=lines,
+    ).to_json()
 
 
 def secondary_item(item: Item, decision: Mapping[str, Any]) -> NewItem | None:
@@ -144,22 +138,22 @@ def plan_secondary_claim(item: Item) -> Planned:
     Raises:
         DataError: the payload is unusable.
     """
-    p = item.payload
+    claim = EraSecondary.from_json(item.payload)
     info = {
-        "patient_control": fields.text(p, "patient_control", required=True),
-        "claim_id": fields.text(p, "claim_id", required=True),
-        "patient_id": fields.text(p, "patient_id"),
-        "payer_name": fields.text(p, "payer_name"),
-        "payer_claim_control": fields.text(p, "payer_claim_control"),
-        "payment_date": fields.text(p, "payment_date"),
-        "trace": fields.text(p, "trace"),
-        "charge": fields.money(p, "charge"),
-        "paid": fields.money(p, "paid"),
-        "writeoff": fields.money(p, "writeoff"),
-        "deductible": fields.money(p, "deductible"),
-        "patient_portion": fields.money(p, "patient_portion"),
-        "open_balance": fields.money(p, "open_balance"),
-        "lines": [dict(line) for line in fields.records(p, "lines")],
-        "primary_key": fields.text(p, "primary_key"),
+        "patient_control": claim.patient_control,
+        "claim_id": claim.claim_id,
+        "patient_id": claim.patient_id,
+        "payer_name": claim.payer_name,
+        "payer_claim_control": claim.payer_claim_control,
+        "payment_date": iso(claim.payment_date),
+        "trace": claim.trace,
+        "charge": claim.charge,
+        "paid": claim.paid,
+        "writeoff": claim.writeoff,
+        "deductible": claim.deductible,
+        "patient_portion": claim.patient_portion,
+        "open_balance": claim.open_balance,
+        "lines": [line.to_json() for line in claim.lines],
+        "primary_key": claim.primary_key,
     }
     return Planned(review("secondary_claim_ready", **info), {"secondary_of": info["primary_key"]})

@@ -62,6 +62,7 @@ from connector.posting.planner import (
     writeback_of,
 )
 from connector.posting.reasons import REASONS, review
+from connector.records.stripe import StripeTransaction
 from connector.store import StateStore
 
 POSTED, REVIEW, IGNORED, ALREADY, DEFERRED = (
@@ -143,10 +144,16 @@ def posting_patient(item: Item) -> str | None:
     """
     if item.kind is not ItemKind.PATIENT_PAYMENT or item.progress.get(PATIENT_OVERRIDE):
         return None
-    ref = item.payload.get("patient_ref")  # read as the planner reads it (fields.text)
-    if isinstance(ref, bool) or not isinstance(ref, str | int) or ref == "":
+    return _payload_patient(item)
+
+
+def _payload_patient(item: Item) -> str | None:
+    """The Stripe payload's ``patient_ref``; None when absent or the payload is unreadable (a
+    hint only: an unreadable payload goes to review when it is planned)."""
+    try:
+        return StripeTransaction.from_json(item.payload).patient_ref or None
+    except DataError:
         return None
-    return str(ref)
 
 
 class ItemPoster:
@@ -304,7 +311,7 @@ class ItemPoster:
             return ALREADY
         detail: dict[str, Any] = {"already_existed": True}
         if item.kind in _NOTE_KINDS:
-            patient_id = entry.pms_ids.get("patient_id") or item.payload.get("patient_ref")
+            patient_id = entry.pms_ids.get("patient_id") or _payload_patient(item)
             if patient_id:
                 detail["note"] = self._note(item, str(patient_id), StoreJournal(self.store, item))
         if item.kind is ItemKind.ERA_CLAIM:

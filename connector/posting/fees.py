@@ -18,7 +18,7 @@ from adapters.base import Ledger
 from adapters.books import MerchantFees
 from connector.domain import Item, PatientPaymentPlan
 from connector.money import ZERO, fmt
-from connector.posting import fields
+from connector.records.stripe import StripeTransaction
 
 
 def fee_of(item: Item) -> Decimal:
@@ -27,12 +27,13 @@ def fee_of(item: Item) -> Decimal:
     Raises:
         DataError: the payload's fee is not an amount.
     """
-    return fields.money(item.payload, "fee", default=ZERO)
+    fee = StripeTransaction.from_json(item.payload).fee
+    return ZERO if fee is None else fee
 
 
 def fee_note(item: Item) -> str:
     """The words appended to the payment note: amount and the Stripe transaction."""
-    txn = fields.text(item.payload, "txn") or item.key
+    txn = StripeTransaction.from_json(item.payload).txn or item.key
     return f"processor fee {fmt(fee_of(item))} ({txn})"
 
 

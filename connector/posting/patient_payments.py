@@ -22,25 +22,31 @@ from connector.posting import fields
 from connector.posting.allocation import allocate_oldest_first, post_only
 from connector.posting.fees import book_fee
 from connector.posting.reasons import render, review
+from connector.records.stripe import StripeTransaction
 
 INACTIVE = frozenset({PatientStatus.INACTIVE, PatientStatus.ARCHIVED, PatientStatus.DELETED})
 
 
-def reference(payload: dict[str, Any]) -> str:
+def transaction(item: Item) -> StripeTransaction:
+    """The Stripe balance transaction of a patient payment or reversal item.
+
+    Raises:
+        DataError: the payload is unusable.
+    """
+    return StripeTransaction.from_json(item.payload)
+
+
+def reference(item: Item) -> str:
     """The processor reference staff can search for: charge, else payment intent, else txn."""
-    for name in ("charge", "payment_intent", "txn"):
-        value = fields.text(payload, name)
-        if value:
-            return value
-    return "unknown"
+    return transaction(item).reference
 
 
 def paid_at(item: Item) -> dt.datetime:
     """When the patient paid (payload ``created``), else the payout's arrival, else recording."""
-    created = fields.timestamp(item.payload, "created")
-    if created is not None:
-        return created
-    arrival = fields.date(item.payload, "payout_arrival_date")
+    record = transaction(item)
+    if record.created is not None:
+        return record.created
+    arrival = record.payout_arrival_date
     if arrival is not None:
         return dt.datetime.combine(arrival, dt.time(), tzinfo=dt.UTC)
     return item.created_at
@@ -51,14 +57,15 @@ def note_text(template: str, item: Item, tz: ZoneInfo, amount: Decimal | None = 
     ``{payout}``, ``{method}``). Ids and amounts only: no card data is ever in a payload.
     """
     local = paid_at(item).astimezone(tz)
+    record = transaction(item)
     values = {
         "amount": f"{amount if amount is not None else item.amount:.2f}",
         "date": local.date().isoformat(),
         "time": local.strftime("%H:%M"),
-        "reference": reference(item.payload),
-        "txn": fields.text(item.payload, "txn") or item.key,
-        "payout": fields.text(item.payload, "payout") or item.group_key,
-        "method": fields.text(item.payload, "method"),
+        "reference": record.reference,
+        "txn": record.txn or item.key,
+        "payout": record.payout or item.group_key,
+        "method": record.method or None,
     }
     return render(template, values)
 
@@ -67,7 +74,7 @@ def _base(item: Item, patient_ref: str | None, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "what": "payment",
         "amount": item.amount,
-        "reference": reference(item.payload),
+        "reference": reference(item),
         "patient_ref": patient_ref,
         "date": paid_at(item).astimezone(tz).date(),
         "txn": item.key,
@@ -113,7 +120,7 @@ def plan_patient_payment(
     Raises:
         DataError: the payload is unusable. TransientError: from the ledger reads.
     """
-    ref = patient_ref or fields.text(item.payload, "patient_ref")
+    ref = patient_ref or transaction(item).patient_ref or None
     base = _base(item, ref, tz)
     if item.amount <= ZERO:
         return review("amount_invalid", **base)

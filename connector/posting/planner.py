@@ -9,7 +9,6 @@ from adapters.base import Ledger
 from connector.config import AutoPostSettings, PracticeSettings, WritebackSettings
 from connector.domain import Item, ItemKind, ReviewDecision
 from connector.money import fmt_currency
-from connector.posting import fields
 from connector.posting.deposits import plan_deposit
 from connector.posting.era_claims import plan_claim
 from connector.posting.era_plb import plan_plb
@@ -20,6 +19,8 @@ from connector.posting.outcomes import Ignore, Planned
 from connector.posting.patient_payments import plan_patient_payment
 from connector.posting.reasons import review
 from connector.posting.reversals import plan_dispute_won, plan_reversal
+from connector.records.era import EraClaim
+from connector.records.stripe import StripeTransaction, stripe_record
 from connector.store import StateStore
 
 REVERSALS = frozenset({ItemKind.REFUND, ItemKind.DISPUTE, ItemKind.ACH_RETURN})
@@ -57,10 +58,10 @@ PROCESSOR_MONEY = frozenset({ItemKind.PATIENT_PAYMENT, ItemKind.DISPUTE_WON, *RE
 def currency_mismatch(item: Item, practice_currency: str) -> ReviewDecision | None:
     """``currency_mismatch`` when the item's currency is not the practice's (an item that
     names no currency is taken to be in the practice's)."""
-    currency = item.payload.get("currency")
-    if currency is None or (isinstance(currency, str) and currency.lower() == practice_currency):
+    currency = StripeTransaction.from_json(item.payload).currency
+    if currency is None or currency.lower() == practice_currency:
         return None
-    shown_code = currency if isinstance(currency, str) else "?"
+    shown_code = currency
     return review(
         "currency_mismatch",
         what=item.kind.value.replace("_", " "),
@@ -68,7 +69,7 @@ def currency_mismatch(item: Item, practice_currency: str) -> ReviewDecision | No
         amount=item.amount,
         currency=shown_code.lower(),
         practice_currency=practice_currency.upper(),
-        reference=fields.text(item.payload, "charge") or item.key,
+        reference=_reference(item),
     )
 
 
@@ -82,8 +83,16 @@ def above_limit(item: Item, limit: Decimal) -> ReviewDecision | None:
         what=item.kind.value.replace("_", " "),
         amount=item.amount,
         limit=limit,
-        reference=fields.text(item.payload, "charge") or item.key,
+        reference=_reference(item),
     )
+
+
+def _reference(item: Item) -> str:
+    """What a limit or currency review names the item by: the Stripe charge (else the key);
+    for an ERA claim its charge amount, as these reviews always showed it."""
+    if item.kind is ItemKind.ERA_CLAIM:
+        return str(EraClaim.from_json(item.payload).charge)
+    return StripeTransaction.from_json(item.payload).charge or item.key
 
 
 def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger: Ledger) -> Planned:
@@ -147,13 +156,15 @@ def plan_item(item: Item, practice: PracticeSettings, store: StateStore, ledger:
         return plan_secondary_claim(item)
     if kind is ItemKind.DEPOSIT:
         return plan_deposit(item, practice, store, ledger)
-    payout = fields.text(item.payload, "payout") or item.group_key
+    record = stripe_record(item)
+    payout = record.payout or item.group_key
     if kind is ItemKind.PAYOUT_FAILURE:
         return Planned(review("payout_failed", payout=payout, amount=item.amount))
     if kind is ItemKind.PAYOUT_NOTICE:
         return Planned(review("manual_payout_account", payout=payout, amount=item.amount))
-    stripe_type = fields.text(item.payload, "type")
-    if stripe_type == "refund_failure":
-        charge = fields.text(item.payload, "original_charge") or item.related_key
+    txn = record if isinstance(record, StripeTransaction) else None
+    stripe_type = txn.type if txn is not None else None
+    if stripe_type == "refund_failure" and txn is not None:
+        charge = txn.original_charge or item.related_key
         return Planned(review("refund_failed", charge=charge, amount=item.amount, payout=payout))
     return Planned(Ignore(f"not posted: {stripe_type or kind.value}"))

@@ -27,7 +27,12 @@ from connector.domain import Item, ItemKind, ItemStatus, PostedEntry, ReversalPl
 from connector.money import total
 from connector.posting import fields
 from connector.posting.outcomes import Defer, NetReversal, Outcome
-from connector.posting.patient_payments import paid_at, plan_patient_payment, reference
+from connector.posting.patient_payments import (
+    paid_at,
+    plan_patient_payment,
+    reference,
+    transaction,
+)
 from connector.posting.reasons import review
 
 _NEGATIVE = frozenset({ItemKind.REFUND, ItemKind.DISPUTE, ItemKind.ACH_RETURN})
@@ -61,8 +66,8 @@ def _base(item: Item, tz: ZoneInfo) -> dict[str, Any]:
         "what": _WORDS.get(item.kind, item.kind.value),
         "kind": _WORDS.get(item.kind, item.kind.value).capitalize(),
         "amount": item.amount,
-        "reference": reference(item.payload),
-        "charge": item.related_key or fields.text(item.payload, "original_charge"),
+        "reference": reference(item),
+        "charge": item.related_key or transaction(item).original_charge or None,
         "date": paid_at(item).astimezone(tz).date(),
         "txn": item.key,
     }
@@ -128,9 +133,9 @@ def plan_reversal(
         return net_review(item, original, related)
     if not writeback.enabled:
         return review(
-            "writeback_disabled", **{**base, "patient_ref": original.payload.get("patient_ref")}
+            "writeback_disabled", **{**base, "patient_ref": transaction(original).patient_ref}
         )
-    patient_ref = fields.text(original.payload, "patient_ref")
+    patient_ref = transaction(original).patient_ref or None
     if patient_ref is None:
         return review("reversal_unmatched", **base)
     wanted = writeback.refund_payment_type or writeback.payment_type
@@ -188,8 +193,6 @@ def plan_dispute_won(
     if dispute.status in _PENDING:
         return Defer("waiting_for_dispute", f"dispute {dispute.key} is not settled yet")
     if dispute.status is ItemStatus.POSTED:
-        patient_ref = fields.text(item.payload, "patient_ref") or fields.text(
-            original.payload, "patient_ref"
-        )
+        patient_ref = transaction(item).patient_ref or transaction(original).patient_ref or None
         return plan_patient_payment(item, writeback, ledger, tz=tz, patient_ref=patient_ref)
     return net_review(item, original, related)

@@ -25,6 +25,7 @@ from connector.money import ZERO
 from connector.posting.deposits import deposit_key, eft_deposit_key
 from connector.reconcile.matching import Expected, match_statement
 from connector.reconcile.statement import BankLine
+from connector.records.era_remittance import readable_remittance
 from connector.reports import payout_report, remittance_report
 from connector.store import StateStore
 
@@ -106,7 +107,8 @@ def ledger_rows(
         rows.append(row)
     for r in remittance_report(store, practices, since, until):
         item = store.find_item(r.practice_id, r.remittance)
-        day = _date(item.payload.get("payment_date")) if item else None
+        remittance = readable_remittance(item) if item else None
+        day = remittance.payment_date if remittance else None
         posted = r.posted + r.plb_posted
         waiting_items = []
         for it in store.group_items(r.practice_id, r.remittance):
@@ -117,8 +119,7 @@ def ledger_rows(
             r.practice_id, "era", r.trace, r.payer, day, r.amount, posted,
             r.amount - posted, r.amount - posted, waiting_items,
         )  # fmt: skip
-        payload = item.payload if item else {}
-        payer = str(payload.get("payer_id") or payload.get("payer_name") or "")
+        payer = (remittance.payer_id or remittance.payer_name or "") if remittance else ""
         deposit = store.find_item(r.practice_id, eft_deposit_key(payer, r.trace))
         if deposit is not None and deposit.status is ItemStatus.POSTED:
             row.deposit_id = " ".join(str(v) for v in deposit.pms_ids.values())

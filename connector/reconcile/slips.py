@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from connector.domain import ItemKind, ItemStatus
-from connector.money import ZERO, to_money
+from connector.errors import DataError
+from connector.money import ZERO
 from connector.posting.deposits import SLIP, members_of
+from connector.records.deposit import EftDeposit, deposit_record
+from connector.records.fields import iso
+from connector.records.stripe import readable_transaction
 from connector.reports import is_fee_transaction
 from connector.store import StateStore
 
@@ -55,8 +59,11 @@ def deposit_slips(
     slips = []
     for practice_id in practice_ids:
         for dep in store.items_of_kind(practice_id, [ItemKind.DEPOSIT.value], since, until):
-            era = dep.payload.get("source") == "era"
-            payout = str(dep.payload.get("trace") if era else dep.payload.get("payout"))
+            try:
+                record = deposit_record(dep.payload)
+            except DataError:
+                continue  # unreadable: its own review says so
+            payout = record.trace if isinstance(record, EftDeposit) else str(record.payout)
             state = "waiting"
             if dep.status is ItemStatus.POSTED:
                 state = "written"
@@ -64,16 +71,17 @@ def deposit_slips(
                 state = "slip"
             slip = DepositSlip(
                 practice_id, payout,
-                str(dep.payload.get("payment_date" if era else "payout_arrival_date") or ""),
+                iso(record.paid_on) or "",
                 dep.amount, state,
                 " ".join(f"{k}={v}" for k, v in dep.pms_ids.items()) if state == "written" else "",
             )  # fmt: skip
             for item in members_of(store, practice_id, dep):
-                if item.kind is ItemKind.DEPOSIT or item.payload.get("type") == "payout":
+                txn = readable_transaction(item)  # None for the EFT's claims and adjustments
+                if item.kind is ItemKind.DEPOSIT or (txn is not None and txn.is_payout_debit):
                     continue
-                slip.fees += to_money(str(item.payload.get("fee") or "0"))
+                slip.fees += (txn.fee if txn is not None else None) or ZERO
                 if item.kind is ItemKind.STRIPE_OTHER:
-                    slip.fees -= item.amount if is_fee_transaction(item.payload) else ZERO
+                    slip.fees -= item.amount if is_fee_transaction(txn) else ZERO
                     continue
                 if item.status is ItemStatus.POSTED:
                     ids = " ".join(f"{k}={v}" for k, v in item.pms_ids.items() if k != "SplitNums")

@@ -25,8 +25,10 @@ def _txn(key: str, amount: str, fee: str) -> NewItem:
 def _claim(
     rem: str, clp: str, status: str, paid: str, adjustments: list[dict[str, str]]
 ) -> NewItem:
-    payload = {
+    payload = {  # the fields an era_claim payload always has (docs/payloads.md), and the money
         "remittance_key": rem,
+        "trace": "TRACE1",
+        "patient_control": clp,
         "status": status,
         "paid": paid,
         "charge": "300.00",

@@ -233,7 +233,7 @@ def remittance_payload(
         "payment_date": "2026-11-18",
         "plb": plb or [],
         "balanced": balanced,
-        "balance_errors": errors or [],
+        "balance_errors": [_balance_error(message) for message in errors or []],
         "claim_keys": [],
     }
     return NewItem(
@@ -243,6 +243,15 @@ def remittance_payload(
         amount=Decimal(amount),
         group_key=key,
     )
+
+
+def _balance_error(message: str) -> dict[str, Any]:
+    """A failed transaction balancing rule as the ERA source stores it, with ``message``."""
+    return {
+        "level": "transaction", "rule": "transaction_balance", "segment": 3,
+        "segment_id": "BPR", "element": "BPR02", "expected": "0.00", "found": "0.00",
+        "patient_control": None, "message": message,
+    }  # fmt: skip
 
 
 def record(store: StateStore, *items: NewItem, source: str = "stripe") -> list[Item]:

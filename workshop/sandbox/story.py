@@ -17,6 +17,10 @@ from typing import Any
 from connector.config import PracticeSettings
 from connector.domain import Item, ItemKind, ItemStatus
 from connector.money import ZERO, to_money
+from connector.records.era import EraClaim
+from connector.records.era_plb import EraPlb
+from connector.records.era_remittance import EraRemittance
+from connector.records.stripe import transaction_of
 from connector.reports import payout_report, remittance_report
 from connector.store import StateStore
 
@@ -126,16 +130,18 @@ def stripe_section(
 
 
 def _stripe_item(story: Story, store: StateStore, item: Item) -> None:
-    payload = item.payload
-    txn = payload.get("txn", item.key)
+    record = transaction_of(item)
+    txn = (record.txn if record else None) or item.key
     if item.kind is ItemKind.PATIENT_PAYMENT or (
         item.kind is ItemKind.DISPUTE_WON and item.status is ItemStatus.POSTED
     ):
-        method = _METHODS.get(str(payload.get("method")), str(payload.get("method") or "card"))
+        method = record.method if record else None
+        method = _METHODS.get(str(method), str(method or "card"))
         if item.kind is ItemKind.PATIENT_PAYMENT:
+            patient = record.patient_ref if record else None
             head = (
                 f"Payment {money(item.amount)} by {method} from patient "
-                f"{payload.get('patient_ref') or '(no patient id)'} ({txn})"
+                f"{patient or '(no patient id)'} ({txn})"
             )
         else:
             head = f"Dispute won: {money(item.amount)} back for charge {item.related_key} ({txn})"
@@ -171,14 +177,14 @@ def era_section(
     reviews = {r.item_id: r for r in store.list_reviews(practice.id, state="all")}
     for row in remittance_report(store, [practice.id]):
         rem = store.find_item(practice.id, row.remittance)
-        file = rem.payload.get("file") if rem else "?"
+        file = EraRemittance.from_json(rem.payload).file if rem else "?"
         story.say(f"Remittance {row.trace} from {row.payer} ({file}): {money(row.amount)}", 2)
         for claim in store.group_items(practice.id, row.remittance):
             if claim.kind is ItemKind.ERA_CLAIM:
                 _claim_line(story, claim, reviews)
             elif claim.kind is ItemKind.ERA_PLB and claim.status is ItemStatus.POSTED:
                 story.say(
-                    f"Provider-level adjustment {claim.payload.get('reason')} "
+                    f"Provider-level adjustment {EraPlb.from_json(claim.payload).reason} "
                     f"{money(claim.amount)}: posted on the claim it names, by rule",
                     3,
                 )
@@ -224,12 +230,11 @@ def era_section(
 
 
 def _claim_line(story: Story, claim: Item, reviews: dict[int, Any]) -> None:
-    p = claim.payload
-    status = str(p.get("status"))
+    era = EraClaim.from_json(claim.payload)
+    status = era.status
     what = {"22": "reversal (payer takes back)", "4": "denied", "1": "paid"}.get(status, status)
     head = (
-        f"Claim {p.get('patient_control')} ({what}), charge {money(p.get('charge'))}, "
-        f"paid {money(p.get('paid'))}"
+        f"Claim {era.patient_control} ({what}), charge {money(era.charge)}, paid {money(era.paid)}"
     )
     if claim.status is ItemStatus.POSTED:
         story.say(f"{head}: auto-posted, {_ids(claim.pms_ids)}", 3)

@@ -4,7 +4,6 @@ full history; and the actions (resolve, retry with a patient found in the PMS, r
 from __future__ import annotations
 
 import datetime as dt
-from decimal import InvalidOperation
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -16,11 +15,13 @@ from adapters.patient_search import PatientMatch, PatientQuery
 from connector.commands.review import _flatten
 from connector.console import actions
 from connector.console.auth import Principal
-from connector.console.context import ConsoleContext, money
+from connector.console.context import ConsoleContext
+from connector.console.facts import facts
 from connector.console.web import checked_form, context, field, flash, render, see_other, signed_in
 from connector.domain import Item, ItemKind
 from connector.errors import ConnectorError, PermanentError, TransientError
 from connector.posting.planner import PATIENT_OVERRIDE
+from connector.records.stripe import readable_transaction
 
 KIND_WORDS = {
     ItemKind.PATIENT_PAYMENT: "Card or bank payment from a patient",
@@ -37,61 +38,11 @@ KIND_WORDS = {
 }
 
 
-# (label, payload key, is money) shown under "What came in", in this order, when present.
-ERA_FACTS = (
-    ("Payer", "payer_name", False),
-    ("Check / EFT trace", "trace", False),
-    ("Paid on", "payment_date", False),
-    ("Method", "method", False),
-    ("Claim (patient control no.)", "patient_control", False),
-    ("Payer claim no.", "payer_claim_control", False),
-    ("Service dates", "service_from", False),
-    ("Billed", "charge", True),
-    ("Paid by the payer", "paid", True),
-    ("Patient owes", "patient_responsibility", True),
-)
-STRIPE_FACTS = (
-    ("Payout arrives", "payout_arrival_date", False),
-    ("Card fee", "fee", True),
-    ("Net to the bank", "net", True),
-    ("Method", "method", False),
-    ("Charge", "charge", False),
-    ("Original charge", "original_charge", False),
-)
-
-
-def facts(item: Item) -> list[tuple[str, str]]:
-    """The item's payload in plain words (ids, dates and amounts only)."""
-    found = []
-    for label, key, is_money in ERA_FACTS if item.source == "era" else STRIPE_FACTS:
-        value = item.payload.get(key)
-        if value in (None, "", []):
-            continue
-        if key == "service_from" and item.payload.get("service_to") not in (None, value):
-            value = f"{value} to {item.payload['service_to']}"
-        found.append((label, _money_or_text(value) if is_money else str(value)))
-    if item.kind is ItemKind.ERA_CLAIM and item.payload.get("status"):
-        found.insert(0, ("Claim status", _status_words(str(item.payload["status"]))))
-    return found
-
-
-def _money_or_text(value: object) -> str:
-    try:
-        return money(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-
-
-def _status_words(code: str) -> str:
-    from connector.x12codes import claim_status  # noqa: PLC0415 - ERA items only
-
-    return f"{code}: {claim_status(code)}"
-
-
 def patient_ref(item: Item) -> str | None:
     """The PMS patient the item is for: the staff-chosen one, else the payment's metadata."""
     chosen = item.progress.get(PATIENT_OVERRIDE)
-    ref = chosen or item.payload.get("patient_ref") or item.pms_ids.get("patient_id")
+    txn = readable_transaction(item)
+    ref = chosen or (txn.patient_ref if txn else None) or item.pms_ids.get("patient_id")
     return str(ref) if ref else None
 
 

@@ -9,13 +9,16 @@ one item per claim. Streaming keeps only the items, never the parsed claims, in 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.errors import ParseError
+from connector.records.era import EraClaim
 from connector.sources.era.model import ClaimPayment, Remittance
 from connector.sources.era.parser import RemittanceEnd, RemittanceStart, StreamEvent
+from connector.sources.era.records import claim_record, remittance_record
 
 TEST_FILE: Final = "test_file"
 TEST_FILE_MESSAGE: Final = "test file (ISA15 = T): recorded, never posted"
@@ -25,7 +28,8 @@ TEST_KEY_PREFIX: Final = "test:"
 class FileItems:
     """Collects the items of one file.
 
-    Keys and payloads come from the model (docs/payloads.md), with two adjustments made here:
+    Keys come from the model, payloads are the records of :mod:`connector.records`
+    (:mod:`.records` builds them, docs/payloads.md), with these adjustments made here:
 
     * **Test files** (ISA15 = ``T``) get keys prefixed ``test:`` and status ``ignored``. A
       clearinghouse may send a test copy of a real remittance; without the prefix, the later
@@ -46,8 +50,8 @@ class FileItems:
         self.test = False
         self.unbalanced = 0
         self._header: Remittance | None = None
-        # the open remittance's claims: key, payload, amount, related key
-        self._claims: list[tuple[str, dict[str, Any], Decimal, str | None]] = []
+        # the open remittance's claims: key, record, amount, related key
+        self._claims: list[tuple[str, EraClaim, Decimal, str | None]] = []
         self._seen: Counter[str] = Counter()
         self.legacy_keys: dict[str, str] = {}
         """Remittance key → the key an older release stored it under (with BPR16)."""
@@ -98,9 +102,8 @@ class FileItems:
         self._seen[key] += 1
         if self._seen[key] > 1:
             key = f"{key}:{self._seen[key]}"
-        payload = claim.to_payload(header)
-        payload["remittance_key"] = prefix + header.item_key
-        self._claims.append((key, payload, claim.paid, claim.payer_claim_control or None))
+        record = claim_record(claim, header, remittance_key=prefix + header.item_key)
+        self._claims.append((key, record, claim.paid, claim.payer_claim_control or None))
 
     def end(self, remittance: Remittance) -> None:
         """The open remittance ends: ``remittance`` has its verdicts (claims may be empty)."""
@@ -109,15 +112,15 @@ class FileItems:
         status = ItemStatus.IGNORED if test else ItemStatus.RECEIVED
         why = {"review_reason": TEST_FILE, "review_message": TEST_FILE_MESSAGE} if test else {}
         rem_key = prefix + remittance.item_key
-        payload = remittance.to_payload()
-        payload["claim_keys"] = [key for key, *_ in self._claims]
+        record = remittance_record(remittance, claim_keys=tuple(key for key, *_ in self._claims))
+        payload = record.to_json()
         self.items.append(
             NewItem(key=rem_key, kind=ItemKind.ERA_REMITTANCE, payload=payload,
                     amount=remittance.signed_amount, status=status, group_key=rem_key, **why)
         )  # fmt: skip
         balanced = remittance.balanced
-        for key, claim_payload, paid, related in self._claims:
-            claim_payload["remittance_balanced"] = balanced
+        for key, claim, paid, related in self._claims:
+            claim_payload = replace(claim, remittance_balanced=balanced).to_json()
             self.items.append(
                 NewItem(key=key, kind=ItemKind.ERA_CLAIM, payload=claim_payload, amount=paid,
                         status=status, group_key=rem_key, related_key=related, **why)

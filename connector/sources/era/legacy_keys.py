@@ -13,7 +13,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from connector.domain import NewItem
+from connector.domain import ItemKind, NewItem
+from connector.records.era import EraClaim
+from connector.records.era_remittance import EraRemittance
 from connector.store import StateStore
 
 
@@ -46,11 +48,14 @@ def _rekeyed(item: NewItem, renames: Mapping[str, str]) -> NewItem:
             return old
         return old + key[len(new) :] if key.startswith(new + ":") else key
 
-    payload = dict(item.payload)
-    if isinstance(payload.get("remittance_key"), str):
-        payload["remittance_key"] = swap(payload["remittance_key"])
-    if isinstance(payload.get("claim_keys"), list):
-        payload["claim_keys"] = [
-            swap(k) if isinstance(k, str) else k for k in payload["claim_keys"]
-        ]
+    payload = item.payload
+    if item.kind is ItemKind.ERA_CLAIM:
+        claim = EraClaim.from_json(payload)
+        if claim.remittance_key is not None:
+            claim = dataclasses.replace(claim, remittance_key=swap(claim.remittance_key))
+        payload = claim.to_json()
+    elif item.kind is ItemKind.ERA_REMITTANCE:
+        remittance = EraRemittance.from_json(payload)
+        keys = tuple(swap(k) for k in remittance.claim_keys)
+        payload = dataclasses.replace(remittance, claim_keys=keys).to_json()
     return dataclasses.replace(item, key=swap(item.key), group_key=old, payload=payload)

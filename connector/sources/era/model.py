@@ -6,31 +6,23 @@ service lines, loop 2110) and the provider-level adjustments (PLB), plus the bal
 
 Patient data: NM1 names and member ids are kept (the redactor needs them, see
 :meth:`Remittance.patient_names`) but they are excluded from ``repr`` and never appear in
-:meth:`Remittance.to_payload` / :meth:`ClaimPayment.to_payload`, which follow docs/payloads.md.
+:mod:`connector.records` (the stored payloads, built by :mod:`connector.sources.era.records`).
 
-Every record is a :class:`typing.NamedTuple`: immutable (assignment raises, no attribute can be
+Every class here is a :class:`typing.NamedTuple`: immutable (assignment raises, no attribute can be
 added), compared by value, built about three times faster than a frozen dataclass, whose
 ``__init__`` sets each field through ``object.__setattr__``. On 2,000 claims that setting was
 29 % of the parse's instructions, and creating the frozen dataclasses a third of this module's
 import time (valgrind and ``-X importtime``, docs/benchmarks.md). Copy with a change through
-``record._replace(field=value)``.
+``value._replace(field=...)``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 ZERO = Decimal("0.00")
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _date(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 class Adjustment(NamedTuple):
@@ -43,15 +35,6 @@ class Adjustment(NamedTuple):
     reason: str
     amount: Decimal
     quantity: Decimal | None = None
-
-    def to_payload(self) -> dict[str, Any]:
-        """The adjustment as in docs/payloads.md."""
-        return {
-            "group": self.group,
-            "reason": self.reason,
-            "amount": str(self.amount),
-            "quantity": None if self.quantity is None else str(self.quantity),
-        }
 
 
 class Reference(NamedTuple):
@@ -181,24 +164,6 @@ class ServiceLine(NamedTuple):
             result += adj.amount
         return result
 
-    def to_payload(self) -> dict[str, Any]:
-        """The line as in docs/payloads.md."""
-        allowed = self.allowed
-        return {
-            "qualifier": self.qualifier,
-            "code": self.code,
-            "modifiers": list(self.modifiers),
-            "charge": str(self.charge),
-            "paid": str(self.paid),
-            "units": "1" if self.units is None else str(self.units),
-            "original_code": self.original_code,
-            "date": _date(self.date or self.date_from),
-            "line_ref": self.line_ref,
-            "adjustments": [adj.to_payload() for adj in self.adjustments],
-            "remarks": list(self.remarks),
-            "allowed": _money(allowed),
-        }
-
 
 class BalanceError(NamedTuple):
     """A balancing rule that failed. A verdict on the remittance, not an exception.
@@ -236,20 +201,6 @@ class BalanceError(NamedTuple):
             f"{where}segment {self.segment_no} {self.element}: {what} is {self.expected}, "
             f"but the file says {self.found} (off by {self.found - self.expected})"
         )
-
-    def to_payload(self) -> dict[str, Any]:
-        """JSON-safe form used in payloads and ``era inspect --json``."""
-        return {
-            "level": self.level,
-            "rule": self.rule,
-            "segment": self.segment_no,
-            "segment_id": self.segment_id,
-            "element": self.element,
-            "expected": str(self.expected),
-            "found": str(self.found),
-            "patient_control": self.patient_control,
-            "message": self.message,
-        }
 
 
 class ClaimPayment(NamedTuple):
@@ -339,35 +290,6 @@ class ClaimPayment(NamedTuple):
             f"{remittance.item_key}:{self.patient_control}:{self.payer_claim_control}:{self.status}"
         )
 
-    def to_payload(self, remittance: Remittance) -> dict[str, Any]:
-        """The claim item payload of docs/payloads.md (ids and amounts only, no names)."""
-        return {
-            "remittance_key": remittance.item_key,
-            "test": remittance.test,
-            "remittance_balanced": remittance.balanced,
-            "trace": remittance.trace,
-            "payer_id": remittance.payer_id,
-            "payer_name": remittance.payer.name,
-            "method": remittance.method,
-            "payment_date": _date(remittance.payment_date),
-            "patient_control": self.patient_control,
-            "status": self.status,
-            "charge": str(self.charge),
-            "paid": str(self.paid),
-            "patient_responsibility": _money(self.patient_responsibility),
-            "filing_indicator": self.filing_indicator,
-            "payer_claim_control": self.payer_claim_control,
-            "frequency": self.frequency,
-            "service_from": _date(self.service_from),
-            "service_to": _date(self.service_to),
-            "adjustments": [adj.to_payload() for adj in self.adjustments],
-            "remarks": list(self.remarks),
-            "balanced": self.balanced,
-            "balance_errors": [err.to_payload() for err in self.balance_errors],
-            "warnings": list(self.warnings),
-            "lines": [line.to_payload() for line in self.lines],
-        }
-
 
 class ProviderAdjustment(NamedTuple):
     """One PLB adjustment (reason:reference, amount). Positive reduces the payment."""
@@ -378,16 +300,6 @@ class ProviderAdjustment(NamedTuple):
     reason: str
     reference: str
     amount: Decimal
-
-    def to_payload(self) -> dict[str, Any]:
-        """As in docs/payloads.md."""
-        return {
-            "provider": self.provider,
-            "period_end": _date(self.period_end),
-            "reason": self.reason,
-            "reference": self.reference or None,
-            "amount": str(self.amount),
-        }
 
 
 class Envelope(NamedTuple):
@@ -494,26 +406,3 @@ class Remittance(NamedTuple):
     def sensitive_values(self) -> list[str]:
         """Every member/subscriber id, for ``Redactor.register_values``."""
         return [value for claim in self.claims for value in claim.sensitive_values()]
-
-    def to_payload(self) -> dict[str, Any]:
-        """The remittance item payload of docs/payloads.md (ids and amounts only)."""
-        return {
-            "file": self.file,
-            "file_sha256": self.file_sha256,
-            "interchange_control": self.envelope.interchange_control,
-            "test": self.test,
-            "trace": self.trace,
-            "payer_id": self.payer_id,
-            "payer_name": self.payer.name,
-            "payee_npi": self.payee_npi,
-            "payee_tin": self.payee_tin,
-            "amount": str(self.amount),
-            "credit_debit": self.credit_debit,
-            "method": self.method,
-            "payment_date": _date(self.payment_date),
-            "plb": [adj.to_payload() for adj in self.plb],
-            "balanced": self.balanced,
-            "balance_errors": [err.to_payload() for err in self.balance_errors],
-            "warnings": list(self.warnings),
-            "claim_keys": [claim.item_key(self) for claim in self.claims],
-        }

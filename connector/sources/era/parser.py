@@ -33,8 +33,9 @@ class RemittanceStart(NamedTuple):
     """:func:`stream_claims`: a transaction set begins; its claims follow.
 
     ``remittance`` holds what the header says (payment, trace, payer, payee, envelope, so
-    ``item_key``, ``test`` and what :meth:`ClaimPayment.to_payload` reads from it) but no
-    claims, PLB, verdicts or warnings yet: those are in the :class:`RemittanceEnd`.
+    ``item_key``, ``test`` and what :func:`connector.sources.era.records.claim_record` reads
+    from it) but no claims, PLB, verdicts or warnings yet: those are in the
+    :class:`RemittanceEnd`.
     """
 
     remittance: Remittance

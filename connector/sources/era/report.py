@@ -18,12 +18,16 @@ from connector.sources.era.model import Adjustment, ClaimPayment, Remittance, Se
 
 def to_document(file: str, remittances: Iterable[Remittance]) -> dict[str, Any]:
     """The JSON document: each remittance payload with its claim payloads (no names)."""
+    # only --json builds the stored records, so the text report never imports dataclasses
+    from connector.sources.era import records  # noqa: PLC0415 - --json only
+
     items = []
     for rem in remittances:
-        payload = rem.to_payload()
+        payload = records.remittance_record(rem).to_json()
         payload["key"] = rem.item_key
         payload["claims"] = [
-            {"key": claim.item_key(rem), **claim.to_payload(rem)} for claim in rem.claims
+            {"key": claim.item_key(rem), **records.claim_record(claim, rem).to_json()}
+            for claim in rem.claims
         ]
         items.append(payload)
     return {"file": file, "remittances": items}

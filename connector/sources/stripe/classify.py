@@ -32,14 +32,17 @@ a live account.
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.money import fmt, from_minor_units
+from connector.records.stripe import StripeTransaction
 from connector.sources.stripe.connect import Ownership, ownership
 from connector.sources.stripe.oddities import oddity
 from connector.sources.stripe.patients import PatientLookup, platform_charge
+from connector.sources.stripe.payout_items import day_of, moment_of, payout_record, stripe_id
 
 _BY_CATEGORY = {
     "charge": ItemKind.PATIENT_PAYMENT,
@@ -87,21 +90,6 @@ def needs_patient(txn: dict[str, Any], account: str | None = None) -> bool:
     return kind_of(txn) is ItemKind.PATIENT_PAYMENT and ownership(txn, account) is None
 
 
-def _id(value: Any) -> str | None:
-    if isinstance(value, dict):
-        found = value.get("id")
-        return found if isinstance(found, str) else None
-    return value if isinstance(value, str) else None
-
-
-def _date(ts: Any) -> str | None:
-    return dt.datetime.fromtimestamp(int(ts), dt.UTC).date().isoformat() if ts else None
-
-
-def _datetime(ts: Any) -> str | None:
-    return dt.datetime.fromtimestamp(int(ts), dt.UTC).isoformat() if ts else None
-
-
 def _source_ids(source: Any) -> dict[str, str | None]:
     """Ids named by the transaction's source object (charge, refund or dispute)."""
     ids: dict[str, str | None] = dict.fromkeys(
@@ -118,25 +106,27 @@ def _source_ids(source: Any) -> dict[str, str | None]:
         return ids
     obj = source.get("object")
     intent = source.get("payment_intent")
-    ids["payment_intent"] = _id(intent)
+    ids["payment_intent"] = stripe_id(intent)
     if obj == "charge":
         upstream = platform_charge(source)
-        ids["charge"] = _id(source)
-        ids["platform_charge"] = _id(upstream)
-        ids["customer"] = _id(source.get("customer")) or (
-            _id(intent.get("customer")) if isinstance(intent, dict) else None)  # fmt: skip
+        ids["charge"] = stripe_id(source)
+        ids["platform_charge"] = stripe_id(upstream)
+        ids["customer"] = stripe_id(source.get("customer")) or (
+            stripe_id(intent.get("customer")) if isinstance(intent, dict) else None)  # fmt: skip
         ids["method"] = _method(source)
         if upstream is not None:
-            ids["payment_intent"] = ids["payment_intent"] or _id(upstream.get("payment_intent"))
-            ids["customer"] = ids["customer"] or _id(upstream.get("customer"))
+            ids["payment_intent"] = ids["payment_intent"] or stripe_id(
+                upstream.get("payment_intent")
+            )
+            ids["customer"] = ids["customer"] or stripe_id(upstream.get("customer"))
             if ids["method"] in (None, "stripe_account"):
                 ids["method"] = _method(upstream) or ids["method"]
     elif obj == "refund":
-        ids["refund"] = _id(source)
-        ids["charge"] = ids["original_charge"] = _id(source.get("charge"))
+        ids["refund"] = stripe_id(source)
+        ids["charge"] = ids["original_charge"] = stripe_id(source.get("charge"))
     elif obj == "dispute":
-        ids["dispute"] = _id(source)
-        ids["charge"] = ids["original_charge"] = _id(source.get("charge"))
+        ids["dispute"] = stripe_id(source)
+        ids["charge"] = ids["original_charge"] = stripe_id(source.get("charge"))
     return ids
 
 
@@ -161,29 +151,28 @@ def classify(
         ids["original_charge"] = ids["charge"]
     currency = txn.get("currency")  # Stripe amounts are in this currency's minor units
     amount = from_minor_units(int(txn["amount"]), currency)
-    payload: dict[str, Any] = {
-        "txn": txn["id"], "payout": payout["id"],
-        "payout_arrival_date": _date(payout.get("arrival_date")),
-        "type": txn.get("type"), "reporting_category": txn.get("reporting_category"),
-        "charge": ids["charge"], "payment_intent": ids["payment_intent"],
-        "customer": ids["customer"], "refund": ids["refund"], "dispute": ids["dispute"],
-        "original_charge": ids["original_charge"], "platform_charge": ids["platform_charge"],
-        "patient_ref": patient.value if patient else None,
-        "patient_ref_from": patient.found_in if patient and patient.value else None,
-        "amount": str(amount), "fee": str(from_minor_units(int(txn.get("fee") or 0), currency)),
-        "net": str(from_minor_units(int(txn.get("net") or 0), currency)), "currency": currency,
-        "method": ids["method"], "created": _datetime(txn.get("created")), "account": account,
-    }  # fmt: skip
+    record = StripeTransaction(
+        txn=txn["id"], payout=payout["id"], payout_arrival_date=day_of(payout.get("arrival_date")),
+        type=txn.get("type"), reporting_category=txn.get("reporting_category"),
+        charge=ids["charge"], payment_intent=ids["payment_intent"], customer=ids["customer"],
+        refund=ids["refund"], dispute=ids["dispute"], original_charge=ids["original_charge"],
+        platform_charge=ids["platform_charge"],
+        patient_ref=patient.value if patient else None,
+        patient_ref_from=patient.found_in if patient and patient.value else None,
+        amount=amount, fee=from_minor_units(int(txn.get("fee") or 0), currency),
+        net=from_minor_units(int(txn.get("net") or 0), currency), currency=currency,
+        method=ids["method"], created=moment_of(txn.get("created")), account=account,
+    )  # fmt: skip
     owned = ownership(txn, account)
     if owned is not None:
-        return _owned_elsewhere(txn, payout, payload, owned, amount)
+        return _owned_elsewhere(txn, payout, record, owned, amount)
     status, reason, message = ItemStatus.RECEIVED, None, None
     related = ids["original_charge"]
     odd = oddity(txn, kind, amount)
     if odd is not None:
         status = odd.status
         if odd.status is ItemStatus.IGNORED:
-            payload["ignored_reason"] = odd.reason
+            record = replace(record, ignored_reason=odd.reason)
         else:
             reason, message = odd.reason, odd.message
         if kind is ItemKind.PATIENT_PAYMENT:
@@ -195,11 +184,14 @@ def classify(
             message = _patient_message(patient, patient_key, ids["charge"] or txn["id"])
     elif kind is ItemKind.PAYOUT_FAILURE:
         source = txn.get("source")
-        failed = _id(source)
+        failed = stripe_id(source)
         if failed and failed.startswith("po_"):  # the failed payout whose money came back
-            payload["failed_payout"] = related = failed
-            if isinstance(source, dict) and source.get("object") == "payout":
-                payload["failed_payout_detail"] = _payout_payload(source, account)
+            related = failed
+            detail = (
+                source if isinstance(source, dict) and source.get("object") == "payout" else None
+            )
+            record = replace(record, failed_payout=failed, failed_payout_detail=(
+                None if detail is None else payout_record(detail, account)))  # fmt: skip
         status, reason = ItemStatus.REVIEW, "payout_failed"
         message = (f"Stripe returned {fmt(amount)} from a failed payout ({txn['id']}) in payout "
                    f"{payout['id']}; check that the failed payout's payments are on the ledger "
@@ -212,7 +204,7 @@ def classify(
     elif kind is ItemKind.STRIPE_OTHER:
         status = ItemStatus.IGNORED
     return NewItem(
-        key=str(txn["id"]), kind=kind, payload=payload, amount=amount, status=status,
+        key=str(txn["id"]), kind=kind, payload=record.to_json(), amount=amount, status=status,
         group_key=str(payout["id"]), related_key=related, review_reason=reason,
         review_message=message,
     )  # fmt: skip
@@ -221,26 +213,26 @@ def classify(
 def _owned_elsewhere(
     txn: dict[str, Any],
     payout: dict[str, Any],
-    payload: dict[str, Any],
+    record: StripeTransaction,
     owned: Ownership,
-    amount: Any,
+    amount: Decimal,
 ) -> NewItem:
     """A Connect transaction another account's practice records: ignored, or review."""
-    payload = {**payload, "patient_ref": None, "patient_ref_from": None,
-               "connect_reason": owned.reason, "owner_account": owned.owner}  # fmt: skip
+    record = replace(record, patient_ref=None, patient_ref_from=None,
+                     connect_reason=owned.reason, owner_account=owned.owner)  # fmt: skip
     if not owned.review:
-        payload["ignored_reason"] = owned.reason
-        return NewItem(key=str(txn["id"]), kind=ItemKind.STRIPE_OTHER, payload=payload,
+        record = replace(record, ignored_reason=owned.reason)
+        return NewItem(key=str(txn["id"]), kind=ItemKind.STRIPE_OTHER, payload=record.to_json(),
                        amount=amount, status=ItemStatus.IGNORED, group_key=str(payout["id"]),
-                       related_key=payload["charge"])  # fmt: skip
-    what = "dispute" if payload["dispute"] else "refund"
+                       related_key=record.charge)  # fmt: skip
+    what = "dispute" if record.dispute else "refund"
     return NewItem(
-        key=str(txn["id"]), kind=ItemKind.STRIPE_OTHER, payload=payload, amount=amount,
+        key=str(txn["id"]), kind=ItemKind.STRIPE_OTHER, payload=record.to_json(), amount=amount,
         status=ItemStatus.REVIEW, group_key=str(payout["id"]),
-        related_key=payload["original_charge"], review_reason="connect_platform_reversal",
+        related_key=record.original_charge, review_reason="connect_platform_reversal",
         review_message=(
             f"A {what} of {fmt(-amount if amount < 0 else amount)} ({txn['id']}) of destination "
-            f"charge {payload['original_charge']} was taken from this platform account in payout "
+            f"charge {record.original_charge} was taken from this platform account in payout "
             f"{payout['id']}; the payment itself belongs to connected account {owned.owner} and "
             "was posted by that account's practice, whose Stripe account did not give the money "
             "back. Reverse it on that practice's ledger by hand if the patient was refunded, "
@@ -261,43 +253,3 @@ def _patient_message(patient: PatientLookup | None, key: str, charge: str) -> st
         f"customer of {charge}; find who paid, then `connector retry ID --patient PMS_ID`, "
         "or post it by hand."
     )
-
-
-def manual_payout_notice(payout: dict[str, Any], *, account: str | None) -> NewItem:
-    """The one review item for a manual payout, whose payments Stripe cannot list."""
-    amount = from_minor_units(int(payout["amount"]), payout.get("currency"))
-    return NewItem(
-        key=f"{payout['id']}:manual_payout", kind=ItemKind.PAYOUT_NOTICE,
-        payload=_payout_payload(payout, account), amount=amount, status=ItemStatus.REVIEW,
-        group_key=str(payout["id"]), review_reason="manual_payout_account",
-        review_message=(
-            f"Payout {payout['id']} of {fmt(amount)} was started by hand (a manual payout), so "
-            "Stripe cannot say which payments it holds; post them by hand, or switch the Stripe "
-            "account to automatic payouts."),
-    )  # fmt: skip
-
-
-def failed_payout_item(payout: dict[str, Any], *, account: str | None) -> NewItem:
-    """The review item for a payout first reported ``paid`` that later ``failed``."""
-    amount = from_minor_units(int(payout["amount"]), payout.get("currency"))
-    return NewItem(
-        key=f"{payout['id']}:failed", kind=ItemKind.PAYOUT_FAILURE,
-        payload=_payout_payload(payout, account), amount=-amount, status=ItemStatus.REVIEW,
-        group_key=str(payout["id"]), review_reason="payout_failed",
-        review_message=(
-            f"Payout {payout['id']} of {fmt(amount)}, first reported as paid, failed "
-            f"({payout.get('failure_code') or 'no code'}): the money did not reach the bank. "
-            "Stripe returns it to the balance and pays it out later; check the bank statement."),
-    )  # fmt: skip
-
-
-def _payout_payload(payout: dict[str, Any], account: str | None) -> dict[str, Any]:
-    return {
-        "payout": payout["id"], "payout_arrival_date": _date(payout.get("arrival_date")),
-        "status": payout.get("status"), "automatic": payout.get("automatic"),
-        "payout_method": payout.get("method"), "failure_code": payout.get("failure_code"),
-        "failure_balance_transaction": _id(payout.get("failure_balance_transaction")),
-        "amount": str(from_minor_units(int(payout["amount"]), payout.get("currency"))),
-        "currency": payout.get("currency"),
-        "created": _datetime(payout.get("created")), "account": account,
-    }  # fmt: skip

@@ -23,8 +23,9 @@ from typing import Any
 
 from connector.domain import ItemKind, ItemStatus, NewItem
 from connector.jobs import PollContext
-from connector.money import fmt, to_cents, to_money
-from connector.sources.stripe.classify import failed_payout_item
+from connector.money import ZERO, fmt, to_cents
+from connector.records.stripe import FAILED_PAYOUT_SUFFIX, StripePayout, StripeTransaction
+from connector.sources.stripe.payout_items import failed_payout_item
 
 SOURCE = "stripe"
 
@@ -61,37 +62,43 @@ def link_returned_money(
 
 
 def _returns_payout(item: NewItem) -> bool:
-    return item.kind is ItemKind.PAYOUT_FAILURE and bool(item.payload.get("failed_payout"))
+    return item.kind is ItemKind.PAYOUT_FAILURE and bool(_record(item).failed_payout)
+
+
+def _record(item: NewItem) -> StripeTransaction:
+    """The transaction ``classify`` just built for ``item`` (read back from its JSON)."""
+    return StripeTransaction.from_json(item.payload)
 
 
 def _linked(
     ctx: PollContext, item: NewItem, counts: Counter[str], account: str | None
 ) -> list[NewItem]:
-    failed = str(item.payload["failed_payout"])
+    record = _record(item)
+    failed = str(record.failed_payout)
     practice_id = ctx.practice.id
     review: list[NewItem] = []
-    if ctx.store.find_item(practice_id, f"{failed}:failed") is None:
-        detail = item.payload.get("failed_payout_detail")
-        if not ctx.store.group_items(practice_id, failed) or not isinstance(detail, dict):
+    if ctx.store.find_item(practice_id, f"{failed}{FAILED_PAYOUT_SUFFIX}") is None:
+        detail = record.failed_payout_detail
+        if not ctx.store.group_items(practice_id, failed) or detail is None:
             return [_unlinked(ctx, item, failed)]
         made = failed_payout_item(_as_payout(detail), account=account)
-        review = [dataclasses.replace(made, payload=dict(detail))]  # dates as Stripe gave them
+        review = [dataclasses.replace(made, payload=detail.to_json())]  # dates as Stripe gave
     counts["payout_failures_linked"] += 1
     ignored = dataclasses.replace(
         item, status=ItemStatus.IGNORED, review_reason=None, review_message=None,
-        payload={**item.payload, "ignored_reason": "payout_failure_returned"},
+        payload=dataclasses.replace(record, ignored_reason="payout_failure_returned").to_json(),
     )  # fmt: skip
     return [*review, ignored]
 
 
-def _as_payout(detail: dict[str, Any]) -> dict[str, Any]:
-    """A payout object from the payload ``classify`` wrote for it (amount back to cents)."""
+def _as_payout(detail: StripePayout) -> dict[str, Any]:
+    """A payout object (as Stripe's API gives it) from its record (amount back to cents)."""
     return {
-        "id": detail["payout"], "amount": to_cents(to_money(str(detail["amount"]))),
-        "arrival_date": None, "status": detail.get("status"), "automatic": detail.get("automatic"),
-        "method": detail.get("payout_method"), "failure_code": detail.get("failure_code"),
-        "failure_balance_transaction": detail.get("failure_balance_transaction"),
-        "currency": detail.get("currency"), "created": None,
+        "id": detail.payout, "amount": to_cents(detail.amount or ZERO),
+        "arrival_date": None, "status": detail.status, "automatic": detail.automatic,
+        "method": detail.payout_method, "failure_code": detail.failure_code,
+        "failure_balance_transaction": detail.failure_balance_transaction,
+        "currency": detail.currency, "created": None,
     }  # fmt: skip
 
 

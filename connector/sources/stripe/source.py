@@ -38,10 +38,11 @@ from connector.domain import ItemStatus, NewItem
 from connector.errors import ConfigError, RateLimited
 from connector.faults import kill_point
 from connector.jobs import PollContext
-from connector.sources.stripe.classify import manual_payout_notice
+from connector.records.stripe import transaction_of
 from connector.sources.stripe.client import StripeApi
 from connector.sources.stripe.failures import link_returned_money, record_failed_payouts
 from connector.sources.stripe.patients import PatientResolver
+from connector.sources.stripe.payout_items import manual_payout_notice
 from connector.sources.stripe.payouts import Cursor, Readiness, readiness, sort_key
 from connector.sources.stripe.progress import PayoutProgress
 from connector.sources.stripe.ratelimit import TokenBucket, process_bucket
@@ -294,8 +295,10 @@ class StripeSource:
                 counts["review"] += 1
             elif item.status is ItemStatus.IGNORED:
                 counts["ignored"] += 1
-            ignored_reason = item.payload.get("ignored_reason")
-            if ignored_reason and item.status is ItemStatus.IGNORED:
-                counts[f"ignored_{ignored_reason}"] += 1
-            if item.status is ItemStatus.REVIEW and item.payload.get("connect_reason"):
-                counts[str(item.payload["connect_reason"])] += 1
+            record = transaction_of(item)
+            if record is None:
+                continue
+            if record.ignored_reason and item.status is ItemStatus.IGNORED:
+                counts[f"ignored_{record.ignored_reason}"] += 1
+            if item.status is ItemStatus.REVIEW and record.connect_reason:
+                counts[record.connect_reason] += 1

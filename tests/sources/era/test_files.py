@@ -9,6 +9,7 @@ import pytest
 
 from connector.errors import ParseError
 from connector.sources.era.parser import parse_file
+from connector.sources.era.records import remittance_record
 from tests.sources.era.helpers import FILES, parse_bytes
 
 D = Decimal
@@ -174,7 +175,7 @@ def test_unbalanced_claim_is_a_verdict_not_an_exception() -> None:
     assert (claim_err.rule, claim_err.segment_no, claim_err.element) == (
         "claim_balance", 17, "CLP04")  # fmt: skip
     assert "claim 7001" in claim_err.message and "off by -10.00" in claim_err.message
-    assert rem.to_payload()["balanced"] is False
+    assert remittance_record(rem).to_json()["balanced"] is False
 
 
 def test_binary_garbage() -> None:

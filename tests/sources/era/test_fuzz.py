@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector.errors import ParseError
+from connector.sources.era.records import claim_record, remittance_record
 from tests.sources.era.helpers import FILES, parse_bytes
 from workshop.era_synth import SynthOptions, to_bytes
 
@@ -70,9 +71,9 @@ def test_only_parse_error_escapes(data: bytes, chunk: int) -> None:
         assert exc.reason
         return
     for rem in remittances:  # a parsed result must be usable end to end
-        rem.to_payload()
+        remittance_record(rem).to_json()
         for claim in rem.claims:
-            claim.to_payload(rem)
+            claim_record(claim, rem).to_json()
 
 
 @settings(max_examples=EXAMPLES // 3, deadline=None)

@@ -11,6 +11,7 @@ import pytest
 from connector import jsonutil
 from connector.redaction import REDACTED, Redactor
 from connector.sources.era.parser import parse_file
+from connector.sources.era.records import claim_record, remittance_record
 from tests.sources.era.helpers import FILES
 
 REMITTANCE_KEYS = {
@@ -34,7 +35,7 @@ def test_remittance_key_and_payload() -> None:
     """The remittance key is era:TRN03:TRN02:BPR02 (no date); the payload has the right keys."""
     [rem] = parse_file(FILES / "plb_multiple.835")
     assert rem.item_key == "era:1999999999:EFT0002:68.50"
-    payload = rem.to_payload()
+    payload = remittance_record(rem).to_json()
     assert set(payload) == REMITTANCE_KEYS
     assert payload["amount"] == "68.50" and payload["payment_date"] == "2026-11-18"
     assert payload["payee_npi"] == "1999999976" and payload["payee_tin"] == "999999999"
@@ -49,7 +50,7 @@ def test_claim_payload_matches_the_contract() -> None:
     """Claim and line payloads carry the documented fields, amounts as strings."""
     [rem] = parse_file(FILES / "claim_statuses.835")
     claim = rem.claims[0]
-    payload = claim.to_payload(rem)
+    payload = claim_record(claim, rem).to_json()
     assert set(payload) == CLAIM_KEYS
     assert set(payload["lines"][0]) == LINE_KEYS
     assert payload["remittance_key"] == rem.item_key
@@ -70,7 +71,9 @@ def test_claim_payload_matches_the_contract() -> None:
 def test_payloads_and_repr_hold_no_patient_names_or_member_ids() -> None:
     """NM1 names and member ids stay out of payloads and repr, but reach the redactor."""
     [rem] = parse_file(FILES / "claim_statuses.835")
-    text = jsonutil.dumps([rem.to_payload(), *(c.to_payload(rem) for c in rem.claims)])
+    text = jsonutil.dumps(
+        [remittance_record(rem).to_json(), *(claim_record(c, rem).to_json() for c in rem.claims)]
+    )
     text += repr(rem)
     for secret in ("PATIENTLAST", "PATIENTFIRST", "MEMBER0001"):
         assert secret not in text
@@ -87,8 +90,8 @@ def test_test_flag_from_isa15() -> None:
     from tests.sources.era.helpers import parse_bytes
 
     [rem] = parse_bytes(data)
-    assert rem.test and rem.to_payload()["test"] is True
-    assert rem.claims[0].to_payload(rem)["test"] is True
+    assert rem.test and remittance_record(rem).to_json()["test"] is True
+    assert claim_record(rem.claims[0], rem).to_json()["test"] is True
 
 
 def test_model_is_frozen() -> None:

@@ -8,13 +8,9 @@ from typing import Any
 import pytest
 
 from connector.domain import ItemKind, ItemStatus
-from connector.sources.stripe.classify import (
-    classify,
-    failed_payout_item,
-    kind_of,
-    manual_payout_notice,
-)
+from connector.sources.stripe.classify import classify, kind_of
 from connector.sources.stripe.patients import PatientLookup
+from connector.sources.stripe.payout_items import failed_payout_item, manual_payout_notice
 
 PAYOUT = {
     "id": "po_1",
