@@ -41,9 +41,9 @@ def plan_remittance(item: Item) -> Planned:
     if remit.test:
         return Planned(review("test_file", **info), decision)
     if not remit.balanced:
-        # each failed rule as its stored JSON (the review message has always shown them so)
+        # each failed rule in the parser's plain words (segment, element, the two amounts)
         problems = (
-            "; ".join(str(error.to_json()) for error in remit.balance_errors)
+            "; ".join(error.message for error in remit.balance_errors)
             or "its totals do not match"
         )
         return Planned(review("unbalanced_era", **info, problems=problems), decision)

@@ -89,9 +89,10 @@ def above_limit(item: Item, limit: Decimal) -> ReviewDecision | None:
 
 def _reference(item: Item) -> str:
     """What a limit or currency review names the item by: the Stripe charge (else the key);
-    for an ERA claim its charge amount, as these reviews always showed it."""
+    an ERA claim by its patient control number and remittance trace."""
     if item.kind is ItemKind.ERA_CLAIM:
-        return str(EraClaim.from_json(item.payload).charge)
+        claim = EraClaim.from_json(item.payload)
+        return f"claim {claim.patient_control} in remittance {claim.trace}"
     return StripeTransaction.from_json(item.payload).charge or item.key
 
 

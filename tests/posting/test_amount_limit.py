@@ -68,4 +68,6 @@ def test_an_insurance_claim_payment_above_the_limit_is_reviewed(
     [claim] = record(store, new_claim(payload), source="era")
     run(store, led)
     assert store.get_item(claim.id).status is ItemStatus.REVIEW  # type: ignore[union-attr]
-    assert store.list_reviews(PRACTICE)[0].reason == "amount_above_limit"
+    [entry] = store.list_reviews(PRACTICE)
+    assert entry.reason == "amount_above_limit"
+    assert "60000.00 (claim CLM1 in remittance " in entry.message  # named as a claim

@@ -275,7 +275,9 @@ def test_unbalanced_remittance_posts_nothing(store: SQLiteStore, led: MemoryLedg
     assert counts["review"] == 2 and counts["posted"] == 0
     reasons = {r.item_kind: r for r in store.list_reviews(PRACTICE)}
     assert {r.reason for r in reasons.values()} == {"unbalanced_era"}
-    assert "BPR02 136.00 != claims 135.00" in reasons["era_remittance"].message
+    message = reasons["era_remittance"].message
+    assert "(BPR02 136.00 != claims 135.00 - PLB 0.00);" in message  # plain words, no dict
+    assert "{" not in message and "'rule'" not in message
     assert led.insurance_paid() == D("0.00")
 
 
