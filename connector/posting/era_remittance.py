@@ -43,8 +43,7 @@ def plan_remittance(item: Item) -> Planned:
     if not remit.balanced:
         # each failed rule in the parser's plain words (segment, element, the two amounts)
         problems = (
-            "; ".join(error.message for error in remit.balance_errors)
-            or "its totals do not match"
+            "; ".join(error.message for error in remit.balance_errors) or "its totals do not match"
         )
         return Planned(review("unbalanced_era", **info, problems=problems), decision)
     if not remit.plb:
