@@ -7,10 +7,9 @@ the file parses (balanced or not: the verdict is printed), 1 when it cannot be p
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from pathlib import Path
 
-from connector import jsonutil
 from connector.sources.era.parser import parse_file
 from connector.sources.era.report import render_text, to_document
 
@@ -22,7 +21,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inspect = era_sub.add_parser(
         "inspect", help="print a parsed 835 file: payment, claims, adjustments, balancing"
     )
-    inspect.add_argument("file", type=Path, help="the 835 file")
+    inspect.add_argument("file", help="the 835 file")
     inspect.add_argument("--json", action="store_true", help="machine-readable output")
     inspect.set_defaults(handler=handle_inspect)
 
@@ -33,10 +32,13 @@ def handle_inspect(args: argparse.Namespace) -> int:
     Raises:
         ParseError: the file is not a valid 835 (printed by the CLI with its location).
     """
-    path: Path = args.file
+    path: str = args.file
+    name = os.path.basename(path)
     remittances = parse_file(path)
     if args.json:
-        sys.stdout.write(jsonutil.dumps(to_document(path.name, remittances), indent=2) + "\n")
+        from connector import jsonutil  # noqa: PLC0415 - json only when asked for (start-up)
+
+        sys.stdout.write(jsonutil.dumps(to_document(name, remittances), indent=2) + "\n")
     else:
-        sys.stdout.write(render_text(path.name, remittances))
+        sys.stdout.write(render_text(name, remittances))
     return 0

@@ -17,8 +17,8 @@ Two ways to read a file, same rules and same objects:
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from connector.errors import ParseError
@@ -190,18 +190,19 @@ class _HashingReader:
         return data
 
 
-def parse_file(path: Path) -> list[Remittance]:
+def parse_file(path: str | os.PathLike[str]) -> list[Remittance]:
     """Parse a whole file; every remittance carries the file's ``file_sha256``.
 
     Raises:
         ParseError: as :func:`parse_stream`, or when the file cannot be opened.
     """
+    name = os.path.basename(path)
     try:
-        raw = path.open("rb")
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the with below
     except OSError as exc:
-        raise ParseError(f"cannot open the file: {exc.strerror or exc}", file=path.name) from exc
+        raise ParseError(f"cannot open the file: {exc.strerror or exc}", file=name) from exc
     with raw:
         reader = _HashingReader(raw)
-        remittances = list(parse_stream(reader, path.name))  # type: ignore[arg-type]
-        digest = reader.sha.hexdigest()
-    return [r._replace(file_sha256=digest) for r in remittances]
+        remittances = list(parse_stream(reader, name))  # type: ignore[arg-type]
+        sha256 = reader.sha.hexdigest()
+    return [r._replace(file_sha256=sha256) for r in remittances]
