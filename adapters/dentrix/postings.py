@@ -29,6 +29,7 @@ from typing import Any
 from adapters.base import marker_for
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
+from adapters.pmssql.copies import split_copies
 from adapters.pmssql.session import Tx
 from connector.domain import PostedEntry
 from connector.money import total
@@ -53,7 +54,7 @@ def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
         return None
     procids = sorted(texts)
     rows = [row for row in (tx.one(q.LEDGER_ROWS, p) for p in procids) if row is not None]
-    copies = _copies(rows, texts)
+    copies = split_copies(rows, lambda row: _slot(row, texts[int(row["procid"])]))
     ids: dict[str, Any] = {}
     kept: Sequence[Row] = rows
     if len(copies) > 1:
@@ -78,18 +79,6 @@ def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
             for copy in copies[1:]
         ),
     )
-
-
-def _copies(rows: Sequence[Row], texts: Mapping[int, str]) -> list[list[Row]]:
-    """The rows split into postings (see the module docstring), oldest first."""
-    copies: list[tuple[set[str], list[Row]]] = []
-    for row in rows:
-        slot, starts = _slot(row, texts[int(row["procid"])])
-        if not copies or starts or slot in copies[-1][0]:
-            copies.append((set(), []))
-        copies[-1][0].add(slot)
-        copies[-1][1].append(row)
-    return [found for _slots, found in copies]
 
 
 def _slot(row: Row, text: str) -> tuple[str, bool]:

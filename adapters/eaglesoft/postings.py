@@ -24,6 +24,7 @@ from typing import Any
 
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
+from adapters.pmssql.copies import split_copies
 from adapters.pmssql.session import Tx
 from connector.domain import PostedEntry
 from connector.money import total
@@ -41,7 +42,7 @@ def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
     ]
     if not rows:
         return None
-    copies = _copies([r for r in rows if not _deleted(r)])
+    copies = split_copies([r for r in rows if not _deleted(r)], _slot)
     ids: dict[str, Any] = {}
     kept: Sequence[Row] = rows
     if len(copies) > 1:
@@ -70,18 +71,6 @@ def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
 
 def _deleted(row: Row) -> bool:
     return str(row["status"]).upper() == "D"
-
-
-def _copies(rows: Sequence[Row]) -> list[list[Row]]:
-    """The headers split into postings (see the module docstring), oldest first."""
-    copies: list[tuple[set[str], list[Row]]] = []
-    for row in rows:
-        slot, starts = _slot(row)
-        if not copies or starts or slot in copies[-1][0]:
-            copies.append((set(), []))
-        copies[-1][0].add(slot)
-        copies[-1][1].append(row)
-    return [found for _slots, found in copies]
 
 
 def _slot(row: Row) -> tuple[str, bool]:
