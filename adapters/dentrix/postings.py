@@ -29,7 +29,7 @@ from typing import Any
 from adapters.base import marker_for
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
-from adapters.pmssql.copies import split_copies
+from adapters.pmssql.copies import copies_entry, split_copies
 from adapters.pmssql.session import Tx
 from connector.domain import PostedEntry
 from connector.money import total
@@ -56,29 +56,11 @@ def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
     rows = [row for row in (tx.one(q.LEDGER_ROWS, p) for p in procids) if row is not None]
     copies = split_copies(rows, lambda row: _slot(row, texts[int(row["procid"])]))
     ids: dict[str, Any] = {}
-    kept: Sequence[Row] = rows
-    if len(copies) > 1:
-        kept = copies[0]
-        ids["procid"] = int(kept[0]["procid"])  # the row to keep, named in the review
-    ids["procids"] = [int(r["procid"]) for r in kept]
     if rows:
         ids["guarid"] = int(rows[0]["guarid"])
     if len(rows) < len(procids):
         ids["deleted_procids"] = sorted(set(procids) - {int(r["procid"]) for r in rows})
-    return PostedEntry(
-        external_ref,
-        ids,
-        _amount(kept),
-        already_existed=True,
-        duplicates=tuple(
-            {
-                "procid": int(copy[0]["procid"]),
-                "procids": [int(r["procid"]) for r in copy],
-                "amount": _amount(copy),
-            }
-            for copy in copies[1:]
-        ),
-    )
+    return copies_entry(external_ref, rows, copies, id_column="procid", amount_of=_amount, ids=ids)
 
 
 def _slot(row: Row, text: str) -> tuple[str, bool]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
-from adapters.pmssql.copies import split_copies
+from adapters.pmssql.copies import copies_entry, split_copies
 from adapters.pmssql.session import Tx
 from connector.domain import PostedEntry
 from connector.money import total
@@ -43,29 +43,14 @@ def posted(tx: Tx, external_ref: str) -> PostedEntry | None:
     if not rows:
         return None
     copies = split_copies([r for r in rows if not _deleted(r)], _slot)
-    ids: dict[str, Any] = {}
-    kept: Sequence[Row] = rows
-    if len(copies) > 1:
-        kept = copies[0]
-        ids["tran_num"] = int(kept[0]["tran_num"])  # the header to keep, named in the review
-    ids["tran_nums"] = [int(r["tran_num"]) for r in kept]
-    ids["resp_party_id"] = int(kept[0]["resp_party_id"])
+    ids: dict[str, Any] = {
+        "resp_party_id": int((copies[0] if len(copies) > 1 else rows)[0]["resp_party_id"])
+    }
     deleted = [int(r["tran_num"]) for r in rows if _deleted(r)]
     if deleted:
         ids["deleted_tran_nums"] = deleted  # staff deleted it: do not post it again
-    return PostedEntry(
-        external_ref,
-        ids,
-        _amount(kept),
-        already_existed=True,
-        duplicates=tuple(
-            {
-                "tran_num": int(copy[0]["tran_num"]),
-                "tran_nums": [int(r["tran_num"]) for r in copy],
-                "amount": _amount(copy),
-            }
-            for copy in copies[1:]
-        ),
+    return copies_entry(
+        external_ref, rows, copies, id_column="tran_num", amount_of=_amount, ids=ids
     )
 
 

@@ -11,7 +11,10 @@ posting or takes a place already taken in the current one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
+
+from connector.domain import PostedEntry
 
 Row = Mapping[str, Any]
 # a row's place in its posting ("payment part 2", "write-off on procedure 7" …) and whether a
@@ -29,3 +32,35 @@ def split_copies(rows: Sequence[Row], slot_of: SlotOf) -> list[list[Row]]:
         copies[-1][0].add(slot)
         copies[-1][1].append(row)
     return [found for _slots, found in copies]
+
+
+def copies_entry(
+    external_ref: str,
+    rows: Sequence[Row],
+    copies: list[list[Row]],
+    *,
+    id_column: str,
+    amount_of: Callable[[Sequence[Row]], Decimal],
+    ids: dict[str, Any],
+) -> PostedEntry:
+    """The posting to report for ``rows``: when there are several copies, the oldest (its first
+    row named under ``id_column`` as the one to keep) with the others as ``duplicates``;
+    ``ids`` are the vendor's other ids of the posting."""
+    kept = copies[0] if len(copies) > 1 else rows
+    if len(copies) > 1:
+        ids[id_column] = int(kept[0][id_column])  # the row to keep, named in the review
+    ids[f"{id_column}s"] = [int(r[id_column]) for r in kept]
+    return PostedEntry(
+        external_ref,
+        ids,
+        amount_of(kept),
+        already_existed=True,
+        duplicates=tuple(
+            {
+                id_column: int(copy[0][id_column]),
+                f"{id_column}s": [int(r[id_column]) for r in copy],
+                "amount": amount_of(copy),
+            }
+            for copy in copies[1:]
+        ),
+    )
