@@ -12,7 +12,6 @@ never written as a patient charge or adjustment. The practice chooses:
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
 
 from adapters.base import Ledger
 from adapters.books import MerchantFees
@@ -21,29 +20,17 @@ from connector.money import ZERO, fmt
 from connector.records.stripe import StripeTransaction
 
 
-def fee_of(item: Item) -> Decimal:
-    """The processor fee Stripe took on this payment (payload ``fee``), 0.00 when none.
+def book_fee(plan: PatientPaymentPlan, item: Item, mode: str, ledger: Ledger) -> PatientPaymentPlan:
+    """The plan with its fee booked as ``mode`` says (see the module docstring): the processor
+    fee Stripe took (payload ``fee``, none when absent) as the payment's merchant fee, or as
+    words appended to its note naming the amount and the Stripe transaction.
 
     Raises:
         DataError: the payload's fee is not an amount.
-    """
-    fee = StripeTransaction.from_json(item.payload).fee
-    return ZERO if fee is None else fee
-
-
-def fee_note(item: Item) -> str:
-    """The words appended to the payment note: amount and the Stripe transaction."""
-    txn = StripeTransaction.from_json(item.payload).txn or item.key
-    return f"processor fee {fmt(fee_of(item))} ({txn})"
-
-
-def book_fee(plan: PatientPaymentPlan, item: Item, mode: str, ledger: Ledger) -> PatientPaymentPlan:
-    """The plan with its fee booked as ``mode`` says (see the module docstring).
-
-    Raises:
         TransientError: the ledger cannot say whether it stores merchant fees.
     """
-    fee = fee_of(item)
+    txn = StripeTransaction.from_json(item.payload)
+    fee = ZERO if txn.fee is None else txn.fee
     if mode == "none" or fee <= ZERO:
         return plan
     if (
@@ -52,5 +39,6 @@ def book_fee(plan: PatientPaymentPlan, item: Item, mode: str, ledger: Ledger) ->
         and ledger.supports_merchant_fee()
     ):
         return dataclasses.replace(plan, merchant_fee=fee)
-    note = f"{plan.note} {fee_note(item)}" if plan.note else fee_note(item)
+    words = f"processor fee {fmt(fee)} ({txn.txn or item.key})"
+    note = f"{plan.note} {words}" if plan.note else words
     return dataclasses.replace(plan, note=note)
