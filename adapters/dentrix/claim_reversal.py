@@ -42,10 +42,10 @@ from adapters.dentrix import deductibles
 from adapters.dentrix import mapping as m
 from adapters.dentrix import queries as q
 from adapters.dentrix.writer import LedgerWriter
-from adapters.pmssql.reversal import is_reversal
+from adapters.pmssql.reversal import insurance_refund_type, is_reversal
 from adapters.pmssql.session import Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
-from connector.errors import DataError, PermanentError
+from connector.errors import DataError
 from connector.money import ZERO
 
 STEP = "dentrix_claim_payment"  # the same single step as a payment (claims.STEP)
@@ -58,17 +58,13 @@ def refund_type(tx: Tx) -> int:
     Raises:
         PermanentError: ``insurance_refund_type_missing`` when Dentrix has none.
     """
-    types = [m.pms_type(r, "adjustment") for r in tx.rows(q.DEFINITIONS, m.ADJUSTMENT_TYPES)]
-    chosen = [
-        t for t in types if t.sign == "+" and "refund" in t.name.lower() and "ins" in t.name.lower()
-    ]
-    if not chosen:
-        raise PermanentError(
-            "no '+' insurance refund adjustment type found in Dentrix; create one (e.g. "
-            "'+Ins Over-pmt Refund', as Dentrix's Insurance Payment Setup uses)",
-            code="insurance_refund_type_missing",
-        )
-    return int(chosen[0].id)
+    types = (m.pms_type(r, "adjustment") for r in tx.rows(q.DEFINITIONS, m.ADJUSTMENT_TYPES))
+    return insurance_refund_type(
+        types,
+        "no '+' insurance refund adjustment type found in Dentrix; create one (e.g. "
+        "'+Ins Over-pmt Refund', as Dentrix's Insurance Payment Setup uses)",
+        sign="+",
+    )
 
 
 def post(

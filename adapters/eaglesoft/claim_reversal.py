@@ -34,9 +34,10 @@ from adapters.eaglesoft import deductibles
 from adapters.eaglesoft import mapping as m
 from adapters.eaglesoft import queries as q
 from adapters.eaglesoft.writer import LedgerWriter, insert_service_detail
+from adapters.pmssql.reversal import insurance_refund_type
 from adapters.pmssql.session import Tx
 from connector.domain import InsurancePaymentPlan, PostedEntry
-from connector.errors import DataError, PermanentError
+from connector.errors import DataError
 from connector.money import ZERO, total
 
 
@@ -46,15 +47,11 @@ def refund_type(tx: Tx) -> int:
     Raises:
         PermanentError: ``insurance_refund_type_missing`` when Eaglesoft has none.
     """
-    types = [m.adjustment_type(r) for r in tx.rows(q.ADJUSTMENT_TYPES)]
-    chosen = [t for t in types if "refund" in t.name.lower() and "ins" in t.name.lower()]
-    if not chosen:
-        raise PermanentError(
-            "no Eaglesoft adjustment type for insurance refunds found; create one (e.g. "
-            "'Insurance Refund')",
-            code="insurance_refund_type_missing",
-        )
-    return int(chosen[0].id)
+    return insurance_refund_type(
+        (m.adjustment_type(r) for r in tx.rows(q.ADJUSTMENT_TYPES)),
+        "no Eaglesoft adjustment type for insurance refunds found; create one (e.g. "
+        "'Insurance Refund')",
+    )
 
 
 def post(

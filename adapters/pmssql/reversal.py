@@ -1,4 +1,5 @@
-"""Recognising an ERA claim reversal plan, the same way for the SQL vendors (Dentrix, Eaglesoft).
+"""Claim reversals the same way for the SQL vendors (Dentrix, Eaglesoft): recognising the plan,
+choosing the insurance refund adjustment type.
 
 A reversal (CLP02 = 22) reaches an adapter as an :class:`InsurancePaymentPlan` whose amounts are
 all negative or zero, marked supplemental (the claim it undoes is received); each vendor's
@@ -7,6 +8,9 @@ all negative or zero, marked supplemental (the claim it undoes is received); eac
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from adapters.base import PmsType
 from connector.domain import InsurancePaymentPlan
 from connector.errors import DataError, PermanentError
 from connector.money import ZERO
@@ -36,3 +40,19 @@ def is_reversal(plan: InsurancePaymentPlan) -> bool:
             code="claim_not_received",
         )
     return True
+
+
+def insurance_refund_type(
+    types: Iterable[PmsType], missing: str, *, sign: str | None = None
+) -> int:
+    """The first adjustment type named for insurance refunds ("ins" and "refund" in its name)
+    of ``sign``, when the PMS signs its types (Dentrix's ``+``; Eaglesoft's have no sign).
+
+    Raises:
+        PermanentError: ``insurance_refund_type_missing`` with ``missing`` (what to create).
+    """
+    for t in types:
+        name = t.name.lower()
+        if (sign is None or t.sign == sign) and "refund" in name and "ins" in name:
+            return int(t.id)
+    raise PermanentError(missing, code="insurance_refund_type_missing")
