@@ -27,6 +27,7 @@ from typing import Any
 import pyodbc
 
 from adapters.eaglesoft.dialect import authentication_text
+from workshop.emulated.sql_script import statements
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 DRIVER = "SQLite3"
@@ -105,7 +106,7 @@ def create_emulated_database(folder: Path, *, today: dt.date | None = None) -> s
     conn = pyodbc.connect(conn_str, autocommit=True)
     try:
         cur = conn.cursor()
-        for statement in _statements(SCHEMA.read_text(encoding="utf-8")):
+        for statement in statements(SCHEMA.read_text(encoding="utf-8")):
             cur.execute(statement)
         cur.execute("BEGIN")
         _seed(cur, today)
@@ -113,11 +114,6 @@ def create_emulated_database(folder: Path, *, today: dt.date | None = None) -> s
     finally:
         conn.close()
     return conn_str
-
-
-def _statements(script: str) -> list[str]:
-    lines = [line.split("--", 1)[0].rstrip() for line in script.splitlines()]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 def _seed(cur: Any, today: dt.date) -> None:
